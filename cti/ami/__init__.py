@@ -1,0 +1,1 @@
+"""Everything that speaks the Asterisk Manager Interface lives here."""

@@ -1,0 +1,37 @@
+"""Errors the service raises on purpose.
+
+CtiError
+ ├── ConfigError          a config file is missing or invalid
+ ├── StoreError           the database refused or is unreachable
+ ├── AmiError             (cti.ami.errors) the Asterisk Manager link
+ └── AgiError             (cti.agi.errors) a FastAGI session
+
+Each message says what happened, to which id, and what to check. Errors
+that reach the HTTP API carry ``status`` and ``code``; ``code`` strings are
+part of the API: don't rename them.
+"""
+
+from __future__ import annotations
+
+
+class CtiError(Exception):
+    """Base for errors the service raises on purpose."""
+
+    status: int = 500
+    code: str = "internal-error"
+
+
+class ConfigError(CtiError):
+    """A configuration file is missing or invalid; ``errors`` has one line each."""
+
+    status, code = 400, "invalid-config"
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class StoreError(CtiError):
+    """The database is unreachable or refused a statement."""
+
+    status, code = 503, "store-unavailable"
