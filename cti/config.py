@@ -1,0 +1,504 @@
+"""Every configuration file, as pydantic models, and the one loader.
+
+A config directory holds four YAML files, each commented for sysadmins:
+
+    cti.yaml     the service: AMI nodes, FastAGI and HTTP addresses, database, logs
+    queues.yaml  queues: skills, strategy, timeouts, exits, service level, escalation
+    agents.yaml  agents: endpoint, skills 1-10, role, password hash
+    hours.yaml   business hours, holidays, time zone
+
+``load_config(directory)`` reads them, expands ``${ENV_VAR}`` references,
+validates everything (each file, then what spans files: an agent serving an
+unknown queue, an overflow to a missing queue) and raises ``ConfigError`` with
+one line per problem: ``queues.yaml: queues[2].wrapup: Input should be ...``.
+Secrets are ``SecretStr``: they never show in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from cti.errors import ConfigError
+
+FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
+
+SkillLevel = Annotated[int, Field(ge=1, le=10)]
+Seconds = Annotated[float, Field(ge=0)]
+_NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- cti.yaml ---------------------------------------------------------------
+
+
+class AmiNode(_Model):
+    name: str = Field("pbx1", pattern=_NAME)
+    host: str = "127.0.0.1"
+    port: int = Field(5038, ge=1, le=65535)
+    username: str
+    secret: SecretStr
+    action_timeout: float = Field(5.0, gt=0)
+
+
+class Listen(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(ge=0, le=65535)
+
+
+class Database(_Model):
+    url: SecretStr = SecretStr("embedded")
+    data_dir: Path = Path("var/pgdata")
+    min_connections: int = Field(1, ge=1)
+    max_connections: int = Field(10, ge=1)
+
+    @property
+    def embedded(self) -> bool:
+        return self.url.get_secret_value() == "embedded"
+
+    @field_validator("url")
+    @classmethod
+    def _embedded_or_dsn(cls, url: SecretStr) -> SecretStr:
+        value = url.get_secret_value()
+        if value != "embedded" and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be 'embedded' or a DSN such as postgresql://user:pw@host/db")
+        return url
+
+
+class Dialplan(_Model):
+    """Context names of dialplan/extensions_cti.conf, in case a site renames them."""
+
+    hold_context: str = "cti-hold"
+    connect_context: str = "cti-connect"
+    voicemail_context: str = "cti-voicemail"
+    transfer_context: str = "cti-transfer"
+    outbound_context: str = "cti-outbound"
+    held_context: str = "cti-held"
+    agent_held_context: str = "cti-agent-held"
+
+
+class Logging(_Model):
+    format: Literal["console", "json"] = "console"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Routing(_Model):
+    no_answer_state: Literal["not_ready", "ready"] = "not_ready"
+    hold_announce_every: Seconds = 30.0
+
+
+class ServiceConfig(_Model):
+    ami: list[AmiNode] = Field(min_length=1)
+    agi: Listen = Listen(port=4573)
+    http: Listen = Listen(port=8080)
+    database: Database = Database()
+    dialplan: Dialplan = Dialplan()
+    log: Logging = Logging()
+    routing: Routing = Routing()
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_shorthand(cls, value: Any) -> Any:
+        return {"url": value} if isinstance(value, str) else value
+
+    @field_validator("ami")
+    @classmethod
+    def _unique_nodes(cls, nodes: list[AmiNode]) -> list[AmiNode]:
+        _reject_duplicates((n.name for n in nodes), "AMI node name")
+        return nodes
+
+
+# --- queues.yaml ------------------------------------------------------------
+
+
+class Strategy(StrEnum):
+    LONGEST_IDLE = "longest_idle"
+    FEWEST_CALLS = "fewest_calls"
+    MOST_SKILLED = "most_skilled"
+    ROUND_ROBIN = "round_robin"
+    RANDOM = "random"
+
+
+class MaxWaitExit(_Model):
+    """What happens to a call that waited ``max_wait`` seconds."""
+
+    action: Literal["overflow", "voicemail", "callback", "none"]
+    target: str | None = None  # overflow: a queue name; voicemail: a mailbox
+
+    @model_validator(mode="after")
+    def _target_when_needed(self) -> MaxWaitExit:
+        if self.action in ("overflow", "voicemail") and not self.target:
+            raise ValueError(f"action {self.action!r} needs a target (a queue or a mailbox)")
+        return self
+
+
+class ServiceLevel(_Model):
+    target_seconds: float = Field(20, gt=0)
+    percent: float = Field(80, gt=0, le=100)
+
+
+class EscalationStep(_Model):
+    """After ``after`` seconds of waiting, relax the call's requirements."""
+
+    after: float = Field(gt=0)
+    lower: dict[str, SkillLevel] = {}
+    drop: list[str] = []
+    raise_priority: int = Field(0, ge=0)
+    add_overflow: str | None = None
+
+    @model_validator(mode="after")
+    def _does_something(self) -> EscalationStep:
+        if not (self.lower or self.drop or self.raise_priority or self.add_overflow):
+            raise ValueError("a step must lower, drop, raise_priority or add_overflow")
+        return self
+
+
+class QueueConfig(_Model):
+    name: str = Field(pattern=_NAME)
+    description: str = ""
+    skills: dict[str, SkillLevel] = {}
+    strategy: Strategy = Strategy.LONGEST_IDLE
+    ring_timeout: float = Field(15, gt=0, le=300)
+    wrapup: Seconds = 10
+    max_wait: float | None = Field(None, gt=0)
+    on_max_wait: MaxWaitExit = MaxWaitExit(action="none")
+    max_length: int | None = Field(None, ge=1)
+    service_level: ServiceLevel = ServiceLevel()
+    escalation: list[EscalationStep] = []
+    priority: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _escalation_in_order(self) -> QueueConfig:
+        afters = [step.after for step in self.escalation]
+        if afters != sorted(afters):
+            raise ValueError("escalation steps must be in increasing order of 'after'")
+        return self
+
+
+class QueuesFile(_Model):
+    queues: list[QueueConfig] = Field(min_length=1)
+
+    @field_validator("queues")
+    @classmethod
+    def _unique(cls, queues: list[QueueConfig]) -> list[QueueConfig]:
+        _reject_duplicates((q.name for q in queues), "queue name")
+        return queues
+
+
+# --- agents.yaml ------------------------------------------------------------
+
+_HASH = re.compile(r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}$")
+
+
+class AgentConfig(_Model):
+    id: str = Field(pattern=_NAME)
+    name: str
+    endpoint: str = Field(pattern=r"^[A-Za-z0-9]+/\S+$")
+    skills: dict[str, SkillLevel] = {}
+    queues: list[str] = []
+    role: Literal["agent", "supervisor", "admin"] = "agent"
+    password_hash: SecretStr | None = None
+    capacity: dict[Literal["voice", "chat", "email"], Annotated[int, Field(ge=0, le=20)]] = {
+        "voice": 1
+    }
+
+    @field_validator("password_hash")
+    @classmethod
+    def _hash_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _HASH.match(value.get_secret_value()):
+            raise ValueError(
+                "must be a pbkdf2_sha256$ITERATIONS$SALT$HASH string; "
+                "make one with `cti agent hash-password`"
+            )
+        return value
+
+
+class AgentsFile(_Model):
+    agents: list[AgentConfig] = []
+
+    @field_validator("agents")
+    @classmethod
+    def _unique(cls, agents: list[AgentConfig]) -> list[AgentConfig]:
+        _reject_duplicates((a.id for a in agents), "agent id")
+        _reject_duplicates((a.endpoint for a in agents), "agent endpoint")
+        return agents
+
+
+# --- hours.yaml -------------------------------------------------------------
+
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_SPAN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class Holiday(_Model):
+    date: date
+    name: str = ""
+
+
+class HoursConfig(_Model):
+    timezone: str = "UTC"
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], list[str]] = {}
+    holidays: list[Holiday] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {zone!r}; use an IANA name like Europe/Madrid"
+            ) from None
+        return zone
+
+    @field_validator("weekly")
+    @classmethod
+    def _spans(cls, weekly: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, spans in weekly.items():
+            for span in spans:
+                match = _SPAN.match(span)
+                if not match or match.group(1, 2) >= match.group(3, 4):
+                    raise ValueError(f"{day}: {span!r} is not a span like '09:00-18:00'")
+        return weekly
+
+    def is_open(self, at: datetime) -> bool:
+        """True when ``at`` (any time zone, naive means UTC) falls in business hours."""
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=ZoneInfo("UTC"))
+        local = at.astimezone(ZoneInfo(self.timezone))
+        if any(h.date == local.date() for h in self.holidays):
+            return False
+        now = local.time()
+        for span in self.weekly.get(_DAYS[local.weekday()], []):
+            start, end = (_parse_time(t) for t in span.split("-"))
+            if start <= now < end:
+                return True
+        return False
+
+    def holiday(self, on: date) -> Holiday | None:
+        return next((h for h in self.holidays if h.date == on), None)
+
+
+def _parse_time(text: str) -> time:
+    hours, minutes = (int(x) for x in text.split(":"))
+    return time.max if hours == 24 else time(hours, minutes)
+
+
+# --- the whole directory ----------------------------------------------------
+
+
+class Config(_Model):
+    directory: Path
+    service: ServiceConfig
+    queues: dict[str, QueueConfig]
+    agents: dict[str, AgentConfig]
+    hours: HoursConfig
+
+    def skills(self) -> set[str]:
+        """Every skill named by a queue, an escalation step or an agent."""
+        names = {s for a in self.agents.values() for s in a.skills}
+        for queue in self.queues.values():
+            names.update(queue.skills)
+            for step in queue.escalation:
+                names.update(step.lower)
+                names.update(step.drop)
+        return names
+
+    def agent_by_endpoint(self, endpoint: str) -> AgentConfig | None:
+        return next((a for a in self.agents.values() if a.endpoint == endpoint), None)
+
+
+def load_config(directory: Path | str) -> Config:
+    """Read and validate a config directory; raise ``ConfigError`` listing every problem."""
+    directory = Path(directory)
+    errors: list[str] = []
+    models: dict[str, Any] = {}
+    for name, model in (
+        ("cti.yaml", ServiceConfig),
+        ("queues.yaml", QueuesFile),
+        ("agents.yaml", AgentsFile),
+        ("hours.yaml", HoursConfig),
+    ):
+        try:
+            models[name] = model.model_validate(_read_yaml(directory / name))
+        except ConfigError as exc:
+            errors.extend(exc.errors)
+        except ValidationError as exc:
+            errors.extend(f"{name}: {line}" for line in _describe(exc, model))
+    if errors:
+        raise ConfigError(errors)
+    config = Config(
+        directory=directory,
+        service=models["cti.yaml"],
+        queues={q.name: q for q in models["queues.yaml"].queues},
+        agents={a.id: a for a in models["agents.yaml"].agents},
+        hours=models["hours.yaml"],
+    )
+    errors = list(_cross_check(config))
+    if errors:
+        raise ConfigError(errors)
+    return config
+
+
+def _cross_check(config: Config) -> Iterable[str]:
+    queues = config.queues
+    for i, queue in enumerate(queues.values()):
+        where = f"queues.yaml: queues[{i}]"
+        exit_ = queue.on_max_wait
+        if exit_.action == "overflow" and exit_.target not in queues:
+            yield (
+                f"{where}.on_max_wait.target: no queue named {exit_.target!r}; "
+                f"known: {_names(queues)}"
+            )
+        if exit_.action == "overflow" and exit_.target == queue.name:
+            yield f"{where}.on_max_wait.target: a queue cannot overflow to itself"
+        if exit_.action != "none" and queue.max_wait is None:
+            yield f"{where}.on_max_wait: set max_wait (seconds) for the exit to ever happen"
+        for j, step in enumerate(queue.escalation):
+            if step.add_overflow and step.add_overflow not in queues:
+                yield (
+                    f"{where}.escalation[{j}].add_overflow: no queue named "
+                    f"{step.add_overflow!r}; known: {_names(queues)}"
+                )
+            for skill in [*step.lower, *step.drop]:
+                if skill not in queue.skills:
+                    yield (
+                        f"{where}.escalation[{j}]: skill {skill!r} is not required by the "
+                        f"queue (it requires: {_names(queue.skills) or 'nothing'})"
+                    )
+    for i, agent in enumerate(config.agents.values()):
+        for queue_name in agent.queues:
+            if queue_name not in queues:
+                yield (
+                    f"agents.yaml: agents[{i}].queues: no queue named {queue_name!r}; "
+                    f"known: {_names(queues)}"
+                )
+
+
+def _names(items: Iterable[str]) -> str:
+    return ", ".join(sorted(items))
+
+
+def _reject_duplicates(values: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _read_yaml(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError([f"{path.name}: file not found in {path.parent}/ (copy it from config/)"])
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError([f"{path.name}:{where}: not valid YAML: {problem}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path.name}: not UTF-8 text"]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path.name}: the top level must be a mapping of keys, not a list"])
+    missing: list[str] = []
+    data = _expand_env(data, missing)
+    if missing:
+        raise ConfigError(
+            [f"{path.name}: environment variable {name} is not set (referenced as ${{{name}}})"
+             for name in sorted(set(missing))]
+        )
+    return data
+
+
+def _expand_env(value: Any, missing: list[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand_env(v, missing) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand_env(v, missing) for v in value]
+    if isinstance(value, str):
+        def replace(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                return os.environ[name]
+            if default is not None:
+                return default
+            missing.append(name)
+            return ""
+
+        return _ENV.sub(replace, value)
+    return value
+
+
+def _describe(exc: ValidationError, model: type[BaseModel]) -> Iterable[str]:
+    for error in exc.errors(include_url=False, include_input=False):
+        path = _path(error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            allowed = _allowed_fields(model, error["loc"][:-1])
+            message = f"unknown field {error['loc'][-1]!r}"
+            if allowed:
+                message += f"; allowed: {', '.join(allowed)}"
+        elif error["type"] == "missing":
+            message = "required field is missing"
+        yield f"{path}: {message}" if path else message
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or "[" in str(part):
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """Walk the model along ``loc`` to list the field names allowed there."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _inner_model(field.annotation)
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
