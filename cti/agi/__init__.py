@@ -1,0 +1,1 @@
+"""FastAGI server and the IVR flow interpreter (the only package that speaks AGI)."""

@@ -1,0 +1,154 @@
+"""The FastAGI server: asyncio streams, one task a connection, dispatch by path.
+
+A client that sends half a header block or goes silent is dropped after
+``header_timeout`` seconds; nothing one connection does blocks another
+(panoramisk's server froze the loop on a half header).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+
+from cti.agi.errors import AgiError, AgiHangup
+from cti.agi.protocol import AgiEnvironment, parse_env_line
+from cti.agi.session import DEFAULT_REPLY_TIMEOUT, AgiSession
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AgiSession], Awaitable[None]]
+
+#: More agi_ lines than this is not Asterisk.
+MAX_HEADER_LINES = 100
+
+
+class AgiServer:
+    """Serves FastAGI on ``host:port`` (port 0 picks a free one; read ``port``).
+
+    Args:
+        routes: request path (``ivr``, ``hold``) -> async handler(session).
+        header_timeout: seconds a client has to send the whole agi_ block.
+        reply_timeout: default seconds to wait for a command's reply.
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, Handler],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4573,
+        header_timeout: float = 5.0,
+        reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+    ) -> None:
+        self.routes = {path.strip("/"): handler for path, handler in routes.items()}
+        self.host, self.port = host, port
+        self.header_timeout = header_timeout
+        self.reply_timeout = reply_timeout
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: Counters for logs and benchmarks.
+        self.stats = {"sessions": 0, "completed": 0, "hangups": 0, "dropped": 0, "errors": 0}
+
+    @property
+    def active_sessions(self) -> int:
+        return len(self._tasks)
+
+    async def start(self) -> None:
+        """Listen; returns once the socket is bound (``port`` is then the real one)."""
+        self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("FastAGI listening on %s:%s, routes %s", self.host, self.port,
+                 sorted(self.routes))
+
+    async def stop(self) -> None:
+        """Stop listening and cancel the sessions still running."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def __aenter__(self) -> AgiServer:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    async def _on_connect(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            await self._serve(reader, writer)
+        finally:
+            self._tasks.discard(task)
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        try:
+            async with asyncio.timeout(self.header_timeout):
+                env = await _read_env(reader)
+        except TimeoutError:
+            self.stats["dropped"] += 1
+            log.warning("FastAGI client %s sent no complete agi_ header block within %g s; "
+                        "dropped", peer, self.header_timeout)
+            return
+        except ValueError as exc:
+            self.stats["dropped"] += 1
+            log.warning("FastAGI client %s dropped: %s", peer, exc)
+            return
+        self.stats["sessions"] += 1
+        request = env.request
+        handler = self.routes.get(request.path)
+        if handler is None:
+            self.stats["errors"] += 1
+            log.error("channel %s asked for unknown FastAGI path %r (known: %s); "
+                      "check the AGI() URL in the dialplan", env.channel, request.path,
+                      ", ".join(sorted(self.routes)))
+            return
+        session = AgiSession(reader, writer, env, reply_timeout=self.reply_timeout)
+        try:
+            await handler(session)
+            self.stats["completed"] += 1
+        except AgiHangup as exc:
+            self.stats["hangups"] += 1
+            log.info("%s", exc)
+        except AgiError as exc:
+            self.stats["errors"] += 1
+            log.warning("FastAGI session %s ended: %s", env.channel, exc)
+        except Exception:
+            self.stats["errors"] += 1
+            log.exception("FastAGI handler for %s (%s) failed", env.channel, request.path)
+
+
+async def _read_env(reader: asyncio.StreamReader) -> AgiEnvironment:
+    """Read agi_ lines up to the blank line. ValueError on EOF or garbage."""
+    values: dict[str, str] = {}
+    for _ in range(MAX_HEADER_LINES):
+        try:
+            raw = await reader.readline()
+        except (ConnectionError, asyncio.LimitOverrunError) as exc:
+            raise ValueError(f"connection broke in the agi_ headers: {exc}") from None
+        if not raw.endswith(b"\n"):
+            raise ValueError(f"connection closed after {len(values)} agi_ headers, "
+                             "before the blank line")
+        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+        if line == "":
+            if not values:
+                raise ValueError("empty agi_ header block")
+            return AgiEnvironment(values)
+        name, value = parse_env_line(line)
+        values[name] = value
+    raise ValueError(f"more than {MAX_HEADER_LINES} agi_ header lines")
