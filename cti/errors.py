@@ -35,3 +35,29 @@ class StoreError(CtiError):
     """The database is unreachable or refused a statement."""
 
     status, code = 503, "store-unavailable"
+
+
+class BadRequest(CtiError):
+    """A request (HTTP, WebSocket or CLI) that cannot be understood."""
+
+    status, code = 400, "bad-request"
+
+
+class NoSuchAgent(CtiError):
+    status, code = 404, "no-such-agent"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"no agent with id {agent_id!r}; `cti status` lists the agents")
+        self.agent_id = agent_id
+
+
+class CommandRefused(CtiError):
+    """A command that is valid but not allowed now (e.g. pause while logged out)."""
+
+    status, code = 409, "command-refused"
+
+
+class ServiceUnavailable(CtiError):
+    """The service is reachable but cannot do this now (draining, not started)."""
+
+    status, code = 503, "service-unavailable"
