@@ -40,6 +40,8 @@ class Channel:
     cti_vars: dict[str, str] = field(default_factory=dict)
     bridge_id: str | None = None
     partner: str | None = None  # uniqueid of the other half of a Local pair
+    #: a failed dial target or a transferer: its hang-up does not say who ended the call
+    dismissed: bool = False
     _snap: ChannelSnapshot | None = None
 
     @property
@@ -137,6 +139,12 @@ class NodeState:
                 del self.calls[ch.linkedid]
                 ended = True
         return ch, ended
+
+    def dismiss(self, ch: Channel) -> None:
+        """Mark a channel (and its Local partner) as leaving the call on purpose."""
+        ch.dismissed = True
+        if ch.partner is not None and ch.partner in self.channels:
+            self.channels[ch.partner].dismissed = True
 
     def enter_bridge(self, ch: Channel, bridge_id: str) -> None:
         if ch.bridge_id is not None and ch.bridge_id != bridge_id:

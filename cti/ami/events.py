@@ -205,7 +205,12 @@ class ChannelHungUp:
 
 @dataclass(frozen=True, slots=True)
 class CallEnded:
-    """The last channel of a call hung up; first_hangup is who hung up first, and why."""
+    """The last channel of a call hung up.
+
+    first_hangup is the channel that hung up first since the call's last dial,
+    bridge or transfer (who ended the conversation), and cause its cause;
+    legs that failed earlier (a no-answer attempt) do not count.
+    """
 
     node: str
     call_id: str

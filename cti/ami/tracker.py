@@ -259,14 +259,18 @@ class CallTracker:
     def _on_dial_begin(self, msg: Msg) -> list[CallEvent]:
         """Dial() (or an Originate, with no caller) starts ringing DestChannel."""
         caller, target = self._dial_parties(msg)
+        self.state.first_hangup.pop(target.linkedid, None)
         return [DialBegan(self.node, target.call_id, caller and caller.snapshot(),
                           target.snapshot(), msg.get("DialString", ""))]
 
     def _on_dial_end(self, msg: Msg) -> list[CallEvent]:
         """A dial attempt ended with DialStatus (ANSWER, NOANSWER, BUSY, CANCEL, ...)."""
         caller, target = self._dial_parties(msg)
+        status = msg.get("DialStatus", "")
+        if status != "ANSWER":
+            self.state.dismiss(target)
         return [DialEnded(self.node, target.call_id, caller and caller.snapshot(),
-                          target.snapshot(), msg.get("DialStatus", ""))]
+                          target.snapshot(), status)]
 
     def _on_bridge_create(self, msg: Msg) -> list[CallEvent]:
         self.state.bridges.setdefault(msg["BridgeUniqueid"], {})
@@ -278,6 +282,7 @@ class CallTracker:
         ch.update(msg)
         bridge_id = msg["BridgeUniqueid"]
         self.state.enter_bridge(ch, bridge_id)
+        self.state.first_hangup.pop(ch.linkedid, None)
         if len(self.state.bridges[bridge_id]) < 2:
             return []
         parties = self.state.talkers(bridge_id)
@@ -313,6 +318,10 @@ class CallTracker:
         transferer = self._find(msg, "Transferer")
         transferee = self._find(msg, "Transferee")
         anchor = transferee or transferer
+        if transferer is not None:
+            self.state.dismiss(transferer)
+        if anchor is not None:
+            self.state.first_hangup.pop(anchor.linkedid, None)
         call_id = anchor.call_id if anchor else f"{self.node}/{msg.get('TransfererLinkedid')}"
         return [BlindTransferred(
             self.node, call_id, transferer and transferer.snapshot(),
@@ -325,6 +334,11 @@ class CallTracker:
         transferee = self._find(msg, "Transferee")
         target = self._find(msg, "TransferTarget") or self._find(msg, "SecondTransferer")
         anchor = transferee or transferer or target
+        for leg in (transferer, self._find(msg, "SecondTransferer")):
+            if leg is not None:
+                self.state.dismiss(leg)
+        if anchor is not None:
+            self.state.first_hangup.pop(anchor.linkedid, None)
         call_id = anchor.call_id if anchor else f"{self.node}/{msg.get('OrigTransfererLinkedid')}"
         return [AttendedTransferred(
             self.node, call_id, transferer and transferer.snapshot(),
@@ -356,11 +370,12 @@ class CallTracker:
         cause = int(msg.get("Cause") or 0)
         snap = ch.snapshot()
         _, call_over = self.state.remove(ch.uniqueid)
-        first = self.state.first_hangup.setdefault(ch.linkedid, (snap, cause))
+        if not ch.dismissed:
+            self.state.first_hangup.setdefault(ch.linkedid, (snap, cause))
         out: list[CallEvent] = [
             ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", ""))]
         if call_over:
-            del self.state.first_hangup[ch.linkedid]
+            first = self.state.first_hangup.pop(ch.linkedid, (snap, cause))
             out.append(CallEnded(self.node, ch.call_id, first[0], first[1]))
         return out
 
@@ -393,8 +408,12 @@ class CallTracker:
                 self.node, ch and ch.call_id, fields.get("Interaction", ""),
                 fields.get("Endpoint", ""), fields.get("DialStatus", ""), snap))
         elif name in AGENT_FEATURES:
-            out.append(AgentFeatureUsed(self.node, AGENT_FEATURES[name],
-                                        fields.get("Endpoint", ""), snap))
+            # The contract sends Endpoint=${CUT(CHANNEL,-,1)} ("SIP/agent1101"); an older
+            # dialplan sent the bare peer ("agent1101"): the channel's device is exact.
+            endpoint = fields.get("Endpoint", "")
+            if "/" not in endpoint and snap is not None:
+                endpoint = snap.device
+            out.append(AgentFeatureUsed(self.node, AGENT_FEATURES[name], endpoint, snap))
         return out
 
     def _on_originate_response(self, msg: Msg) -> list[CallEvent]:
