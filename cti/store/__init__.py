@@ -1,0 +1,56 @@
+"""The PostgreSQL store: pool, migrations, repositories. No SQL outside this package.
+
+    store = await Store.open(dsn, apply_migrations=True)
+    customer = (await store.customers.find_by_phone("+33612345678") or [None])[0]
+    case = await store.interactions.create(caller_number="+33612345678", queue="sales")
+    await store.close()
+
+``EmbeddedPostgres`` runs a local server for ``database: embedded``;
+``open_database`` builds both from the ``database`` section of cti.yaml.
+"""
+
+from cti.store.embedded import EmbeddedPostgres
+from cti.store.errors import (
+    EmbeddedPostgresFailed,
+    MigrationFailed,
+    NoSuchCustomer,
+    NoSuchInteraction,
+    StoreRejected,
+    StoreUnavailable,
+)
+from cti.store.migrate import migrate
+from cti.store.models import (
+    AgentState,
+    AgentStateChange,
+    CallRecord,
+    Customer,
+    EventKind,
+    Interaction,
+    InteractionEvent,
+    Phone,
+    QueueEntry,
+)
+from cti.store.phone import phone_digits
+from cti.store.store import Store
+
+__all__ = [
+    "AgentState",
+    "AgentStateChange",
+    "CallRecord",
+    "Customer",
+    "EmbeddedPostgres",
+    "EmbeddedPostgresFailed",
+    "EventKind",
+    "Interaction",
+    "InteractionEvent",
+    "MigrationFailed",
+    "NoSuchCustomer",
+    "NoSuchInteraction",
+    "Phone",
+    "QueueEntry",
+    "Store",
+    "StoreRejected",
+    "StoreUnavailable",
+    "migrate",
+    "phone_digits",
+]

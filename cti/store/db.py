@@ -1,0 +1,99 @@
+"""The edge with asyncpg: connecting, JSON codecs, and error translation.
+
+asyncpg's exceptions stop here: ``translate_errors`` turns them into our
+``StoreError`` family, with the database named as ``user@host:port/db``
+(never the password) and what to check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import unquote, urlsplit
+
+import asyncpg
+
+from cti.errors import CtiError, StoreError
+from cti.store.errors import StoreRejected, StoreUnavailable
+
+CONNECT_TIMEOUT = 5.0
+
+#: Errors after which a statement may be retried on a fresh connection:
+#: the connection died (server restarted) or the server is starting up.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    """True if ``exc`` means the link to PostgreSQL is gone, not that a statement is wrong."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    # asyncpg reports a use of a connection it already knows is dead this way.
+    return isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc)
+
+
+def describe_dsn(dsn: str) -> str:
+    """``user@host:port/database`` from a DSN, without the password."""
+    try:
+        parts = urlsplit(dsn)
+        host = parts.hostname or "localhost"
+        port = parts.port or 5432
+    except ValueError:
+        return "the configured database (unparsable DSN)"
+    user = f"{unquote(parts.username)}@" if parts.username else ""
+    database = parts.path.lstrip("/") or "(default database)"
+    return f"{user}{host}:{port}/{database}"
+
+
+async def init_connection(conn: asyncpg.Connection) -> None:
+    """Decode json/jsonb into Python values and encode them back."""
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads,
+                                  schema="pg_catalog")
+
+
+async def connect(dsn: str, *, timeout: float = CONNECT_TIMEOUT) -> asyncpg.Connection:
+    """One connection with our codecs (pools use ``init_connection`` too)."""
+    conn = await asyncpg.connect(dsn, timeout=timeout)
+    await init_connection(conn)
+    return conn
+
+
+@contextmanager
+def translate_errors(where: str) -> Iterator[None]:
+    """Re-raise asyncpg and socket errors as ``StoreError`` naming ``where``."""
+    try:
+        yield
+    except CtiError:
+        raise
+    except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
+        raise StoreUnavailable(
+            f"PostgreSQL at {where} refused the login: {exc}; "
+            "check the user and password in database.url (config/cti.yaml)") from exc
+    except asyncpg.InvalidCatalogNameError as exc:
+        raise StoreUnavailable(
+            f"PostgreSQL at {where}: {exc}; create the database "
+            "(createdb) or fix database.url (config/cti.yaml)") from exc
+    except (*CONNECTION_ERRORS, asyncpg.InterfaceError) as exc:
+        if not is_connection_error(exc):
+            raise StoreError(f"PostgreSQL at {where}: {exc}") from exc
+        reason = str(exc) or type(exc).__name__
+        if isinstance(exc, asyncio.TimeoutError):
+            reason = "no answer in time"
+        raise StoreUnavailable(
+            f"PostgreSQL at {where} is unreachable: {reason}; check that it is running "
+            "and that database.url in config/cti.yaml points to it") from exc
+    except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+        detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
+        raise StoreRejected(f"PostgreSQL at {where} refused the write: {exc}{detail}") from exc
+    except asyncpg.PostgresError as exc:
+        raise StoreError(f"PostgreSQL at {where} failed: {exc}") from exc

@@ -1,0 +1,130 @@
+"""Fixtures shared by every test directory.
+
+PostgreSQL: ONE embedded server per test run, and a fresh database per test
+cloned from a migrated template (CREATE DATABASE ... TEMPLATE), so tests are
+isolated and each costs a few tens of milliseconds.
+
+    pg_server   (session) the running EmbeddedPostgres; ``pg_server.dsn_for(db)``
+    pg_template (session) name of the migrated template database
+    dsn         a fresh migrated database, dropped after the test: its DSN
+    empty_dsn   a fresh database without any table (for migration tests)
+    store       a cti.store.Store open on ``dsn``
+
+A test that stops the shared server must start it again before it ends
+(``pg_server.start()`` reuses the data and the port).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import pytest
+
+if TYPE_CHECKING:  # imported lazily so a broken store cannot break collection
+    from cti.store import EmbeddedPostgres, Store
+
+T = TypeVar("T")
+TEMPLATE_DB = "cti_template"
+
+
+def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion on a private loop in a thread (usable from
+    sync fixtures, whatever loop pytest-asyncio has running)."""
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:
+            error.append(exc)
+
+    thread = threading.Thread(target=target, name="pg-fixture")
+    thread.start()
+    thread.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    from cti.store import EmbeddedPostgres
+
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", database=TEMPLATE_DB,
+                              durable=False)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: EmbeddedPostgres) -> str:
+    from cti.store import migrate
+
+    run_in_thread(migrate(pg_server.dsn_for(TEMPLATE_DB)))
+    return TEMPLATE_DB
+
+
+async def _create_database(pg_server: EmbeddedPostgres, template: str) -> str:
+    import asyncpg
+
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    conn = await asyncpg.connect(pg_server.dsn_for("postgres"), timeout=10)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def _drop_database(pg_server: EmbeddedPostgres, name: str) -> None:
+    import asyncpg
+
+    if not pg_server.is_running:
+        return
+    conn = await asyncpg.connect(pg_server.dsn_for("postgres"), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def dsn(pg_server: EmbeddedPostgres, pg_template: str) -> AsyncIterator[str]:
+    async with asyncio.timeout(30):
+        name = await _create_database(pg_server, pg_template)
+    try:
+        yield pg_server.dsn_for(name)
+    finally:
+        async with asyncio.timeout(30):
+            await _drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def empty_dsn(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
+    async with asyncio.timeout(30):
+        name = await _create_database(pg_server, "template0")
+    try:
+        yield pg_server.dsn_for(name)
+    finally:
+        async with asyncio.timeout(30):
+            await _drop_database(pg_server, name)
+
+
+@pytest.fixture
+async def store(dsn: str) -> AsyncIterator[Store]:
+    from cti.store import Store
+
+    async with asyncio.timeout(30):
+        opened = await Store.open(dsn, min_size=1, max_size=4)
+    try:
+        yield opened
+    finally:
+        await opened.close()
