@@ -1,0 +1,451 @@
+"""Run an IVR flow on a channel: one short method a step type.
+
+The channel is anything with the typed FastAGI session methods (``AgiSession``).
+Every step taken is reported to the host (``record_step``) and kept in
+``FlowResult.path``. A hang-up (``AgiHangup``) ends the run cleanly and is
+recorded as a ``caller_hangup`` step.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Protocol
+
+from cti.agi.conditions import Context, holds
+from cti.agi.errors import AgiHangup, FlowRuntimeError
+from cti.agi.host import CallInfo, IvrHost
+from cti.agi.httpstep import HttpFetcher, HttpStepError, json_path
+from cti.agi.models import (
+    BranchStep,
+    CallbackStep,
+    Flow,
+    GotoStep,
+    HangupStep,
+    HttpStep,
+    InputStep,
+    LookupStep,
+    MenuStep,
+    PlayStep,
+    QueueStep,
+    SayItem,
+    SayStep,
+    SetStep,
+    SurveyStep,
+    TransferStep,
+    VoicemailStep,
+)
+from cti.agi.session import DigitsInput, Playback
+
+log = logging.getLogger(__name__)
+
+_TEMPLATE = re.compile(r"\$\{([^}]*)\}")
+
+
+class Channel(Protocol):
+    """The part of ``AgiSession`` the interpreter uses."""
+
+    async def answer(self) -> None: ...
+    async def hangup(self) -> None: ...
+    async def stream_file(self, prompt: str, escape_digits: str = "") -> Playback: ...
+    async def get_data(self, prompt: str, timeout_ms: int = 5000,
+                       max_digits: int = 1) -> DigitsInput: ...
+    async def say_number(self, number: int, escape_digits: str = "") -> Playback: ...
+    async def say_digits(self, digits: str, escape_digits: str = "") -> Playback: ...
+    async def say_alpha(self, text: str, escape_digits: str = "") -> Playback: ...
+    async def say_date(self, epoch: int, escape_digits: str = "") -> Playback: ...
+    async def set_variable(self, name: str, value: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PathEntry:
+    flow: str
+    step: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass
+class FlowResult:
+    """How a run ended: ``action`` is queue, transfer, voicemail, callback, hangup
+    or caller_hangup."""
+
+    interaction_id: str
+    action: str
+    path: list[PathEntry] = field(default_factory=list)
+    vars: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Next:
+    step: str | None                 # None: the flow ended with ``action``
+    data: dict[str, Any]
+    action: str | None = None
+    flow: str | None = None          # a goto to another flow
+
+
+@dataclass
+class _Run:
+    channel: Channel
+    interaction_id: str
+    flow: str
+    vars: dict[str, str]
+    skills: dict[str, int] = field(default_factory=dict)
+    priority: int = 0
+    classification: dict[str, str | None] = field(default_factory=dict)
+    path: list[PathEntry] = field(default_factory=list)
+
+    def render(self, template: str) -> str:
+        return _TEMPLATE.sub(lambda m: self.vars.get(m.group(1), ""), template)
+
+
+def render_value(run: _Run, value: Any) -> Any:
+    if isinstance(value, str):
+        return run.render(value)
+    if isinstance(value, dict):
+        return {k: render_value(run, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [render_value(run, v) for v in value]
+    return value
+
+
+class FlowRunner:
+    """Runs flows against a host.
+
+    Args:
+        flows: flow name -> Flow (validated).
+        host: the service side (store, ACD, hours).
+        http: the http step's client (None: every http step takes on_error).
+        clock: the current instant (aware datetime); tests pass a fixed one.
+        tz: the contact centre's time zone, for time-of-day conditions.
+        max_steps: a run taking more steps than this is stopped (a safety net).
+    """
+
+    def __init__(self, flows: Mapping[str, Flow], host: IvrHost, *,
+                 http: HttpFetcher | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 tz: tzinfo = UTC, max_steps: int = 500) -> None:
+        self.flows, self.host, self.http = flows, host, http
+        self.clock, self.tz, self.max_steps = clock, tz, max_steps
+        self._steps: dict[type, Callable[[_Run, str, Any], Awaitable[_Next]]] = {
+            PlayStep: self._play, MenuStep: self._menu, InputStep: self._input,
+            LookupStep: self._lookup, BranchStep: self._branch, SetStep: self._set,
+            SayStep: self._say, HttpStep: self._http, QueueStep: self._queue,
+            TransferStep: self._transfer, VoicemailStep: self._voicemail,
+            CallbackStep: self._callback, SurveyStep: self._survey, GotoStep: self._goto,
+            HangupStep: self._hangup,
+        }
+
+    async def run(self, channel: Channel, call: CallInfo, flow: str, *,
+                  interaction_id: str | None = None, step: str | None = None) -> FlowResult:
+        """Run ``flow`` from ``step`` (default: its start) until a terminal step."""
+        if flow not in self.flows:
+            raise FlowRuntimeError(f"no IVR flow named {flow!r} (flows: "
+                                   f"{', '.join(sorted(self.flows))}); check the AGI URL")
+        if interaction_id is None:
+            interaction_id = await self.host.open_interaction(call)
+        run = _Run(channel, interaction_id, flow, {
+            "caller_number": call.caller_number, "caller_name": call.caller_name,
+            "dnid": call.dnid, "extension": call.extension, "channel": call.channel,
+            "call_id": call.call_id, "interaction_id": interaction_id, "flow": flow,
+            "priority": "0", "queue": "",
+        })
+        self._defaults(run, flow)
+        sid = step or self.flows[flow].start
+        try:
+            for _ in range(self.max_steps):
+                current = self.flows[run.flow].steps[sid]
+                outcome = await self._steps[type(current)](run, sid, current)
+                self._record(run, sid, current.type, outcome.data)
+                if outcome.flow is not None:
+                    run.flow = run.vars["flow"] = outcome.flow
+                    self._defaults(run, outcome.flow)
+                if outcome.step is None:
+                    return FlowResult(interaction_id, outcome.action or "hangup",
+                                      run.path, run.vars)
+                sid = outcome.step
+        except AgiHangup as exc:
+            self._record(run, sid, "caller_hangup", {"during": exc.command})
+            return FlowResult(interaction_id, "caller_hangup", run.path, run.vars)
+        self._record(run, sid, "aborted", {"reason": f"more than {self.max_steps} steps"})
+        log.error("interaction %s: flow %s ran more than %d steps; stopped at %s",
+                  interaction_id, run.flow, self.max_steps, sid)
+        await channel.hangup()
+        return FlowResult(interaction_id, "hangup", run.path, run.vars)
+
+    def _defaults(self, run: _Run, flow: str) -> None:
+        for name, value in self.flows[flow].vars.items():
+            run.vars.setdefault(name, value)
+
+    def _record(self, run: _Run, sid: str, kind: str, data: dict[str, Any]) -> None:
+        entry = PathEntry(run.flow, sid, kind, data)
+        run.path.append(entry)
+        try:
+            self.host.record_step(run.interaction_id, sid, kind, {"flow": run.flow, **data})
+        except Exception:
+            log.exception("interaction %s: recording step %s failed", run.interaction_id, sid)
+
+    # -- prompts and digits -----------------------------------------------------
+
+    async def _prompts(self, run: _Run, prompts: list[str], escape: str = "") -> str | None:
+        """Play prompts in turn; return the digit that stopped one, if any."""
+        for prompt in prompts:
+            played = await run.channel.stream_file(run.render(prompt), escape)
+            if played.digit is not None:
+                return played.digit
+        return None
+
+    async def _ask(self, run: _Run, prompts: list[str], timeout: float, max_digits: int,
+                   escape: str) -> DigitsInput:
+        first = await self._prompts(run, prompts[:-1], escape)
+        if first is not None and max_digits == 1:
+            return DigitsInput(first)
+        got = await run.channel.get_data(run.render(prompts[-1]), int(timeout * 1000),
+                                         max_digits - (1 if first else 0))
+        return DigitsInput((first or "") + got.digits, got.timed_out, got.failed)
+
+    async def _maybe_play(self, run: _Run, prompt: str | None) -> None:
+        if prompt:
+            await run.channel.stream_file(run.render(prompt))
+
+    # -- steps ------------------------------------------------------------------
+
+    async def _play(self, run: _Run, sid: str, step: PlayStep) -> _Next:
+        digit = await self._prompts(run, step.prompts, "0123456789*#" if step.interruptible
+                                    else "")
+        return _Next(step.next, {"prompts": step.prompts, "digit": digit})
+
+    async def _menu(self, run: _Run, sid: str, step: MenuStep) -> _Next:
+        keys = "".join(step.options)
+        tries: list[str] = []
+        for attempt in range(step.retries + 1):
+            got = await self._ask(run, step.prompt, step.timeout, 1, keys)
+            digit = got.digits[:1]
+            if digit in step.options:
+                return _Next(step.options[digit], {"digit": digit, "attempt": attempt + 1})
+            tries.append(f"invalid:{digit}" if digit else "timeout")
+            await self._maybe_play(run, step.invalid_prompt if digit else step.timeout_prompt)
+        return _Next(step.on_fail, {"result": "failed", "tries": tries})
+
+    async def _input(self, run: _Run, sid: str, step: InputStep) -> _Next:
+        tries: list[str] = []
+        for attempt in range(step.retries + 1):
+            got = await self._ask(run, step.prompt, step.timeout, step.max_digits,
+                                  "0123456789")
+            digits = got.digits
+            if digits and len(digits) >= step.min_digits and (
+                    step.pattern is None or re.fullmatch(step.pattern, digits)):
+                run.vars[step.var] = digits
+                return _Next(step.next, {"var": step.var, "value": digits,
+                                         "attempt": attempt + 1})
+            tries.append(f"invalid:{digits}" if digits else "timeout")
+            await self._maybe_play(run, step.invalid_prompt if digits else step.timeout_prompt)
+        return _Next(step.on_fail, {"result": "failed", "tries": tries})
+
+    async def _lookup(self, run: _Run, sid: str, step: LookupStep) -> _Next:
+        if step.by == "caller":
+            key = run.vars["caller_number"]
+            customer = await self.host.find_customer(phone=key) if key else None
+        else:
+            key = run.vars.get(step.var or "", "")
+            customer = await self.host.find_customer(account=key) if key else None
+        if customer is None:
+            run.vars["customer_found"] = ""
+            return _Next(step.not_found, {"by": step.by, "key": key, "found": False})
+        run.vars.update({
+            "customer_found": "1", "customer_id": customer.id, "customer_name": customer.name,
+            "customer_tier": customer.tier, "customer_value": str(customer.value),
+            "customer_open_cases": str(customer.open_cases),
+        })
+        for name, value in customer.attributes.items():
+            run.vars[f"customer_attr_{name}"] = "" if value is None else str(value)
+        return _Next(step.found, {"by": step.by, "key": key, "found": True,
+                                  "customer_id": customer.id, "tier": customer.tier})
+
+    async def _branch(self, run: _Run, sid: str, step: BranchStep) -> _Next:
+        now = self.clock()
+        ctx = Context(run.vars, now.astimezone(self.tz),
+                      lambda: self.host.is_open(now),
+                      lambda: self.host.holiday(now) is not None)
+        for i, case in enumerate(step.cases):
+            if holds(case.when, ctx):
+                return _Next(case.goto, {"case": i})
+        return _Next(step.default, {"case": "default"})
+
+    async def _set(self, run: _Run, sid: str, step: SetStep) -> _Next:
+        values = {name: str(render_value(run, value)) for name, value in step.vars.items()}
+        run.vars.update(values)
+        data: dict[str, Any] = {"vars": values}
+        fields = ("topic", "reason", "sub_reason", "question", "call_type")
+        given = {f: getattr(step, f) for f in fields if getattr(step, f) is not None}
+        if given:
+            given = {f: run.render(v) for f, v in given.items()}
+            run.classification.update(given)
+            run.vars.update(given)
+            await self.host.classify(run.interaction_id,
+                                     **{f: run.classification.get(f) for f in fields})
+            data["classification"] = given
+        if step.priority is not None:
+            run.priority = step.priority
+            run.vars["priority"] = str(step.priority)
+            data["priority"] = step.priority
+        if step.skills:
+            run.skills.update(step.skills)
+            data["skills"] = dict(step.skills)
+        return _Next(step.next, data)
+
+    async def _say(self, run: _Run, sid: str, step: SayStep) -> _Next:
+        said: list[str] = []
+        for item in step.items:
+            text = run.render(item.value)
+            if await self._say_item(run, item, text):
+                said.append(f"{item.kind}:{text}")
+            else:
+                said.append(f"skipped {item.kind}:{text!r}")
+        return _Next(step.next, {"said": said})
+
+    async def _say_item(self, run: _Run, item: SayItem, text: str) -> bool:
+        ch = run.channel
+        kind = item.kind
+        if kind == "prompt":
+            await ch.stream_file(text)
+        elif kind == "digits":
+            digits = re.sub(r"[^0-9*#]", "", text)
+            if not digits:
+                return False
+            await ch.say_digits(digits)
+        elif kind == "alpha":
+            if not text:
+                return False
+            await ch.say_alpha(text)
+        elif kind == "date":
+            epoch = _epoch(text)
+            if epoch is None:
+                return False
+            await ch.say_date(epoch)
+        else:
+            try:
+                amount = Decimal(text)
+            except InvalidOperation:
+                return False
+            whole = int(amount)
+            await ch.say_number(whole)
+            if kind == "amount":
+                await ch.stream_file(item.currency)
+                cents = int((abs(amount) - abs(whole)) * 100)
+                if cents:
+                    await ch.say_number(cents)
+                    await ch.stream_file(item.cents)
+        return True
+
+    async def _http(self, run: _Run, sid: str, step: HttpStep) -> _Next:
+        url = run.render(step.url)
+        if self.http is None:
+            return _Next(step.on_error, {"url": url, "error": "no http client configured"})
+        try:
+            answer = await self.http.fetch(step.method, url,
+                                           body=render_value(run, step.body),
+                                           headers=render_value(run, step.headers),
+                                           timeout=step.timeout)
+        except HttpStepError as exc:
+            return _Next(step.on_error, {"url": url, "error": exc.detail})
+        mapped = {}
+        for var, path in step.map.items():
+            value = json_path(answer, path)
+            mapped[var] = "" if value is None else str(value)
+        run.vars.update(mapped)
+        return _Next(step.next, {"url": url, "vars": mapped})
+
+    async def _tag(self, run: _Run, **extra: str) -> None:
+        await run.channel.set_variable("CTI_INTERACTION", run.interaction_id)
+        for name, value in extra.items():
+            await run.channel.set_variable(name, value)
+
+    async def _queue(self, run: _Run, sid: str, step: QueueStep) -> _Next:
+        skills = {**run.skills, **(step.skills or {})}
+        priority = step.priority if step.priority is not None else run.priority
+        await self._tag(run)
+        await self._maybe_play(run, step.prompt)
+        run.vars["queue"] = step.queue
+        await self.host.enqueue(run.interaction_id, queue=step.queue, skills=skills,
+                                priority=priority, attributes=dict(run.vars))
+        data = {"queue": step.queue, "skills": skills, "priority": priority}
+        try:
+            await run.channel.set_variable("CTI_ACTION", "queue")
+        except AgiHangup:
+            # The ACD may redirect the caller to an agent at once: the AGI then
+            # gets HANGUP although the call goes on. The call is queued all the same.
+            data["redirected"] = True
+        return _Next(None, data, action="queue")
+
+    async def _transfer(self, run: _Run, sid: str, step: TransferStep) -> _Next:
+        target = run.render(step.target)
+        await self._maybe_play(run, step.prompt)
+        await self._tag(run, CTI_TRANSFER_TARGET=target, CTI_ACTION="transfer")
+        return _Next(None, {"target": target}, action="transfer")
+
+    async def _voicemail(self, run: _Run, sid: str, step: VoicemailStep) -> _Next:
+        mailbox = run.render(step.mailbox)
+        await self._maybe_play(run, step.prompt)
+        await self._tag(run, CTI_MAILBOX=mailbox, CTI_ACTION="voicemail")
+        return _Next(None, {"mailbox": mailbox}, action="voicemail")
+
+    async def _callback(self, run: _Run, sid: str, step: CallbackStep) -> _Next:
+        number = re.sub(r"[^0-9+]", "", run.render(step.number))
+        await self._tag(run)
+        await self.host.enqueue(run.interaction_id, queue=step.queue, skills=dict(run.skills),
+                                priority=run.priority, attributes=dict(run.vars))
+        await self.host.request_callback(run.interaction_id, number)
+        await self._maybe_play(run, step.prompt)
+        await run.channel.set_variable("CTI_ACTION", "callback")
+        return _Next(None, {"number": number, "queue": step.queue}, action="callback")
+
+    async def _survey(self, run: _Run, sid: str, step: SurveyStep) -> _Next:
+        low, high = step.scale
+        max_digits = len(str(high))
+        for attempt in range(step.retries + 1):
+            got = await self._ask(run, step.prompt, step.timeout, max_digits, "0123456789")
+            if got.digits.isdigit() and low <= int(got.digits) <= high:
+                score = int(got.digits)
+                await self.host.record_survey(run.interaction_id, step.kind, score)
+                run.vars["survey_score"] = str(score)
+                await self._maybe_play(run, step.thanks_prompt)
+                data = {"kind": step.kind, "score": score, "attempt": attempt + 1}
+                if step.next is None:
+                    await run.channel.hangup()
+                    return _Next(None, data, action="hangup")
+                return _Next(step.next, data)
+            if got.digits:
+                await self._maybe_play(run, step.invalid_prompt)
+        if step.next is None:
+            await run.channel.hangup()
+            return _Next(None, {"kind": step.kind, "score": None}, action="hangup")
+        return _Next(step.next, {"kind": step.kind, "score": None})
+
+    async def _goto(self, run: _Run, sid: str, step: GotoStep) -> _Next:
+        target = self.flows.get(step.flow)
+        if target is None:
+            raise FlowRuntimeError(f"step {sid} of flow {run.flow}: no flow named {step.flow!r}")
+        return _Next(step.step or target.start, {"to": step.flow}, flow=step.flow)
+
+    async def _hangup(self, run: _Run, sid: str, step: HangupStep) -> _Next:
+        await self._maybe_play(run, step.prompt)
+        await run.channel.hangup()
+        return _Next(None, {}, action="hangup")
+
+
+def _epoch(text: str) -> int | None:
+    """``2026-12-24`` (noon UTC, so any zone says the same day) or epoch seconds."""
+    if text.isdigit():
+        return int(text)
+    try:
+        day = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if day.tzinfo is None:
+        day = day.replace(hour=12, tzinfo=UTC) if len(text) == 10 else day.replace(tzinfo=UTC)
+    return int(day.timestamp())

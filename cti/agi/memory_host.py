@@ -1,0 +1,98 @@
+"""An ``IvrHost`` in memory: for tests and ``cti ivr simulate`` without a database."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cti.agi.host import CallInfo, Customer, HoldStatus
+from cti.config import HoursConfig
+
+
+@dataclass
+class StepRecord:
+    interaction_id: str
+    step: str
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass
+class MemoryHost:
+    """Keeps everything the IVR reports in lists and dicts that tests read."""
+
+    customers: list[Customer] = field(default_factory=list)
+    #: customer id -> phone numbers and account numbers that find it.
+    phones: dict[str, str] = field(default_factory=dict)       # phone -> customer id
+    accounts: dict[str, str] = field(default_factory=dict)     # account -> customer id
+    hours: HoursConfig | None = None                             # None: always open
+    holds: dict[str, HoldStatus] = field(default_factory=dict)
+    interactions: dict[str, CallInfo] = field(default_factory=dict)
+    steps: list[StepRecord] = field(default_factory=list)
+    classifications: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    queued: dict[str, dict[str, Any]] = field(default_factory=dict)
+    callbacks: dict[str, str] = field(default_factory=dict)
+    surveys: list[tuple[str, str, int]] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def _customer(self, customer_id: str | None) -> Customer | None:
+        return next((c for c in self.customers if c.id == customer_id), None)
+
+    async def open_interaction(self, call: CallInfo) -> str:
+        interaction_id = f"int-{next(self._ids):04d}"
+        self.interactions[interaction_id] = call
+        return interaction_id
+
+    async def find_customer(self, *, phone: str | None = None,
+                            account: str | None = None) -> Customer | None:
+        if phone is not None:
+            return self._customer(self.phones.get(phone))
+        if account is not None:
+            return self._customer(self.accounts.get(account))
+        return None
+
+    def record_step(self, interaction_id: str, step: str, kind: str,
+                    data: Mapping[str, Any]) -> None:
+        self.steps.append(StepRecord(interaction_id, step, kind, dict(data)))
+
+    async def classify(self, interaction_id: str, *, topic: str | None, reason: str | None,
+                       sub_reason: str | None, question: str | None,
+                       call_type: str | None) -> None:
+        self.classifications[interaction_id] = {
+            "topic": topic, "reason": reason, "sub_reason": sub_reason,
+            "question": question, "call_type": call_type,
+        }
+
+    async def enqueue(self, interaction_id: str, *, queue: str, skills: Mapping[str, int],
+                      priority: int, attributes: Mapping[str, Any]) -> None:
+        self.queued[interaction_id] = {"queue": queue, "skills": dict(skills),
+                                       "priority": priority, "attributes": dict(attributes)}
+        position = sum(1 for q in self.queued.values() if q["queue"] == queue)
+        self.holds.setdefault(interaction_id, HoldStatus(position, 60.0 * position))
+
+    async def hold_status(self, interaction_id: str) -> HoldStatus | None:
+        return self.holds.get(interaction_id)
+
+    async def request_callback(self, interaction_id: str, number: str) -> None:
+        self.callbacks[interaction_id] = number
+
+    async def record_survey(self, interaction_id: str, kind: str, score: int) -> None:
+        self.surveys.append((interaction_id, kind, score))
+
+    def is_open(self, at: datetime) -> bool:
+        return True if self.hours is None else self.hours.is_open(at)
+
+    def holiday(self, at: datetime) -> str | None:
+        if self.hours is None:
+            return None
+        local = at.astimezone(ZoneInfo(self.hours.timezone))
+        found = self.hours.holiday(local.date())
+        return None if found is None else (found.name or str(found.date))
+
+    def kinds(self, interaction_id: str) -> list[str]:
+        """The step kinds recorded for one interaction, in order (for tests)."""
+        return [s.kind for s in self.steps if s.interaction_id == interaction_id]
