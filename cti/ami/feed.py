@@ -1,0 +1,152 @@
+"""AmiFeed: connection + tracker + resync, delivering typed events to one consumer.
+
+The client's read path only does ``put_nowait`` into an unbounded inbox; one
+task takes messages out in order, runs them through the ``CallTracker`` and
+hands the resulting events to ``out`` (an ``asyncio.Queue`` or a plain
+callback). After every (re)connect that task runs the resync
+(CoreShowChannels, DeviceStateList, ExtensionStateList) before applying the
+messages that arrived meanwhile, so the consumer sees ``LinkUp``, the lost
+and new calls, ``Resynced``, then live events. ``AmiCluster`` runs one feed
+per configured node into the same consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from cti.ami.client import AmiClient, Delivery
+from cti.ami.errors import AmiError
+from cti.ami.events import CallEvent, LinkDown, LinkUp
+from cti.ami.tracker import CallTracker
+
+log = logging.getLogger(__name__)
+
+Out = asyncio.Queue[CallEvent] | Callable[[CallEvent], None]
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """Where one Asterisk node's AMI listens, and the account to use."""
+
+    node: str
+    host: str
+    port: int
+    username: str
+    secret: str
+
+
+class AmiFeed:
+    """One node: ``await start()``, then typed events flow to ``out`` until ``stop()``."""
+
+    def __init__(self, config: NodeConfig, out: Out | None = None, **client_options: Any
+                 ) -> None:
+        self.node = config.node
+        self.events: asyncio.Queue[CallEvent] = (
+            out if isinstance(out, asyncio.Queue) else asyncio.Queue())
+        self._emit: Callable[[CallEvent], None] = (
+            out if out is not None and not isinstance(out, asyncio.Queue)
+            else self.events.put_nowait)
+        self._inbox: asyncio.Queue[Delivery] = asyncio.Queue()
+        self.tracker = CallTracker(config.node)
+        self.client = AmiClient(config.node, config.host, config.port, config.username,
+                                config.secret, sink=self._inbox.put_nowait, **client_options)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Log in (raising a clear error if the first connection fails), then consume."""
+        self._task = asyncio.create_task(self._consume(), name=f"ami-feed-{self.node}")
+        try:
+            await self.client.start()
+        except BaseException:
+            await self._cancel()
+            raise
+
+    async def stop(self) -> None:
+        await self.client.stop()
+        await self._cancel()
+
+    async def _cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _consume(self) -> None:
+        while True:
+            item = await self._inbox.get()
+            try:
+                if isinstance(item, LinkUp):
+                    self._out(item)
+                    await self._resync()
+                elif isinstance(item, LinkDown):
+                    self._out(item)
+                else:
+                    for event in self.tracker.feed(item):
+                        self._out(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("AMI node %s: applying %s failed; skipped", self.node,
+                              getattr(item, "get", lambda _k: item)("Event"))
+
+    def _out(self, event: CallEvent) -> None:
+        try:
+            self._emit(event)
+        except Exception:
+            log.exception("AMI node %s: the consumer raised on %s; event dropped",
+                          self.node, type(event).__name__)
+
+    async def _resync(self) -> None:
+        """Rebuild the tracker's picture; a failure is logged and retried on next connect."""
+        try:
+            channels = await self.client.core_show_channels()
+            for event in self.tracker.resync(channels):
+                self._out(event)
+            for item in [*await self.client.device_state_list(),
+                         *await self.client.extension_state_list()]:
+                for event in self.tracker.feed(item):
+                    self._out(event)
+        except AmiError as exc:
+            log.warning("AMI node %s: resync after connect failed: %s", self.node, exc)
+
+
+class AmiCluster:
+    """Several nodes, one feed each, all into the same consumer."""
+
+    def __init__(self, nodes: Iterable[NodeConfig], out: Out | None = None,
+                 **client_options: Any) -> None:
+        self.events: asyncio.Queue[CallEvent] = (
+            out if isinstance(out, asyncio.Queue) else asyncio.Queue())
+        target: Out = out if out is not None else self.events
+        self.feeds = {n.node: AmiFeed(n, target, **client_options) for n in nodes}
+        if len(self.feeds) == 0:
+            raise ValueError("AmiCluster needs at least one AMI node")
+
+    def client(self, node: str) -> AmiClient:
+        """The connection of one node, to send actions to it."""
+        try:
+            return self.feeds[node].client
+        except KeyError:
+            raise KeyError(f"no AMI node named {node!r}; configured: "
+                           f"{', '.join(sorted(self.feeds))}") from None
+
+    async def start(self) -> None:
+        started: list[AmiFeed] = []
+        try:
+            for feed in self.feeds.values():
+                await feed.start()
+                started.append(feed)
+        except BaseException:
+            for feed in started:
+                await feed.stop()
+            raise
+
+    async def stop(self) -> None:
+        for feed in self.feeds.values():
+            await feed.stop()

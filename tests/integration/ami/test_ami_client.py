@@ -1,0 +1,272 @@
+"""AmiClient against a fake AMI server on 127.0.0.1 (real sockets, port 0)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from ami_fake_server import FakeAmi, channel_event
+
+from cti.ami.backoff import Backoff
+from cti.ami.client import AmiClient, Delivery
+from cti.ami.errors import (
+    AmiActionFailed,
+    AmiActionTimeout,
+    AmiConnectError,
+    AmiLinkLost,
+    AmiLoginFailed,
+)
+from cti.ami.events import LinkDown, LinkUp
+
+FAST = Backoff(initial=0.01, cap=0.05, rng=random.Random(1))
+
+
+class Recorder:
+    """A sink that keeps every delivery and lets a test wait for one."""
+
+    def __init__(self) -> None:
+        self.items: list[Delivery] = []
+        self._event = asyncio.Event()
+
+    def __call__(self, item: Delivery) -> None:
+        self.items.append(item)
+        self._event.set()
+
+    async def wait(self, predicate: Callable[[list[Delivery]], bool]) -> None:
+        while not predicate(self.items):
+            self._event.clear()
+            await self._event.wait()
+
+    def events(self, name: str) -> list[dict[str, str]]:
+        return [m for m in self.items if isinstance(m, dict) and m.get("Event") == name]
+
+
+@pytest.fixture
+async def ami() -> AsyncIterator[FakeAmi]:
+    server = FakeAmi()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def make_client(server: FakeAmi, sink: Any = None, **options: Any) -> AmiClient:
+    options.setdefault("backoff", Backoff(initial=0.01, cap=0.05, rng=random.Random(1)))
+    options.setdefault("ping_interval", 0)
+    return AmiClient("pbx1", "127.0.0.1", server.port, "cti", options.pop("secret", "s3cret"),
+                     sink=sink, **options)
+
+
+async def test_login_then_actions_answer(ami: FakeAmi) -> None:
+    async with asyncio.timeout(5):
+        client = make_client(ami)
+        await client.start()
+        assert (await client.ping())["Ping"] == "Pong"
+        await client.stop()
+
+
+async def test_wrong_secret_is_a_clear_error_without_the_secret(ami: FakeAmi) -> None:
+    async with asyncio.timeout(5):
+        client = make_client(ami, secret="wrong-pass")
+        with pytest.raises(AmiLoginFailed) as err:
+            await client.start()
+    text = str(err.value)
+    assert "'cti'" in text and f"127.0.0.1:{ami.port}" in text and "Authentication failed" in text
+    assert "wrong-pass" not in text
+
+
+async def test_refused_port_is_a_clear_error_and_nothing_retries() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nobody listens there
+    client = AmiClient("pbx1", "127.0.0.1", port, "cti", "s3cret")
+    async with asyncio.timeout(5):
+        with pytest.raises(AmiConnectError) as err:
+            await client.start()
+    assert f"127.0.0.1:{port}" in str(err.value) and "'cti'" in str(err.value)
+    assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("ami-")]
+
+
+async def test_login_that_gets_no_answer_times_out(ami: FakeAmi) -> None:
+    ami.silent = True
+    client = make_client(ami, login_timeout=0.2)
+    async with asyncio.timeout(5):
+        with pytest.raises(AmiConnectError, match="no answer to Login"):
+            await client.start()
+
+
+async def test_error_response_raises_with_asterisk_message(ami: FakeAmi) -> None:
+    client = make_client(ami)
+    async with asyncio.timeout(5):
+        await client.start()
+        with pytest.raises(AmiActionFailed, match="Invalid/unknown command: NoSuchAction"):
+            await client.send({"Action": "NoSuchAction"})
+        await client.stop()
+
+
+async def test_action_without_answer_times_out(ami: FakeAmi) -> None:
+    ami.handlers["Status"] = lambda conn, msg: None
+    client = make_client(ami)
+    async with asyncio.timeout(5):
+        await client.start()
+        with pytest.raises(AmiActionTimeout, match="Status"):
+            await client.send({"Action": "Status"}, timeout=0.1)
+        assert (await client.ping())["Response"] == "Success"  # the link is fine
+        await client.stop()
+
+
+async def test_originate_always_carries_async(ami: FakeAmi) -> None:
+    client = make_client(ami)
+    async with asyncio.timeout(5):
+        await client.start()
+        await client.send({"Action": "Originate", "Channel": "Local/1001@agents",
+                           "Application": "Wait", "Data": "1"})
+        await client.originate("Local/1002@agents", context="outbound", exten="555")
+        await client.stop()
+    originates = [a for a in ami.actions if a["Action"] == "Originate"]
+    assert [a["Async"] for a in originates] == ["true", "true"]
+
+
+async def test_watchdog_declares_a_silent_server_dead_and_reconnects(ami: FakeAmi) -> None:
+    sink = Recorder()
+    client = make_client(ami, sink, ping_interval=0.05, ping_timeout=0.1)
+    async with asyncio.timeout(5):
+        await client.start()
+        ami.silent = True  # TCP stays open, nothing answers
+        await sink.wait(lambda items: any(isinstance(i, LinkDown) for i in items))
+        ami.silent = False
+        await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        assert [i.reconnect for i in sink.items if isinstance(i, LinkUp)] == [False, True]
+        down = next(i for i in sink.items if isinstance(i, LinkDown))
+        assert "Ping" in down.reason
+        await client.stop()
+
+
+async def test_drop_mid_action_fails_it_once_and_the_link_recovers(ami: FakeAmi) -> None:
+    ami.handlers["Originate"] = lambda conn, msg: conn.close()
+    sink = Recorder()
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        with pytest.raises(AmiLinkLost, match="may or may not have run"):
+            await client.originate("Local/1001@agents", application="Wait", data="1")
+        await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        assert (await client.ping())["Ping"] == "Pong"
+        await client.stop()
+    assert sum(a["Action"] == "Originate" for a in ami.actions) == 1  # never re-sent
+
+
+async def test_drop_mid_list_fails_the_list_and_the_link_recovers(ami: FakeAmi) -> None:
+    def half_list(conn: Any, msg: dict[str, str]) -> None:
+        conn.send({"Response": "Success", "ActionID": msg["ActionID"], "EventList": "start",
+                   "Message": "Channels will follow"})
+        conn.send({"Event": "CoreShowChannel", "ActionID": msg["ActionID"],
+                   "Channel": "SIP/a-1", "Uniqueid": "1.1", "Linkedid": "1.1"})
+        conn.close()
+
+    ami.handlers["CoreShowChannels"] = half_list
+    sink = Recorder()
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        with pytest.raises(AmiLinkLost):
+            await client.core_show_channels()
+        del ami.handlers["CoreShowChannels"]
+        await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        assert await client.core_show_channels() == []
+        await client.stop()
+
+
+async def test_drop_mid_event_does_not_glue_halves_together(ami: FakeAmi) -> None:
+    sink = Recorder()
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        whole = channel_event("Newchannel", "SIP/a-1", "1.1", "1.1")
+        from cti.ami.codec import encode
+        ami.conn.raw(encode(whole)[:60])
+        await asyncio.sleep(0)  # let the half reach the socket before the drop
+        ami.drop()
+        await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        ami.conn.send(channel_event("Newchannel", "SIP/b-2", "2.2", "2.2"))
+        await sink.wait(lambda items: bool(sink.events("Newchannel")))
+        assert [m["Channel"] for m in sink.events("Newchannel")] == ["SIP/b-2"]
+        await client.stop()
+
+
+@pytest.mark.parametrize("garbage", [
+    pytest.param(b"this line has no colon\r\nEvent: Bogus\r\n\r\n", id="malformed-line"),
+    pytest.param(b"X-Long: " + b"a" * (1 << 20) + b"\r\n\r\n", id="one-megabyte-line"),
+    pytest.param(bytes(range(256)) * 8 + b"\r\n\r\n", id="binary-garbage"),
+])
+async def test_bad_input_is_logged_and_the_stream_goes_on(
+        ami: FakeAmi, garbage: bytes, caplog: pytest.LogCaptureFixture) -> None:
+    sink = Recorder()
+    client = make_client(ami, sink, max_message_bytes=256 * 1024)
+    async with asyncio.timeout(5):
+        await client.start()
+        with caplog.at_level(logging.WARNING, logger="cti.ami.client"):
+            ami.conn.raw(garbage)
+            ami.conn.send(channel_event("Newchannel", "SIP/ok-1", "3.3", "3.3"))
+            await sink.wait(lambda items: bool(sink.events("Newchannel")))
+        assert "malformed" in caplog.text
+        assert sink.events("Newchannel")[0]["Channel"] == "SIP/ok-1"
+        assert (await client.ping())["Ping"] == "Pong"
+        await client.stop()
+
+
+async def test_a_sink_that_raises_is_logged_and_the_stream_goes_on(
+        ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[str] = []
+
+    def sink(item: Delivery) -> None:
+        if isinstance(item, dict):
+            seen.append(item["Channel"])
+            if item["Channel"] == "SIP/bad-1":
+                raise RuntimeError("handler bug")
+
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        ami.conn.send(channel_event("Newchannel", "SIP/bad-1", "1.1", "1.1"))
+        ami.conn.send(channel_event("Newchannel", "SIP/good-2", "2.2", "2.2"))
+        while len(seen) < 2:
+            await asyncio.sleep(0.005)
+        assert seen == ["SIP/bad-1", "SIP/good-2"]
+        assert "sink raised" in caplog.text
+        assert client.connections == 1  # no reconnect
+        await client.stop()
+
+
+async def test_stop_during_the_reconnect_wait_really_stops(ami: FakeAmi) -> None:
+    client = make_client(ami, backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0))
+    async with asyncio.timeout(5):
+        await client.start()
+        ami.drop()
+        while client.connected:
+            await asyncio.sleep(0.005)
+        await client.stop()
+        await asyncio.sleep(0.4)  # past the backoff: it must not have reconnected
+    assert ami.logins == 1
+
+
+async def test_utf8_split_inside_a_character_is_decoded(ami: FakeAmi) -> None:
+    sink = Recorder()
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        data = b"Event: UserEvent\r\nUserEvent: CTIHello\r\nNote: Zo\xc3\xab\r\n\r\n"
+        cut = data.index(b"\xc3") + 1
+        ami.conn.raw(data[:cut])
+        await ami.conn.writer.drain()
+        await asyncio.sleep(0.01)  # two separate TCP reads
+        ami.conn.raw(data[cut:])
+        await sink.wait(lambda items: bool(sink.events("UserEvent")))
+        assert sink.events("UserEvent")[0]["Note"] == "Zoë"
+        await client.stop()
