@@ -211,9 +211,8 @@ class AmiClient(AmiActions):
     def _on_message(self, proto: _Protocol, msg: Message) -> None:
         action_id = msg.get("ActionID")
         pending = self._pending.get(action_id) if action_id is not None else None
-        if pending is not None and not pending.future.done():
-            if self._answer(pending, msg):
-                return
+        if pending is not None and not pending.future.done() and self._answer(pending, msg):
+            return
         if "Event" in msg:
             self._deliver(msg)
         elif action_id is not None:

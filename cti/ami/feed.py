@@ -92,8 +92,8 @@ class AmiFeed:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("AMI node %s: applying %s failed; skipped", self.node,
-                              getattr(item, "get", lambda _k: item)("Event"))
+                what = item.get("Event") if isinstance(item, dict) else type(item).__name__
+                log.exception("AMI node %s: applying %s failed; skipped", self.node, what)
 
     def _out(self, event: CallEvent) -> None:
         try:
