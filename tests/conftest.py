@@ -17,9 +17,13 @@ A test that stops the shared server must start it again before it ends
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import AsyncIterator, Coroutine, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
@@ -51,17 +55,32 @@ def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
     return result[0]
 
 
+def _scratch_parent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test server keeps its data: a RAM disk if there is one.
+
+    Measured on the 2-core CI machine: CREATE DATABASE from the template
+    takes 10-30 ms on /dev/shm and 100-400 ms on its virtual disk (PostgreSQL
+    pushes the copied files to disk even with fsync off).
+    """
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK):
+        return Path(tempfile.mkdtemp(prefix="cti-test-pg-", dir=shm))
+    return tmp_path_factory.mktemp("pg")
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
     from cti.store import EmbeddedPostgres
 
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", database=TEMPLATE_DB,
-                              durable=False)
-    server.start()
+    parent = _scratch_parent(tmp_path_factory)
+    server = EmbeddedPostgres(parent / "data", database=TEMPLATE_DB, durable=False)
     try:
+        server.start()
         yield server
     finally:
         server.stop()
+        if parent.is_relative_to("/dev/shm"):
+            shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +97,7 @@ async def _create_database(pg_server: EmbeddedPostgres, template: str) -> str:
     name = f"test_{uuid.uuid4().hex[:16]}"
     conn = await asyncpg.connect(pg_server.dsn_for("postgres"), timeout=10)
     try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     finally:
         await conn.close()
     return name
