@@ -1,0 +1,203 @@
+"""Dial: ring one destination, report DialBegin/DialState/DialEnd, bridge on answer.
+
+Destinations are ``Local/EXT@CTX[/n]`` (a Local pair whose ``;2`` half runs
+the dialplan) or a simulated phone (``PJSIP/1001``, ``SIP/agent1101``). A
+destination reports its progress on ``channel.progress``: ``ringing``,
+``answer``, ``busy``, ``congestion`` or ``hangup``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from cti.sim.apps import split_args, start_dialplan
+from cti.sim.channel import UP, Channel, Interrupted, Why
+from cti.sim.pbx import Core
+
+DIAL_VARS = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME",
+             "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS",
+             "PROGRESSTIME", "PROGRESSTIME_MS")
+
+#: DIALSTATUS of a destination that hung up before answering, by its cause
+_STATUS_BY_CAUSE = {17: "BUSY", 34: "CONGESTION", 20: "CHANUNAVAIL", 1: "CHANUNAVAIL"}
+
+
+def dial_string(target: str) -> str:
+    return target.partition("/")[2]
+
+
+def create_destination(core: Core, target: str, linkedid: str | None,
+                       caller: Channel | None) -> Channel | None:
+    """Create the channel ``target`` names, or None when it cannot exist (CHANUNAVAIL)."""
+    tech, _, rest = target.partition("/")
+    if tech == "Local":
+        where, _, _opts = rest.partition("/")
+        exten, _, context = where.partition("@")
+        one, two = core.new_local_pair(exten, context or "default", linkedid)
+        one.progress = asyncio.Queue()
+        core.var_set(one, "DIALEDPEERNUMBER", rest)
+        if caller is not None:
+            _copy_ids(core, one, caller, announce_app=True)
+        core.var_set(two, "DIALEDPEERNUMBER", rest)
+        if caller is not None:
+            core.set_callerid(two, _real(caller.cid_num), _real(caller.cid_name))
+            core.set_connected(two, caller.exten, _real(caller.cid_name))
+        core.local_bridge(one, two, context, exten)
+        return one
+    phone = core.phone_for(target)
+    if phone is None or not phone.available():
+        return None
+    ch = core.new_channel(target, phone.context, "s", linkedid=linkedid)
+    ch.progress = asyncio.Queue()
+    ch.owner = phone
+    ch.exten = ""
+    core.var_set(ch, "DIALEDPEERNUMBER", rest)
+    ch.exten = "s"
+    if caller is not None:
+        _copy_ids(core, ch, caller, announce_app=True)
+    return ch
+
+
+def start_destination(core: Core, dest: Channel) -> None:
+    """Let the destination run: the ;2 half enters the dialplan, a phone starts ringing."""
+    two = dest.local_peer
+    if two is not None:
+        start_dialplan(core, two)
+    elif dest.owner is not None:
+        dest.owner.ring(core, dest)
+
+
+def _real(value: str) -> str:
+    return "" if value == "<unknown>" else value
+
+
+def _copy_ids(core: Core, dest: Channel, caller: Channel, *, announce_app: bool) -> None:
+    # Asterisk gives the outgoing leg the caller's exten as number, the caller's name,
+    # and the caller as connected line
+    dest.cid_num, dest.cid_name = caller.exten, caller.cid_name
+    dest.conn_num, dest.conn_name = caller.cid_num, caller.cid_name
+    dest.exten = caller.exten
+    if announce_app:
+        core.chan_event("Newexten", dest, "dialplan,all", Extension=dest.exten,
+                        Application="AppDial", AppData="(Outgoing Line)")
+    core.chan_event("NewCallerid", dest, **{"CID-CallingPres":
+                                            "0 (Presentation Allowed, Not Screened)"})
+    core.chan_event("NewConnectedLine", dest)
+
+
+def dial_event(core: Core, name: str, caller: Channel | None, dest: Channel,
+               **extra: str) -> None:
+    fields = caller.header() if caller is not None else {}
+    fields.update(dest.header("Dest"))
+    fields.update(extra)
+    core.emit(name, "call,all", fields)
+
+
+async def next_progress(ch: Channel, dest: Channel, timeout: float | None) -> str | None:
+    assert dest.progress is not None
+    getter = asyncio.ensure_future(dest.progress.get())
+    try:
+        return await ch.wait_for(getter, timeout)
+    finally:
+        if not getter.done():
+            getter.cancel()
+
+
+async def dial_app(core: Core, ch: Channel, data: str) -> str | None:
+    args = split_args(data)
+    target = args[0] if args else ""
+    timeout = float(args[1]) if len(args) > 1 and args[1] else None
+    for name in DIAL_VARS:
+        core.var_set(ch, name, "")
+    began = core.now()
+    dest = create_destination(core, target.split("&")[0], ch.linkedid, ch)
+    if dest is None:
+        core.var_set(ch, "DIALSTATUS", "CHANUNAVAIL")
+        return None
+    dial_event(core, "DialBegin", ch, dest, DialString=dial_string(target))
+    start_destination(core, dest)
+    deadline = None if timeout is None else core.now() + core.scaled(timeout)
+    status = ""
+    try:
+        while not status:
+            remaining = None if deadline is None else max(0.0, deadline - core.now())
+            what = await next_progress(ch, dest, remaining)
+            if what is None:
+                status = "NOANSWER"
+            elif what == "ringing":
+                ms = int((core.now() - began) * 1000 * core.speed)
+                core.var_set(ch, "RINGTIME", str(ms // 1000))
+                core.var_set(ch, "RINGTIME_MS", str(ms))
+                dial_event(core, "DialState", ch, dest, DialStatus="RINGING")
+            elif what == "answer":
+                status = "ANSWER"
+            elif what in ("busy", "congestion"):
+                status = what.upper()
+            elif what == "hangup":
+                status = _STATUS_BY_CAUSE.get(dest.hangup_cause, "NOANSWER")
+    except Interrupted:
+        dial_event(core, "DialEnd", ch, dest, DialStatus="CANCEL")
+        core.var_set(ch, "DIALSTATUS", "CANCEL")
+        core.hangup(dest, 16, soft=False)
+        raise
+    if status != "ANSWER":
+        dial_event(core, "DialEnd", ch, dest, DialStatus=status)
+        core.var_set(ch, "DIALSTATUS", status)
+        core.hangup(dest, 0, soft=False)
+        return None
+    await _bridged(core, ch, dest, began, target)
+    return None
+
+
+async def _bridged(core: Core, ch: Channel, dest: Channel, began: float, target: str) -> None:
+    core.var_set(ch, "DIALSTATUS", "ANSWER")
+    core.var_set(ch, "DIALEDPEERNAME", dest.name)
+    core.var_set(ch, "DIALEDPEERNUMBER", dial_string(target))
+    dest.exten = ""
+    dial_event(core, "DialEnd", ch, dest, DialStatus="ANSWER")
+    if dest.hung_up:
+        return
+    bridge = core.new_bridge()
+    core.chan_event("Newexten", dest, "dialplan,all", Extension="", Application="AppDial",
+                    AppData="(Outgoing Line)")
+    core.bridge_enter(bridge, dest)
+    core.bridge_enter(bridge, ch)
+    if dest.owner is not None:
+        dest.owner.answered(core, dest)
+    try:
+        await ch.wait_for(None, None)
+    except Interrupted as exc:
+        if ch.bridge is not None:
+            core.bridge_leave(ch)
+        total = int((core.now() - began) * 1000 * core.speed)
+        talk = int((core.now() - (dest.answered_at or began)) * 1000 * core.speed)
+        for name, value in (("ANSWEREDTIME", talk // 1000), ("ANSWEREDTIME_MS", talk),
+                            ("DIALEDTIME", total // 1000), ("DIALEDTIME_MS", total)):
+            core.var_set(ch, name, str(value))
+        core.var_set(ch, "DIALSTATUS", "ANSWER")
+        if exc.why is Why.HANGUP and not ch.hung_up:
+            core.chan_event("SoftHangupRequest", ch, Cause=ch.hangup_cause)
+        raise
+
+
+async def wait_answer(core: Core, dest: Channel, timeout: float | None) -> str:
+    """For Originate: wait until ``dest`` answers or fails; returns a DIALSTATUS."""
+    assert dest.progress is not None
+    deadline = None if timeout is None else core.now() + core.scaled(timeout)
+    while True:
+        if dest.state == UP:
+            return "ANSWER"
+        remaining = None if deadline is None else max(0.0, deadline - core.now())
+        try:
+            async with asyncio.timeout(remaining):
+                what = await dest.progress.get()
+        except TimeoutError:
+            return "NOANSWER"
+        if what == "answer":
+            return "ANSWER"
+        if what in ("busy", "congestion"):
+            return what.upper()
+        if what == "hangup":
+            return _STATUS_BY_CAUSE.get(dest.hangup_cause, "NOANSWER")
+
+
