@@ -68,7 +68,7 @@ class Listen(_Model):
 
 class Database(_Model):
     url: SecretStr = SecretStr("embedded")
-    data_dir: Path = Path("var/pgdata")
+    data_dir: Path = Path("../var/pgdata")  # relative paths: to the config directory
     min_connections: int = Field(1, ge=1)
     max_connections: int = Field(10, ge=1)
 
@@ -97,6 +97,11 @@ class Dialplan(_Model):
     agent_held_context: str = "cti-agent-held"
 
 
+class Ivr(_Model):
+    flows_dir: Path = Path("../ivr_flows")  # relative to the config directory
+    default_flow: str = "main"
+
+
 class Logging(_Model):
     format: Literal["console", "json"] = "console"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -113,6 +118,7 @@ class ServiceConfig(_Model):
     http: Listen = Listen(port=8080)
     database: Database = Database()
     dialplan: Dialplan = Dialplan()
+    ivr: Ivr = Ivr()
     log: Logging = Logging()
     routing: Routing = Routing()
 
@@ -222,6 +228,13 @@ class AgentConfig(_Model):
         "voice": 1
     }
 
+    @field_validator("capacity")
+    @classmethod
+    def _one_voice_call(cls, capacity: dict[str, int]) -> dict[str, int]:
+        if capacity.get("voice", 1) > 1:
+            raise ValueError("voice capacity is 0 or 1: a phone takes one call at a time")
+        return capacity
+
     @field_validator("password_hash")
     @classmethod
     def _hash_format(cls, value: SecretStr | None) -> SecretStr | None:
@@ -281,6 +294,10 @@ class HoursConfig(_Model):
                     raise ValueError(f"{day}: {span!r} is not a span like '09:00-18:00'")
         return weekly
 
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
     def is_open(self, at: datetime) -> bool:
         """True when ``at`` (any time zone, naive means UTC) falls in business hours."""
         if at.tzinfo is None:
@@ -313,6 +330,10 @@ class Config(_Model):
     queues: dict[str, QueueConfig]
     agents: dict[str, AgentConfig]
     hours: HoursConfig
+
+    def path(self, relative: Path) -> Path:
+        """A path from a config file, relative to the config directory."""
+        return relative if relative.is_absolute() else (self.directory / relative).resolve()
 
     def skills(self) -> set[str]:
         """Every skill named by a queue, an escalation step or an agent."""

@@ -179,7 +179,7 @@ def test_unset_environment_variable_is_named(config_dir: Path) -> None:
 
 def test_database_dsn_shorthand_and_password_hidden(config_dir: Path) -> None:
     _edit(
-        config_dir, "cti.yaml", "database:\n  url: embedded\n  data_dir: var/pgdata\n"
+        config_dir, "cti.yaml", "database:\n  url: embedded\n  data_dir: ../var/pgdata\n"
         "  min_connections: 1\n  max_connections: 10",
         "database: postgresql://cti:hunter2@db:5432/cti",
     )

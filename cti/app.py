@@ -1,0 +1,316 @@
+"""The composition root of ``cti run``: builds every part, starts and stops them in order.
+
+Start: database (embedded or DSN, migrations) -> recorder -> ACD engine restored
+from the store -> routing loop -> AMI links (login, resync) -> reconcile the
+restored calls with Asterisk and resume routing -> FastAGI -> HTTP.
+Stop (SIGTERM) drains: no new offers, the actions under way finish, every
+record is flushed, then everything closes in reverse order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from acd.engine import Engine
+from cti.acd_specs import specs
+from cti.actions import Actions
+from cti.agi.app import IvrApp
+from cti.agi.errors import FlowValidationError
+from cti.agi.hold import HoldStep
+from cti.agi.interpreter import FlowRunner
+from cti.agi.loader import load_flows
+from cti.agi.server import AgiServer
+from cti.ami import events as ami
+from cti.ami.feed import AmiCluster, NodeConfig
+from cti.api.http import build_app
+from cti.bus import EventBus
+from cti.calls import CallRegistry, Phase
+from cti.config import Config, load_config
+from cti.errors import ConfigError, CtiError, ServiceUnavailable
+from cti.ivr_host import ServiceIvrHost
+from cti.log import configure_logging
+from cti.recorder import Recorder
+from cti.records import Records
+from cti.restore import load_snapshot, reconcile, restore
+from cti.routing import AgentCommand, InLoop, Router, cancel_and_wait
+from cti.store import Store
+from cti.store.embedded import EmbeddedPostgres
+from cti.store.migrate import migrate
+
+log = structlog.get_logger(__name__)
+
+RESYNC_TIMEOUT = 15.0
+
+
+class Service:
+    """The running service. ``await start()``, then ``await stop()``."""
+
+    def __init__(self, config: Config, *, dsn: str | None = None) -> None:
+        self.config = config
+        self._dsn_override = dsn
+        self.embedded: EmbeddedPostgres | None = None
+        self.store: Store | None = None
+        self.recorder: Recorder | None = None
+        self.router: Router | None = None
+        self.cluster: AmiCluster | None = None
+        self.agi: AgiServer | None = None
+        self.http_runner: web.AppRunner | None = None
+        self.http_port: int | None = None
+        self.bus = EventBus()
+        self.calls = CallRegistry()
+        self.started_at = time.time()
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._links: dict[str, Any] = {}
+        self._resynced: dict[str, asyncio.Event] = {}
+        self._flows: dict[str, Any] = {}
+        self._host: ServiceIvrHost | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    async def start(self) -> None:
+        config = self.config
+        loop = asyncio.get_running_loop()
+        self._flows = _load_flows(config)
+        dsn = self._dsn_override or await self._start_database()
+        db = config.service.database
+        self.store = await Store.open(dsn, db.min_connections, db.max_connections,
+                                      apply_migrations=True)
+        self.recorder = Recorder(self.store)
+        await self.recorder.start()
+        queues, agents = specs(config)
+        engine = Engine(queues, agents, now=loop.time())
+        records = Records(self.recorder)
+        actions = Actions(self._links, config.service.dialplan, report=self._submit)
+        self.router = Router(config, engine, self.calls, records, self.bus, actions)
+        restored = restore(self.router, await load_snapshot(self.store), loop.time())
+        self._tasks.append(asyncio.create_task(self.router.run(), name="routing"))
+
+        nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value())
+                 for n in config.service.ami]
+        self._resynced = {n.node: asyncio.Event() for n in nodes}
+        self.cluster = AmiCluster(nodes, out=self._on_ami_event,
+                                  action_timeout=config.service.ami[0].action_timeout)
+        await self.cluster.start()
+        for node in self.cluster.feeds:
+            self._links[node] = self.cluster.client(node)
+        await self._wait_resynced()
+        await self._call_in_loop(lambda now: self._reconcile_and_resume(restored, now))
+
+        self._host = ServiceIvrHost(config, self.store, self.router, self.calls, records,
+                                    default_node=nodes[0].node)
+        runner = FlowRunner({name: f.flow for name, f in self._flows.items()}, self._host,
+                            tz=config.hours.zone)
+        hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
+        ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow,
+                     node=nodes[0].node)
+        self.agi = AgiServer(ivr.routes(), host=config.service.agi.host,
+                             port=config.service.agi.port)
+        await self.agi.start()
+
+        self.http_runner = web.AppRunner(build_app(self), access_log=None)
+        await self.http_runner.setup()
+        site = web.TCPSite(self.http_runner, config.service.http.host, config.service.http.port)
+        await site.start()
+        self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        log.info("service started", agi=f"{config.service.agi.host}:{self.agi.port}",
+                 http=f"{config.service.http.host}:{self.http_port}",
+                 restored_calls=len(restored))
+
+    async def stop(self) -> None:
+        """Drain: refuse new offers, finish AMI actions, flush records, close."""
+        if self.router is not None:
+            self.router.draining = True
+        if self.agi is not None:
+            await self.agi.stop()
+        if self.router is not None:
+            await self.router.actions.wait_idle()
+        if self.http_runner is not None:
+            await self.http_runner.cleanup()
+        if self.cluster is not None:
+            await self.cluster.stop()
+        if self.router is not None:
+            await self._drain_inbox()
+            self.router.stop_timer()
+        for task in self._tasks:
+            await cancel_and_wait(task)
+        if self.recorder is not None:
+            await self.recorder.stop()
+        if self.store is not None:
+            await self.store.close()
+        if self.embedded is not None:
+            await asyncio.to_thread(self.embedded.stop)
+        log.info("service stopped")
+
+    async def _start_database(self) -> str:
+        db = self.config.service.database
+        if not db.embedded:
+            return db.url.get_secret_value()
+        self.embedded = EmbeddedPostgres(self.config.path(db.data_dir))
+        return await asyncio.to_thread(self.embedded.start)
+
+    async def _drain_inbox(self) -> None:
+        assert self.router is not None
+        for _ in range(100):
+            if self.router.inbox.empty():
+                return
+            await asyncio.sleep(0.01)
+
+    # --- AMI --------------------------------------------------------------------------
+
+    def _on_ami_event(self, event: ami.CallEvent) -> None:
+        if isinstance(event, ami.Resynced) and event.node in self._resynced:
+            self._resynced[event.node].set()
+        assert self.router is not None
+        self.router.submit(event)
+
+    def _submit(self, item: Any) -> None:
+        assert self.router is not None
+        self.router.submit(item)
+
+    async def _wait_resynced(self) -> None:
+        try:
+            async with asyncio.timeout(RESYNC_TIMEOUT):
+                for event in self._resynced.values():
+                    await event.wait()
+        except TimeoutError:
+            log.warning("AMI resync not finished; routing resumes anyway",
+                        waiting=[n for n, ev in self._resynced.items() if not ev.is_set()])
+
+    def _find_channel(self, node: str, uniqueid: str) -> ami.ChannelSnapshot | None:
+        assert self.cluster is not None
+        feed = self.cluster.feeds.get(node) or next(iter(self.cluster.feeds.values()))
+        return feed.tracker.channel(uniqueid)
+
+    def _reconcile_and_resume(self, restored: list[Any], now: float) -> None:
+        assert self.router is not None
+        reconcile(self.router, restored, self._find_channel, now)
+        self.router.resume(now)
+
+    async def _call_in_loop(self, fn: Any) -> Any:
+        """Run ``fn(now)`` inside the routing loop, in order with everything else."""
+        assert self.router is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.router.submit(InLoop(fn, future))
+        return await future
+
+    # --- what the API and the CLI ask -------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        assert self.router is not None
+        loop = asyncio.get_running_loop()
+        stats = self.router.engine.stats(loop.time())
+        links = []
+        for node in self.config.service.ami:
+            client = self._links.get(node.name)
+            links.append({"name": node.name, "address": f"{node.host}:{node.port}",
+                          "link": "up" if client is not None and client.connected else "down"})
+        recorder = self.recorder
+        return {
+            "uptime_seconds": round(time.time() - self.started_at, 1),
+            "draining": self.router.draining,
+            "database": "up" if recorder is None or recorder.database_up else "down",
+            "pending_writes": 0 if recorder is None else recorder.pending,
+            "ami": links,
+            "agi": {"port": self.agi.port if self.agi else None,
+                    "active_sessions": self.agi.active_sessions if self.agi else 0},
+            "calls": {"ivr": self.calls.count(Phase.IVR),
+                      "waiting": self.calls.count(Phase.WAITING),
+                      "ringing": self.calls.count(Phase.RINGING),
+                      "talking": self.calls.count(Phase.TALKING),
+                      "callbacks": self.calls.count(Phase.CALLBACK)},
+            "agents_by_state": {s.value: n for s, n in stats.agents_by_state.items()},
+            "agents": [
+                {"agent_id": a.agent_id, "state": a.state.value, "reason": a.reason,
+                 "in_state_for": round(a.in_state_for, 1), "answered": a.answered}
+                for a in stats.agents.values()
+            ],
+            "queues": [
+                {"name": q.queue, "waiting": q.waiting, "longest_wait": round(q.longest_wait, 1),
+                 "offered": q.offered, "answered": q.answered, "abandoned": q.abandoned,
+                 "service_level": q.service_level, "asa": q.asa, "aht": q.aht}
+                for q in stats.queues.values()
+            ],
+        }
+
+    async def agent_command(self, agent_id: str, action: str,
+                            reason: str | None) -> dict[str, Any]:
+        if self.router is None or self.router.draining:
+            raise ServiceUnavailable("the service is stopping; try again after it restarts")
+        command = AgentCommand(agent_id, action, reason)
+        self.router.submit(command)
+        return await command.reply
+
+    async def reload(self) -> dict[str, Any]:
+        """Re-read config and flows; a bad new config is refused and the old one stays."""
+        new = load_config(self.config.directory)
+        flows = _load_flows(new)
+        queues, agents = specs(new)
+
+        def swap(now: float) -> None:
+            assert self.router is not None
+            decisions = self.router.engine.reconfigure(queues, agents, now)
+            self.router.config = new
+            self.router.carry_out(decisions, now)
+
+        await self._call_in_loop(swap)
+        self.config = new
+        self._flows = flows
+        if self._host is not None:
+            self._host.reconfigure(new)
+        log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))
+        return {"queues": len(new.queues), "agents": len(new.agents), "flows": len(flows)}
+
+
+def _load_flows(config: Config) -> dict[str, Any]:
+    try:
+        return load_flows(config.path(config.service.ivr.flows_dir), queues=set(config.queues),
+                          skills=config.skills())
+    except FlowValidationError as exc:
+        raise ConfigError([f"ivr flows: {line}" for line in exc.errors]) from None
+
+
+async def migrate_database(config_dir: Path) -> list[str]:
+    config = load_config(config_dir)
+    db = config.service.database
+    embedded = EmbeddedPostgres(config.path(db.data_dir)) if db.embedded else None
+    dsn = await asyncio.to_thread(embedded.start) if embedded else db.url.get_secret_value()
+    try:
+        return await migrate(dsn)
+    finally:
+        if embedded is not None:
+            await asyncio.to_thread(embedded.stop)
+
+
+async def run_service(config_dir: Path) -> int:
+    """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP."""
+    config = load_config(config_dir)
+    configure_logging(config.service.log.format, config.service.log.level)
+    service = Service(config)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(_reload(service)))
+    try:
+        await service.start()
+    except CtiError:
+        await service.stop()
+        raise
+    await stop.wait()
+    log.info("stopping: draining calls and records")
+    await service.stop()
+    return 0
+
+
+async def _reload(service: Service) -> None:
+    try:
+        await service.reload()
+    except CtiError as exc:
+        log.error("reload refused; the running configuration stays", errors=str(exc))

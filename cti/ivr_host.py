@@ -1,0 +1,135 @@
+"""The service's side of the IVR (``cti.agi.host.IvrHost``): the store for lookups and
+records, the routing loop for queueing, the ACD for a waiting caller's position."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from cti.agi.host import CallInfo, Customer, HoldStatus
+from cti.calls import CallRegistry, LiveCall, Phase
+from cti.config import Config
+from cti.errors import CtiError
+from cti.records import Records
+from cti.routing import CallbackWanted, Enqueue, Router
+from cti.store import Store
+
+log = structlog.get_logger(__name__)
+
+#: A lookup the database cannot answer this fast is skipped: the caller goes on as unknown.
+LOOKUP_TIMEOUT = 1.0
+
+
+class ServiceIvrHost:
+    def __init__(self, config: Config, store: Store, router: Router, calls: CallRegistry,
+                 records: Records, default_node: str) -> None:
+        self._config = config
+        self._store = store
+        self._router = router
+        self._calls = calls
+        self._records = records
+        self._default_node = default_node
+
+    def reconfigure(self, config: Config) -> None:
+        self._config = config
+
+    async def open_interaction(self, call: CallInfo) -> str:
+        interaction_id = str(uuid.uuid4())
+        live = LiveCall(interaction_id=interaction_id, node=call.node or self._default_node,
+                        channel=call.channel, uniqueid=call.call_id,
+                        caller_number=call.caller_number, caller_name=call.caller_name,
+                        dnid=call.dnid or call.extension)
+        self._calls.add(live)
+        self._records.interaction_opened(live)
+        return interaction_id
+
+    async def find_customer(self, *, phone: str | None = None,
+                            account: str | None = None) -> Customer | None:
+        try:
+            async with asyncio.timeout(LOOKUP_TIMEOUT):
+                if account:
+                    found = await self._store.customers.find_by_account(account)
+                elif phone:
+                    matches = await self._store.customers.find_by_phone(phone)
+                    found = matches[0] if matches else None
+                else:
+                    return None
+                if found is None:
+                    return None
+                open_cases = await self._store.interactions.open_cases_for_customer(found.id)
+        except (TimeoutError, CtiError) as exc:
+            log.warning("customer lookup skipped", error=str(exc) or "timed out")
+            return None
+        return Customer(id=str(found.id), name=found.name, tier=found.tier,
+                        value=int(found.value or 0), open_cases=len(open_cases),
+                        attributes=dict(found.attributes))
+
+    def record_step(self, interaction_id: str, step: str, kind: str,
+                    data: Mapping[str, Any]) -> None:
+        live = self._calls.get(interaction_id)
+        if live is not None:
+            live.ivr_path.append(step)
+            if kind == "lookup" and data.get("customer_id"):
+                live.customer = {k: data.get(k) for k in ("customer_id", "name", "tier")}
+        self._records.event(interaction_id, "ivr-step", "ivr",
+                            {"step": step, "type": kind, **_plain(data)})
+
+    async def classify(self, interaction_id: str, *, topic: str | None, reason: str | None,
+                       sub_reason: str | None, question: str | None,
+                       call_type: str | None) -> None:
+        fields = {k: v for k, v in dict(topic=topic, reason=reason, sub_reason=sub_reason,
+                                         question=question, call_type=call_type).items()
+                  if v is not None}
+        live = self._calls.get(interaction_id)
+        if live is not None:
+            live.classification.update(fields)
+        if fields:
+            self._records.update_interaction(interaction_id, **fields)
+
+    async def enqueue(self, interaction_id: str, *, queue: str, skills: Mapping[str, int],
+                      priority: int, attributes: Mapping[str, Any]) -> None:
+        live = self._calls.get(interaction_id)
+        if live is not None and live.customer is None and attributes.get("customer_id"):
+            live.customer = {"customer_id": attributes.get("customer_id"),
+                             "name": attributes.get("customer_name")}
+        self._router.submit(Enqueue(interaction_id, queue, dict(skills), priority,
+                                    dict(attributes)))
+
+    async def hold_status(self, interaction_id: str) -> HoldStatus | None:
+        live = self._calls.get(interaction_id)
+        if live is None or live.phase not in (Phase.WAITING, Phase.RINGING):
+            return None
+        engine = self._router.engine
+        position = engine.position(interaction_id)
+        if position is None:
+            return None
+        loop = asyncio.get_running_loop()
+        return HoldStatus(position=position,
+                          ewt=engine.estimated_wait(interaction_id, loop.time()),
+                          callback_allowed=live.phase is Phase.WAITING)
+
+    async def request_callback(self, interaction_id: str, number: str) -> None:
+        self._router.submit(CallbackWanted(interaction_id, number))
+
+    async def record_survey(self, interaction_id: str, kind: str, score: int) -> None:
+        self._records.event(interaction_id, "survey", "caller", {"kind": kind, "score": score})
+
+    def is_open(self, at: datetime) -> bool:
+        return self._config.hours.is_open(at)
+
+    def holiday(self, at: datetime) -> str | None:
+        day = self._config.hours.holiday(at.astimezone(self._config.hours.zone).date())
+        return day.name if day else None
+
+
+def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON-safe copy of a step's data."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        out[key] = value if isinstance(value, str | int | float | bool | type(None)) else str(value)
+    return out

@@ -1,0 +1,163 @@
+"""Crash recovery: put the ACD back as it was, from PostgreSQL, then check it
+against what Asterisk really has.
+
+After a restart (even a SIGKILL) the store still holds every waiting caller's
+queue entry (with the original arrival time), every agent's current state and
+the interactions being talked. ``restore`` loads them into the engine without
+any offer; once every AMI node has resynced, ``reconcile`` closes the calls
+Asterisk no longer has and brings back to hold a caller that was ringing an
+agent when the service died. Then ``Engine.resume`` routes again, in the
+original order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from acd import events as e
+from acd.errors import AcdError
+from acd.states import AgentState
+from cti.ami.events import ChannelSnapshot
+from cti.calls import LiveCall, Phase
+from cti.config import Config
+from cti.store import Store
+from cti.store.models import AgentState as StoredAgentState
+from cti.store.models import Interaction, QueueEntry
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    agents: list[StoredAgentState]
+    entries: list[QueueEntry]
+    talking: dict[str, Interaction]  # agent_id -> its interaction
+
+
+async def load_snapshot(store: Store) -> Snapshot:
+    agents = await store.agent_states.current()
+    entries = await store.queue_entries.entries()
+    talking: dict[str, Interaction] = {}
+    for agent in agents:
+        if agent.state in ("ON_CALL", "WRAP_UP") and agent.interaction_id is not None:
+            interaction = await store.interactions.get(agent.interaction_id)
+            if interaction is not None and agent.state == "ON_CALL":
+                talking[agent.agent_id] = interaction
+    return Snapshot(agents, entries, talking)
+
+
+def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
+    """Load the snapshot into the engine and the call registry; return the calls."""
+    engine, config = router.engine, router.config
+    wall = time.time()
+
+    def loop_time(epoch: float) -> float:
+        return now - max(0.0, wall - epoch)
+
+    restored: list[LiveCall] = []
+    for agent in snapshot.agents:
+        if agent.agent_id not in config.agents:
+            continue
+        state = AgentState(agent.state)
+        since = loop_time(agent.since.timestamp())
+        talking = snapshot.talking.get(agent.agent_id)
+        if state is AgentState.RESERVED:
+            state = AgentState.READY  # a ringing offer does not survive; its call waits again
+        if state is AgentState.ON_CALL and talking is None:
+            state = AgentState.READY
+        wrap_until = None
+        if state is AgentState.WRAP_UP:
+            wrap_until = since + _wrapup(config, None)
+        try:
+            engine.restore_agent(agent.agent_id, state, now, reason=agent.reason,
+                                 since=since, wrap_until=wrap_until)
+        except AcdError as exc:
+            log.warning("agent not restored", agent_id=agent.agent_id, error=str(exc))
+            continue
+        if talking is not None and state is AgentState.ON_CALL:
+            call = _talking_call(router, agent.agent_id, talking, loop_time)
+            if call is not None:
+                restored.append(call)
+    for entry in snapshot.entries:
+        iid = str(entry.interaction_id)
+        if router.calls.get(iid) is not None or entry.queue not in config.queues:
+            continue
+        call = LiveCall(
+            interaction_id=iid, node=entry.node or "", channel=entry.channel or "",
+            uniqueid=str(entry.attributes.get("uniqueid", "")), queue=entry.queue,
+            priority=entry.priority, skills=dict(entry.requirements),
+            phase=Phase.CALLBACK if entry.is_callback else Phase.WAITING,
+            callback_number=entry.callback_number, queued_at=entry.arrived_at.timestamp(),
+            created_at=entry.arrived_at.timestamp())
+        try:
+            engine.restore_call(iid, entry.queue, now,
+                                arrived_at=loop_time(entry.arrived_at.timestamp()),
+                                priority=entry.priority, extra_skills=dict(entry.requirements),
+                                callback=entry.is_callback)
+        except AcdError as exc:
+            log.warning("waiting call not restored", interaction_id=iid, error=str(exc))
+            continue
+        router.calls.add(call)
+        restored.append(call)
+    log.info("restored from the store", agents=len(snapshot.agents), calls=len(restored))
+    return restored
+
+
+def _talking_call(router: Any, agent_id: str, interaction: Interaction,
+                  loop_time: Callable[[float], float]) -> LiveCall | None:
+    iid = str(interaction.id)
+    queue = interaction.queue
+    if queue is None or queue not in router.config.queues:
+        return None
+    queued = (interaction.queued_at or interaction.created_at).timestamp()
+    answered = (interaction.answered_at or interaction.created_at).timestamp()
+    call = LiveCall(interaction_id=iid, node=interaction.node or "", channel="",
+                    uniqueid=interaction.uniqueid or "", caller_number=interaction.caller_number
+                    or "", caller_name=interaction.caller_name or "",
+                    dnid=interaction.dialled_number or "", phase=Phase.TALKING, queue=queue,
+                    priority=interaction.priority, queued_at=queued,
+                    created_at=interaction.created_at.timestamp(), agent_id=agent_id,
+                    answered_at=answered)
+    try:
+        router.engine.restore_call(iid, queue, loop_time(time.time()), arrived_at=loop_time(queued),
+                                   priority=interaction.priority, agent_id=agent_id,
+                                   answered_at=loop_time(answered))
+    except AcdError as exc:
+        log.warning("talking call not restored", interaction_id=iid, error=str(exc))
+        return None
+    router.calls.add(call)
+    return call
+
+
+def _wrapup(config: Config, queue: str | None) -> float:
+    spec = config.queues.get(queue or "")
+    return spec.wrapup if spec else 0.0
+
+
+def reconcile(router: Any, calls: list[LiveCall],
+              find: Callable[[str, str], ChannelSnapshot | None], now: float) -> None:
+    """Check restored calls against the channels Asterisk has after the resync."""
+    connect = router.config.service.dialplan.connect_context
+    hold = router.config.service.dialplan.hold_context
+    for call in calls:
+        if call.phase is Phase.CALLBACK:
+            continue
+        channel = find(call.node, call.uniqueid) if call.uniqueid else None
+        if channel is None:
+            log.info("call gone while the service was down", interaction_id=call.interaction_id)
+            if call.phase is Phase.TALKING:
+                router.feed(e.CallEnded(call.interaction_id), now)
+                router.close_call(call, "answered")
+            else:
+                router.feed(e.CallAbandoned(call.interaction_id), now)
+                router.close_call(call, "lost")
+            continue
+        call.channel = channel.name
+        if call.phase is Phase.WAITING and channel.context == connect:
+            # It was ringing an agent when the service died: back to hold, offered again.
+            router.actions.send_caller_away(call, hold, "s")
