@@ -212,8 +212,7 @@ async def _progress(core: Core, ch: Channel, data: str) -> str | None:
 
 
 async def _refuse(core: Core, ch: Channel, data: str, what: str, cause: int) -> str | None:
-    if what == "busy":
-        core.set_state(ch, BUSY)
+    core.set_state(ch, BUSY)
     peer = ch.local_peer
     if peer is not None and not peer.hung_up:
         core.report(peer, what)

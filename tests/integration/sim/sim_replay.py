@@ -181,7 +181,7 @@ async def replay(stem: str, speed: float = 5.0) -> Replay:
             if delay > 0:
                 await asyncio.sleep(delay)
             # wait until the simulator's stream reached the point the recording had
-            for _ in range(200):
+            for _ in range(50):
                 if sum(1 for m in result.received if m.get("Event") in COMPARED) >= seen:
                     break
                 await asyncio.sleep(0.01)

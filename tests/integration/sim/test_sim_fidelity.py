@@ -1,0 +1,106 @@
+"""The simulator against real Asterisk 20 recordings (shared/asterisk-traces).
+
+Each scenario's recorded AMI actions are replayed against a SimPbx running
+the recorded extensions.conf, with a scripted FastAGI server playing the
+recorded IVR commands. Compared: per channel, the sequence of call events
+(COMPARED in sim_replay) with every field name and every value except ids,
+times and counters; every response and list event by ActionID; every line
+the FastAGI server receives (ids normalised).
+
+Accepted differences, on purpose:
+- Order across channels is not compared: Asterisk interleaves events of
+  different channels by thread scheduling; the simulator has one loop.
+- Chatty events are not compared: VarSet, AGIExecStart/End, DTMF*,
+  NewCallerid/NewConnectedLine, LocalBridge, SoftHangupRequest/HangupRequest,
+  DeviceStateChange (Asterisk repeats unchanged states), RTCPSent,
+  SuccessfulAuth. The simulator emits most of them, in a plausible order.
+- STREAM FILE ``endpos`` after an interruption depends on timing.
+- Scenarios listed in KNOWN_GAPS are not replayable or not yet faithful;
+  each says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+import sim_replay as replay_mod
+
+SCENARIOS = sorted(p.name[: -len(".ami.jsonl")] for p in replay_mod.TRACES.glob("*.ami.jsonl"))
+
+KNOWN_GAPS = {
+    "08-blind-transfer": "after BlindTransfer the caller's Dial leg keeps priority 2 in "
+                         "Asterisk (it runs 2001 via an after-bridge goto); the simulator "
+                         "moves it to agents,2001,1 directly",
+    "09-requeue-by-redirect": "Asterisk re-enters cti-hold at the redirect target after "
+                              "the Dial bridge; the simulator's hold re-entry events differ "
+                              "in priority numbering",
+    "12-supervisor-spy": "ChanSpy is simulated as a plain wait: no ChanSpyStart/Stop",
+    "15-sip-inbound": "the call came from a SIP UA (sipp), not from AMI: nothing to replay",
+    "18-local-agent-two-bridges": "Local channel without /n through agent-dial: the second "
+                                  "Local pair's caller-id copies differ",
+    "19-agi-errors": "Asterisk keeps the channel alive until the AGI session closes after "
+                     "the script's own HANGUP; the simulator hangs it up at once",
+    "20-agent-feature-code": "the SIP phone dialled *45 by itself: no AMI action to replay "
+                             "(covered by test_sim_calls feature-code test)",
+    "21-asterisk-restart": "covered by test_sim_protocol restart test (needs a second "
+                           "connection)",
+    "22-hold-by-redirect-and-bridge": "recorded after a restart; the SIP agent leg's "
+                                      "dialplan after the dual redirect differs",
+}
+SPEED = 5.0
+
+
+def _norm_agi(line: str) -> str:
+    line = re.sub(r"^(agi_threadid|agi_uniqueid): .*", r"\1", line)
+    line = re.sub(r"\d{10}\.\d+", "<id>", line)
+    return re.sub(r"endpos=\d+", "endpos=N", line) if "result=-1" in line else line
+
+
+@pytest.fixture(scope="module")
+def replays() -> dict[str, replay_mod.Replay]:
+    """Run every replayable scenario once, concurrently, each on its own simulator."""
+    stems = [s for s in SCENARIOS if s not in KNOWN_GAPS]
+
+    async def run_all() -> list[replay_mod.Replay]:
+        async with asyncio.timeout(60):
+            return await asyncio.gather(*(replay_mod.replay(s, SPEED) for s in stems))
+
+    return {r.trace.name: r for r in asyncio.run(run_all())}
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in KNOWN_GAPS])
+def test_sim_events_per_channel_match_recording(scenario: str,
+                                                replays: dict[str, replay_mod.Replay]) -> None:
+    result = replays[scenario]
+    want = replay_mod.per_channel(result.trace.received)
+    got = replay_mod.per_channel(result.received)
+    for channel, events in want.items():
+        assert got.get(channel) == events, f"{scenario}: events of {channel} differ"
+    assert set(got) == set(want), f"{scenario}: channels only in the simulator"
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in KNOWN_GAPS])
+def test_sim_responses_match_recording(scenario: str,
+                                       replays: dict[str, replay_mod.Replay]) -> None:
+    result = replays[scenario]
+    want = replay_mod.responses(result.trace.received)
+    got = replay_mod.responses(result.received)
+    for action_id, messages in want.items():
+        assert got.get(action_id) == messages, f"{scenario}: answer to {action_id} differs"
+
+
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s not in KNOWN_GAPS])
+def test_sim_fastagi_lines_match_recording(scenario: str,
+                                           replays: dict[str, replay_mod.Replay]) -> None:
+    result = replays[scenario]
+    assert result.agi is not None
+    for number, lines in result.trace.agi_sessions.items():
+        want = [_norm_agi(x["line"]) for x in lines if x["dir"] == "in"]
+        got = [_norm_agi(x) for x in result.agi.received.get(number, [])]
+        assert got == want, f"{scenario}: FastAGI session {number} differs"
+
+
+def test_sim_known_gaps_name_real_scenarios() -> None:
+    assert set(KNOWN_GAPS) <= set(SCENARIOS)
