@@ -1,0 +1,208 @@
+"""The simulator running the project's dialplan (dialplan/extensions_cti.conf).
+
+A small FastAGI server plays the service's side: the IVR queues the call,
+the hold step does nothing; the test drives AMI like the service would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from cti.ami.codec import AmiParser, Malformed
+from cti.sim import Behaviour, SimPbx, Traffic, TrafficProfile
+
+
+class Ivr:
+    """FastAGI server: ivr -> queue the call (answers a GET DATA); hold -> return."""
+
+    def __init__(self) -> None:
+        self.sessions: list[list[str]] = []
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        lines: list[str] = []
+        self.sessions.append(lines)
+        while line := (await reader.readline()).decode().rstrip("\n"):
+            lines.append(line)
+        if any("ivr" in x for x in lines if x.startswith("agi_network_script")):
+            for command in ("ANSWER", "GET DATA cti-menu 2000 1", "SET VARIABLE CTI_ACTION queue"):
+                writer.write(f"{command}\n".encode())
+                lines.append((await reader.readline()).decode().rstrip("\n"))
+        writer.close()
+
+
+class Ami:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.messages: list[dict[str, str]] = []
+        self.new = asyncio.Event()
+        self.parser = AmiParser()
+
+    async def connect(self, secret: str = "s3cret") -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        self.task = asyncio.ensure_future(self._read())
+        await self.send(Action="Login", Username="cti", Secret=secret)
+
+    async def _read(self) -> None:
+        while data := await self.reader.read(65536):
+            for msg in self.parser.feed(data):
+                if not isinstance(msg, Malformed):
+                    self.messages.append(msg)
+            self.new.set()
+
+    async def send(self, **fields: str) -> None:
+        self.writer.write("".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode() + b"\r\n")
+        await self.writer.drain()
+
+    async def wait_for(self, **match: str) -> dict[str, str]:
+        seen = 0
+        while True:
+            for msg in self.messages[seen:]:
+                if all(msg.get(k) == v for k, v in match.items()):
+                    return msg
+            seen = len(self.messages)
+            if self.task.done():
+                raise AssertionError(f"connection closed before {match}")
+            self.new.clear()
+            await self.new.wait()
+
+
+@pytest.fixture
+async def setup() -> AsyncIterator[tuple[SimPbx, Ami, Ivr]]:
+    ivr = Ivr()
+    await ivr.start()
+    pbx = SimPbx(secret="s3cret", agi_address=("127.0.0.1", ivr.port), speed=20.0,
+                 restart_seconds=0.5)
+    pbx.add_phone("PJSIP/1001", Behaviour.answers(1.0, talk_seconds=2.0))
+    pbx.add_phone("PJSIP/1002", Behaviour.never_answers())
+    pbx.add_phone("PJSIP/1003", Behaviour.busy())
+    pbx.add_phone("PJSIP/1004", registered=False)
+    await pbx.start()
+    ami = Ami(pbx.ami_port)
+    await ami.connect()
+    try:
+        yield pbx, ami, ivr
+    finally:
+        ami.writer.close()
+        await pbx.stop()
+        ivr.server.close()
+
+
+async def _queued_call(pbx: SimPbx, ami: Ami, **kw: object) -> str:
+    call = pbx.place_call("5551234", "Juan Perez", "900", digits=["1"], **kw)  # type: ignore[arg-type]
+    await ami.wait_for(Event="MusicOnHoldStart", Channel=call.name)
+    return call.name
+
+
+async def _connect(ami: Ami, channel: str, endpoint: str, timeout: str = "3") -> None:
+    await ami.send(Action="Setvar", Channel=channel, Variable="CTI_AGENT_ENDPOINT", Value=endpoint)
+    await ami.send(Action="Setvar", Channel=channel, Variable="CTI_RING_TIMEOUT", Value=timeout)
+    await ami.send(Action="Redirect", Channel=channel, Context="cti-connect", Exten="s",
+                   Priority="1", ActionID="r1")
+
+
+async def test_sim_inbound_call_runs_ivr_then_waits_in_hold(setup) -> None:
+    pbx, ami, ivr = setup
+    async with asyncio.timeout(10):
+        name = await _queued_call(pbx, ami)
+    assert name.startswith("PJSIP/trunk-")
+    env = dict(x.split(": ", 1) for x in ivr.sessions[0] if x.startswith("agi_"))
+    assert env["agi_network_script"] == "ivr?flow=main&dnid=900"
+    assert env["agi_type"] == "PJSIP" and env["agi_dnid"] == "900"
+    assert env["agi_callerid"] == "5551234" and env["agi_context"] == "cti-inbound"
+    assert ivr.sessions[0][-2:] == ["200 result=1", "200 result=1"]
+
+
+async def test_sim_agent_answers_talks_and_hangs_up(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        name = await _queued_call(pbx, ami)
+        await _connect(ami, name, "PJSIP/1001")
+        end = await ami.wait_for(Event="DialEnd", Channel=name)
+        assert end["DialStatus"] == "ANSWER"
+        assert end["DestChannel"].startswith("PJSIP/1001-")
+        await ami.wait_for(Event="Hangup", Channel=end["DestChannel"])
+        hangup = await ami.wait_for(Event="Hangup", Channel=name)
+    assert hangup["Cause"] == "16"
+    assert not any(m.get("Event") == "UserEvent" for m in ami.messages), \
+        "after an answered Dial the caller hangs up: no CTIDialResult"
+
+
+@pytest.mark.parametrize(("endpoint", "status"), [("PJSIP/1002", "NOANSWER"),
+                                                  ("PJSIP/1003", "BUSY"),
+                                                  ("PJSIP/1004", "CHANUNAVAIL")])
+async def test_sim_failed_dial_reports_status_and_returns_to_hold(setup, endpoint: str,
+                                                                   status: str) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        name = await _queued_call(pbx, ami)
+        await _connect(ami, name, endpoint, timeout="2")
+        result = await ami.wait_for(Event="UserEvent", UserEvent="CTIDialResult")
+        assert result["DialStatus"] == status and result["Endpoint"] == endpoint
+        back = await ami.wait_for(Event="MusicOnHoldStart", Channel=name, Context="cti-hold",
+                                  Priority="2")
+    assert back["Exten"] == "s"
+    assert (status == "CHANUNAVAIL") == (not any(
+        m.get("Event") == "DialBegin" for m in ami.messages))
+
+
+async def test_sim_caller_out_of_patience_abandons(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        call = pbx.place_call("5550001", "Maria", "900", digits=["2"], patience=8)
+        assert await call.wait_ended() == "abandoned"
+    assert pbx.counters["calls_abandoned"] == 1
+
+
+async def test_sim_phone_feature_code_sends_user_event(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        name = pbx.dial_feature("PJSIP/1001", "*45")
+        event = await ami.wait_for(Event="UserEvent", UserEvent="CTIAgentLogin")
+        await ami.wait_for(Event="Hangup", Channel=name)
+    assert event["Endpoint"] == "PJSIP/1001"
+
+
+async def test_sim_unregistered_phone_changes_device_state(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(5):
+        pbx.set_registered("PJSIP/1001", False)
+        event = await ami.wait_for(Event="DeviceStateChange", Device="PJSIP/1001")
+    assert event["State"] == "UNAVAILABLE"
+
+
+async def test_sim_restart_closes_socket_and_forgets_calls(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        await _queued_call(pbx, ami)
+        await ami.send(Action="Command", Command="core restart now", ActionID="rs")
+        await ami.task
+        assert not any(m.get("Event") == "Hangup" for m in ami.messages)
+        assert not any(m.get("ActionID") == "rs" for m in ami.messages)
+        await pbx.up.wait()
+        again = Ami(pbx.ami_port)
+        await again.connect()
+        await again.wait_for(Event="FullyBooted")
+        await again.send(Action="CoreShowChannels", ActionID="c")
+        done = await again.wait_for(Event="CoreShowChannelsComplete")
+        again.writer.close()
+    assert done["ListItems"] == "0"
+
+
+async def test_sim_traffic_generator_places_poisson_calls(setup) -> None:
+    pbx, ami, ivr = setup
+    traffic = Traffic(pbx, TrafficProfile(calls_per_minute=600, mean_patience=5,
+                                          max_calls=5), seed=7)
+    async with asyncio.timeout(10):
+        await traffic.run()
+        while len(ivr.sessions) < 5:
+            await ami.wait_for(Event="MusicOnHoldStart")
+            ami.messages.clear()
+    assert traffic.counters["placed"] == 5
