@@ -9,6 +9,7 @@ isolated and each costs a few tens of milliseconds.
     dsn         a fresh migrated database, dropped after the test: its DSN
     empty_dsn   a fresh database without any table (for migration tests)
     store       a cti.store.Store open on ``dsn``
+    private_pg_server  a server of the test's own (about 0.7 s), to kill or corrupt
 
 A test that stops the shared server must start it again before it ends
 (``pg_server.start()`` reuses the data and the port).
@@ -74,6 +75,21 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPost
 
     parent = _scratch_parent(tmp_path_factory)
     server = EmbeddedPostgres(parent / "data", database=TEMPLATE_DB, durable=False)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        if parent.is_relative_to("/dev/shm"):
+            shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture
+def private_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+    from cti.store import EmbeddedPostgres
+
+    parent = _scratch_parent(tmp_path_factory)
+    server = EmbeddedPostgres(parent / "data", durable=False, timeout=20)
     try:
         server.start()
         yield server

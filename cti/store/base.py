@@ -49,7 +49,7 @@ class Db:
             except StoreUnavailable as exc:
                 if exc.__cause__ is None or not is_connection_error(exc.__cause__):
                     raise
-                self.pool.expire_connections()
+                await self.pool.expire_connections()
                 if attempt == 1:
                     continue
                 if loop.time() >= deadline:

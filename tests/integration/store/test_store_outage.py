@@ -1,0 +1,69 @@
+"""A Store across PostgreSQL outages, and errors that name the database."""
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+
+from cti.store import EmbeddedPostgres, Store, StoreUnavailable
+
+
+async def test_store_works_again_once_postgres_restarts(
+        pg_server: EmbeddedPostgres, dsn: str) -> None:
+    async with asyncio.timeout(40):
+        store = await Store.open(dsn, min_size=2, max_size=2)
+        try:
+            before = await store.interactions.create(queue="sales")
+            await asyncio.to_thread(pg_server.stop)
+            try:
+                with pytest.raises(StoreUnavailable, match=rf"127.0.0.1:{pg_server.port}/"):
+                    await store.interactions.get(before)
+            finally:
+                await asyncio.to_thread(pg_server.start)
+            # Pooled connections died with the server; the store replaces them.
+            assert (await store.interactions.get(before)).queue == "sales"
+            after = await store.interactions.create(queue="support")
+            assert (await store.interactions.get(after)).queue == "support"
+        finally:
+            await store.close()
+
+
+async def test_write_with_retry_waits_for_postgres_to_come_back(
+        pg_server: EmbeddedPostgres, dsn: str) -> None:
+    async with asyncio.timeout(40):
+        store = await Store.open(dsn, retry_for=20)
+        try:
+            await asyncio.to_thread(pg_server.stop)
+            try:
+                iid = uuid4()
+                write = asyncio.create_task(store.interactions.create(interaction_id=iid))
+                await asyncio.sleep(0.3)  # let it fail at least once: the point of the test
+                assert not write.done()
+            finally:
+                await asyncio.to_thread(pg_server.start)
+            assert await write == iid
+            assert await store.interactions.get(iid) is not None
+        finally:
+            await store.close()
+
+
+async def test_open_on_a_closed_port_names_host_and_port_but_not_the_password() -> None:
+    async with asyncio.timeout(20):
+        with pytest.raises(StoreUnavailable) as caught:
+            await Store.open("postgresql://cti:hunter2@127.0.0.1:1/cc")
+    message = str(caught.value)
+    assert message.startswith("PostgreSQL at cti@127.0.0.1:1/cc is unreachable: ")
+    assert "check that it is running and that database.url in config/cti.yaml" in message
+    assert "hunter2" not in message
+
+
+async def test_open_on_a_missing_database_says_to_create_it(pg_server: EmbeddedPostgres) -> None:
+    async with asyncio.timeout(20):
+        with pytest.raises(StoreUnavailable, match=r"/nowhere: database \"nowhere\" does not "
+                           r"exist; create the database"):
+            await Store.open(pg_server.dsn_for("nowhere"))
+
+
+async def test_ping_answers_while_postgres_runs(store: Store) -> None:
+    async with asyncio.timeout(10):
+        await store.ping()
