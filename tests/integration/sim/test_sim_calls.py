@@ -154,7 +154,7 @@ async def test_sim_failed_dial_reports_status_and_returns_to_hold(setup, endpoin
 
 
 async def test_sim_caller_out_of_patience_abandons(setup) -> None:
-    pbx, ami, _ = setup
+    pbx, _ami, _ = setup
     async with asyncio.timeout(10):
         call = pbx.place_call("5550001", "Maria", "900", digits=["2"], patience=8)
         assert await call.wait_ended() == "abandoned"
