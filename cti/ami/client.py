@@ -200,7 +200,11 @@ class AmiClient(AmiActions):
         timeout = self.action_timeout if timeout is None else timeout
         try:
             proto.transport.write(encode(fields))
-            return await asyncio.wait_for(future, timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+            # that races with the answer (or with AmiLinkLost), and the caller's
+            # task then never stops.
+            async with asyncio.timeout(timeout):
+                return await future
         except TimeoutError:
             raise AmiActionTimeout(self.node, name, action_id, timeout) from None
         finally:
@@ -309,6 +313,8 @@ class AmiClient(AmiActions):
         while not self._stopping:
             proto = self._proto
             reason = await proto.closed if proto is not None else "not connected"
+            if self._stopping:
+                return  # stop() closes and reports
             if self._watchdog is not None:
                 self._watchdog.cancel()
                 self._watchdog = None

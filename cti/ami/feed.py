@@ -27,6 +27,7 @@ from cti.ami.tracker import CallTracker
 log = logging.getLogger(__name__)
 
 Out = asyncio.Queue[CallEvent] | Callable[[CallEvent], None]
+_STOP: Any = object()  # put in the inbox by stop(): the consumer ends after what came before
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ class AmiFeed:
 
     async def stop(self) -> None:
         await self.client.stop()
+        self._inbox.put_nowait(_STOP)
+        if self._task is not None:
+            try:
+                async with asyncio.timeout(2):
+                    await asyncio.shield(self._task)
+            except TimeoutError:
+                pass
         await self._cancel()
 
     async def _cancel(self) -> None:
@@ -80,6 +88,8 @@ class AmiFeed:
     async def _consume(self) -> None:
         while True:
             item = await self._inbox.get()
+            if item is _STOP:
+                return
             try:
                 if isinstance(item, LinkUp):
                     self._out(item)
