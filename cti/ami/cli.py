@@ -1,0 +1,114 @@
+"""``cti ami record FILE`` and ``cti ami replay FILE``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from cti.ami.client import AmiClient
+from cti.ami.errors import AmiError
+from cti.ami.events import to_dict
+from cti.ami.replay import ReplayError, load, replay
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    ami = sub.add_parser("ami", help="Asterisk Manager tools: record and replay AMI streams")
+    cmds = ami.add_subparsers(dest="ami_command", required=True, metavar="COMMAND")
+
+    rec = cmds.add_parser(
+        "record", help="capture the raw AMI stream of a live Asterisk into FILE",
+        description="Log in to Asterisk's AMI and write every byte it sends to FILE "
+        "(raw AMI wire text, replayable with `cti ami replay`). Stops on Ctrl-C or after "
+        "--duration seconds. The secret comes from --secret or $CTI_AMI_SECRET.")
+    rec.add_argument("file", type=Path, help="where to write the capture")
+    rec.add_argument("--host", default="127.0.0.1", help="AMI host (default 127.0.0.1)")
+    rec.add_argument("--port", type=int, default=5038, help="AMI port (default 5038)")
+    rec.add_argument("--user", default="cti", help="AMI username (default cti)")
+    rec.add_argument("--secret", default=None, help="AMI secret (default: $CTI_AMI_SECRET)")
+    rec.add_argument("--duration", type=float, default=None,
+                     help="stop after this many seconds (default: until Ctrl-C)")
+    rec.set_defaults(func=_record)
+
+    rep = cmds.add_parser(
+        "replay", help="run a captured stream through the call tracker, print its events",
+        description="Feed FILE (raw AMI wire text as written by `cti ami record`, a JSON "
+        "array of events, or a *.ami.jsonl trace) through the call tracker without Asterisk "
+        "and print the tracker's events as JSON lines, each with the index of the source "
+        "message that caused it.")
+    rep.add_argument("file", type=Path, help="the capture to replay")
+    rep.add_argument("--node", default="replay", help="node name put on the events")
+    rep.set_defaults(func=_replay)
+
+
+def _fail(message: str) -> int:
+    print(f"cti ami: {message}", file=sys.stderr)
+    return 1
+
+
+def _replay(args: argparse.Namespace) -> int:
+    try:
+        items = load(args.file)
+    except FileNotFoundError:
+        return _fail(f"no such file: {args.file}")
+    except (ReplayError, OSError) as exc:
+        return _fail(str(exc))
+    out = sys.stdout
+    try:
+        for index, event in replay(items, node=args.node):
+            out.write(json.dumps({"index": index, **to_dict(event)}, ensure_ascii=False))
+            out.write("\n")
+        out.flush()
+    except BrokenPipeError:  # `cti ami replay x | head`
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    secret = args.secret if args.secret is not None else os.environ.get("CTI_AMI_SECRET")
+    if not secret:
+        return _fail("no AMI secret: pass --secret or set CTI_AMI_SECRET")
+    try:
+        handle = args.file.open("wb")
+    except OSError as exc:
+        return _fail(f"cannot write {args.file}: {exc.strerror}")
+    with handle:
+        try:
+            written = asyncio.run(_record_async(args, secret, handle))
+        except AmiError as exc:
+            return _fail(str(exc))
+    print(f"cti ami: wrote {written} bytes to {args.file}", file=sys.stderr)
+    return 0
+
+
+async def _record_async(args: argparse.Namespace, secret: str, handle: object) -> int:
+    written = 0
+
+    def tap(data: bytes) -> None:
+        nonlocal written
+        handle.write(data)  # type: ignore[attr-defined]
+        handle.flush()  # type: ignore[attr-defined]
+        written += len(data)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    client = AmiClient("record", args.host, args.port, args.user, secret, on_bytes=tap)
+    await client.start()
+    print(f"cti ami: recording {args.user}@{args.host}:{args.port} to {args.file}"
+          + ("" if args.duration else "; Ctrl-C to stop"), file=sys.stderr)
+    try:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(args.duration):
+                await stop.wait()
+    finally:
+        await client.stop()
+    return written
