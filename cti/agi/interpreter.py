@@ -8,6 +8,7 @@ recorded as a ``caller_hangup`` step.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -174,7 +175,8 @@ class FlowRunner:
         self._record(run, sid, "aborted", {"reason": f"more than {self.max_steps} steps"})
         log.error("interaction %s: flow %s ran more than %d steps; stopped at %s",
                   interaction_id, run.flow, self.max_steps, sid)
-        await channel.hangup()
+        with contextlib.suppress(AgiHangup):
+            await channel.hangup()
         return FlowResult(interaction_id, "hangup", run.path, run.vars)
 
     def _defaults(self, run: _Run, flow: str) -> None:

@@ -31,6 +31,7 @@ class AgiServer:
         routes: request path (``ivr``, ``hold``) -> async handler(session).
         header_timeout: seconds a client has to send the whole agi_ block.
         reply_timeout: default seconds to wait for a command's reply.
+        backlog: connections waiting to be accepted (bursts of calls).
     """
 
     def __init__(
@@ -41,11 +42,15 @@ class AgiServer:
         port: int = 4573,
         header_timeout: float = 5.0,
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
+        backlog: int = 1024,
     ) -> None:
         self.routes = {path.strip("/"): handler for path, handler in routes.items()}
         self.host, self.port = host, port
         self.header_timeout = header_timeout
         self.reply_timeout = reply_timeout
+        #: Pending connections the kernel keeps; asyncio's 100 made a burst of
+        #: 200 callers wait 1 s for SYN retransmits (measured, bench/agi_bench.py).
+        self.backlog = backlog
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         #: Counters for logs and benchmarks.
@@ -57,7 +62,8 @@ class AgiServer:
 
     async def start(self) -> None:
         """Listen; returns once the socket is bound (``port`` is then the real one)."""
-        self._server = await asyncio.start_server(self._on_connect, self.host, self.port)
+        self._server = await asyncio.start_server(self._on_connect, self.host, self.port,
+                                                  backlog=self.backlog)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("FastAGI listening on %s:%s, routes %s", self.host, self.port,
                  sorted(self.routes))
