@@ -1,0 +1,118 @@
+"""Calls routed end to end through the simulator: IVR -> ACD -> Asterisk -> agent -> records."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service_env import Env, wait_for
+
+from cti.sim.phones import Behaviour
+
+BOOKINGS = ["1", "1"]  # main menu 1 (bookings), then 1 (new booking)
+
+
+async def test_answered_call_is_routed_talked_wrapped_up_and_recorded(env: Env) -> None:
+    async with asyncio.timeout(40):
+        await env.ready("a1001")
+        call = env.sim.place_call("5551234", "Juan Perez", "900", digits=BOOKINGS,
+                                  talk_seconds=4)
+        await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="agent on call")
+        assert env.sim.phone("PJSIP/1001").answered_calls == 1
+        await call.wait_ended()
+        await wait_for(lambda: env.agent_state("a1001") == "WRAP_UP", what="wrap-up")
+        await wait_for(lambda: env.agent_state("a1001") == "READY", what="ready after wrap-up")
+        await env.flushed()
+
+    interactions = await env.store.interactions.between(*_today())
+    assert len(interactions) == 1
+    case = interactions[0]
+    assert (case.caller_number, case.queue, case.agent_id) == ("5551234", "bookings", "a1001")
+    assert (case.topic, case.reason, case.status, case.outcome) == (
+        "bookings", "new booking", "closed", "answered")
+    kinds = [ev.kind for ev in await env.store.interactions.events(case.id)]
+    assert kinds[0] == "ivr-step"
+    assert [k for k in kinds if k != "ivr-step"] == [
+        "queued", "offered", "answered", "agent-left", "closed"]
+    record = (await env.store.calls.between(*_today()))[0]
+    assert record.outcome == "answered" and record.agent_id == "a1001"
+    assert record.wait_seconds is not None and record.talk_seconds >= 0.5
+    states = [h.state for h in await env.store.agent_states.history("a1001")]
+    assert states == ["READY", "RESERVED", "ON_CALL", "WRAP_UP", "READY"]
+    assert await env.store.queue_entries.entries() == []
+
+
+async def test_no_answer_makes_agent_not_ready_and_rings_the_next_keeping_arrival(
+        env: Env) -> None:
+    env.sim.set_behaviour("PJSIP/1001", Behaviour.never_answers())
+    async with asyncio.timeout(40):
+        await env.ready("a1001")
+        call = env.sim.place_call("5551234", "Juan Perez", "900", digits=BOOKINGS,
+                                  talk_seconds=2)
+        await wait_for(lambda: env.agent_state("a1001") == "NOT_READY", timeout=15,
+                       what="no-answer")
+        engine = env.service.router.engine
+        assert engine.agent("a1001").reason == "no-answer"
+        (interaction_id,) = engine.call_ids()
+        arrived = engine.call(interaction_id).arrived_at
+        await env.ready("a1008")
+        await wait_for(lambda: env.agent_state("a1008") == "ON_CALL", what="second agent")
+        assert engine.call(interaction_id).arrived_at == arrived
+        await call.wait_ended()
+        await env.flushed()
+    kinds = [ev.kind for ev in await env.store.interactions.events(interaction_id)]
+    assert [k for k in kinds if k != "ivr-step"][:5] == [
+        "queued", "offered", "no-answer", "offered", "answered"]
+
+
+async def test_busy_phone_is_not_ready_busy_and_unregistered_phone_is_never_offered(
+        env: Env) -> None:
+    env.sim.set_behaviour("PJSIP/1001", Behaviour.busy())
+    env.sim.set_registered("PJSIP/1002", False)
+    async with asyncio.timeout(40):
+        await wait_for(lambda: env.service.router.engine.agent("a1002").device.value
+                       == "unavailable", what="device unavailable")
+        await env.ready("a1001", "a1002")
+        call = env.sim.place_call("5551234", "", "900", digits=BOOKINGS, talk_seconds=1)
+        await wait_for(lambda: env.agent_state("a1001") == "NOT_READY", what="busy")
+        assert env.service.router.engine.agent("a1001").reason == "busy"
+        await asyncio.sleep(1.0)
+        assert env.sim.phone("PJSIP/1002").calls == []  # never rung
+        assert env.agent_state("a1002") == "READY"
+        env.sim.set_registered("PJSIP/1002", True)
+        await wait_for(lambda: env.agent_state("a1002") == "ON_CALL", what="offered when back")
+        await call.wait_ended()
+
+
+async def test_caller_hanging_up_while_waiting_is_abandoned_with_wait_time(env: Env) -> None:
+    async with asyncio.timeout(40):
+        call = env.sim.place_call("5557777", "Ana Ruiz", "900", digits=BOOKINGS, patience=24)
+        assert await call.wait_ended()
+        await wait_for(lambda: len(env.service.calls) == 0, what="call closed")
+        await env.flushed()
+    (record,) = await env.store.calls.between(*_today())
+    assert record.outcome == "abandoned" and record.answered_at is None
+    assert record.wait_seconds > 0.3
+    (case,) = await env.store.interactions.between(*_today())
+    assert case.outcome == "abandoned"
+    assert await env.store.queue_entries.entries() == []
+
+
+async def test_caller_hanging_up_while_ringing_is_abandoned_and_agent_freed(env: Env) -> None:
+    env.sim.set_behaviour("PJSIP/1001", Behaviour.never_answers())
+    async with asyncio.timeout(40):
+        await env.ready("a1001")
+        call = env.sim.place_call("5557777", "", "900", digits=BOOKINGS)
+        await wait_for(lambda: env.agent_state("a1001") == "RESERVED", what="ringing")
+        await wait_for(lambda: env.sim.phone("PJSIP/1001").calls, what="phone rings")
+        env.sim.hangup(call.name)
+        await wait_for(lambda: env.agent_state("a1001") == "READY", what="agent freed")
+        await env.flushed()
+    (record,) = await env.store.calls.between(*_today())
+    assert record.outcome == "abandoned"
+
+
+def _today():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return now - timedelta(hours=1), now + timedelta(hours=1)
