@@ -82,6 +82,8 @@ class EmbeddedPostgres:
         self._wanted_port = port
         self._port: int | None = None
         self._user = _system_user()
+        #: True when the last ``start()`` found the server already running.
+        self.adopted = False
 
     # --- public -----------------------------------------------------------
 
@@ -127,6 +129,7 @@ class EmbeddedPostgres:
             self._initdb()
         self._check_version()
         info = self._postmaster()
+        self.adopted = info is not None and info.alive
         if info is not None and info.alive:
             self._port = info.port
             self._wait_ready()
