@@ -7,9 +7,11 @@ post-call survey) and ``agi://HOST:4573/hold``.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Mapping
 
+from cti.agi.errors import AgiError
 from cti.agi.hold import HoldStep
 from cti.agi.host import CallInfo
 from cti.agi.interpreter import FlowResult, FlowRunner
@@ -44,9 +46,18 @@ class IvrApp:
         params = session.request.params
         flow = params.get("flow") or self.default_flow
         await session.answer()
-        result = await self.runner.run(session, call_info(session, self.node), flow,
-                                       interaction_id=params.get("interaction") or None,
-                                       step=params.get("step") or None)
+        try:
+            result = await self.runner.run(session, call_info(session, self.node), flow,
+                                           interaction_id=params.get("interaction") or None,
+                                           step=params.get("step") or None)
+        except AgiError:
+            raise
+        except Exception:
+            # A broken flow must not lose the caller: the dialplan sends
+            # CTI_ACTION=fallback to cti-fallback (a ring group, an operator).
+            with contextlib.suppress(AgiError):
+                await session.set_variable("CTI_ACTION", "fallback")
+            raise
         log.info("interaction %s: flow %s ended with %s after %d steps",
                  result.interaction_id, flow, result.action, len(result.path))
         self.results.append(result)

@@ -128,7 +128,7 @@ async def test_ivr_unknown_flow_is_an_error_not_a_crash(ivr: Ivr) -> None:
         t, result = await ivr.call("ivr?flow=nope")
     assert result is None
     assert ivr.server.stats["errors"] == 1
-    assert t.commands == ["ANSWER"]
+    assert t.commands == ["ANSWER", 'SET VARIABLE CTI_ACTION "fallback"']
 
 
 # -- self-service through a real web service -----------------------------------
