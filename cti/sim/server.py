@@ -117,6 +117,8 @@ class SimPbx:
         self._session_tasks.add(task)
         try:
             await session.run()
+        except asyncio.CancelledError:
+            pass
         finally:
             self.sessions.discard(session)
             self._session_tasks.discard(task)
