@@ -32,8 +32,10 @@ async def test_first_start_serves_the_database_over_tcp(
 async def test_second_start_on_the_same_dir_reuses_the_running_server(
         private_pg_server: EmbeddedPostgres) -> None:
     pid = _Postmaster.read(private_pg_server.data_dir).pid
+    assert not private_pg_server.adopted
     other = EmbeddedPostgres(private_pg_server.data_dir)
     assert await asyncio.to_thread(other.start) == private_pg_server.dsn
+    assert other.adopted
     assert _Postmaster.read(private_pg_server.data_dir).pid == pid
 
 

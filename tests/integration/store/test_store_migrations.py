@@ -80,6 +80,29 @@ async def test_migration_edited_after_being_applied_is_refused(empty_dsn: str) -
             await migrate(empty_dsn, [Migration("001_a.sql", "CREATE TABLE a (id bigint);")])
 
 
+async def test_store_open_can_migrate_first(empty_dsn: str) -> None:
+    from cti.store import Store
+
+    async with asyncio.timeout(20):
+        store = await Store.open(empty_dsn, apply_migrations=True)
+        try:
+            assert await store.queue_entries.entries() == []
+        finally:
+            await store.close()
+        assert await migrate(empty_dsn) == []
+
+
+async def test_migrating_through_a_pool_or_a_connection(empty_dsn: str) -> None:
+    async with asyncio.timeout(20):
+        pool = await asyncpg.create_pool(empty_dsn, min_size=1, max_size=1)
+        try:
+            assert await migrate(pool) == [m.name for m in bundled_migrations()]
+            async with pool.acquire() as conn:
+                assert await migrate(conn) == []
+        finally:
+            await pool.close()
+
+
 async def test_migrating_an_unreachable_database_names_host_and_port() -> None:
     async with asyncio.timeout(20):
         with pytest.raises(StoreUnavailable, match=r"PostgreSQL at cti@127.0.0.1:1/cc is "
