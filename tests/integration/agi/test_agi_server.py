@@ -147,3 +147,33 @@ async def test_agi_truncated_utf8_caller_name_is_replaced_not_fatal() -> None:
         assert await reader.read() == b""
         writer.close()
     assert names == ["Zo\ufffd"]
+
+
+async def test_agi_record_file_and_say_commands_are_formatted_and_parsed() -> None:
+    seen: dict[str, object] = {}
+
+    async def handler(session: AgiSession) -> None:
+        seen["record"] = await session.record_file("/tmp/msg", "wav", "#", 30000,
+                                                   silence_s=3)
+        seen["alpha"] = await session.say_alpha("ABC 1", "#")
+        seen["date"] = await session.say_date(1798113600)
+        seen["exec"] = await session.exec("Dial", "PJSIP/1001,20")
+
+    server = AgiServer({"ivr": handler}, port=0)
+    async with asyncio.timeout(5), server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(HEADER.format(n=1).encode())
+        expected = [
+            ('RECORD FILE /tmp/msg wav "#" 30000 BEEP s=3', "200 result=35 (dtmf) endpos=9600"),
+            ('SAY ALPHA "ABC 1" "#"', "200 result=0"),
+            ('SAY DATE 1798113600 ""', "200 result=0"),
+            ("EXEC Dial PJSIP/1001,20", "200 result=0"),
+        ]
+        for command, reply in expected:
+            assert (await reader.readline()).decode() == command + "\n"
+            writer.write(reply.encode() + b"\n")
+        assert await reader.read() == b""
+        writer.close()
+    assert seen["record"].digit == "#" and seen["record"].reason == "dtmf"
+    assert seen["record"].endpos == 9600
+    assert seen["exec"] == 0
