@@ -6,7 +6,7 @@
     await store.close()
 
 ``EmbeddedPostgres`` runs a local server for ``database: embedded``;
-``open_database`` builds both from the ``database`` section of cti.yaml.
+``migrate`` applies ``migrations/NNN_name.sql``.
 """
 
 from cti.store.embedded import EmbeddedPostgres
