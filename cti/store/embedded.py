@@ -236,6 +236,11 @@ class EmbeddedPostgres:
                              "-o", f"-p {self._port}")
                 return
             except EmbeddedPostgresFailed:
+                info = self._postmaster()
+                if info is not None and info.alive:  # another process started it first
+                    self._port, self.adopted = info.port, True
+                    self._wait_ready()
+                    return
                 if "could not bind" not in self._log_tail() or self._wanted_port is not None:
                     raise
         raise EmbeddedPostgresFailed(

@@ -101,3 +101,13 @@ def test_data_of_another_postgres_version_is_refused(tmp_path: Path) -> None:
 def test_dsn_before_start_says_to_start(tmp_path: Path) -> None:
     with pytest.raises(EmbeddedPostgresFailed, match=r"call start\(\) first"):
         _ = EmbeddedPostgres(tmp_path / "data").dsn
+
+
+async def test_concurrent_starts_on_one_dir_share_one_server(
+        private_pg_server: EmbeddedPostgres) -> None:
+    await asyncio.to_thread(private_pg_server.stop)
+    servers = [EmbeddedPostgres(private_pg_server.data_dir) for _ in range(3)]
+    async with asyncio.timeout(30):
+        dsns = await asyncio.gather(*(asyncio.to_thread(s.start) for s in servers))
+    assert len(set(dsns)) == 1
+    assert sorted(s.adopted for s in servers) == [False, True, True]
