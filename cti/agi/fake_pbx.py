@@ -3,7 +3,8 @@
 It connects to the server, sends an agi_ environment like Asterisk 20's, and
 answers each command the way the recordings in shared/asterisk-traces show:
 prompts play to the end, GET DATA takes the next scripted entry ("" is a
-timeout), variables are kept. ``hangup_after=N`` makes the caller hang up
+timeout; "!1" is pressed during the next prompt that 1 may interrupt instead),
+variables are kept. ``hangup_after=N`` makes the caller hang up
 after N commands: Asterisk then sends ``HANGUP`` and answers 511 to anything
 that needs a live channel.
 """
@@ -98,6 +99,10 @@ class FakePbx:
             entry = pending.pop(0) if pending else ""
             return f"200 result={entry}" if entry else "200 result= (timeout)"
         if verb.startswith("STREAM FILE"):
+            escape = words[3] if len(words) > 3 else ""
+            if pending and pending[0].startswith("!") and pending[0][1:2] in escape \
+                    and pending[0][1:2]:
+                return f"200 result={ord(pending.pop(0)[1])} endpos=1200"
             return "200 result=0 endpos=8000"
         if verb.startswith(("SAY ", "EXEC", "ANSWER")):
             return "200 result=0"

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from cti.agi.conditions import Context, holds
 from cti.agi.errors import AgiHangup, FlowRuntimeError
 from cti.agi.host import CallInfo, IvrHost
-from cti.agi.httpstep import HttpFetcher, HttpStepError, json_path
+from cti.agi.httpstep import AiohttpFetcher, HttpFetcher, HttpStepError, json_path
 from cti.agi.models import (
     BranchStep,
     CallbackStep,
@@ -99,6 +99,8 @@ class _Run:
     priority: int = 0
     classification: dict[str, str | None] = field(default_factory=dict)
     path: list[PathEntry] = field(default_factory=list)
+    #: A digit that interrupted a play step: the next menu or input starts with it.
+    pending_digit: str | None = None
 
     def render(self, template: str) -> str:
         return _TEMPLATE.sub(lambda m: self.vars.get(m.group(1), ""), template)
@@ -120,7 +122,8 @@ class FlowRunner:
     Args:
         flows: flow name -> Flow (validated).
         host: the service side (store, ACD, hours).
-        http: the http step's client (None: every http step takes on_error).
+        http: the http step's client (default: an ``AiohttpFetcher`` of its own,
+            opened at the first http step; ``close()`` closes it).
         clock: the current instant (aware datetime); tests pass a fixed one.
         tz: the contact centre's time zone, for time-of-day conditions.
         max_steps: a run taking more steps than this is stopped (a safety net).
@@ -130,7 +133,9 @@ class FlowRunner:
                  http: HttpFetcher | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  tz: tzinfo = UTC, max_steps: int = 500) -> None:
-        self.flows, self.host, self.http = flows, host, http
+        self.flows, self.host = flows, host
+        self._own_http = AiohttpFetcher() if http is None else None
+        self.http: HttpFetcher = http or self._own_http  # type: ignore[assignment]
         self.clock, self.tz, self.max_steps = clock, tz, max_steps
         self._steps: dict[type, Callable[[_Run, str, Any], Awaitable[_Next]]] = {
             PlayStep: self._play, MenuStep: self._menu, InputStep: self._input,
@@ -140,6 +145,11 @@ class FlowRunner:
             CallbackStep: self._callback, SurveyStep: self._survey, GotoStep: self._goto,
             HangupStep: self._hangup,
         }
+
+    async def close(self) -> None:
+        """Close the http client this runner opened itself, if any."""
+        if self._own_http is not None:
+            await self._own_http.close()
 
     async def run(self, channel: Channel, call: CallInfo, flow: str, *,
                   interaction_id: str | None = None, step: str | None = None) -> FlowResult:
@@ -203,7 +213,13 @@ class FlowRunner:
 
     async def _ask(self, run: _Run, prompts: list[str], timeout: float, max_digits: int,
                    escape: str) -> DigitsInput:
-        first = await self._prompts(run, prompts[:-1], escape)
+        first, run.pending_digit = run.pending_digit, None
+        if first is not None and max_digits == 1:
+            return DigitsInput(first)
+        if first is None:
+            first = await self._prompts(run, prompts[:-1], escape)
+        else:                   # the caller typed ahead: skip the prompts
+            prompts = ["silence/1"]
         if first is not None and max_digits == 1:
             return DigitsInput(first)
         got = await run.channel.get_data(run.render(prompts[-1]), int(timeout * 1000),
@@ -219,6 +235,7 @@ class FlowRunner:
     async def _play(self, run: _Run, sid: str, step: PlayStep) -> _Next:
         digit = await self._prompts(run, step.prompts, "0123456789*#" if step.interruptible
                                     else "")
+        run.pending_digit = digit
         return _Next(step.next, {"prompts": step.prompts, "digit": digit})
 
     async def _menu(self, run: _Run, sid: str, step: MenuStep) -> _Next:
@@ -346,8 +363,6 @@ class FlowRunner:
 
     async def _http(self, run: _Run, sid: str, step: HttpStep) -> _Next:
         url = run.render(step.url)
-        if self.http is None:
-            return _Next(step.on_error, {"url": url, "error": "no http client configured"})
         try:
             answer = await self.http.fetch(step.method, url,
                                            body=render_value(run, step.body),

@@ -68,18 +68,25 @@ class AgiServer:
         log.info("FastAGI listening on %s:%s, routes %s", self.host, self.port,
                  sorted(self.routes))
 
-    async def stop(self) -> None:
-        """Stop listening and cancel the sessions still running."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+    async def stop(self, grace: float = 0.0) -> None:
+        """Stop listening; give running sessions ``grace`` seconds, then cancel them.
+
+        Callers in a flow then fall through the dialplan (CTI_ACTION unset);
+        callers waiting in cti-hold are not in a session and lose nothing.
+        """
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        if grace > 0 and self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=grace)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if server is not None:
+            await server.wait_closed()
 
     async def __aenter__(self) -> AgiServer:
         await self.start()

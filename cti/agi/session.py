@@ -94,6 +94,8 @@ class AgiSession:
         self.reply_timeout = reply_timeout
         #: True once Asterisk sent ``HANGUP`` or answered 511.
         self.hung_up = False
+        # One command at a time: replies carry no id, so order is the only match.
+        self._lock = asyncio.Lock()
 
     @property
     def channel(self) -> str:
@@ -113,17 +115,18 @@ class AgiSession:
             AgiTimeout: no reply within ``timeout`` (default ``reply_timeout``).
             AgiProtocolError: the reply is not FastAGI.
         """
-        try:
-            self._writer.write(line.encode() + b"\n")
-            await self._writer.drain()
-        except (ConnectionError, RuntimeError):
-            raise AgiConnectionLost(self.channel, line) from None
         seconds = self.reply_timeout if timeout is None else timeout
-        try:
-            async with asyncio.timeout(seconds):
-                lines = await self._read_reply_lines(line)
-        except TimeoutError:
-            raise AgiTimeout(self.channel, f"reply to {line!r}", seconds) from None
+        async with self._lock:
+            try:
+                self._writer.write(line.encode() + b"\n")
+                await self._writer.drain()
+            except (ConnectionError, RuntimeError):
+                raise AgiConnectionLost(self.channel, line) from None
+            try:
+                async with asyncio.timeout(seconds):
+                    lines = await self._read_reply_lines(line)
+            except TimeoutError:
+                raise AgiTimeout(self.channel, f"reply to {line!r}", seconds) from None
         try:
             return parse_reply(lines)
         except ValueError as exc:

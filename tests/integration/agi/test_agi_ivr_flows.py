@@ -262,3 +262,13 @@ async def test_ivr_200_concurrent_sessions(ivr: Ivr) -> None:
     assert queues == {"bookings", "changes", "billing", "complaints"}
     assert len({r.interaction_id for _, r in calls}) == 200
     assert ivr.server.stats["completed"] == 200
+
+
+async def test_ivr_digit_typed_during_welcome_answers_the_main_menu(ivr: Ivr) -> None:
+    async with asyncio.timeout(5):
+        t, result = await ivr.call(caller="5550000", digits=["!3"])
+    assert result.path[0].data["digit"] == "3"
+    menu = next(e for e in result.path if e.step == "main_menu")
+    assert menu.data == {"digit": "3", "attempt": 1}
+    assert ivr.host.queued[result.interaction_id]["queue"] == "billing"
+    assert not any(c.startswith("GET DATA tourism/main-menu") for c in t.commands)

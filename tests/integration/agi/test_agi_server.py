@@ -177,3 +177,30 @@ async def test_agi_record_file_and_say_commands_are_formatted_and_parsed() -> No
     assert seen["record"].digit == "#" and seen["record"].reason == "dtmf"
     assert seen["record"].endpos == 9600
     assert seen["exec"] == 0
+
+
+async def test_agi_stop_lets_running_sessions_finish_within_grace() -> None:
+    release = asyncio.Event()
+    finished: list[str] = []
+
+    async def handler(session: AgiSession) -> None:
+        await release.wait()
+        await session.verbose("done")
+        finished.append(session.channel)
+
+    server = AgiServer({"ivr": handler}, port=0)
+    async with asyncio.timeout(5):
+        await server.start()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(HEADER.format(n=1).encode())
+        await wait_until(lambda: server.active_sessions == 1)
+        stopping = asyncio.create_task(server.stop(grace=2))
+        await asyncio.sleep(0)
+        release.set()
+        assert await reader.readline() == b'VERBOSE "done" 1\n'
+        writer.write(b"200 result=1\n")
+        await stopping
+        writer.close()
+    assert finished == ["Local/900@from-pstn-00000001;2"]
+    assert server.stats["completed"] == 1
+
