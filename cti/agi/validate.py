@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from cti.agi.models import (
     INPUT_KINDS,
+    TERMINAL_KINDS,
     CallbackStep,
     Flow,
     GotoStep,
@@ -122,6 +123,7 @@ def _check_flow(flow: Flow, flows: Mapping[str, LoadedFlow], known: set[str],
                 yield f"{sid}: {field}", f"no step named {target!r}; steps: {_names(steps)}"
         yield from _check_step(sid, step, flows, known, queues, skills)
     yield from _check_reachable(flow, flows)
+    yield from _check_exits(flow)
 
 
 def _check_step(sid: str, step: Any, flows: Mapping[str, LoadedFlow], known: set[str],
@@ -205,6 +207,29 @@ def _check_reachable(flow: Flow, flows: Mapping[str, LoadedFlow]) -> Iterator[tu
     for sid in flow.steps:
         if sid not in seen:
             yield f"{sid}: type", f"unreachable: no step leads to it from start {flow.start!r}"
+
+
+def _check_exits(flow: Flow) -> Iterator[tuple[str, str]]:
+    """Menus and inputs from which no path leads out of the flow (all ways loop back)."""
+    into: dict[str, set[str]] = {sid: set() for sid in flow.steps}
+    for sid, step in flow.steps.items():
+        for target in successors(step).values():
+            if target in into:
+                into[target].add(sid)
+    can_leave = {sid for sid, step in flow.steps.items()
+                 if step.type in TERMINAL_KINDS or (isinstance(step, SurveyStep)
+                                                    and step.next is None)}
+    todo = list(can_leave)
+    while todo:
+        for source in into[todo.pop()]:
+            if source not in can_leave:
+                can_leave.add(source)
+                todo.append(source)
+    for sid, step in flow.steps.items():
+        if sid not in can_leave and step.type in INPUT_KINDS:
+            yield (f"{sid}: type", "no way out: every path from this step loops back; "
+                   "lead one option or on_fail to a queue, transfer, voicemail, callback, "
+                   "goto or hangup")
 
 
 def _check_loops(flows: Mapping[str, LoadedFlow]) -> list[str]:

@@ -83,6 +83,18 @@ steps:
     assert "main.yaml: i: min_digits: is more than digits (4)" in errors
 
 
+def test_flow_menu_whose_every_way_loops_back() -> None:
+    errors = check(main="""
+start: m
+steps:
+  m: {type: menu, prompt: p, options: {"1": again}, on_fail: again}
+  again: {type: play, prompts: [sorry], next: m}
+""")
+    assert errors == ["main.yaml: m: type: no way out: every path from this step loops back; "
+                      "lead one option or on_fail to a queue, transfer, voicemail, callback, "
+                      "goto or hangup"]
+
+
 def test_flow_loop_with_no_input() -> None:
     errors = check(main="""
 start: a
