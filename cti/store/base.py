@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
+import structlog
 
 from cti.store.db import is_connection_error, translate_errors
 from cti.store.errors import StoreUnavailable
 
+log = structlog.get_logger(__name__)
 T = TypeVar("T")
 M = TypeVar("M")
 
@@ -51,6 +53,8 @@ class Db:
                     raise
                 await self.pool.expire_connections()
                 if attempt == 1:
+                    log.warning("database connection lost; retrying on a new one",
+                                database=self.where, error=str(exc.__cause__))
                     continue
                 if loop.time() >= deadline:
                     raise

