@@ -1,11 +1,11 @@
 """store.calls, store.agent_states and store.queue_entries against a real database."""
 
-import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from store_testing import bounded
 
 from cti.store import CallRecord, NoSuchInteraction, QueueEntry, Store, StoreRejected
 
@@ -16,15 +16,10 @@ def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
 
 
-@pytest.fixture(autouse=True)
-async def _bounded():
-    async with asyncio.timeout(20):
-        yield
-
-
 # --- call records -------------------------------------------------------------
 
 
+@bounded()
 async def test_call_record_grows_as_the_call_progresses(store: Store) -> None:
     iid = await store.interactions.create(created_at=T0)
     record = CallRecord(id=uuid4(), arrived_at=T0, interaction_id=iid, queue="sales",
@@ -40,12 +35,14 @@ async def test_call_record_grows_as_the_call_progresses(store: Store) -> None:
     assert await store.calls.get(record.id) == stored
 
 
+@bounded()
 async def test_abandoned_call_waits_until_hangup_and_has_no_talk(store: Store) -> None:
     stored = await store.calls.upsert(CallRecord(id=uuid4(), arrived_at=T0, queued_at=at(5),
                                                  ended_at=at(65), outcome="abandoned"))
     assert (stored.wait_seconds, stored.talk_seconds) == (60.0, None)
 
 
+@bounded()
 async def test_same_call_record_written_twice_is_one_row(store: Store) -> None:
     record = CallRecord(id=uuid4(), arrived_at=T0, queue="sales", outcome="lost")
     first = await store.calls.upsert(record)
@@ -54,6 +51,7 @@ async def test_same_call_record_written_twice_is_one_row(store: Store) -> None:
     assert len(await store.calls.between(T0, at(1))) == 1
 
 
+@bounded()
 async def test_call_record_refuses_unknown_outcome_and_unknown_interaction(store: Store) -> None:
     with pytest.raises(ValueError, match="call outcome 'won' is not one of"):
         await store.calls.upsert(CallRecord(id=uuid4(), arrived_at=T0, outcome="won"))
@@ -61,10 +59,12 @@ async def test_call_record_refuses_unknown_outcome_and_unknown_interaction(store
         await store.calls.upsert(CallRecord(id=uuid4(), arrived_at=T0, interaction_id=uuid4()))
 
 
+@bounded()
 async def test_unknown_call_record_is_none(store: Store) -> None:
     assert await store.calls.get(uuid4()) is None
 
 
+@bounded()
 async def test_calls_between_filters_by_arrival_and_queue_in_order(store: Store) -> None:
     late = await store.calls.upsert(CallRecord(id=uuid4(), arrived_at=at(120), queue="sales"))
     early = await store.calls.upsert(CallRecord(id=uuid4(), arrived_at=at(60), queue="sales"))
@@ -78,6 +78,7 @@ async def test_calls_between_filters_by_arrival_and_queue_in_order(store: Store)
 # --- agent states -------------------------------------------------------------
 
 
+@bounded()
 async def test_state_change_appends_history_and_sets_current(store: Store) -> None:
     iid = await store.interactions.create()
     await store.agent_states.record("a17", "READY", at=at(0))
@@ -91,6 +92,7 @@ async def test_state_change_appends_history_and_sets_current(store: Store) -> No
     assert (current.state, current.reason, current.since) == ("NOT_READY", "no-answer", at(25))
 
 
+@bounded()
 async def test_late_write_goes_to_history_but_does_not_regress_current(store: Store) -> None:
     await store.agent_states.record("a17", "ON_CALL", at=at(20))
     await store.agent_states.record("a17", "RESERVED", at=at(10))
@@ -98,6 +100,7 @@ async def test_late_write_goes_to_history_but_does_not_regress_current(store: St
     assert [c.state for c in await store.agent_states.history("a17")] == ["RESERVED", "ON_CALL"]
 
 
+@bounded()
 async def test_retried_state_change_is_stored_once(store: Store) -> None:
     change = uuid4()
     await store.agent_states.record("a17", "READY", at=at(0), change_id=change)
@@ -105,6 +108,7 @@ async def test_retried_state_change_is_stored_once(store: Store) -> None:
     assert len(await store.agent_states.history("a17")) == 1
 
 
+@bounded()
 async def test_current_lists_every_agent_and_history_filters_by_time(store: Store) -> None:
     await store.agent_states.record("b2", "READY", at=at(0))
     await store.agent_states.record("a1", "READY", at=at(0))
@@ -116,6 +120,7 @@ async def test_current_lists_every_agent_and_history_filters_by_time(store: Stor
     assert await store.agent_states.current_for("nobody") is None
 
 
+@bounded()
 async def test_state_must_be_upper_case(store: Store) -> None:
     with pytest.raises(ValueError, match="agent a1: state 'ready' must be UPPER_CASE"):
         await store.agent_states.record("a1", "ready")
@@ -131,6 +136,7 @@ async def _entry(store: Store, queue: str, arrived: float, **kw: object) -> Queu
     return entry
 
 
+@bounded()
 async def test_entries_come_back_in_arrival_order_whatever_the_write_order(store: Store) -> None:
     third = await _entry(store, "sales", 30)
     first = await _entry(store, "sales", 10, priority=5, requirements={"french": 3},
@@ -140,6 +146,7 @@ async def test_entries_come_back_in_arrival_order_whatever_the_write_order(store
     assert await store.queue_entries.entries("sales") == [first, third]
 
 
+@bounded()
 async def test_equal_arrival_keeps_first_put_order_even_after_a_re_put(store: Store) -> None:
     a = await _entry(store, "sales", 10)
     b = await _entry(store, "sales", 10)
@@ -148,6 +155,7 @@ async def test_equal_arrival_keeps_first_put_order_even_after_a_re_put(store: St
         a.interaction_id, b.interaction_id]
 
 
+@bounded()
 async def test_put_back_after_no_answer_keeps_the_original_place(store: Store) -> None:
     first = await _entry(store, "sales", 10)
     second = await _entry(store, "sales", 20)
@@ -157,6 +165,7 @@ async def test_put_back_after_no_answer_keeps_the_original_place(store: Store) -
         first.interaction_id, second.interaction_id]
 
 
+@bounded()
 async def test_remove_is_idempotent(store: Store) -> None:
     entry = await _entry(store, "sales", 10)
     assert await store.queue_entries.remove(entry.interaction_id)
@@ -164,6 +173,7 @@ async def test_remove_is_idempotent(store: Store) -> None:
     assert await store.queue_entries.entries() == []
 
 
+@bounded()
 async def test_moving_a_call_to_another_queue_replaces_its_entry(store: Store) -> None:
     entry = await _entry(store, "sales", 10)
     moved = replace(entry, queue="support", priority=2)
@@ -171,6 +181,7 @@ async def test_moving_a_call_to_another_queue_replaces_its_entry(store: Store) -
     assert await store.queue_entries.entries() == [moved]
 
 
+@bounded()
 async def test_put_refuses_unknown_interaction_and_callback_without_number(store: Store) -> None:
     with pytest.raises(NoSuchInteraction):
         await store.queue_entries.put(QueueEntry(interaction_id=uuid4(), queue="s",

@@ -1,22 +1,17 @@
 """store.interactions against a real database."""
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+from store_testing import bounded
 
 from cti.store import EventKind, NoSuchInteraction, Store, StoreRejected
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-async def _bounded():
-    async with asyncio.timeout(20):
-        yield
-
-
+@bounded()
 async def test_created_case_has_defaults_and_given_fields(store: Store) -> None:
     iid = await store.interactions.create(
         caller_number="+33612345678", caller_name="ADA", dialled_number="3000", queue="sales",
@@ -30,6 +25,7 @@ async def test_created_case_has_defaults_and_given_fields(store: Store) -> None:
     assert case.created_at == T0
 
 
+@bounded()
 async def test_create_with_the_same_id_is_a_noop(store: Store) -> None:
     iid = uuid4()
     await store.interactions.create(interaction_id=iid, queue="sales")
@@ -37,10 +33,12 @@ async def test_create_with_the_same_id_is_a_noop(store: Store) -> None:
     assert (await store.interactions.get(iid)).queue == "sales"
 
 
+@bounded()
 async def test_unknown_case_is_none(store: Store) -> None:
     assert await store.interactions.get(uuid4()) is None
 
 
+@bounded()
 async def test_bad_channel_unknown_field_and_naive_time_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="channel 'fax' is not one of voice, chat, email"):
         await store.interactions.create(channel="fax")
@@ -50,11 +48,13 @@ async def test_bad_channel_unknown_field_and_naive_time_are_refused(store: Store
         await store.interactions.create(created_at=datetime(2026, 1, 1))
 
 
+@bounded()
 async def test_create_for_unknown_customer_is_rejected(store: Store) -> None:
     with pytest.raises(StoreRejected, match="foreign key"):
         await store.interactions.create(customer_id=uuid4())
 
 
+@bounded()
 async def test_update_sets_classification_routing_and_timestamps(store: Store) -> None:
     customer = await store.customers.create("Ada")
     iid = await store.interactions.create(created_at=T0)
@@ -70,6 +70,7 @@ async def test_update_sets_classification_routing_and_timestamps(store: Store) -
     assert await store.interactions.get(iid) == case
 
 
+@bounded()
 async def test_update_of_unknown_case_fails(store: Store) -> None:
     missing = uuid4()
     with pytest.raises(NoSuchInteraction, match=f"no interaction with id '{missing}'"):
@@ -78,6 +79,7 @@ async def test_update_of_unknown_case_fails(store: Store) -> None:
         await store.interactions.update(missing)
 
 
+@bounded()
 async def test_update_refuses_bad_status_and_fixed_fields(store: Store) -> None:
     iid = await store.interactions.create()
     with pytest.raises(ValueError, match="status 'done' is not one of open, pending, closed"):
@@ -86,6 +88,7 @@ async def test_update_refuses_bad_status_and_fixed_fields(store: Store) -> None:
         await store.interactions.update(iid, channel="chat")
 
 
+@bounded()
 async def test_events_come_back_in_time_order(store: Store) -> None:
     iid = await store.interactions.create(created_at=T0)
     steps = [
@@ -102,6 +105,7 @@ async def test_events_come_back_in_time_order(store: Store) -> None:
     assert all(e.interaction_id == iid for e in events)
 
 
+@bounded()
 async def test_events_at_the_same_instant_keep_write_order(store: Store) -> None:
     iid = await store.interactions.create()
     for kind in ("offered", "no-answer", "queued"):
@@ -110,6 +114,7 @@ async def test_events_at_the_same_instant_keep_write_order(store: Store) -> None
         "offered", "no-answer", "queued"]
 
 
+@bounded()
 async def test_retried_event_is_stored_once(store: Store) -> None:
     iid = await store.interactions.create()
     eid = uuid4()
@@ -118,6 +123,7 @@ async def test_retried_event_is_stored_once(store: Store) -> None:
     assert len(await store.interactions.events(iid)) == 1
 
 
+@bounded()
 async def test_event_for_unknown_case_or_with_bad_kind_fails(store: Store) -> None:
     iid = await store.interactions.create()
     with pytest.raises(NoSuchInteraction):
@@ -126,6 +132,7 @@ async def test_event_for_unknown_case_or_with_bad_kind_fails(store: Store) -> No
         await store.interactions.add_event(uuid4(), iid, "Bad Kind", "a1")
 
 
+@bounded()
 async def test_note_is_an_event_with_its_text(store: Store) -> None:
     iid = await store.interactions.create()
     note_id = await store.interactions.add_note(iid, "customer will call back", actor="a17",
@@ -135,6 +142,7 @@ async def test_note_is_an_event_with_its_text(store: Store) -> None:
     assert event.data == {"text": "customer will call back"}
 
 
+@bounded()
 async def test_close_sets_status_outcome_time_and_adds_closed_event(store: Store) -> None:
     iid = await store.interactions.create(created_at=T0)
     closed_at = T0 + timedelta(minutes=4)
@@ -146,6 +154,7 @@ async def test_close_sets_status_outcome_time_and_adds_closed_event(store: Store
         await store.interactions.close(uuid4())
 
 
+@bounded()
 async def test_open_cases_for_customer_skip_closed_ones_newest_first(store: Store) -> None:
     ada = await store.customers.create("Ada")
     other = await store.customers.create("Bob")
@@ -159,6 +168,7 @@ async def test_open_cases_for_customer_skip_closed_ones_newest_first(store: Stor
     assert [c.id for c in cases] == [new, old]
 
 
+@bounded()
 async def test_between_filters_by_creation_time_and_queue(store: Store) -> None:
     a = await store.interactions.create(queue="sales", created_at=T0)
     b = await store.interactions.create(queue="support", created_at=T0 + timedelta(minutes=1))
