@@ -493,9 +493,11 @@ class Router:
             self.calls.set_agent_leg(call, None)
             if call.phase is Phase.TALKING:
                 self._agent_leg_done(call, now, lost)
+                if call.callback_number is not None:  # the agent's leg was the whole call
+                    self.close_call(call, "lost" if lost else "callback", cause=hungup.cause)
             return
-        if call.phase is Phase.CALLBACK:
-            return  # the caller left on purpose; the place is kept
+        if call.callback_number is not None:
+            return  # the caller left after choosing a callback; the place is kept
         if call.phase in (Phase.WAITING, Phase.RINGING):
             self.feed(e.CallAbandoned(call.interaction_id), now)
             self.close_call(call, "lost" if lost else "abandoned", cause=hungup.cause)

@@ -40,7 +40,7 @@ def make_config(directory: Path, ami_port: int, *, queues: dict[str, dict[str, A
     cti["agi"]["port"] = agi_port
     cti["http"]["port"] = http_port
     cti["ivr"]["flows_dir"] = str(ROOT / "ivr_flows")
-    cti["log"]["level"] = "warning"
+    cti["log"]["level"] = "info"
     (directory / "cti.yaml").write_text(yaml.safe_dump(cti))
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     (directory / "hours.yaml").write_text(yaml.safe_dump(

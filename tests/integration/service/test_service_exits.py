@@ -1,0 +1,93 @@
+"""Callbacks and a queue's maximum-wait exits, carried out on the live call."""
+
+from __future__ import annotations
+
+import asyncio
+
+from service_env import Env, make_config, start_sim, wait_for
+
+from cti.app import Service
+from cti.config import load_config
+from cti.sim.phones import Behaviour
+
+BOOKINGS = ["1", "1"]
+
+
+async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_back(
+        env: Env) -> None:
+    env.sim.set_behaviour("PJSIP/1001", Behaviour.answers(0.5, talk_seconds=6))
+    customer = env.sim.add_phone("PJSIP/trunk/5551234", Behaviour.answers(1.0))
+    async with asyncio.timeout(60):
+        call = env.sim.place_call("5551234", "Juan Perez", "900", digits=[*BOOKINGS, "1"])
+        assert await call.wait_ended()  # the caller pressed 1 in hold and hung up
+        (interaction_id,) = env.service.router.engine.call_ids()
+        assert env.service.router.engine.call(interaction_id).callback
+        await env.flushed()
+        (entry,) = await env.store.queue_entries.entries()
+        assert entry.is_callback and entry.callback_number == "5551234"
+
+        await env.ready("a1001")
+        await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="callback answered")
+        await wait_for(lambda: env.agent_state("a1001") in ("WRAP_UP", "READY"),
+                       what="callback finished")
+        await wait_for(lambda: len(env.service.calls) == 0, what="callback closed")
+        assert customer.answered_calls == 1
+        await env.flushed()
+    case = await env.store.interactions.get(interaction_id)
+    assert case.outcome == "callback" and case.agent_id == "a1001"
+    kinds = [e.kind for e in await env.store.interactions.events(interaction_id)]
+    assert "callback-requested" in kinds and kinds[-1] == "closed"
+    assert await env.store.queue_entries.entries() == []
+
+
+async def _service(dsn: str, tmp_path, queues: dict) -> tuple:
+    sim = await start_sim()
+    config = load_config(make_config(tmp_path / "config", sim.ami_port, queues=queues))
+    service = Service(config, dsn=dsn)
+    await service.start()
+    sim.core.agi_override = ("127.0.0.1", service.agi.port)
+    return sim, service
+
+
+async def test_max_wait_sends_caller_to_voicemail(dsn: str, tmp_path) -> None:
+    async with asyncio.timeout(60):
+        sim, service = await _service(dsn, tmp_path, {"billing": {"max_wait": 2}})
+        try:
+            call = sim.place_call("5550001", "Maria Lopez", "900", digits=["3"])
+            await call.wait_ended()
+            await wait_for(lambda: len(service.calls) == 0, what="call closed")
+            assert await service.recorder.flush(10)
+            (case,) = await service.store.interactions.between(*_today())
+            assert case.outcome == "voicemail" and case.queue == "billing"
+            (record,) = await service.store.calls.between(*_today())
+            assert record.outcome == "voicemail"
+        finally:
+            await service.stop()
+            await sim.stop()
+
+
+async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp_path) -> None:
+    async with asyncio.timeout(60):
+        sim, service = await _service(dsn, tmp_path, {"changes": {"max_wait": 2}})
+        try:
+            await service.agent_command("a1002", "ready", None)  # no 'changes' skill
+            call = sim.place_call("5550001", "", "900", digits=["2", "1"], talk_seconds=1)
+            await wait_for(lambda: service.router.engine.agent("a1002").state.value == "ON_CALL",
+                           timeout=20, what="overflowed call answered by a1002")
+            await call.wait_ended()
+            await wait_for(lambda: len(service.calls) == 0, what="call closed")
+            assert await service.recorder.flush(10)
+            (case,) = await service.store.interactions.between(*_today())
+            assert case.queue == "general" and case.agent_id == "a1002"
+            kinds = [e.kind for e in await service.store.interactions.events(case.id)]
+            assert "queue-exit" in kinds
+        finally:
+            await service.stop()
+            await sim.stop()
+
+
+def _today():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return now - timedelta(hours=1), now + timedelta(hours=1)
