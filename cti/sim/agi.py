@@ -314,7 +314,7 @@ class AgiSession:
 
     async def _hangup(self, args: list[str]) -> list[str]:
         if not self.ch.hung_up:
-            self.core.hangup(self.ch, 16)
+            self.core.hangup(self.ch, 0)  # AGI HANGUP gives no cause: Asterisk reports 0
         self.channel_gone(Why.HANGUP)
         return ["200 result=1"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from cti.sim.channel import BUSY, RINGING, UP, Channel, Interrupted, Why
+from cti.sim.channel import BUSY, UP, Channel, Interrupted, Why
 from cti.sim.expr import substitute
 from cti.sim.pbx import Core
 
@@ -199,10 +199,7 @@ async def _answer(core: Core, ch: Channel, data: str) -> str | None:
 
 @app("Ringing")
 async def _ringing(core: Core, ch: Channel, data: str) -> str | None:
-    peer = ch.local_peer
-    if peer is not None and not peer.hung_up and peer.state not in (UP, RINGING):
-        core.set_state(peer, RINGING)
-        core.report(peer, "ringing")
+    core.indicate_ringing(ch)
     return None
 
 
@@ -255,7 +252,10 @@ async def _wait(core: Core, ch: Channel, data: str) -> str | None:
 
 @app("Playback")
 async def _playback(core: Core, ch: Channel, data: str) -> str | None:
-    files = split_args(data)[0].split("&") if data else []
+    args = split_args(data)
+    files = args[0].split("&") if args else []
+    if ch.state != UP and "noanswer" not in args[1:]:
+        core.answer(ch)  # Playback answers the channel first
     for name in files:
         await ch.wait_for(None, core.scaled(prompt_seconds(name)))
     core.var_set(ch, "PLAYBACKSTATUS", "SUCCESS")
@@ -329,8 +329,30 @@ async def _voicemail(core: Core, ch: Channel, data: str) -> str | None:
 
 @app("ChanSpy")
 async def _chanspy(core: Core, ch: Channel, data: str) -> str | None:
-    await ch.wait_for(None, None)
-    return None
+    """Listen to a channel. Without media the spy's own hang-up does not end ChanSpy:
+    it ends, with ChanSpyStop, when the spied channel does (12-supervisor-spy)."""
+    args = split_args(data)
+    spyee = core.find(args[0]) if args else None
+    if spyee is None:
+        await ch.wait_for(None, None)
+        return None
+    await ch.wait_for(None, core.scaled(0.1))
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    spyee.on_hangup.append(lambda _c: done.done() or done.set_result(None))
+    fields = ch.header("Spyer")
+    fields.update(spyee.header("Spyee"))
+    core.emit("ChanSpyStart", "call,all", fields)
+    while not done.done():
+        try:
+            await ch.wait_for(done, None)
+        except Interrupted as exc:
+            if exc.why is not Why.HANGUP or ch.hung_up:
+                raise
+            ch.arm()
+    fields = ch.header("Spyer")
+    fields.update(spyee.header("Spyee"))
+    core.emit("ChanSpyStop", "call,all", fields)
+    return STOP
 
 
 def _register_late() -> None:

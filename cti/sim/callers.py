@@ -71,10 +71,12 @@ class CallHandle:
 def place_call(core: Core, *, caller_num: str, caller_name: str, dnid: str,
                context: str, trunk: str = "PJSIP/trunk", digits: Sequence[str] = (),
                patience: float | None = None, talk_seconds: float | None = None) -> CallHandle:
-    ch = core.new_channel(trunk, context, dnid, state=RING, announce=False)
+    # a SIP/PJSIP INVITE: the channel appears Down with its caller id, then rings
+    ch = core.new_channel(trunk, context, dnid, announce=False)
     ch.cid_num, ch.cid_name = caller_num or "<unknown>", caller_name or "<unknown>"
     ch.dnid = dnid
     core.chan_event("Newchannel", ch)
+    core.set_state(ch, RING)
     handle = CallHandle(caller_num, caller_name, dnid, ch, list(digits), patience,
                         talk_seconds)
     ch.owner = handle

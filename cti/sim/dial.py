@@ -52,7 +52,6 @@ def create_destination(core: Core, target: str, linkedid: str | None,
     ch.owner = phone
     ch.exten = ""
     core.var_set(ch, "DIALEDPEERNUMBER", rest)
-    ch.exten = "s"
     if caller is not None:
         _copy_ids(core, ch, caller, announce_app=True)
     return ch
@@ -77,6 +76,7 @@ def _copy_ids(core: Core, dest: Channel, caller: Channel, *, announce_app: bool)
     dest.cid_num, dest.cid_name = caller.exten, caller.cid_name
     dest.conn_num, dest.conn_name = caller.cid_num, caller.cid_name
     dest.exten = caller.exten
+    dest.app, dest.appdata = "AppDial", "(Outgoing Line)"
     if announce_app:
         core.chan_event("Newexten", dest, "dialplan,all", Extension=dest.exten,
                         Application="AppDial", AppData="(Outgoing Line)")
@@ -129,6 +129,7 @@ async def dial_app(core: Core, ch: Channel, data: str) -> str | None:
                 core.var_set(ch, "RINGTIME", str(ms // 1000))
                 core.var_set(ch, "RINGTIME_MS", str(ms))
                 dial_event(core, "DialState", ch, dest, DialStatus="RINGING")
+                core.indicate_ringing(ch)
             elif what == "answer":
                 status = "ANSWER"
             elif what in ("busy", "congestion"):
@@ -157,6 +158,8 @@ async def _bridged(core: Core, ch: Channel, dest: Channel, began: float, target:
     dial_event(core, "DialEnd", ch, dest, DialStatus="ANSWER")
     if dest.hung_up:
         return
+    if ch.state != UP:
+        core.answer(ch)
     bridge = core.new_bridge()
     core.chan_event("Newexten", dest, "dialplan,all", Extension="", Application="AppDial",
                     AppData="(Outgoing Line)")

@@ -134,9 +134,19 @@ async def _run_app(core: Core, ch: Channel, app: str, data: str) -> None:
 
 def redirect(core: Core, ch: Channel, context: str, exten: str, priority: int,
              *, keep_bridge_peer: bool = False) -> None:
-    """AMI Redirect: the channel continues at context,exten,priority."""
+    """AMI Redirect (an async goto): the channel continues at context,exten,priority.
+
+    A channel in a bridge is moved at once: Asterisk reports a Newexten at the new
+    location with the application it was running (Dial, AppDial), then the
+    BridgeLeave, and the PBX then runs from the *next* priority (recorded in
+    09-requeue-by-redirect and 22-hold-by-redirect-and-bridge).
+    """
     if ch.bridge is not None:
+        ch.context, ch.exten, ch.priority = context, exten, priority
+        core.chan_event("Newexten", ch, "dialplan,all", Extension=exten, Application=ch.app,
+                        AppData=ch.appdata)
         core.bridge_leave(ch, collapse=not keep_bridge_peer)
+        priority += 1
     if ch.task is not None and not ch.task.done():
         ch.redirect_to = (context, exten, priority)
         ch.signal(Why.REDIRECT)
@@ -146,19 +156,32 @@ def redirect(core: Core, ch: Channel, context: str, exten: str, priority: int,
 
 
 async def bridge(core: Core, a: Channel, b: Channel) -> None:
-    """AMI Bridge: take both channels out of what they do and join them."""
+    """AMI Bridge: take both channels out of what they do and join them.
+
+    A channel taken from the dialplan continues at the next priority after the
+    bridge (its BridgeEnter already shows it); each side's connected line becomes
+    the other's caller id, and a Local ``;2`` passes that on to its ``;1`` half.
+    """
     for ch in (a, b):
         if ch.bridge is not None:
             core.bridge_leave(ch, collapse=False)
     new = core.new_bridge()
-    for ch in (a, b):
-        if ch.task is not None and not ch.task.done():
-            ch.signal(Why.BRIDGED)
+    running = [ch for ch in (a, b) if ch.task is not None and not ch.task.done()]
+    for ch in running:
+        ch.signal(Why.BRIDGED)
     await asyncio.sleep(0)
     await asyncio.sleep(0)
+    for ch in running:
+        ch.priority += 1
     for ch in (a, b):
         if not ch.hung_up:
             core.bridge_enter(new, ch)
+    for ch, other in ((a, b), (b, a)):
+        if (ch.conn_num, ch.conn_name) != (other.cid_num, other.cid_name):
+            core.set_connected(ch, other.cid_num, other.cid_name)
+            one = ch.local_peer
+            if one is not None and ch.name.endswith(";2") and not one.hung_up:
+                core.set_callerid(one, other.cid_num, other.cid_name)
 
 
 def blind_transfer(core: Core, ch: Channel, context: str, exten: str) -> bool:

@@ -19,6 +19,7 @@ from cti.sim.channel import (
     CAUSE_TXT,
     DOWN,
     RING,
+    RINGING,
     UNKNOWN,
     UP,
     Bridge,
@@ -203,6 +204,13 @@ class Core:
         if peer is not None and not peer.hung_up and peer.state != UP:
             self.set_state(peer, UP)
             self.report(peer, "answer")
+
+    def indicate_ringing(self, ch: Channel) -> None:
+        """Ringing indicated on ``ch``: the ;1 half of a Local pair starts ringing."""
+        peer = ch.local_peer
+        if peer is not None and not peer.hung_up and peer.state not in (UP, RINGING):
+            self.set_state(peer, RINGING)
+            self.report(peer, "ringing")
 
     def report(self, ch: Channel, what: str) -> None:
         """Tell whoever dials ``ch`` about its progress (ringing, answer, busy, ...)."""

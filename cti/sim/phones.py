@@ -122,9 +122,11 @@ class Phone:
         """The phone dials ``exten`` in its context (feature codes like ``*45``)."""
         from cti.sim.apps import start_dialplan
 
-        ch = core.new_channel(self.endpoint, self.context, exten, state=RING)
+        ch = core.new_channel(self.endpoint, self.context, exten, announce=False)
         ch.cid_num = self.cid_num or self.endpoint.rsplit("/", 1)[-1]
         ch.cid_name = self.cid_name or ch.cid_num
+        core.chan_event("Newchannel", ch)
+        core.set_state(ch, RING)
         ch.owner = self
         self.calls.append(ch)
         ch.on_hangup.append(lambda c: self._ended(core, c))

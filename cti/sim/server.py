@@ -169,15 +169,18 @@ class SimPbx:
 
     def place_call(self, caller_num: str, caller_name: str = "", dnid: str = "900", *,
                    digits: Sequence[str] = (), patience: float | None = None,
-                   talk_seconds: float | None = None, trunk: str = "PJSIP/trunk") -> CallHandle:
+                   talk_seconds: float | None = None, trunk: str = "PJSIP/trunk",
+                   context: str | None = None) -> CallHandle:
         """An inbound call from ``caller_num`` to ``dnid`` enters the inbound context.
 
         ``digits`` answers successive GET DATA prompts (one string each, "" to press
         nothing); ``patience`` is how long the caller waits for an agent;
-        ``talk_seconds`` how long it talks before hanging up.
+        ``talk_seconds`` how long it talks before hanging up; ``trunk`` names the
+        inbound channel (``PJSIP/trunk-0000002a``); ``context`` overrides the
+        inbound context.
         """
         return place_call(self.core, caller_num=caller_num, caller_name=caller_name,
-                          dnid=dnid, context=self.inbound_context, trunk=trunk,
+                          dnid=dnid, context=context or self.inbound_context, trunk=trunk,
                           digits=digits, patience=patience, talk_seconds=talk_seconds)
 
     def hangup(self, channel: str, cause: int = 16) -> bool:

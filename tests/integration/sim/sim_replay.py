@@ -21,6 +21,7 @@ from cti.sim import Behaviour, SimPbx
 TRACES = Path("/work/shared/asterisk-traces")
 RECORDED_DIALPLAN = TRACES / "asterisk-config" / "extensions.conf"
 
+RECONNECT = "<reconnect>"
 #: events compared per channel, in order
 COMPARED = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
             "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
@@ -45,10 +46,13 @@ class Trace:
     def load(cls, stem: str) -> Trace:
         actions: list[tuple[float, dict[str, str], int]] = []
         received: list[dict[str, str]] = []
+        times: list[float] = []
         for line in (TRACES / f"{stem}.ami.jsonl").read_text().splitlines():
             d = json.loads(line)
             raw = d["raw"]
-            if d["dir"] == "out":
+            if d["dir"] == "note" and "reconnect" in raw:
+                actions.append((d["t"], {"Action": RECONNECT}, 0))
+            elif d["dir"] == "out":
                 msg = parse_block(raw.strip("\r\n").encode())
                 assert isinstance(msg, dict)
                 seen = sum(1 for m in received if m.get("Event") in COMPARED)
@@ -57,12 +61,30 @@ class Trace:
                 msg = parse_block(raw.rstrip("\r\n").encode())
                 if isinstance(msg, dict):
                     received.append(msg)
+                    times.append(d["t"])
         sessions: dict[int, list[dict[str, str]]] = {}
         agi = TRACES / f"{stem}.agi.jsonl"
         for line in agi.read_text().splitlines():
             d = json.loads(line)
             sessions.setdefault(d["session"], []).append(d)
-        return cls(stem, actions, received, sessions)
+        trace = cls(stem, actions, received, sessions)
+        trace.times = times
+        return trace
+
+    def outside_calls(self) -> list[tuple[float, dict[str, str],
+                                          tuple[float, dict[str, str]] | None]]:
+        """Channels no action created: calls from SIP phones or trunks, with the time
+        of their Newchannel and, for trunk calls, of their Hangup (the far end's BYE)."""
+        dialled = {m.get("DestChannel") for m in self.received if m.get("Event") == "DialBegin"}
+        out = []
+        for t, msg in zip(self.times, self.received, strict=True):
+            name = msg.get("Channel", "")
+            if msg.get("Event") != "Newchannel" or name.startswith("Local/") or name in dialled:
+                continue
+            end = next(((t2, m) for t2, m in zip(self.times, self.received, strict=True)
+                        if m.get("Event") == "Hangup" and m.get("Channel") == name), None)
+            out.append((t, msg, end))
+        return out
 
     def channel_seq(self) -> dict[str, int]:
         """The first channel number of each technology in the recording."""
@@ -145,10 +167,33 @@ class Replay:
 
 
 def configure(pbx: SimPbx) -> None:
-    """Phones as in the recording setup: SIP phones agent1101/agent1102 answer at once."""
-    for peer, name in (("agent1101", "Agent 1101"), ("agent1102", "Supervisor")):
+    """Phones as in the recording setup: the SIP phones agent1101/agent1102 (sipp user
+    agents, caller id "sipp") answer at once."""
+    for peer in ("agent1101", "agent1102"):
         pbx.add_phone(f"SIP/{peer}", Behaviour.answers(0.01), context="agents-phones",
-                      cid_num=peer[-4:], cid_name=name)
+                      cid_num="sipp", cid_name="sipp")
+
+
+class _Connection:
+    """One AMI client connection of the replay; messages go to a shared list."""
+
+    def __init__(self, received: list[dict[str, str]]) -> None:
+        self.received = received
+        self.parser = AmiParser()
+
+    async def open(self, port: int) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", port)
+        self.reading = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        while data := await self.reader.read(65536):
+            for msg in self.parser.feed(data):
+                if not isinstance(msg, Malformed):
+                    self.received.append(msg)
+
+    def send(self, action: dict[str, str]) -> None:
+        self.writer.write("".join(f"{k}: {v}\r\n" for k, v in action.items()).encode()
+                          + b"\r\n")
 
 
 async def replay(stem: str, speed: float = 5.0) -> Replay:
@@ -156,45 +201,62 @@ async def replay(stem: str, speed: float = 5.0) -> Replay:
     agi = ScriptedAgi(trace)
     await agi.start()
     pbx = SimPbx(dialplan=RECORDED_DIALPLAN, agi_address=("127.0.0.1", agi.port),
-                 secret="cti-secret", speed=speed, channel_seq=trace.channel_seq())
+                 secret="cti-secret", speed=speed, channel_seq=trace.channel_seq(),
+                 restart_seconds=8.0)
     configure(pbx)
     await pbx.start()
     result = Replay(trace, agi=agi)
+    loop = asyncio.get_running_loop()
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", pbx.ami_port)
-        parser = AmiParser()
-        loop = asyncio.get_running_loop()
+        conn = _Connection(result.received)
+        await conn.open(pbx.ami_port)
         started = loop.time()
-
-        async def read_all() -> None:
-            while True:
-                data = await reader.read(65536)
-                if not data:
-                    return
-                for msg in parser.feed(data):
-                    if not isinstance(msg, Malformed):
-                        result.received.append(msg)
-
-        reading = asyncio.ensure_future(read_all())
+        for t, msg, end in trace.outside_calls():
+            loop.call_later(t / speed, _outside_call, pbx, t, msg, end, speed)
         for t, action, seen in trace.actions:
             delay = started + t / speed - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if action.get("Action") == RECONNECT:
+                # the recorded client reconnected after the server closed the socket
+                await conn.reading
+                conn = _Connection(result.received)
+                for _ in range(500):
+                    with contextlib.suppress(OSError):
+                        await conn.open(pbx.ami_port)
+                        break
+                    await asyncio.sleep(0.01)
+                continue
             # wait until the simulator's stream reached the point the recording had
             for _ in range(50):
                 if sum(1 for m in result.received if m.get("Event") in COMPARED) >= seen:
                     break
                 await asyncio.sleep(0.01)
-            if reading.done():
-                break
-            writer.write("".join(f"{k}: {v}\r\n" for k, v in action.items()).encode() + b"\r\n")
+            if not conn.reading.done():
+                conn.send(action)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(reading, 3)
-        writer.close()
+            await asyncio.wait_for(conn.reading, 3)
+        conn.writer.close()
     finally:
         await pbx.stop()
         await agi.stop()
     return result
+
+
+def _outside_call(pbx: SimPbx, t: float, msg: dict[str, str],
+                  end: tuple[float, dict[str, str]] | None, speed: float) -> None:
+    """At the recorded time: the phone dials its feature code, or the trunk call arrives
+    (and its far end hangs up at the recorded time)."""
+    endpoint = msg["Channel"].rsplit("-", 1)[0]
+    if endpoint in pbx.phones:
+        pbx.dial_feature(endpoint, msg["Exten"])
+        return
+    call = pbx.place_call(msg["CallerIDNum"], msg["CallerIDName"], msg["Exten"],
+                          trunk=endpoint, context=msg["Context"])
+    if end is not None:
+        end_t, hangup = end
+        asyncio.get_running_loop().call_later((end_t - t) / speed, pbx.hangup, call.name,
+                                              int(hangup["Cause"]))
 
 
 def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tuple]]]:

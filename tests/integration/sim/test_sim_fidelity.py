@@ -15,8 +15,10 @@ Accepted differences, on purpose:
   DeviceStateChange (Asterisk repeats unchanged states), RTCPSent,
   SuccessfulAuth. The simulator emits most of them, in a plausible order.
 - STREAM FILE ``endpos`` after an interruption depends on timing.
-- Scenarios listed in KNOWN_GAPS are not replayable or not yet faithful;
-  each says why.
+- Calls no AMI action made (the SIP trunk call of 15, the feature code dialled
+  by a SIP phone in 20) are started by the replay at their recorded time, and
+  the trunk's far end hangs up at the recorded time with the recorded cause.
+- 21 (restart): the replay reconnects where the recorded client did.
 """
 
 from __future__ import annotations
@@ -29,26 +31,8 @@ import sim_replay as replay_mod
 
 SCENARIOS = sorted(p.name[: -len(".ami.jsonl")] for p in replay_mod.TRACES.glob("*.ami.jsonl"))
 
-KNOWN_GAPS = {
-    "08-blind-transfer": "after BlindTransfer the caller's Dial leg keeps priority 2 in "
-                         "Asterisk (it runs 2001 via an after-bridge goto); the simulator "
-                         "moves it to agents,2001,1 directly",
-    "09-requeue-by-redirect": "Asterisk re-enters cti-hold at the redirect target after "
-                              "the Dial bridge; the simulator's hold re-entry events differ "
-                              "in priority numbering",
-    "12-supervisor-spy": "ChanSpy is simulated as a plain wait: no ChanSpyStart/Stop",
-    "15-sip-inbound": "the call came from a SIP UA (sipp), not from AMI: nothing to replay",
-    "18-local-agent-two-bridges": "Local channel without /n through agent-dial: the second "
-                                  "Local pair's caller-id copies differ",
-    "19-agi-errors": "Asterisk keeps the channel alive until the AGI session closes after "
-                     "the script's own HANGUP; the simulator hangs it up at once",
-    "20-agent-feature-code": "the SIP phone dialled *45 by itself: no AMI action to replay "
-                             "(covered by test_sim_calls feature-code test)",
-    "21-asterisk-restart": "covered by test_sim_protocol restart test (needs a second "
-                           "connection)",
-    "22-hold-by-redirect-and-bridge": "recorded after a restart; the SIP agent leg's "
-                                      "dialplan after the dual redirect differs",
-}
+#: scenarios not replayed, and why (none at the moment: all 22 are replayed)
+KNOWN_GAPS: dict[str, str] = {}
 SPEED = 5.0
 
 
