@@ -45,6 +45,7 @@ SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 _PORT_FILE = "cti_embedded.port"
 _LOG_FILE = "server.log"
+_LOG_KEEP_BYTES = 10_000_000
 _FAST_SETTINGS = (
     # Safe against a crash of PostgreSQL (a commit still writes its WAL to the
     # OS, which keeps it), not of the machine: for tests and throwaway demos.
@@ -237,6 +238,9 @@ class EmbeddedPostgres:
             )
 
     def _start_server(self) -> None:
+        with contextlib.suppress(OSError):  # keep one previous log, not an ever-growing one
+            if self.log_path.stat().st_size > _LOG_KEEP_BYTES:
+                self.log_path.replace(self.log_path.with_suffix(".log.1"))
         for attempt in range(3):
             self._port = self._choose_port(fresh=attempt > 0)
             (self.data_dir / _PORT_FILE).write_text(f"{self._port}\n")
