@@ -67,3 +67,21 @@ async def test_open_on_a_missing_database_says_to_create_it(pg_server: EmbeddedP
 async def test_ping_answers_while_postgres_runs(store: Store) -> None:
     async with asyncio.timeout(10):
         await store.ping()
+
+
+async def test_retry_gives_up_after_retry_for_seconds(
+        pg_server: EmbeddedPostgres, dsn: str) -> None:
+    async with asyncio.timeout(40):
+        store = await Store.open(dsn, retry_for=0.5)
+        try:
+            await asyncio.to_thread(pg_server.stop)
+            try:
+                loop = asyncio.get_running_loop()
+                started = loop.time()
+                with pytest.raises(StoreUnavailable, match="unreachable"):
+                    await store.queue_entries.entries()
+                assert 0.5 <= loop.time() - started < 5
+            finally:
+                await asyncio.to_thread(pg_server.start)
+        finally:
+            await store.close()

@@ -1,6 +1,8 @@
 """Phone normalisation, migration file naming, DSN descriptions: no database."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cti.store.db import describe_dsn
 from cti.store.errors import MigrationFailed
@@ -57,3 +59,22 @@ def test_two_migrations_with_one_number_are_refused() -> None:
 def test_bundled_migrations_start_with_the_schema() -> None:
     names = [m.name for m in bundled_migrations()]
     assert names[0] == "001_schema.sql"
+
+
+digits_text = st.text(alphabet="0123456789", min_size=1, max_size=15)
+separators = st.lists(st.sampled_from([" ", "-", ".", "(", ")", "/"]), max_size=15)
+
+
+@given(digits_text, separators, st.randoms(use_true_random=False))
+def test_formatting_never_changes_the_digits(digits: str, seps: list[str], rnd) -> None:
+    chars = list(digits)
+    for sep in seps:
+        chars.insert(rnd.randint(1, len(chars)), sep)
+    formatted = "".join(chars)
+    assert phone_digits(formatted) == phone_digits(digits)
+
+
+@given(st.text(alphabet="123456789", min_size=1).flatmap(
+    lambda head: st.just(head) | st.builds(lambda tail: head + tail, digits_text)))
+def test_plus_and_double_zero_prefixes_are_the_same_number(number: str) -> None:
+    assert phone_digits("+" + number) == phone_digits("00" + number) == number
