@@ -11,8 +11,9 @@ isolated and each costs a few tens of milliseconds.
     store       a cti.store.Store open on ``dsn``
     private_pg_server  a server of the test's own (about 0.7 s), to kill or corrupt
 
-A test that stops the shared server must start it again before it ends
-(``pg_server.start()`` reuses the data and the port).
+A test that stops the shared server should start it again before it ends
+(``pg_server.start()`` reuses the data and the port); the next ``dsn`` starts
+it otherwise.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ def pg_template(pg_server: EmbeddedPostgres) -> str:
 async def _create_database(pg_server: EmbeddedPostgres, template: str) -> str:
     import asyncpg
 
+    if not pg_server.is_running:  # a previous test stopped it and did not start it again
+        await asyncio.to_thread(pg_server.start)
     name = f"test_{uuid.uuid4().hex[:16]}"
     conn = await asyncpg.connect(pg_server.dsn_for("postgres"), timeout=10)
     try:
