@@ -4,8 +4,9 @@ PostgreSQL: ONE embedded server per test run, and a fresh database per test
 cloned from a migrated template (CREATE DATABASE ... TEMPLATE), so tests are
 isolated and each costs a few tens of milliseconds.
 
-    pg_server   (session) the running EmbeddedPostgres; ``pg_server.dsn_for(db)``
-    pg_template (session) name of the migrated template database
+    pg_server   (session) the running EmbeddedPostgres; ``pg_server.dsn`` is a
+                shared, unmigrated database ``cti``; ``pg_server.dsn_for(name)``
+    pg_template (session) name of the migrated template database (no connections)
     dsn         a fresh migrated database, dropped after the test: its DSN
     empty_dsn   a fresh database without any table (for migration tests)
     store       a cti.store.Store open on ``dsn``
@@ -75,7 +76,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPost
     from cti.store import EmbeddedPostgres
 
     parent = _scratch_parent(tmp_path_factory)
-    server = EmbeddedPostgres(parent / "data", database=TEMPLATE_DB, durable=False)
+    server = EmbeddedPostgres(parent / "data", durable=False)
     try:
         server.start()
         yield server
@@ -102,10 +103,25 @@ def private_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embe
 
 @pytest.fixture(scope="session")
 def pg_template(pg_server: EmbeddedPostgres) -> str:
+    run_in_thread(_make_template(pg_server))
+    return TEMPLATE_DB
+
+
+async def _make_template(pg_server: EmbeddedPostgres) -> None:
+    """Create and migrate the template, then close it to connections: a session
+    left on it would make every CREATE DATABASE ... TEMPLATE wait."""
+    import asyncpg
+
     from cti.store import migrate
 
-    run_in_thread(migrate(pg_server.dsn_for(TEMPLATE_DB)))
-    return TEMPLATE_DB
+    admin = await asyncpg.connect(pg_server.dsn_for("postgres"), timeout=10)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE_DB}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{TEMPLATE_DB}"')
+        await migrate(pg_server.dsn_for(TEMPLATE_DB))
+        await admin.execute(f'ALTER DATABASE "{TEMPLATE_DB}" WITH ALLOW_CONNECTIONS false')
+    finally:
+        await admin.close()
 
 
 async def _create_database(pg_server: EmbeddedPostgres, template: str) -> str:
