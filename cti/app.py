@@ -71,6 +71,7 @@ class Service:
         self._resynced: dict[str, asyncio.Event] = {}
         self._flows: dict[str, Any] = {}
         self._host: ServiceIvrHost | None = None
+        self._runner: FlowRunner | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class Service:
 
         self._host = ServiceIvrHost(config, self.store, self.router, self.calls, records,
                                     default_node=nodes[0].node)
-        runner = FlowRunner({name: f.flow for name, f in self._flows.items()}, self._host,
+        self._runner = runner = FlowRunner({name: f.flow for name, f in self._flows.items()}, self._host,
                             tz=config.hours.zone)
         hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
         ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow,
@@ -128,7 +129,9 @@ class Service:
         if self.router is not None:
             self.router.draining = True
         if self.agi is not None:
-            await self.agi.stop()
+            await self.agi.stop(grace=2.0)
+        if self._runner is not None:
+            await self._runner.close()
         if self.router is not None:
             await self.router.actions.wait_idle()
         if self.http_runner is not None:

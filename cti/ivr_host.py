@@ -34,6 +34,7 @@ class ServiceIvrHost:
         self._calls = calls
         self._records = records
         self._default_node = default_node
+        self._seen: dict[str, dict[str, Any]] = {}  # customer id -> screen-pop summary
 
     def reconfigure(self, config: Config) -> None:
         self._config = config
@@ -65,9 +66,15 @@ class ServiceIvrHost:
         except (TimeoutError, CtiError) as exc:
             log.warning("customer lookup skipped", error=str(exc) or "timed out")
             return None
-        return Customer(id=str(found.id), name=found.name, tier=found.tier,
-                        value=int(found.value or 0), open_cases=len(open_cases),
-                        attributes=dict(found.attributes))
+        customer = Customer(id=str(found.id), name=found.name, tier=found.tier,
+                            value=int(found.value or 0), open_cases=len(open_cases),
+                            attributes=dict(found.attributes))
+        self._seen[customer.id] = {"customer_id": customer.id, "name": customer.name,
+                                   "tier": customer.tier, "value": customer.value,
+                                   "open_cases": customer.open_cases}
+        while len(self._seen) > 1000:  # only for the screen-pop of calls in the IVR now
+            del self._seen[next(iter(self._seen))]
+        return customer
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:
@@ -75,7 +82,7 @@ class ServiceIvrHost:
         if live is not None:
             live.ivr_path.append(step)
             if kind == "lookup" and data.get("customer_id"):
-                live.customer = {k: data.get(k) for k in ("customer_id", "name", "tier")}
+                live.customer = self._seen.get(str(data["customer_id"]))
         self._records.event(interaction_id, "ivr-step", "ivr",
                             {"step": step, "type": kind, **_plain(data)})
 

@@ -1,0 +1,135 @@
+"""Operators and phones control agents; the HTTP status; configuration reload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aiohttp
+import pytest
+import yaml
+from service_env import Env, wait_for
+
+from cti.cli import main as cli
+
+
+def _url(env: Env) -> str:
+    return f"http://127.0.0.1:{env.service.http_port}"
+
+
+async def _cli(*argv: str) -> int:
+    return await asyncio.to_thread(cli, list(argv))
+
+
+async def test_status_json_reports_links_database_calls_and_agents(env: Env) -> None:
+    async with asyncio.timeout(20):
+        await env.ready("a1001", "a1002")
+        async with (aiohttp.ClientSession() as http,
+                    http.get(_url(env) + "/api/v1/status") as response):
+            assert response.status == 200
+            status = await response.json()
+    assert status["ami"] == [{"name": "pbx1", "address": f"127.0.0.1:{env.sim.ami_port}",
+                              "link": "up"}]
+    assert status["database"] == "up"
+    assert status["calls"]["waiting"] == 0
+    assert status["agents_by_state"]["READY"] == 2
+    assert {q["name"] for q in status["queues"]} >= {"bookings", "billing"}
+
+
+async def test_cli_drives_agents_and_prints_status_tables(
+        env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    async with asyncio.timeout(20):
+        assert await _cli("agent", "login", "a1003", "--url", _url(env)) == 0
+        assert env.agent_state("a1003") == "NOT_READY"
+        assert await _cli("agent", "ready", "a1003", "--url", _url(env)) == 0
+        assert env.agent_state("a1003") == "READY"
+        assert await _cli("agent", "pause", "a1003", "--reason", "lunch",
+                          "--url", _url(env)) == 0
+        assert env.service.router.engine.agent("a1003").reason == "lunch"
+        assert await _cli("agent", "logout", "a1003", "--url", _url(env)) == 0
+        assert env.agent_state("a1003") == "LOGGED_OUT"
+        out = capsys.readouterr().out
+        assert "a1003: NOT_READY (lunch)" in out and "a1003: LOGGED_OUT" in out
+        assert await _cli("status", "--url", _url(env)) == 0
+        table = capsys.readouterr().out
+        assert "AMI node" in table and "pbx1" in table and "bookings" in table
+
+
+async def test_cli_errors_are_one_clear_line(env: Env,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    async with asyncio.timeout(20):
+        assert await _cli("agent", "ready", "nobody", "--url", _url(env)) == 2
+        assert capsys.readouterr().err.strip() == (
+            "cti: no agent with id 'nobody'; `cti status` lists the agents")
+        assert await _cli("agent", "pause", "a1004", "--url", _url(env)) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("cti: agent a1004: pause refused:") and "Traceback" not in err
+        assert await _cli("status", "--url", "http://127.0.0.1:1") == 2
+        assert "cannot reach the service at http://127.0.0.1:1" in capsys.readouterr().err
+
+
+async def test_api_rejects_bad_requests_with_json_errors(env: Env) -> None:
+    async with asyncio.timeout(20), aiohttp.ClientSession() as http:
+        async with http.post(_url(env) + "/api/v1/agents/a1001/dance") as response:
+            assert response.status == 400
+            assert (await response.json())["error"] == "bad-request"
+        async with http.post(_url(env) + "/api/v1/agents/a1001/pause", data="{not json",
+                             headers={"Content-Type": "application/json"}) as response:
+            assert response.status == 400
+            assert "not valid JSON" in (await response.json())["message"]
+        async with http.post(_url(env) + "/api/v1/agents/zz/ready") as response:
+            assert response.status == 404
+            assert (await response.json())["error"] == "no-such-agent"
+
+
+async def test_phone_feature_codes_log_in_pause_and_log_out(env: Env) -> None:
+    async with asyncio.timeout(20):
+        env.sim.dial_feature("PJSIP/1005", "*45")
+        await wait_for(lambda: env.agent_state("a1005") == "READY", what="login by *45")
+        env.sim.dial_feature("PJSIP/1005", "*48")
+        await wait_for(lambda: env.agent_state("a1005") == "NOT_READY", what="pause by *48")
+        env.sim.dial_feature("PJSIP/1005", "*47")
+        await wait_for(lambda: env.agent_state("a1005") == "READY", what="ready by *47")
+        env.sim.dial_feature("PJSIP/1005", "*46")
+        await wait_for(lambda: env.agent_state("a1005") == "LOGGED_OUT", what="logout by *46")
+
+
+async def test_reload_applies_new_agents_and_refuses_a_bad_config(env: Env) -> None:
+    async with asyncio.timeout(30):
+        await env.ready("a1001")
+        agents = env.config_dir / "agents.yaml"
+        doc = yaml.safe_load(agents.read_text())
+        doc["agents"].append({"id": "a1099", "name": "New Agent", "endpoint": "PJSIP/1099",
+                              "skills": {"bookings": 5}})
+        agents.write_text(yaml.safe_dump(doc))
+        result = await env.service.reload()
+        assert result["agents"] == 11
+        await env.service.agent_command("a1099", "ready", None)
+        assert env.agent_state("a1099") == "READY"
+        assert env.agent_state("a1001") == "READY"  # kept across the reload
+
+        doc["agents"][0]["skills"]["bookings"] = 12
+        agents.write_text(yaml.safe_dump(doc))
+        async with (aiohttp.ClientSession() as http,
+                    http.post(_url(env) + "/api/v1/reload") as response):
+            assert response.status == 400
+            body = await response.json()
+        assert body["error"] == "invalid-config"
+        assert "agents.yaml: agents[0].skills.bookings" in body["message"]
+        assert env.agent_state("a1099") == "READY"  # the old config stays
+
+
+def test_status_table_formatting_is_readable() -> None:
+    from cti.service_cli import format_status
+
+    status = json.loads(json.dumps({
+        "uptime_seconds": 12.0, "database": "up", "calls": {"waiting": 3, "talking": 1},
+        "ami": [{"name": "pbx1", "link": "up", "address": "127.0.0.1:5038"}],
+        "queues": [{"name": "bookings", "waiting": 3, "longest_wait": 41.2, "offered": 10,
+                    "answered": 8, "abandoned": 1, "service_level": 87.5}],
+        "agents_by_state": {"READY": 2, "ON_CALL": 1},
+    }))
+    text = format_status(status)
+    assert "waiting 3   talking 1" in text
+    assert "bookings        3           41s" in text
+    assert "88%" in text
