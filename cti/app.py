@@ -106,8 +106,8 @@ class Service:
 
         self._host = ServiceIvrHost(config, self.store, self.router, self.calls, records,
                                     default_node=nodes[0].node)
-        self._runner = runner = FlowRunner({name: f.flow for name, f in self._flows.items()}, self._host,
-                            tz=config.hours.zone)
+        flows = {name: f.flow for name, f in self._flows.items()}
+        self._runner = runner = FlowRunner(flows, self._host, tz=config.hours.zone)
         hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
         ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow,
                      node=nodes[0].node)
