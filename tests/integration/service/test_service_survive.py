@@ -1,0 +1,268 @@
+"""Surviving what production throws: a database outage, an Asterisk restart, SIGTERM and
+SIGKILL of the service itself."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import yaml
+from service_env import Env, make_config, start_sim, wait_for
+
+from cti.sim.phones import Behaviour
+from cti.store import Store
+
+BOOKINGS = ["1", "1"]
+GENERAL = ["0"]  # main menu 0: anything else -> queue general, which every agent serves
+
+
+async def test_database_outage_routing_goes_on_and_records_are_flushed_after(
+        env: Env, pg_server: Any) -> None:
+    async with asyncio.timeout(60):
+        await env.ready("a1001")
+        await env.flushed()
+        await asyncio.to_thread(pg_server.stop)
+        try:
+            call = env.sim.place_call("5551234", "Juan Perez", "900", digits=BOOKINGS,
+                                      talk_seconds=3)
+            await wait_for(lambda: env.agent_state("a1001") == "ON_CALL",
+                           what="routed without a database")
+            assert env.service.status()["database"] == "down"
+            await call.wait_ended()
+            await wait_for(lambda: len(env.service.calls) == 0, what="call closed")
+            assert env.service.recorder.pending > 0
+        finally:
+            await asyncio.to_thread(pg_server.start)
+        await env.flushed()
+    assert env.service.status()["database"] == "up"
+    assert env.service.recorder.rejected == []
+    (case,) = await env.store.interactions.between(*_window())
+    assert (case.status, case.outcome, case.agent_id) == ("closed", "answered", "a1001")
+    kinds = [e.kind for e in await env.store.interactions.events(case.id)]
+    assert [k for k in kinds if k != "ivr-step"] == [
+        "queued", "offered", "answered", "agent-left", "closed"]
+    states = [h.state for h in await env.store.agent_states.history("a1001")]
+    assert states == ["READY", "RESERVED", "ON_CALL", "WRAP_UP", "READY"]
+
+
+async def test_asterisk_restart_closes_lost_calls_and_frees_agents(env: Env) -> None:
+    async with asyncio.timeout(60):
+        await env.ready("a1001")
+        talking = env.sim.place_call("5551234", "", "900", digits=BOOKINGS)
+        await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="talking")
+        waiting = env.sim.place_call("5557777", "", "900", digits=["3"])  # billing: nobody
+        await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1, what="waiting")
+        await env.sim.restart(down_seconds=0.5)  # no Hangup events at all, like Asterisk
+        await wait_for(lambda: len(env.service.calls) == 0, timeout=20,
+                       what="lost calls closed after the resync")
+        await wait_for(lambda: env.agent_state("a1001") in ("WRAP_UP", "READY"),
+                       what="agent freed")
+        await env.flushed()
+        assert talking.uniqueid != waiting.uniqueid
+    cases = await env.store.interactions.between(*_window())
+    assert [c.outcome for c in cases] == ["lost", "lost"]  # closed as such
+    records = await env.store.calls.between(*_window())
+    assert [r.outcome for r in records] == ["lost", "lost"]
+    assert sum(r.answered_at is not None for r in records) == 1  # the talking one
+    assert await env.store.queue_entries.entries() == []
+    # routing goes on after the restart
+    env.sim.add_phone("PJSIP/1001", Behaviour.answers(0.5))
+    await env.ready("a1001")
+    again = env.sim.place_call("5551234", "", "900", digits=BOOKINGS, talk_seconds=1)
+    async with asyncio.timeout(30):
+        await wait_for(lambda: env.sim.phone("PJSIP/1001").answered_calls == 1,
+                       what="a call routed after the restart")
+        await again.wait_ended()
+
+
+# --- the service as a process ---------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServiceProcess:
+    """``cti run`` in a child process, as a sysadmin would start it."""
+
+    def __init__(self, config_dir: Path, http_port: int) -> None:
+        self.config_dir, self.http_port = config_dir, http_port
+        self.proc: asyncio.subprocess.Process | None = None
+        self.url = f"http://127.0.0.1:{http_port}"
+
+    async def start(self) -> None:
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cti.cli", "run", "--config", str(self.config_dir),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                if self.proc.returncode is not None:
+                    err = await self.proc.stderr.read()
+                    raise AssertionError(f"cti run exited: {err.decode()[-2000:]}")
+                try:
+                    async with http.get(self.url + "/api/v1/status") as response:
+                        if response.status == 200:
+                            return
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise AssertionError("cti run did not answer on its HTTP port within 30 s")
+
+    async def status(self) -> dict[str, Any]:
+        async with (aiohttp.ClientSession() as http,
+                    http.get(self.url + "/api/v1/status") as response):
+            return await response.json()
+
+    async def post(self, path: str) -> dict[str, Any]:
+        async with (aiohttp.ClientSession() as http,
+                    http.post(self.url + path) as response):
+            return await response.json()
+
+    async def kill(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        return await asyncio.wait_for(self.proc.wait(), 20)
+
+
+def _process_config(tmp_path: Path, sim_port: int, dsn: str) -> tuple[Path, int, int]:
+    agi_port, http_port = _free_port(), _free_port()
+    config_dir = make_config(tmp_path / "config", sim_port, agi_port=agi_port,
+                             http_port=http_port, queues={"general": {"wrapup": 1}})
+    cti = yaml.safe_load((config_dir / "cti.yaml").read_text())
+    cti["database"] = {"url": dsn}
+    cti["log"]["level"] = "warning"
+    (config_dir / "cti.yaml").write_text(yaml.safe_dump(cti))
+    return config_dir, agi_port, http_port
+
+
+async def test_sigterm_drains_and_exits_cleanly(dsn: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(60):
+        sim = await start_sim()
+        config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
+        sim.core.agi_override = ("127.0.0.1", agi_port)
+        service = ServiceProcess(config_dir, http_port)
+        try:
+            await service.start()
+            await service.post("/api/v1/agents/a1001/ready")
+            call = sim.place_call("5551234", "", "900", digits=GENERAL)
+            await wait_for(lambda: call.connected_at is not None, what="answered")
+            assert await service.kill(signal.SIGTERM) == 0
+        finally:
+            if service.proc and service.proc.returncode is None:
+                service.proc.kill()
+            await sim.stop()
+        store = await Store.open(dsn)
+        try:
+            (case,) = await store.interactions.between(*_window())
+            kinds = [e.kind for e in await store.interactions.events(case.id)]
+            assert [k for k in kinds if k != "ivr-step"] == ["queued", "offered", "answered"]
+        finally:
+            await store.close()
+
+
+async def test_sigkill_with_30_waiting_and_10_talking_loses_nothing(
+        dsn: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(150):
+        sim = await start_sim()
+        for n in range(1001, 1011):
+            sim.set_behaviour(f"PJSIP/{n}", Behaviour.answers(0.5))
+        config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
+        sim.core.agi_override = ("127.0.0.1", agi_port)
+        service = ServiceProcess(config_dir, http_port)
+        store = await Store.open(dsn)
+        try:
+            await service.start()
+            for n in range(1001, 1011):
+                await service.post(f"/api/v1/agents/a{n}/ready")
+            calls = []
+            for i in range(40):
+                calls.append(sim.place_call(f"555{i:04d}", f"Caller {i}", "900",
+                                            digits=GENERAL))
+                await asyncio.sleep(0.05)
+
+            async def settled() -> bool:
+                st = await service.status()
+                return st["calls"]["talking"] == 10 and st["calls"]["waiting"] == 30
+            await _until(settled, 60, "10 talking and 30 waiting")
+            order = [str(e.interaction_id) for e in await _entries(store)]
+            assert len(order) == 30
+
+            assert await service.kill(signal.SIGKILL) == -signal.SIGKILL
+            await asyncio.sleep(1.0)  # callers keep waiting in Asterisk meanwhile
+            await service.start()
+            status = await service.status()
+            assert status["calls"]["talking"] == 10 and status["calls"]["waiting"] == 30
+            assert status["agents_by_state"]["ON_CALL"] == 10
+
+            for _ in range(4):  # free the agents, batch by batch, until all are served
+                for call in calls:
+                    if call.connected_at is not None and not call.ended.is_set():
+                        sim.hangup(call.name)
+                await asyncio.sleep(0.5)
+                await _until(_answered_or_done(calls), 30, "next batch answered")
+            for call in calls:
+                if not call.ended.is_set():
+                    sim.hangup(call.name)
+
+            async def all_closed() -> bool:
+                st = await service.status()
+                return sum(st["calls"].values()) == 0 and st["pending_writes"] == 0
+            await _until(all_closed, 30, "every call closed and written")
+
+            offered_at = {}
+            for iid in order:
+                events = await store.interactions.events(iid)
+                offered_at[iid] = min(e.at for e in events if e.kind == "offered")
+            assert sorted(order, key=offered_at.__getitem__) == order, \
+                "waiting callers were not served in their original order"
+
+            cases = await store.interactions.between(*_window())
+            assert len(cases) == 40 and {c.status for c in cases} == {"closed"}
+            for case in cases:
+                kinds = Counter(e.kind for e in await store.interactions.events(case.id))
+                assert kinds["queued"] == 1 and kinds["answered"] == 1 \
+                    and kinds["closed"] == 1, (case.id, kinds)
+            records = await store.calls.between(*_window())
+            assert len(records) == 40 and {r.outcome for r in records} == {"answered"}
+            assert await _entries(store) == []
+        finally:
+            if service.proc and service.proc.returncode is None:
+                service.proc.kill()
+            await store.close()
+            await sim.stop()
+
+
+def _answered_or_done(calls: list[Any]):
+    async def check() -> bool:
+        return all(c.connected_at is not None or c.ended.is_set() for c in calls) or \
+            sum(1 for c in calls if c.connected_at is not None and not c.ended.is_set()) == 10
+    return check
+
+
+async def _entries(store: Store) -> list[Any]:
+    return await store.queue_entries.entries()
+
+
+async def _until(check: Any, timeout: float, what: str) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.1)
+
+
+def _window():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return now - timedelta(hours=1), now + timedelta(hours=1)
