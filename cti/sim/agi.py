@@ -60,6 +60,8 @@ class AgiSession:
         #: set when the channel hangs up or leaves (redirect) while the session runs
         self.gone: asyncio.Future[Why] = loop.create_future()
         self.hangup_sent = False
+        #: set while the session waits for the next command (no command running)
+        self.idle = asyncio.Event()
         self.commands: dict[str, Callable[[list[str]], Awaitable[list[str]]]] = {
             "ANSWER": self._answer, "STREAM FILE": self._stream_file,
             "GET DATA": self._get_data, "SAY NUMBER": self._say_number,
@@ -105,12 +107,14 @@ class AgiSession:
                 if self.gone.done() and not self.hangup_sent:
                     await self._send_hangup()
                 line_task = asyncio.ensure_future(self.reader.readline())
+                self.idle.set()
                 if not self.hangup_sent:
                     await asyncio.wait([line_task, self.gone],
                                        return_when=asyncio.FIRST_COMPLETED)
                     if not line_task.done():
                         await self._send_hangup()
                 raw = await line_task
+                self.idle.clear()
                 if not raw:
                     return
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
@@ -122,6 +126,7 @@ class AgiSession:
         except (ConnectionError, OSError):
             return
         finally:
+            self.idle.set()
             self.writer.close()
             with contextlib.suppress(Exception):
                 await self.writer.wait_closed()
@@ -139,7 +144,7 @@ class AgiSession:
         command_id = str(random.randint(1, 2**31 - 1))
         core, ch = self.core, self.ch
         alive = not self.gone.done() and not ch.hung_up
-        if alive:
+        if not ch.hung_up:
             core.chan_event("AGIExecStart", ch, "agi,all", CommandId=command_id, Command=line)
         if name is None:
             result = ["510 Invalid or unknown command"]
@@ -147,10 +152,10 @@ class AgiSession:
             result = [RESULT_511]
         else:
             result = await self.commands[name](args)
-        if alive and not ch.hung_up:
-            code, _, text = result[-1].partition(" ")
+        if not ch.hung_up:
+            code, text = _result_code(name, result[-1])
             core.chan_event("AGIExecEnd", ch, "agi,all", CommandId=command_id, Command=line,
-                            ResultCode=code[:3], Result=_result_text(code, text))
+                            ResultCode=code, Result=text)
         return result
 
     def _match(self, words: list[str]) -> tuple[str | None, list[str]]:
@@ -217,6 +222,7 @@ class AgiSession:
         pressed = await self._pause(prompt_seconds(name), escape)
         endpos = int((self.core.now() - started) * self.core.speed * SAMPLES_PER_SECOND)
         if pressed is None:
+            self.core.var_set(self.ch, "PLAYBACKSTATUS", "FAILED")
             return [f"200 result=-1 endpos={endpos}"]
         self.core.var_set(self.ch, "PLAYBACKSTATUS", "SUCCESS")
         if pressed:
@@ -313,8 +319,13 @@ class AgiSession:
         task.result()
 
     async def _hangup(self, args: list[str]) -> list[str]:
-        if not self.ch.hung_up:
-            self.core.hangup(self.ch, 0)  # AGI HANGUP gives no cause: Asterisk reports 0
+        ch = self.ch
+        if not ch.hung_up and not self.gone.done():
+            # Asterisk prints the soft-hangup flag (AST_SOFTHANGUP_EXPLICIT) as the cause;
+            # the channel goes when the session ends, with cause 0 (19-agi-errors)
+            self.core.chan_event("SoftHangupRequest", ch, Cause=32)
+            ch.hangup_cause = 0
+            ch.queued_hangup = True
         self.channel_gone(Why.HANGUP)
         return ["200 result=1"]
 
@@ -328,18 +339,20 @@ class AgiSession:
         return [f"200 result={self.ch.state}"]
 
 
-def _result_text(code: str, text: str) -> str:
+def _result_code(name: str | None, line: str) -> tuple[str, str]:
+    """ResultCode and Result of AGIExecEnd, as Asterisk reports them."""
+    code, _, rest = line.partition(" ")
     if code.startswith("510"):
-        return "Invalid or unknown command"
+        return "510", "Invalid or unknown command"
     if code.startswith("511"):
-        return "Command Not Permitted on a dead channel or intercept routine"
+        return "511", "Command Not Permitted on a dead channel or intercept routine"
     if code.startswith("520"):
-        return "Usage"
-    if "result=-2" in text:
-        return "Unknown Result"
-    if "result=-1" in text:
-        return "Failure"
-    return "Success"
+        return "520", "Usage"
+    if name == "STREAM FILE" and "result=-1" in rest:
+        return "-1", "Failure"
+    if "result=-2" in rest:
+        return "200", "Unknown Result"
+    return "200", "Success"
 
 
 def agi_address(core: Core, url: str) -> tuple[str, int, str]:
@@ -352,6 +365,13 @@ def agi_address(core: Core, url: str) -> tuple[str, int, str]:
 
 
 async def agi_app(core: Core, ch: Channel, data: str) -> str | None:
+    """AGI(): run a FastAGI session; the channel stays in AGI until the server closes.
+
+    A hang-up or redirect does not end the application: the session is told
+    (result=-1, HANGUP, then 511s) and Asterisk keeps the channel in AGI until the
+    server closes the socket; only then AGISTATUS=HANGUP is set and the channel
+    hangs up or moves (06-hangup-during-ivr, 07-redirect-during-hold-agi).
+    """
     url = data.split(",")[0].strip()
     host, port, request = agi_address(core, url)
     try:
@@ -363,18 +383,21 @@ async def agi_app(core: Core, ch: Channel, data: str) -> str | None:
     core.count("agi_sessions")
     session = AgiSession(core, ch, request, reader, writer)
     task = core.spawn(session.run())
-    try:
-        await ch.wait_for(task, None)
-    except Interrupted as exc:
-        session.channel_gone(exc.why)
-        if exc.why is Why.HANGUP and not ch.hung_up:
-            # Asterisk sets AGISTATUS on a dead channel only after the server closes
-            pass
-        raise
-    if session.gone.done():
-        core.var_set(ch, "AGISTATUS", "HANGUP")
-        if session.gone.result() is Why.HANGUP:
-            raise Interrupted(Why.HANGUP)
+    why: Why | None = None
+    while not task.done():
+        try:
+            await ch.wait_for(task, None)
+        except Interrupted as exc:
+            why = why if why is Why.HANGUP else exc.why
+            session.channel_gone(exc.why)
+            ch.arm()
+    if why is None and session.gone.done():
+        why = session.gone.result()
+    if why is None:
+        core.var_set(ch, "AGISTATUS", "SUCCESS")
         return None
-    core.var_set(ch, "AGISTATUS", "SUCCESS")
+    if not ch.hung_up:
+        core.var_set(ch, "AGISTATUS", "HANGUP")
+    ch.signal(why)
+    ch.check()
     return None

@@ -243,8 +243,9 @@ async def _hangup(s: AmiSession, msg: Msg) -> None:
         return
     cause = int(msg["Cause"]) if msg.get("Cause", "").isdigit() else 16
     s.respond(msg, "Success", Message="Channel Hungup")
-    s.core.hangup(ch, cause, soft=(ch.task is not None and ch.local_peer is None)
-                  or (ch.task is not None and ch.name.endswith(";2")))
+    # Asterisk reports SoftHangupRequest for a channel running the dialplan, not for
+    # one running an originated application (13-ami-protocol, 12-supervisor-spy)
+    s.core.hangup(ch, cause, soft=ch.runs_dialplan)
 
 
 @action("Redirect")

@@ -106,10 +106,20 @@ async def run_dialplan(core: Core, ch: Channel) -> None:
                     continue
                 if exc.why is Why.BRIDGED:
                     ch.arm()
-                    await _stay_bridged(ch)
+                    try:
+                        await _stay_bridged(ch)
+                    except Interrupted as inner:
+                        if inner.why is Why.REDIRECT:
+                            ch.arm()
+                            _take_redirect(ch)
+                            continue
+                        _bridge_hangup(core, ch)
+                        return
                     continue
                 return
             if result == STOP:
+                if step.app.lower() == "hangup":
+                    ch.queued_hangup = True  # Hangup() requests a soft hang-up first
                 break
             if result != GOTO:
                 ch.priority += 1
@@ -123,7 +133,19 @@ async def run_dialplan(core: Core, ch: Channel) -> None:
         if ch.task is asyncio.current_task():
             ch.task = None
         if not ch.hung_up and not _redirected_away(ch):
+            if ch.queued_hangup:
+                core.chan_event("SoftHangupRequest", ch, Cause=16)
             core.destroy(ch)
+
+
+def _bridge_hangup(core: Core, ch: Channel) -> None:
+    """A channel the Bridge action took hangs up: after its own hang-up request
+    (HangupRequest) it just leaves; when the bridge ends under it, the PBX
+    requests the hang-up (22-hold-by-redirect-and-bridge)."""
+    if ch.queued_hangup:
+        ch.queued_hangup = False
+    elif not ch.hung_up:
+        core.chan_event("SoftHangupRequest", ch, Cause=16)
 
 
 def _take_redirect(ch: Channel) -> None:
@@ -149,6 +171,7 @@ async def _stay_bridged(ch: Channel) -> None:
 
 
 def start_dialplan(core: Core, ch: Channel) -> None:
+    ch.runs_dialplan = True
     ch.task = core.spawn(run_dialplan(core, ch))
 
 

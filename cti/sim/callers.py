@@ -102,13 +102,13 @@ async def _watch(core: Core, handle: CallHandle) -> None:
             elif handle.talk_seconds is not None and \
                     core.now() - handle.connected_at >= core.scaled(handle.talk_seconds):
                 handle.outcome = "caller_hung_up_after_talk"
-                core.hangup(ch, 16)
+                core.far_end_hangup(ch, 16)
                 return
         elif handle.patience is not None and \
                 core.now() - started >= core.scaled(handle.patience):
             handle.outcome = "abandoned"
             core.count("calls_abandoned")
-            core.hangup(ch, 16)
+            core.far_end_hangup(ch, 16)
             return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(handle.ended.wait(), core.scaled(0.1))

@@ -83,6 +83,11 @@ class Channel:
     on_hangup: list[Callable[[Channel], None]] = field(default_factory=list)
     #: a phone or caller script attached to this channel
     owner: Any = None
+    #: the channel's task runs the dialplan (not an originated application)
+    runs_dialplan: bool = False
+    #: a hang-up was queued by the other half of a Local pair (HangupRequest); the
+    #: PBX loop turns it into a SoftHangupRequest when it notices
+    queued_hangup: bool = False
     #: where an AMI Redirect sends the channel once its application has stopped
     redirect_to: tuple[str, str, int] | None = None
 

@@ -40,8 +40,8 @@ def create_destination(core: Core, target: str, linkedid: str | None,
             _copy_ids(core, one, caller, announce_app=True)
         core.var_set(two, "DIALEDPEERNUMBER", rest)
         if caller is not None:
-            core.set_callerid(two, _real(caller.cid_num), _real(caller.cid_name))
-            core.set_connected(two, caller.exten, _real(caller.cid_name))
+            core.set_ids(two, (_real(caller.cid_num), _real(caller.cid_name)),
+                         (caller.exten, _real(caller.cid_name)))
         core.local_bridge(one, two, context, exten)
         return one
     phone = core.phone_for(target)
@@ -179,7 +179,8 @@ async def _bridged(core: Core, ch: Channel, dest: Channel, began: float, target:
             core.var_set(ch, name, str(value))
         core.var_set(ch, "DIALSTATUS", "ANSWER")
         if exc.why is Why.HANGUP and not ch.hung_up:
-            core.chan_event("SoftHangupRequest", ch, Cause=ch.hangup_cause)
+            core.chan_event("SoftHangupRequest", ch, Cause=16)
+            ch.queued_hangup = False
         raise
 
 

@@ -58,8 +58,7 @@ async def originate(core: Core, req: OriginateRequest,
         core.set_connected(dest, num, name)
         two = dest.local_peer
         if two is not None:
-            core.set_callerid(two, num, name)
-            core.set_connected(two, num, name)
+            core.set_ids(two, (num, name), (num, name))
     for key, value in req.variables.items():
         dest.variables[key] = value
         if dest.local_peer is not None:

@@ -181,6 +181,15 @@ class Core:
         self.chan_event("NewCallerid", ch, **{"CID-CallingPres":
                                               "0 (Presentation Allowed, Not Screened)"})
 
+    def set_ids(self, ch: Channel, cid: tuple[str, str], conn: tuple[str, str]) -> None:
+        """Caller id and connected line changed together (one NewCallerid, one
+        NewConnectedLine, both showing the new values)."""
+        ch.cid_num, ch.cid_name = cid[0] or UNKNOWN, cid[1] or UNKNOWN
+        ch.conn_num, ch.conn_name = conn[0] or UNKNOWN, conn[1] or UNKNOWN
+        self.chan_event("NewCallerid", ch, **{"CID-CallingPres":
+                                              "0 (Presentation Allowed, Not Screened)"})
+        self.chan_event("NewConnectedLine", ch)
+
     def set_connected(self, ch: Channel, num: str, name: str) -> None:
         ch.conn_num, ch.conn_name = num or UNKNOWN, name or UNKNOWN
         self.chan_event("NewConnectedLine", ch)
@@ -255,7 +264,7 @@ class Core:
             other = bridge.channels[0]
             if not other.hung_up:
                 self.bridge_leave(other, collapse=False)
-                self.hangup(other, 16)
+                self.hangup(other, 16, soft=False)
         if not bridge.channels:
             self.bridges.pop(bridge.uniqueid, None)
             self.emit("BridgeDestroy", "call,all", bridge.header())
@@ -281,6 +290,7 @@ class Core:
         self.chan_event("HangupRequest", ch, Cause=cause)
         ch.hangup_cause = cause
         if ch.task is not None and not ch.task.done() and ch.task is not _current_task():
+            ch.queued_hangup = True
             ch.signal(Why.HANGUP)
         else:
             self.destroy(ch)
@@ -310,10 +320,24 @@ class Core:
         if peer is not None and not peer.hung_up:
             self.request_hangup(peer, cause)
 
+    def far_end_hangup(self, ch: Channel, cause: int) -> None:
+        """The far end of a SIP/PJSIP channel hung up (a BYE): a queued hang-up request
+        without a cause, noticed by the PBX loop (15-sip-inbound)."""
+        if ch.hung_up:
+            return
+        self.chan_event("HangupRequest", ch)
+        ch.hangup_cause = cause
+        if ch.task is not None and not ch.task.done():
+            ch.queued_hangup = True
+            ch.signal(Why.HANGUP)
+        else:
+            self.destroy(ch)
+
     def request_hangup_later(self, ch: Channel, cause: int) -> None:
         self.chan_event("HangupRequest", ch, Cause=cause)
         ch.hangup_cause = cause
         if ch.task is not None and not ch.task.done():
+            ch.queued_hangup = True
             ch.signal(Why.HANGUP)
         else:
             asyncio.get_running_loop().call_soon(self._finish_peer, ch)

@@ -111,7 +111,7 @@ class Phone:
     async def _hang_up_after(self, core: Core, ch: Channel, seconds: float) -> None:
         await core.sleep(seconds)
         if not ch.hung_up:
-            core.hangup(ch, 16)
+            core.far_end_hangup(ch, 16)
 
     def _ended(self, core: Core, ch: Channel) -> None:
         with contextlib.suppress(ValueError):

@@ -184,10 +184,11 @@ class SimPbx:
                           digits=digits, patience=patience, talk_seconds=talk_seconds)
 
     def hangup(self, channel: str, cause: int = 16) -> bool:
+        """The far end of ``channel`` (a caller's trunk, a phone) hangs up."""
         ch = self.core.find(channel)
         if ch is None:
             return False
-        self.core.hangup(ch, cause)
+        self.core.far_end_hangup(ch, cause)
         return True
 
     @property

@@ -25,7 +25,8 @@ RECONNECT = "<reconnect>"
 #: events compared per channel, in order
 COMPARED = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
             "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
-            "UserEvent", "BlindTransfer"}
+            "UserEvent", "NewCallerid", "NewConnectedLine", "SoftHangupRequest",
+            "HangupRequest", "AGIExecStart", "AGIExecEnd", "DTMFBegin", "DTMFEnd"}
 #: fields whose values are ids, times or counters
 VOLATILE = {"Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid", "BridgeUniqueid",
             "Timestamp", "EventTV", "SessionID", "SessionTV", "RemoteAddress", "LocalAddress",

@@ -10,10 +10,9 @@ the FastAGI server receives (ids normalised).
 Accepted differences, on purpose:
 - Order across channels is not compared: Asterisk interleaves events of
   different channels by thread scheduling; the simulator has one loop.
-- Chatty events are not compared: VarSet, AGIExecStart/End, DTMF*,
-  NewCallerid/NewConnectedLine, LocalBridge, SoftHangupRequest/HangupRequest,
-  DeviceStateChange (Asterisk repeats unchanged states), RTCPSent,
-  SuccessfulAuth. The simulator emits most of them, in a plausible order.
+- Not compared per channel: VarSet, LocalBridge, DeviceStateChange (Asterisk
+  repeats unchanged states), RTCPSent (no media here), SuccessfulAuth. The
+  simulator emits them (but RTCPSent), in a plausible order.
 - STREAM FILE ``endpos`` after an interruption depends on timing.
 - Calls no AMI action made (the SIP trunk call of 15, the feature code dialled
   by a SIP phone in 20) are started by the replay at their recorded time, and
@@ -33,6 +32,13 @@ SCENARIOS = sorted(p.name[: -len(".ami.jsonl")] for p in replay_mod.TRACES.glob(
 
 #: scenarios not replayed, and why (none at the moment: all 22 are replayed)
 KNOWN_GAPS: dict[str, str] = {}
+#: event types left out of one scenario's comparison, and why
+ACCEPTED: dict[str, tuple[str, str]] = {
+    "22-hold-by-redirect-and-bridge": (
+        "NewCallerid", "Asterisk publishes the Local ;1 NewCallerid (the connected line "
+        "passed through the pair after the Bridge action) after that channel's Hangup, "
+        "from a queued frame; the simulator publishes it when the caller id changes"),
+}
 SPEED = 5.0
 
 
@@ -58,8 +64,10 @@ def replays() -> dict[str, replay_mod.Replay]:
 def test_sim_events_per_channel_match_recording(scenario: str,
                                                 replays: dict[str, replay_mod.Replay]) -> None:
     result = replays[scenario]
-    want = replay_mod.per_channel(result.trace.received)
-    got = replay_mod.per_channel(result.received)
+    left_out = ACCEPTED.get(scenario, ("", ""))[0]
+    want = replay_mod.per_channel([m for m in result.trace.received
+                                   if m.get("Event") != left_out])
+    got = replay_mod.per_channel([m for m in result.received if m.get("Event") != left_out])
     for channel, events in want.items():
         assert got.get(channel) == events, f"{scenario}: events of {channel} differ"
     assert set(got) == set(want), f"{scenario}: channels only in the simulator"
@@ -87,4 +95,4 @@ def test_sim_fastagi_lines_match_recording(scenario: str,
 
 
 def test_sim_known_gaps_name_real_scenarios() -> None:
-    assert set(KNOWN_GAPS) <= set(SCENARIOS)
+    assert set(KNOWN_GAPS) | set(ACCEPTED) <= set(SCENARIOS)
