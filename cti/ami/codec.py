@@ -60,7 +60,9 @@ class AmiParser:
             if self._discarding:
                 self._discarding = False
                 continue
-            if not block.strip():
+            if block[:2] == b"\r\n":  # a stray blank line between two messages
+                block = block.lstrip(b"\r\n")
+            if not block:
                 continue
             out.append(parse_block(block))
 
