@@ -1,0 +1,184 @@
+"""CallTracker on hand-written event sequences the captures do not contain."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from cti.ami import events as ev
+from cti.ami.channels import device_of
+from cti.ami.tracker import CallTracker
+
+
+def chan(event: str, name: str, uid: str, linkedid: str = "1.0", **extra: str) -> dict:
+    return {"Event": event, "Channel": name, "Uniqueid": uid, "Linkedid": linkedid,
+            "ChannelState": extra.pop("ChannelState", "6"), **extra}
+
+
+def feed(tracker: CallTracker, *msgs: dict) -> list[ev.CallEvent]:
+    return [e for m in msgs for e in tracker.feed(m)]
+
+
+@pytest.mark.parametrize(("name", "device"), [
+    ("SIP/agent1101-0000000d", "SIP/agent1101"),
+    ("PJSIP/1001-0000002a", "PJSIP/1001"),
+    ("Local/1001@agents-0000005f;1", "Local/1001@agents"),
+    ("SIP/127.0.0.1-0000000c", "SIP/127.0.0.1"),
+    ("PJSIP/trunk-a", "PJSIP/trunk"),
+    ("DAHDI/1-1", "DAHDI/1"),
+])
+def test_device_is_the_channel_name_without_its_call_suffix(name: str, device: str) -> None:
+    assert device_of(name) == device
+
+
+def test_phone_hold_and_resume_are_reported() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "PJSIP/1001-01", "1.1"),
+               chan("Hold", "PJSIP/1001-01", "1.1", MusicClass="default"),
+               chan("Unhold", "PJSIP/1001-01", "1.1"))
+    assert [type(e).__name__ for e in out] == ["CallStarted", "CallHeld", "CallResumed"]
+    assert out[1].channel.device == "PJSIP/1001"
+
+
+def test_attended_transfer_names_the_three_parties() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"),
+         chan("Newchannel", "PJSIP/1001-02", "1.2", "1.1"),
+         chan("Newchannel", "PJSIP/1001-03", "2.1", "2.1"),
+         chan("Newchannel", "PJSIP/1002-04", "2.2", "2.1"))
+    out = t.feed({"Event": "AttendedTransfer", "Result": "Success", "DestType": "Bridge",
+                  "OrigTransfererChannel": "PJSIP/1001-02", "OrigTransfererUniqueid": "1.2",
+                  "SecondTransfererChannel": "PJSIP/1001-03",
+                  "SecondTransfererUniqueid": "2.1",
+                  "TransfereeChannel": "PJSIP/cust-01", "TransfereeUniqueid": "1.1",
+                  "TransferTargetChannel": "PJSIP/1002-04", "TransferTargetUniqueid": "2.2"})
+    [xfer] = out
+    assert isinstance(xfer, ev.AttendedTransferred)
+    assert (xfer.transferer.device, xfer.transferee.device, xfer.target.device) == (
+        "PJSIP/1001", "PJSIP/cust", "PJSIP/1002")
+    assert (xfer.dest_type, xfer.result, xfer.call_id) == ("Bridge", "Success", "n/1.1")
+
+
+def test_local_optimization_swap_leaves_the_real_parties_talking() -> None:
+    """Caller in B1 with Local;1, Local;2 in B2 with the agent; Asterisk swaps the agent
+    into B1 and the Local pair goes away."""
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1"),
+         chan("Newchannel", "Local/1001@agents-00000001;1", "1.2"),
+         chan("Newchannel", "Local/1001@agents-00000001;2", "1.3"),
+         chan("Newchannel", "PJSIP/1001-02", "1.4"),
+         chan("BridgeEnter", "PJSIP/cust-01", "1.1", BridgeUniqueid="B1"),
+         chan("BridgeEnter", "Local/1001@agents-00000001;1", "1.2", BridgeUniqueid="B1"),
+         chan("BridgeEnter", "Local/1001@agents-00000001;2", "1.3", BridgeUniqueid="B2"))
+    out = feed(t, chan("BridgeEnter", "PJSIP/1001-02", "1.4", BridgeUniqueid="B2"))
+    assert {p.device for p in out[-1].parties} == {"PJSIP/cust", "PJSIP/1001"}
+    out = feed(t, {"Event": "LocalOptimizationBegin"},
+               chan("BridgeLeave", "PJSIP/1001-02", "1.4", BridgeUniqueid="B2"),
+               chan("BridgeEnter", "PJSIP/1001-02", "1.4", BridgeUniqueid="B1",
+                    SwapUniqueid="1.2"),
+               chan("BridgeLeave", "Local/1001@agents-00000001;1", "1.2", BridgeUniqueid="B1"),
+               chan("BridgeLeave", "Local/1001@agents-00000001;2", "1.3", BridgeUniqueid="B2"),
+               {"Event": "LocalOptimizationEnd", "Success": "Yes"},
+               chan("Hangup", "Local/1001@agents-00000001;1", "1.2", Cause="16"),
+               chan("Hangup", "Local/1001@agents-00000001;2", "1.3", Cause="16"))
+    bridged = [e for e in out if isinstance(e, ev.PartiesBridged)]
+    assert {p.device for p in bridged[-1].parties} == {"PJSIP/cust", "PJSIP/1001"}
+    assert [p.device for p in t.talking_with("1.1")] == ["PJSIP/1001"]
+    assert not [e for e in out if isinstance(e, ev.CallEnded)]
+
+
+def test_rename_changes_the_name_on_later_snapshots() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/1001-01", "1.1"),
+         {"Event": "Rename", "Channel": "PJSIP/1001-01", "Newname": "PJSIP/1001-01<ZOMBIE>",
+          "Uniqueid": "1.1"})
+    assert t.channel("1.1").name == "PJSIP/1001-01<ZOMBIE>"
+
+
+def test_events_after_a_hangup_do_not_bring_the_channel_back() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/a-01", "1.1"),
+               chan("Hangup", "SIP/a-01", "1.1", Cause="16"),
+               chan("NewCallerid", "SIP/a-01", "1.1", CallerIDNum="5551234"),
+               chan("VarSet", "SIP/a-01", "1.1", Variable="CTI_X", Value="1"))
+    assert [type(e).__name__ for e in out] == ["CallStarted", "ChannelHungUp", "CallEnded"]
+    assert t.channels() == []
+
+
+def test_hangup_of_an_unknown_channel_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    t = CallTracker("n")
+    with caplog.at_level(logging.WARNING):
+        assert t.feed(chan("Hangup", "SIP/zz-01", "9.9", Cause="16")) == []
+    assert "unknown channel 9.9" in caplog.text
+
+
+def test_joining_a_running_asterisk_learns_channels_from_any_event() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("VarSet", "SIP/a-01", "5.1", "5.0", Variable="CTI_INTERACTION",
+                       Value="int-5"),
+               chan("Hangup", "SIP/a-01", "5.1", "5.0", Cause="16"))
+    assert [type(e).__name__ for e in out] == ["InteractionTagged", "ChannelHungUp", "CallEnded"]
+    assert out[1].channel.interaction == "int-5" and out[1].call_id == "n/5.0"
+
+
+def test_an_event_missing_a_key_field_is_skipped_not_fatal(
+        caplog: pytest.LogCaptureFixture) -> None:
+    t = CallTracker("n")
+    with caplog.at_level(logging.WARNING):
+        assert t.feed({"Event": "BridgeEnter", "Channel": "SIP/a-01"}) == []
+        assert t.feed({"Event": "Hangup", "Channel": "x", "Uniqueid": "1", "Cause": "abc"}) \
+            == []
+    assert "BridgeEnter event without a usable" in caplog.text
+    assert t.feed(chan("Newchannel", "SIP/b-01", "2.1"))  # still works
+
+
+def test_repeated_device_states_are_reported_once() -> None:
+    t = CallTracker("n")
+    out = feed(t, *[{"Event": "DeviceStateChange", "Device": "PJSIP/1001", "State": s}
+                    for s in ("INUSE", "INUSE", "RINGING", "NOT_INUSE", "NOT_INUSE")])
+    assert [e.state for e in out] == ["INUSE", "RINGING", "NOT_INUSE"]
+
+
+def test_non_cti_variables_are_not_kept() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "SIP/a-01", "1.1"),
+         chan("VarSet", "SIP/a-01", "1.1", Variable="RTPAUDIOQOS", Value="ssrc=1"),
+         chan("VarSet", "SIP/a-01", "1.1", Variable="CTI_ACTION", Value="queue"))
+    assert t.channel("1.1").cti_vars == {"CTI_ACTION": "queue"}
+
+
+def test_resync_rebuilds_bridges_and_reports_what_changed() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "SIP/old-01", "7.1", "7.1"))
+    out = t.resync([
+        {"Channel": "SIP/cust-02", "Uniqueid": "8.1", "Linkedid": "8.1", "BridgeId": "B"},
+        {"Channel": "SIP/agent-03", "Uniqueid": "8.2", "Linkedid": "8.1", "BridgeId": "B"},
+    ])
+    kinds = [type(e).__name__ for e in out]
+    assert kinds == ["ChannelHungUp", "CallEnded", "CallStarted", "Resynced"]
+    assert out[0].lost and out[1].lost and out[1].call_id == "n/7.1"
+    assert out[-1] == ev.Resynced("n", ("n/7.1",), ("n/8.1",), 2)
+    assert [p.device for p in t.talking_with("8.1")] == ["SIP/agent"]
+
+
+def test_user_events_of_the_dialplan_contract_are_typed() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("UserEvent", "PJSIP/1001-01", "3.1", UserEvent="CTIAgentPause",
+                       Endpoint="PJSIP/1001"),
+               chan("UserEvent", "PJSIP/1001-01", "3.1", UserEvent="CTIAgentReady",
+                    Endpoint="PJSIP/1001"),
+               {"Event": "UserEvent", "UserEvent": "CTIAgentLogout", "Endpoint": "PJSIP/1002"})
+    features = [(e.feature, e.endpoint) for e in out if isinstance(e, ev.AgentFeatureUsed)]
+    assert features == [("pause", "PJSIP/1001"), ("ready", "PJSIP/1001"),
+                        ("logout", "PJSIP/1002")]
+    assert out[0].fields == {"Endpoint": "PJSIP/1001"}
+
+
+def test_to_dict_is_json_ready() -> None:
+    import json
+
+    t = CallTracker("n")
+    [started] = t.feed(chan("Newchannel", "SIP/a-01", "1.1"))
+    data = json.loads(json.dumps(ev.to_dict(started)))
+    assert data["event"] == "CallStarted" and data["channel"]["device"] == "SIP/a"
