@@ -6,8 +6,9 @@ hands the resulting events to ``out`` (an ``asyncio.Queue`` or a plain
 callback). After every (re)connect that task runs the resync
 (CoreShowChannels, DeviceStateList, ExtensionStateList) before applying the
 messages that arrived meanwhile, so the consumer sees ``LinkUp``, the lost
-and new calls, ``Resynced``, then live events. ``AmiCluster`` runs one feed
-per configured node into the same consumer.
+and new calls, ``Resynced``, ``InteractionTagged`` for the channels that
+appeared (their ``CTI_INTERACTION`` read with Getvar), then live events.
+``AmiCluster`` runs one feed per configured node into the same consumer.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cti.ami.client import AmiClient, Delivery
-from cti.ami.errors import AmiError
+from cti.ami.errors import AmiActionFailed, AmiError
 from cti.ami.events import CallEvent, LinkDown, LinkUp
 from cti.ami.tracker import CallTracker
 
@@ -116,14 +117,32 @@ class AmiFeed:
         """Rebuild the tracker's picture; a failure is logged and retried on next connect."""
         try:
             channels = await self.client.core_show_channels()
+            before = set(self.tracker.state.channels)
             for event in self.tracker.resync(channels):
                 self._out(event)
+            await self._learn_interactions(
+                [m for m in channels if m.get("Uniqueid") not in before])
             for item in [*await self.client.device_state_list(),
                          *await self.client.extension_state_list()]:
                 for event in self.tracker.feed(item):
                     self._out(event)
         except AmiError as exc:
             log.warning("AMI node %s: resync after connect failed: %s", self.node, exc)
+
+
+    async def _learn_interactions(self, appeared: list[dict[str, str]]) -> None:
+        """CoreShowChannels carries no variables: ask each channel that appeared while
+        the link was down for its CTI_INTERACTION, so its hang-up can be matched."""
+        for item in appeared:
+            try:
+                value = await self.client.getvar(item.get("Channel", ""), "CTI_INTERACTION")
+            except AmiActionFailed:  # hung up meanwhile
+                continue
+            if value:
+                for event in self.tracker.feed({**item, "Event": "VarSet",
+                                                "Variable": "CTI_INTERACTION",
+                                                "Value": value}):
+                    self._out(event)
 
 
 class AmiCluster:

@@ -78,10 +78,15 @@ async def test_calls_that_appeared_while_down_are_announced(ami: FakeAmi) -> Non
                          "Exten": "s", "BridgeId": "b-1"},
                         {"Channel": "SIP/trunk-0000000c", "Uniqueid": "200.4",
                          "Linkedid": "200.4", "ChannelState": "6", "BridgeId": "b-1"}]
+        ami.handlers["Getvar"] = lambda conn, msg: conn.send(
+            {"Response": "Success", "ActionID": msg["ActionID"], "Variable": msg["Variable"],
+             "Value": "int-9" if msg["Channel"].startswith("SIP/trunk") else ""})
         ami.drop()
         seen: list[ev.CallEvent] = []
         resynced = await next_of(feed.events, ev.Resynced, seen)
         assert resynced.appeared_calls == ("pbx1/200.4",) and resynced.channels == 2
+        tagged = await next_of(feed.events, ev.InteractionTagged)
+        assert (tagged.channel.device, tagged.interaction) == ("SIP/trunk", "int-9")
         assert [type(e).__name__ for e in seen].count("CallStarted") == 1
         who = feed.tracker.talking_with("200.4")
         assert [p.device for p in who] == ["SIP/agent1101"]
