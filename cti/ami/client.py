@@ -273,6 +273,7 @@ class AmiClient(AmiActions):
         try:
             if not login.done():
                 login.cancel()
+                self._drop("closed during login")
                 raise AmiConnectError(*where, "Asterisk closed the connection during login")
             login.result()
         except AmiActionFailed as exc:
@@ -328,6 +329,10 @@ class AmiClient(AmiActions):
                     await self._connect()
                 except AmiError as exc:
                     log.warning("%s; next attempt after backoff", exc)
+                    continue
+                except Exception:
+                    log.exception("AMI node %s: reconnect failed unexpectedly; retrying",
+                                  self.node)
                     continue
                 self.backoff.reset()
                 break

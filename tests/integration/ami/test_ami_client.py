@@ -270,3 +270,44 @@ async def test_utf8_split_inside_a_character_is_decoded(ami: FakeAmi) -> None:
         await sink.wait(lambda items: bool(sink.events("UserEvent")))
         assert sink.events("UserEvent")[0]["Note"] == "Zoë"
         await client.stop()
+
+
+async def test_server_that_closes_during_login_is_a_clear_error(ami: FakeAmi) -> None:
+    ami.handlers["Login"] = lambda conn, msg: conn.close()
+    client = make_client(ami)
+    async with asyncio.timeout(5):
+        with pytest.raises(AmiConnectError, match="closed the connection during login"):
+            await client.start()
+
+
+async def test_helpers_send_the_fields_asterisk_expects(ami: FakeAmi) -> None:
+    for name in ("Redirect", "Hangup", "Setvar", "Bridge", "BlindTransfer", "Atxfer",
+                 "PlayDTMF", "UserEvent"):
+        ami.handlers[name] = lambda conn, msg: conn.send(
+            {"Response": "Success", "ActionID": msg["ActionID"]})
+    ami.handlers["Command"] = lambda conn, msg: conn.send(
+        {"Response": "Success", "ActionID": msg["ActionID"],
+         "Message": "Command output follows", "Output": ["Asterisk 20.20.1", "built by x"]})
+    client = make_client(ami)
+    async with asyncio.timeout(5):
+        await client.start()
+        await client.redirect("Local/900@from-pstn-00000000;2", "cti-held", "s",
+                              extra_channel="SIP/agent1101-00000000",
+                              extra_context="agent-held")
+        await client.hangup("SIP/agent1101-00000000", cause=17)
+        await client.setvar("SIP/a-1", "CTI_RING_TIMEOUT", "15")
+        await client.bridge("Local/900@from-pstn-00000000;2", "SIP/agent1101-00000000")
+        await client.blind_transfer("SIP/a-1", "agents", "2001")
+        await client.atxfer("SIP/a-1", "agents", "2002")
+        await client.play_dtmf("SIP/a-1", "1")
+        await client.user_event("CTIHello", {"Note": "Zoë"})
+        assert await client.command("core show version") == ["Asterisk 20.20.1", "built by x"]
+        await client.stop()
+    sent = {a["Action"]: a for a in ami.actions}
+    assert sent["Redirect"]["ExtraChannel"] == "SIP/agent1101-00000000"
+    assert (sent["Redirect"]["ExtraContext"], sent["Redirect"]["ExtraExten"],
+            sent["Redirect"]["ExtraPriority"]) == ("agent-held", "s", "1")
+    assert sent["Hangup"]["Cause"] == "17"
+    assert sent["Bridge"]["Tone"] == "no"
+    assert sent["UserEvent"]["Note"] == "Zoë"
+    assert all(a["ActionID"].startswith("pbx1-") for a in ami.actions)
