@@ -145,3 +145,25 @@ async def test_cluster_names_the_node_that_failed_to_log_in(ami: FakeAmi) -> Non
     assert ami.logins == 1  # east logged in, then was stopped again
     with pytest.raises(KeyError, match="no AMI node named 'north'"):
         cluster.client("north")
+
+
+async def test_a_consumer_that_raises_is_logged_and_later_events_still_come(
+        ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
+    got: list[ev.CallEvent] = []
+
+    def consumer(event: ev.CallEvent) -> None:
+        got.append(event)
+        if isinstance(event, ev.CallStarted) and event.channel.name == "SIP/bad-1":
+            raise RuntimeError("routing bug")
+
+    feed = AmiFeed(config(ami), consumer, **fast())
+    async with asyncio.timeout(5):
+        await feed.start()
+        ami.conn.send(channel_event("Newchannel", "SIP/bad-1", "1.1", "1.1"))
+        ami.conn.send(channel_event("Newchannel", "SIP/good-2", "2.2", "2.2"))
+        while not any(isinstance(e, ev.CallStarted) and e.channel.name == "SIP/good-2"
+                      for e in got):
+            await asyncio.sleep(0.005)
+        await feed.stop()
+    assert "the consumer raised on CallStarted" in caplog.text
+    assert feed.client.connections == 1
