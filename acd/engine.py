@@ -644,8 +644,8 @@ class Engine:
         if kind == "call":
             c = self._calls.get(ident)
             return c is not None and c.timer_seq == seq and c.timer_due is not None
-        c = self._calls.get(ident)                    # "exclude"
-        return c is not None and c.state is CallState.WAITING and entry[0] in c.excluded.values()
+        c = self._calls.get(ident)                    # "exclude", whatever the call's state
+        return c is not None and entry[0] in c.excluded.values()
 
     def _fire(self, entry: Entry, now: float, out: Out) -> None:
         _, _, kind, ident = entry

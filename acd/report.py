@@ -21,7 +21,7 @@ def agent_snapshot(a: AgentRec) -> AgentSnapshot:
     return AgentSnapshot(
         agent_id=a.agent_id, state=a.state, reason=a.state_reason, since=a.state_since,
         presence=a.presence, device=a.device, offer=a.offer, calls=tuple(a.active),
-        wrap_until=a.wrap_until if a.wrapping else None, queues=a.queues,
+        wrapping=a.wrapping, wrap_until=a.wrap_until if a.wrapping else None, queues=a.queues,
         load=MappingProxyType(dict(a.load)), capacity=a.capacity, retiring=a.retiring,
     )
 

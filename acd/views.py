@@ -18,7 +18,8 @@ class AgentSnapshot:
     device: DeviceState
     offer: str | None
     calls: tuple[str, ...]
-    wrap_until: float | None
+    wrapping: bool               # in wrap-up (also while still holding other chats)
+    wrap_until: float | None     # None while wrapping = until the disposition
     queues: tuple[str, ...]
     load: Mapping[str, int]
     capacity: Mapping[str, int]
