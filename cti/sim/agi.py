@@ -60,6 +60,8 @@ class AgiSession:
         #: set when the channel hangs up or leaves (redirect) while the session runs
         self.gone: asyncio.Future[Why] = loop.create_future()
         self.hangup_sent = False
+        #: the script itself sent HANGUP (AGISTATUS is then FAILURE, 19-agi-errors)
+        self.own_hangup = False
         #: set while the session waits for the next command (no command running)
         self.idle = asyncio.Event()
         self.commands: dict[str, Callable[[list[str]], Awaitable[list[str]]]] = {
@@ -324,6 +326,7 @@ class AgiSession:
             # Asterisk prints the soft-hangup flag (AST_SOFTHANGUP_EXPLICIT) as the cause;
             # the channel goes when the session ends, with cause 0 (19-agi-errors)
             self.core.chan_event("SoftHangupRequest", ch, Cause=32)
+            self.own_hangup = True
             ch.hangup_cause = 0
             ch.queued_hangup = True
         self.channel_gone(Why.HANGUP)
@@ -397,7 +400,7 @@ async def agi_app(core: Core, ch: Channel, data: str) -> str | None:
         core.var_set(ch, "AGISTATUS", "SUCCESS")
         return None
     if not ch.hung_up:
-        core.var_set(ch, "AGISTATUS", "HANGUP")
+        core.var_set(ch, "AGISTATUS", "FAILURE" if session.own_hangup else "HANGUP")
     ch.signal(why)
     ch.check()
     return None

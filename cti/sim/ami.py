@@ -203,8 +203,8 @@ async def _setvar(s: AmiSession, msg: Msg) -> None:
         s.respond(msg, "Success", Message="Variable Set")
         s.core.var_set(ch, name, value)
         return
-    s.core.globals[name] = value
     s.respond(msg, "Success", Message="Variable Set")
+    s.core.global_set(name, value)
 
 
 @action("Getvar")

@@ -325,7 +325,7 @@ async def _set(core: Core, ch: Channel, data: str) -> str | None:
     name, _, value = data.partition("=")
     name = name.strip()
     if name.upper().startswith("GLOBAL(") and name.endswith(")"):
-        core.globals[name[7:-1]] = value
+        core.global_set(name[7:-1], value)
     else:
         core.var_set(ch, name, value)
     return None
@@ -365,6 +365,11 @@ async def _chanspy(core: Core, ch: Channel, data: str) -> str | None:
     fields = ch.header("Spyer")
     fields.update(spyee.header("Spyee"))
     core.emit("ChanSpyStart", "call,all", fields)
+    if spyee.bridge is not None:  # the spy's audiohook makes the bridge set BRIDGEPEER again
+        for member in spyee.bridge.channels:
+            peer_name = member.variables.get("BRIDGEPEER")
+            if peer_name:
+                core.var_set(member, "BRIDGEPEER", peer_name)
     while not done.done():
         try:
             await ch.wait_for(done, None)

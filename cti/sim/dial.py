@@ -35,11 +35,11 @@ def create_destination(core: Core, target: str, linkedid: str | None,
         exten, _, context = where.partition("@")
         one, two = core.new_local_pair(exten, context or "default", linkedid)
         one.progress = asyncio.Queue()
-        core.var_set(one, "DIALEDPEERNUMBER", rest)
         if caller is not None:
+            core.var_set(one, "DIALEDPEERNUMBER", rest)
             _copy_ids(core, one, caller, announce_app=True)
-        core.var_set(two, "DIALEDPEERNUMBER", rest)
         if caller is not None:
+            core.var_set(two, "DIALEDPEERNUMBER", rest)
             core.set_ids(two, (_real(caller.cid_num), _real(caller.cid_name)),
                          (caller.exten, _real(caller.cid_name)))
         core.local_bridge(one, two, context, exten)
@@ -51,7 +51,8 @@ def create_destination(core: Core, target: str, linkedid: str | None,
     ch.progress = asyncio.Queue()
     ch.owner = phone
     ch.exten = ""
-    core.var_set(ch, "DIALEDPEERNUMBER", rest)
+    if caller is not None:
+        core.var_set(ch, "DIALEDPEERNUMBER", rest)
     if caller is not None:
         _copy_ids(core, ch, caller, announce_app=True)
     return ch
@@ -172,8 +173,12 @@ async def _bridged(core: Core, ch: Channel, dest: Channel, began: float, target:
     except Interrupted as exc:
         if ch.bridge is not None:
             core.bridge_leave(ch)
-        total = int((core.now() - began) * 1000 * core.speed)
-        talk = int((core.now() - (dest.answered_at or began)) * 1000 * core.speed)
+        if exc.why is Why.REDIRECT:
+            core.var_set(ch, "DIALSTATUS", "ANSWER")
+            raise
+        # Asterisk 20 measures both from the calling channel's creation and answer
+        total = int((core.now() - ch.created_at) * 1000 * core.speed)
+        talk = int((core.now() - (ch.answered_at or ch.created_at)) * 1000 * core.speed)
         for name, value in (("ANSWEREDTIME", talk // 1000), ("ANSWEREDTIME_MS", talk),
                             ("DIALEDTIME", total // 1000), ("DIALEDTIME_MS", total)):
             core.var_set(ch, name, str(value))

@@ -53,16 +53,18 @@ async def originate(core: Core, req: OriginateRequest,
         return
     core.chan_event("Newexten", dest, "dialplan,all", Extension=dest.exten,
                     Application="AppDial2", AppData="(Outgoing Line)")
+    # channel variables first, then caller id, half by half (10-click-to-dial)
+    for key, value in req.variables.items():
+        core.var_set(dest, key, value)
     if num or name:
         core.set_callerid(dest, num, name)
         core.set_connected(dest, num, name)
-        two = dest.local_peer
-        if two is not None:
+    two = dest.local_peer
+    if two is not None:
+        for key, value in req.variables.items():
+            core.var_set(two, key, value)
+        if num or name:
             core.set_ids(two, (num, name), (num, name))
-    for key, value in req.variables.items():
-        dest.variables[key] = value
-        if dest.local_peer is not None:
-            dest.local_peer.variables[key] = value
     if dest.local_peer is not None:
         core.local_bridge(dest, dest.local_peer, dest.context, dest.exten)
     dial_event(core, "DialBegin", None, dest, DialString=dial_string(req.channel))
@@ -141,6 +143,8 @@ def redirect(core: Core, ch: Channel, context: str, exten: str, priority: int,
     09-requeue-by-redirect and 22-hold-by-redirect-and-bridge).
     """
     if ch.bridge is not None:
+        if ch.variables.get("BRIDGEPEER"):
+            core.var_set(ch, "BRIDGEPEER", "")
         ch.context, ch.exten, ch.priority = context, exten, priority
         core.chan_event("Newexten", ch, "dialplan,all", Extension=exten, Application=ch.app,
                         AppData=ch.appdata)
@@ -196,6 +200,9 @@ def blind_transfer(core: Core, ch: Channel, context: str, exten: str) -> bool:
     fields.update(bridge_.header())
     fields.update(IsExternal="Yes", Context=context, Extension=exten)
     core.emit("BlindTransfer", "call,all", fields)
+    if peers:
+        core.var_set(ch, "BLINDTRANSFER", peers[0].name)
+        core.var_set(peers[0], "BLINDTRANSFER", ch.name)
     for peer in peers:
         redirect(core, peer, context, exten, 1, keep_bridge_peer=True)
     if ch.bridge is not None:

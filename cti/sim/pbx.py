@@ -105,6 +105,11 @@ class Core:
         fields.update(extra)
         self.emit(event, privilege, fields)
 
+    def global_set(self, name: str, value: str) -> None:
+        self.globals[name] = value
+        self.emit("VarSet", "dialplan,all", {"Channel": "none", "Uniqueid": "none",
+                                             "Variable": name, "Value": value})
+
     def var_set(self, ch: Channel, name: str, value: str) -> None:
         ch.variables[name] = value
         self.chan_event("VarSet", ch, "dialplan,all", Variable=name, Value=value)
@@ -252,9 +257,10 @@ class Core:
             return
         if len(bridge.channels) == 2:
             for other in bridge.channels:
-                if other is not ch:
+                if other is not ch and other.variables.get("BRIDGEPEER"):
                     self.var_set(other, "BRIDGEPEER", "")
-            self.var_set(ch, "BRIDGEPEER", "")
+            if ch.variables.get("BRIDGEPEER"):
+                self.var_set(ch, "BRIDGEPEER", "")
         bridge.channels.remove(ch)
         ch.bridge = None
         fields = bridge.header()
@@ -304,7 +310,10 @@ class Core:
         cause = ch.hangup_cause
         peer = ch.local_peer
         if peer is not None and not peer.hung_up and ch.name.endswith(";2"):
-            # the ;2 half runs the dialplan: the ;1 half learns of its end first
+            # the ;2 half runs the dialplan: the ;1 half learns of its end first,
+            # with the ;2 half's last DIALSTATUS as CHANLOCALSTATUS
+            if ch.variables.get("DIALSTATUS"):
+                self.var_set(peer, "CHANLOCALSTATUS", ch.variables["DIALSTATUS"])
             self.request_hangup_later(peer, cause)
             peer = None
         if ch.bridge is not None:

@@ -22,11 +22,23 @@ TRACES = Path("/work/shared/asterisk-traces")
 RECORDED_DIALPLAN = TRACES / "asterisk-config" / "extensions.conf"
 
 RECONNECT = "<reconnect>"
+#: chan_sip/RTP variables: the simulated phones have no SIP dialogue or media
+SIP_ONLY_VARIABLES = {"SIPCALLID", "SIPURI", "SIPDOMAIN", "BRIDGEPVTCALLID", "RTPAUDIOQOS",
+                      "RTPAUDIOQOSJITTER", "RTPAUDIOQOSLOSS", "RTPAUDIOQOSRTT",
+                      "RTPAUDIOQOSMES"}
+#: variables whose values are durations
+TIME_VARIABLES = {"ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS",
+                  "RINGTIME", "RINGTIME_MS", "PROGRESSTIME", "PROGRESSTIME_MS"}
 #: events compared per channel, in order
 COMPARED = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
             "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
             "UserEvent", "NewCallerid", "NewConnectedLine", "SoftHangupRequest",
-            "HangupRequest", "AGIExecStart", "AGIExecEnd", "DTMFBegin", "DTMFEnd"}
+            "HangupRequest", "AGIExecStart", "AGIExecEnd", "DTMFBegin", "DTMFEnd", "VarSet"}
+#: events that pace the replay: an action waits until the simulator sent as many
+#: of these as the recording had before it
+SYNC = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
+        "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
+        "UserEvent"}
 #: fields whose values are ids, times or counters
 VOLATILE = {"Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid", "BridgeUniqueid",
             "Timestamp", "EventTV", "SessionID", "SessionTV", "RemoteAddress", "LocalAddress",
@@ -56,7 +68,7 @@ class Trace:
             elif d["dir"] == "out":
                 msg = parse_block(raw.strip("\r\n").encode())
                 assert isinstance(msg, dict)
-                seen = sum(1 for m in received if m.get("Event") in COMPARED)
+                seen = sum(1 for m in received if m.get("Event") in SYNC)
                 actions.append((d["t"], msg, seen))
             elif d["dir"] == "in" and ":" in raw and not raw.startswith("Asterisk Call"):
                 msg = parse_block(raw.rstrip("\r\n").encode())
@@ -230,7 +242,7 @@ async def replay(stem: str, speed: float = 5.0) -> Replay:
                 continue
             # wait until the simulator's stream reached the point the recording had
             for _ in range(50):
-                if sum(1 for m in result.received if m.get("Event") in COMPARED) >= seen:
+                if sum(1 for m in result.received if m.get("Event") in SYNC) >= seen:
                     break
                 await asyncio.sleep(0.01)
             if not conn.reading.done():
@@ -266,7 +278,11 @@ def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tup
         event = msg.get("Event")
         if event not in COMPARED or "Channel" not in msg:
             continue
-        fields = tuple((k, "" if k in VOLATILE else v) for k, v in msg.items() if k != "Event")
+        variable = msg.get("Variable", "")
+        if event == "VarSet" and variable in SIP_ONLY_VARIABLES:
+            continue
+        fields = tuple((k, "" if k in VOLATILE or (k == "Value" and variable in TIME_VARIABLES)
+                        else v) for k, v in msg.items() if k != "Event")
         out.setdefault(msg["Channel"], []).append((event, fields))
     return out
 

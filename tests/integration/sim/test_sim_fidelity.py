@@ -10,9 +10,10 @@ the FastAGI server receives (ids normalised).
 Accepted differences, on purpose:
 - Order across channels is not compared: Asterisk interleaves events of
   different channels by thread scheduling; the simulator has one loop.
-- Not compared per channel: VarSet, LocalBridge, DeviceStateChange (Asterisk
-  repeats unchanged states), RTCPSent (no media here), SuccessfulAuth. The
-  simulator emits them (but RTCPSent), in a plausible order.
+- Not compared: chan_sip/RTP variables (SIPCALLID, RTPAUDIOQOS..., no SIP
+  dialogue or media here), the values of duration variables (ANSWEREDTIME...),
+  LocalBridge, BridgeCreate/Destroy and DeviceStateChange (no channel; Asterisk
+  repeats unchanged device states), RTCPSent (no media), SuccessfulAuth.
 - STREAM FILE ``endpos`` after an interruption depends on timing.
 - Calls no AMI action made (the SIP trunk call of 15, the feature code dialled
   by a SIP phone in 20) are started by the replay at their recorded time, and
