@@ -12,6 +12,7 @@ from acd import (
     CallQueued,
     Escalated,
     EscalationStep,
+    NoAnswerPolicy,
     OfferAnswered,
     OfferFailed,
     OfferTimedOut,
@@ -151,3 +152,14 @@ def test_ringing_call_does_not_exit_and_gets_its_deadline_back_after_no_answer()
     e.handle(OfferFailed("c1", "a"), 40)
     assert e.next_deadline() == 30                        # overdue: tick at once
     assert e.tick(40) == [QueueExit("c1", "s", "voicemail", None, "max-wait")]
+
+
+def test_reoffer_delay_survives_the_call_ringing_elsewhere_meanwhile():
+    q = QueueSpec("s", no_answer=NoAnswerPolicy(not_ready=False, reoffer_delay=8))
+    e = build([q], [AgentSpec("a"), AgentSpec("b")], ready=["a"])
+    e.handle(CallArrived("c1", "s"), 0)
+    e.handle(OfferFailed("c1", "a"), 1)                   # a skipped for c1 until 9
+    e.handle(AgentLoggedIn("b", ready=True), 2)           # rings on b
+    assert e.next_deadline() == 9                         # (asked while ringing elsewhere)
+    e.handle(OfferFailed("c1", "b"), 3)                   # b skipped until 11
+    assert offers(e.tick(9)) == [("c1", "a")]

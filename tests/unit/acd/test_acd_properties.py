@@ -283,7 +283,7 @@ def test_random_event_sequences_keep_every_invariant(seed, ops):
     h.record("tick", h.e.tick(h.now))
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", [*range(10), 24])     # 24 lost a reoffer timer once
 def test_long_random_runs_keep_every_invariant(seed):
     """Hypothesis shrinks towards short runs; these go deep (a lost timer showed
     up only after a few hundred steps)."""
