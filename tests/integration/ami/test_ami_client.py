@@ -148,7 +148,8 @@ async def test_watchdog_declares_a_silent_server_dead_and_reconnects(ami: FakeAm
         await client.stop()
 
 
-async def test_drop_mid_action_fails_it_once_and_the_link_recovers(ami: FakeAmi) -> None:
+async def test_drop_mid_action_fails_it_once_and_the_link_recovers(
+        ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
     ami.handlers["Originate"] = lambda conn, msg: conn.close()
     sink = Recorder()
     client = make_client(ami, sink)
@@ -157,6 +158,7 @@ async def test_drop_mid_action_fails_it_once_and_the_link_recovers(ami: FakeAmi)
         with pytest.raises(AmiLinkLost, match="may or may not have run"):
             await client.originate("Local/1001@agents", application="Wait", data="1")
         await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        assert f"AMI node pbx1: link to 127.0.0.1:{ami.port} down" in caplog.text
         assert (await client.ping())["Ping"] == "Pong"
         await client.stop()
     assert sum(a["Action"] == "Originate" for a in ami.actions) == 1  # never re-sent
@@ -311,3 +313,18 @@ async def test_helpers_send_the_fields_asterisk_expects(ami: FakeAmi) -> None:
     assert sent["Bridge"]["Tone"] == "no"
     assert sent["UserEvent"]["Note"] == "Zoë"
     assert all(a["ActionID"].startswith("pbx1-") for a in ami.actions)
+
+
+async def test_a_refused_login_on_reconnect_keeps_retrying_until_it_works(
+        ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
+    sink = Recorder()
+    client = make_client(ami, sink)
+    async with asyncio.timeout(5):
+        await client.start()
+        ami.secret = "rotated"  # someone changed manager.conf
+        ami.drop()
+        await ami.wait(lambda: sum(a["Action"] == "Login" for a in ami.actions) >= 3)
+        assert "login failed for user 'cti'" in caplog.text
+        ami.secret = "s3cret"
+        await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
+        await client.stop()

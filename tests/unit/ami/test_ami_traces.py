@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cti.ami import events as ev
 from cti.ami.replay import load, replay
@@ -301,3 +303,19 @@ def test_ami_protocol_trace_lists_hints_and_keeps_utf8_user_event() -> None:
     assert user.name == "CTIHello" and "ñandú" in user.fields["Header"]
     [resynced] = of(events, ev.Resynced)  # a CoreShowChannels mid-call changes nothing
     assert resynced.ended_calls == () and resynced.appeared_calls == ()
+
+
+ALL_MESSAGES = [m for p in sorted(TRACES.glob("*.ami.txt")) for m in load(p)
+                if isinstance(m, dict)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, len(ALL_MESSAGES) - 1), max_size=600))
+def test_tracker_survives_any_order_of_real_events(order: list[int]) -> None:
+    """Events out of order, missing or from a stream joined mid-way never crash it."""
+    tracker = CallTracker("pbx1")
+    for i in order:
+        for event in tracker.feed(ALL_MESSAGES[i]):
+            assert event.node == "pbx1"
+    tracker.resync([])
+    assert tracker.channels() == []
