@@ -102,6 +102,11 @@ class AgiServer:
         self._tasks.add(task)
         try:
             await self._serve(reader, writer)
+        except asyncio.CancelledError:
+            # stop() cancelled the session. End the task normally: on Python 3.11
+            # asyncio's start_server callback calls task.exception() on it and would
+            # log a cancelled task as an "unhandled exception".
+            pass
         finally:
             self._tasks.discard(task)
             writer.close()
