@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -39,17 +40,30 @@ class Actions:
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count(1)
         self.sent_redirects = 0
+        #: seconds from "queued with an agent free" to the Redirect handed to AMI
+        self.routing_latency: deque[float] = deque(maxlen=100_000)
 
-    def redirect_to_agent(self, call: LiveCall, agent: AgentConfig, ring_timeout: float) -> None:
-        """Ring the agent: the caller's channel goes to the connect context, which Dials."""
+    def redirect_to_agent(self, call: LiveCall, agent: AgentConfig, ring_timeout: float,
+                          queued_at: float | None = None) -> None:
+        """Ring the agent: the caller's channel goes to the connect context, which Dials.
+
+        The two Setvar and the Redirect are pipelined: Asterisk runs the actions of
+        one AMI session in order, so there is no need to wait for each answer.
+        ``queued_at`` (loop time the call was queued) feeds ``routing_latency``.
+        """
         async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            await send({"Action": "Setvar", "Channel": call.channel,
-                        "Variable": "CTI_AGENT_ENDPOINT", "Value": agent.endpoint})
-            await send({"Action": "Setvar", "Channel": call.channel,
-                        "Variable": "CTI_RING_TIMEOUT", "Value": str(round(ring_timeout))})
-            await send({"Action": "Redirect", "Channel": call.channel,
-                        "Context": self._dialplan.connect_context, "Exten": "s",
-                        "Priority": "1"})
+            loop = asyncio.get_running_loop()
+            sent = asyncio.gather(
+                send({"Action": "Setvar", "Channel": call.channel,
+                      "Variable": "CTI_AGENT_ENDPOINT", "Value": agent.endpoint}),
+                send({"Action": "Setvar", "Channel": call.channel,
+                      "Variable": "CTI_RING_TIMEOUT", "Value": str(round(ring_timeout))}),
+                send({"Action": "Redirect", "Channel": call.channel,
+                      "Context": self._dialplan.connect_context, "Exten": "s",
+                      "Priority": "1"}))
+            if queued_at is not None:
+                self.routing_latency.append(loop.time() - queued_at)
+            await sent
             self.sent_redirects += 1
 
         self._chain(call, run, on_error=self._offer_failed(call, agent.id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -228,6 +229,7 @@ class Service:
                       "ringing": self.calls.count(Phase.RINGING),
                       "talking": self.calls.count(Phase.TALKING),
                       "callbacks": self.calls.count(Phase.CALLBACK)},
+            "routing_latency_ms": _percentiles(self.router.actions.routing_latency),
             "agents_by_state": {s.value: n for s, n in stats.agents_by_state.items()},
             "agents": [
                 {"agent_id": a.agent_id, "state": a.state.value, "reason": a.reason,
@@ -269,6 +271,18 @@ class Service:
             self._host.reconfigure(new)
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))
         return {"queues": len(new.queues), "agents": len(new.agents), "flows": len(flows)}
+
+
+def _percentiles(samples: Iterable[float]) -> dict[str, float | int | None]:
+    """p50/p99 in milliseconds of the latest samples."""
+    ordered = sorted(samples)
+    if not ordered:
+        return {"count": 0, "p50": None, "p99": None}
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
+
+    return {"count": len(ordered), "p50": at(0.50), "p99": at(0.99)}
 
 
 def _load_flows(config: Config) -> dict[str, Any]:

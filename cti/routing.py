@@ -128,7 +128,6 @@ class Router:
         self.actions = actions
         self.inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.draining = False
-        self.routing_latency: list[float] = []  # queued -> Redirect sent, seconds
         self._timer: asyncio.TimerHandle | None = None
         self._devices: dict[str, str] = {}       # endpoint -> last AMI device state
         self._links_up: set[str] = set()
@@ -248,15 +247,13 @@ class Router:
             return
         call.agent_id = offer.agent_id
         call.offers += 1
-        enqueued = self._enqueued_at.pop(call.interaction_id, None)
-        if enqueued is not None and call.offers == 1:
-            self.routing_latency.append(now - enqueued)
+        call.phase = Phase.RINGING
+        # Routing latency counts only calls that found an agent free on arrival.
+        queued_at = self._enqueued_at.pop(call.interaction_id, None)
         if offer.callback:
-            call.phase = Phase.RINGING
             self.actions.originate_callback(call, agent, offer.ring_timeout)
         else:
-            call.phase = Phase.RINGING
-            self.actions.redirect_to_agent(call, agent, offer.ring_timeout)
+            self.actions.redirect_to_agent(call, agent, offer.ring_timeout, queued_at)
         self.records.event(call.interaction_id, "offered", "acd",
                            {"agent_id": offer.agent_id, "attempt": offer.attempt,
                             "callback": offer.callback})
@@ -330,6 +327,7 @@ class Router:
                                 extra_skills=call.skills,
                                 attributes={k: str(v) for k, v in req.attributes.items()}),
                   now)
+        self._enqueued_at.pop(call.interaction_id, None)  # offered at once, or not at all
 
     def _on_callback_wanted(self, req: CallbackWanted, now: float) -> None:
         call = self.calls.get(req.interaction_id)
