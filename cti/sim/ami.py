@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from cti.ami.codec import AmiParser, Malformed, encode
 from cti.sim import operations as ops
 from cti.sim.channel import STATE_DESC, Channel
+from cti.sim.pbx import event_tv
 
 if TYPE_CHECKING:
     from cti.sim.server import SimPbx
@@ -135,8 +136,7 @@ class AmiSession:
 
 
 def _tv() -> str:
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}+0000"
+    return event_tv()
 
 
 # -- session actions -------------------------------------------------------

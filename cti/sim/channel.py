@@ -65,6 +65,8 @@ class Channel:
     variables: dict[str, str] = field(default_factory=dict)
     #: the other half of a Local pair
     local_peer: Channel | None = None
+    #: options after the Local channel's second slash (``n``: no optimisation)
+    local_options: str = ""
     bridge: Bridge | None = None
     app: str = ""
     appdata: str = ""

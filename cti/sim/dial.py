@@ -31,9 +31,10 @@ def create_destination(core: Core, target: str, linkedid: str | None,
     """Create the channel ``target`` names, or None when it cannot exist (CHANUNAVAIL)."""
     tech, _, rest = target.partition("/")
     if tech == "Local":
-        where, _, _opts = rest.partition("/")
+        where, _, opts = rest.partition("/")
         exten, _, context = where.partition("@")
         one, two = core.new_local_pair(exten, context or "default", linkedid)
+        one.local_options = opts
         one.progress = asyncio.Queue()
         if caller is not None:
             core.var_set(one, "DIALEDPEERNUMBER", rest)
@@ -42,7 +43,8 @@ def create_destination(core: Core, target: str, linkedid: str | None,
             core.var_set(two, "DIALEDPEERNUMBER", rest)
             core.set_ids(two, (_real(caller.cid_num), _real(caller.cid_name)),
                          (caller.exten, _real(caller.cid_name)))
-        core.local_bridge(one, two, context, exten)
+        if caller is not None:
+            core.local_bridge(one, two, context, exten)
         return one
     phone = core.phone_for(target)
     if phone is None or not phone.available():

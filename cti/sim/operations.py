@@ -73,10 +73,13 @@ async def originate(core: Core, req: OriginateRequest,
     status = await wait_answer(core, dest, req.timeout)
     watcher.stop()
     if status != "ANSWER":
+        # a refusal ends the dial (DialEnd); the originate timeout just hangs up
+        if status != "NOANSWER":
+            dial_event(core, "DialEnd", None, dest, DialStatus=status)
+        core.hangup(dest, 19 if status == "NOANSWER" else 0, soft=False)
         respond({"Response": "Failure", "Channel": req.channel, **target,
                  "Reason": REASONS.get(status, 0), "Uniqueid": UNKNOWN,
                  "CallerIDNum": UNKNOWN, "CallerIDName": UNKNOWN})
-        core.hangup(dest, 19 if status == "NOANSWER" else 0, soft=False)
         return
     dial_event(core, "DialEnd", None, dest, DialStatus="ANSWER")
     respond({"Response": "Success", "Channel": dest.name, **target, "Reason": 4,

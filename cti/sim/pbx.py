@@ -174,11 +174,13 @@ class Core:
         return one, two
 
     def local_bridge(self, one: Channel, two: Channel, context: str, exten: str) -> None:
+        """LocalBridge: the pair is set up; LocalOptimization is No with the /n option."""
         fields: Fields = {}
         for prefix, ch in (("LocalOne", one), ("LocalTwo", two)):
             for key, value in ch.header().items():
                 fields[prefix + key] = value
-        fields.update(Context=context, Exten=exten, LocalOptimization="Yes")
+        optimize = "No" if "n" in one.local_options else "Yes"
+        fields.update(Context=context, Exten=exten, LocalOptimization=optimize)
         self.emit("LocalBridge", "call,all", fields)
 
     def set_callerid(self, ch: Channel, num: str, name: str) -> None:
@@ -271,8 +273,7 @@ class Core:
             if not other.hung_up:
                 self.bridge_leave(other, collapse=False)
                 self.hangup(other, 16, soft=False)
-        if not bridge.channels:
-            self.bridges.pop(bridge.uniqueid, None)
+        if not bridge.channels and self.bridges.pop(bridge.uniqueid, None) is not None:
             self.emit("BridgeDestroy", "call,all", bridge.header())
 
     # -- hang-up ----------------------------------------------------------
@@ -368,6 +369,13 @@ class Core:
         self.by_uniqueid.clear()
         self.bridges.clear()
         self.device_states.clear()
+
+
+def event_tv() -> str:
+    """EventTV/SessionTV as Asterisk prints them: 2026-11-23T13:49:51.019+0000."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + \
+        f".{int(now % 1 * 1000):03d}+0000"
 
 
 def _current_task() -> asyncio.Task[Any] | None:

@@ -11,7 +11,7 @@ import contextlib
 from dataclasses import dataclass, field
 
 from cti.sim.channel import RING, RINGING, UP, Channel
-from cti.sim.pbx import Core
+from cti.sim.pbx import Core, event_tv
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +122,13 @@ class Phone:
         """The phone dials ``exten`` in its context (feature codes like ``*45``)."""
         from cti.sim.apps import start_dialplan
 
+        tech, _, name = self.endpoint.partition("/")
+        # the INVITE passes the security checks first (20-agent-feature-code)
+        core.emit("SuccessfulAuth", "security,all", {
+            "EventTV": event_tv(), "Severity": "Informational", "Service": tech,
+            "EventVersion": 1, "AccountID": exten if tech == "SIP" else name,
+            "SessionID": f"0x{id(self):x}", "LocalAddress": "IPV4/UDP/127.0.0.1/5060",
+            "RemoteAddress": "IPV4/UDP/127.0.0.1/5061", "UsingPassword": 0})
         ch = core.new_channel(self.endpoint, self.context, exten, announce=False)
         ch.cid_num = self.cid_num or self.endpoint.rsplit("/", 1)[-1]
         ch.cid_name = self.cid_name or ch.cid_num

@@ -39,6 +39,9 @@ COMPARED = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "Dia
 SYNC = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
         "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
         "UserEvent"}
+#: events without a channel that are not compared: Asterisk repeats unchanged device
+#: states; RTCPSent needs media
+UNCOMPARED = {"DeviceStateChange", "RTCPSent"}
 #: fields whose values are ids, times or counters
 VOLATILE = {"Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid", "BridgeUniqueid",
             "Timestamp", "EventTV", "SessionID", "SessionTV", "RemoteAddress", "LocalAddress",
@@ -272,6 +275,22 @@ def _outside_call(pbx: SimPbx, t: float, msg: dict[str, str],
                                               int(hangup["Cause"]))
 
 
+def _volatile(key: str) -> bool:
+    return key in VOLATILE or key.endswith(("Uniqueid", "Linkedid"))
+
+
+def others(messages: list[dict[str, str]]) -> dict[str, list[tuple]]:
+    """Events without a Channel field (LocalBridge, BridgeCreate, ChanSpyStart, ...) by type."""
+    out: dict[str, list[tuple]] = {}
+    for msg in messages:
+        event = msg.get("Event")
+        if event in UNCOMPARED or "Channel" in msg or "ActionID" in msg or event is None:
+            continue
+        fields = tuple((k, "" if _volatile(k) else v) for k, v in msg.items())
+        out.setdefault(event, []).append(fields)
+    return out
+
+
 def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tuple]]]:
     out: dict[str, list[tuple[str, tuple]]] = {}
     for msg in messages:
@@ -281,7 +300,7 @@ def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tup
         variable = msg.get("Variable", "")
         if event == "VarSet" and variable in SIP_ONLY_VARIABLES:
             continue
-        fields = tuple((k, "" if k in VOLATILE or (k == "Value" and variable in TIME_VARIABLES)
+        fields = tuple((k, "" if _volatile(k) or (k == "Value" and variable in TIME_VARIABLES)
                         else v) for k, v in msg.items() if k != "Event")
         out.setdefault(msg["Channel"], []).append((event, fields))
     return out
@@ -293,6 +312,6 @@ def responses(messages: list[dict[str, str]]) -> dict[str, list[tuple]]:
     for msg in messages:
         if "ActionID" not in msg:
             continue
-        fields = tuple((k, "" if k in VOLATILE else v) for k, v in msg.items())
+        fields = tuple((k, "" if _volatile(k) else v) for k, v in msg.items())
         out.setdefault(msg["ActionID"], []).append(fields)
     return out
