@@ -734,9 +734,12 @@ class Engine:
         """
         return _report.estimated_wait(self, self._call(call_id), now)
 
-    def stats(self, now: float) -> Stats:
-        """Real-time statistics per queue and per agent (see QueueStats)."""
-        return _report.stats(self, now)
+    def stats(self, now: float, include_agents: bool = True) -> Stats:
+        """Real-time statistics per queue and per agent (see QueueStats).
+
+        ``include_agents=False`` skips the per-agent figures (a wallboard that
+        shows queues only: about twice as fast on a large floor)."""
+        return _report.stats(self, now, include_agents)
 
     def explain(self, call_id: str, now: float) -> list[Verdict]:
         """For every agent, why it is or is not a candidate for the call."""
@@ -835,7 +838,10 @@ class Engine:
         the call waiting.
         """
         a = self._agent(agent_id)
-        state = AgentState(state)
+        try:
+            state, device = AgentState(state), DeviceState(device)
+        except ValueError as exc:
+            raise InvalidEvent(f"agent {agent_id}: restore_agent {exc}") from None
         if state is AgentState.RESERVED:
             raise InvalidTransition(agent_id, "restore_agent", "RESERVED (restore it READY and "
                                     "its call waiting: a ringing offer does not survive)")
@@ -844,7 +850,7 @@ class Engine:
         a.presence = state if state in (AgentState.LOGGED_OUT, AgentState.NOT_READY) \
             else AgentState.READY
         a.reason = reason if state is AgentState.NOT_READY else None
-        a.device = DeviceState(device)
+        a.device = device
         a.logged_in_at = None if state is AgentState.LOGGED_OUT else (since or now)
         if state is AgentState.WRAP_UP:
             a.wrapping, a.wrap_until, a.wrap_started_at = True, wrap_until, since or now

@@ -73,17 +73,24 @@ def estimated_wait(engine: Engine, c: CallRec, now: float) -> float | None:
     return position * aht / slots
 
 
-def stats(engine: Engine, now: float) -> Stats:
+def stats(engine: Engine, now: float, include_agents: bool = True) -> Stats:
     window = engine._stats.window
     waiting: dict[str, list[CallRec]] = {q: [] for q in engine._queues}
+    calls = engine._calls
     for (q, _), wl in engine._waiting.items():
         if q in waiting:
-            waiting[q].extend(engine._calls[k[2]] for k in wl)
+            waiting[q].extend(calls[k[2]] for k in wl)
     ringing = dict.fromkeys(engine._queues, 0)
-    for c in engine._calls.values():
+    for c in calls.values():
         if c.state is CallState.OFFERED:
             ringing[c.queue] = ringing.get(c.queue, 0) + 1
-    times = {agent_id: _time_in(a, now) for agent_id, a in engine._agents.items()}
+    times: dict[str, dict[AgentState, float]] = {}
+    work: dict[str, tuple[AgentState, float, float]] = {}      # state, busy, staffed seconds
+    for agent_id, a in engine._agents.items():
+        t = times[agent_id] = _time_in(a, now)
+        busy = t.get(AgentState.ON_CALL, 0.0) + t.get(AgentState.WRAP_UP, 0.0)
+        work[agent_id] = (a.state, busy, busy + t.get(AgentState.READY, 0.0)
+                          + t.get(AgentState.RESERVED, 0.0))
     queues: dict[str, QueueStats] = {}
     for name, spec in engine._queues.items():
         counters = engine._stats.q(name)
@@ -91,14 +98,14 @@ def stats(engine: Engine, now: float) -> Stats:
         by_state = dict.fromkeys(AgentState, 0)
         busy = staffed = 0.0
         for agent_id in engine._members.get(name, {}):
-            by_state[engine._agents[agent_id].state] += 1
-            t = times[agent_id]
-            busy += sum(t.get(s, 0.0) for s in _BUSY)
-            staffed += sum(t.get(s, 0.0) for s in _STAFFED)
-        calls = waiting[name]
+            state, b, s = work[agent_id]
+            by_state[state] += 1
+            busy += b
+            staffed += s
+        waiting_here = waiting[name]
         queues[name] = QueueStats(
-            queue=name, waiting=len(calls), ringing=ringing.get(name, 0),
-            longest_wait=max((now - c.entered_at for c in calls), default=0.0),
+            queue=name, waiting=len(waiting_here), ringing=ringing.get(name, 0),
+            longest_wait=max((now - c.entered_at for c in waiting_here), default=0.0),
             agents=MappingProxyType(by_state), offered=counters.offered,
             answered=counters.answered, abandoned=counters.abandoned, exited=counters.exited,
             removed=counters.removed, transferred_out=counters.transferred_out,
@@ -107,7 +114,7 @@ def stats(engine: Engine, now: float) -> Stats:
             occupancy=(100.0 * busy / staffed) if staffed > 0 else None, window=window,
             draining=name in engine._draining,
         )
-    agents = {
+    agents = {} if not include_agents else {
         agent_id: AgentStats(
             agent_id=agent_id, state=a.state, reason=a.state_reason,
             in_state_for=now - a.state_since, offered=a.offered, answered=a.answered,
@@ -118,5 +125,4 @@ def stats(engine: Engine, now: float) -> Stats:
     }
     return Stats(at=now, queues=MappingProxyType(queues), agents=MappingProxyType(agents),
                  agents_by_state=MappingProxyType(engine.agents_by_state()),
-                 waiting_calls=sum(1 for c in engine._calls.values()
-                                   if c.state is CallState.WAITING))
+                 waiting_calls=sum(1 for c in calls.values() if c.state is CallState.WAITING))
