@@ -9,8 +9,7 @@ or after its talk time once connected (unless the agent hangs up first).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from cti.sim.apps import start_dialplan
@@ -21,22 +20,31 @@ from cti.sim.pbx import Core
 
 @dataclass(eq=False)
 class CallHandle:
-    """What ``SimPbx.place_call`` returns: the caller's channel and how the call went."""
+    """What ``SimPbx.place_call`` returns: the caller's channel and how the call went.
+
+    ``outcome`` once ended: "abandoned" (patience ran out before an agent
+    answered), "caller_hung_up" (after its talk time), "completed" (the other
+    side ended a connected call) or "ended" (never connected, ended by the PBX).
+    """
 
     caller_num: str
     caller_name: str
     dnid: str
     channel: Channel
-    #: digit strings answered to successive GET DATA prompts ("" = press nothing)
-    digits: list[str] = field(default_factory=list)
+    #: digits answered to GET DATA prompts: a list (one string per prompt, in order,
+    #: "" = press nothing) or a mapping from prompt name to digits
+    digits: Sequence[str] | Mapping[str, str] = ()
     #: seconds the caller waits for an agent before hanging up (None: forever)
     patience: float | None = None
     #: seconds the caller talks once connected before hanging up (None: until the agent does)
     talk_seconds: float | None = None
     connected_at: float | None = None
+    #: the caller talked to someone at least once
+    answered: bool = False
     ended: asyncio.Event = field(default_factory=asyncio.Event)
     outcome: str = ""
     _prompts: int = 0
+    _timer: asyncio.TimerHandle | None = None
 
     @property
     def name(self) -> str:
@@ -54,10 +62,14 @@ class CallHandle:
         """The IVR started a prompt; answer GET DATA prompts from the script."""
         if kind != "get_data":
             return
-        index = self._prompts
+        if isinstance(self.digits, Mapping):
+            answer = self.digits.get(name, "")
+        else:
+            index = self._prompts
+            answer = self.digits[index] if index < len(self.digits) else ""
         self._prompts += 1
-        if index < len(self.digits) and self.digits[index]:
-            core.spawn(self._press(core, ch, self.digits[index]))
+        if answer:
+            core.spawn(self._press(core, ch, answer))
 
     async def _press(self, core: Core, ch: Channel, digits: str) -> None:
         await core.sleep(0.5)
@@ -67,9 +79,52 @@ class CallHandle:
             receive_dtmf(core, ch, digit, 200)
             await core.sleep(0.25)
 
+    # -- patience and talk time: one timer, re-armed when the caller is bridged or not
+
+    def arm(self, core: Core) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        seconds = self.talk_seconds if self.connected_at is not None else self.patience
+        if seconds is not None and not self.channel.hung_up:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(core.scaled(seconds), self._give_up, core)
+
+    def on_bridge(self, core: Core, ch: Channel, entered: bool) -> None:
+        if entered and self.connected_at is None:
+            self.connected_at = core.now()
+            if not self.answered:
+                self.answered = True
+                core.count("calls_connected")
+        elif not entered:
+            # left the agent (a transfer back to the queue): wait again
+            self.connected_at = None
+        self.arm(core)
+
+    def _give_up(self, core: Core) -> None:
+        self._timer = None
+        if self.channel.hung_up:
+            return
+        if self.connected_at is None:
+            self.outcome = "abandoned"
+            core.count("calls_abandoned")
+        else:
+            self.outcome = "caller_hung_up"
+        core.far_end_hangup(self.channel, 16)
+
+    def on_end(self, core: Core) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self.outcome:
+            self.outcome = "completed" if self.answered else "ended"
+        core.count("calls_ended")
+        self.ended.set()
+
 
 def place_call(core: Core, *, caller_num: str, caller_name: str, dnid: str,
-               context: str, trunk: str = "PJSIP/trunk", digits: Sequence[str] = (),
+               context: str, trunk: str = "PJSIP/trunk",
+               digits: Sequence[str] | Mapping[str, str] = (),
                patience: float | None = None, talk_seconds: float | None = None) -> CallHandle:
     # a SIP/PJSIP INVITE: the channel appears Down with its caller id, then rings
     ch = core.new_channel(trunk, context, dnid, announce=False)
@@ -77,45 +132,11 @@ def place_call(core: Core, *, caller_num: str, caller_name: str, dnid: str,
     ch.dnid = dnid
     core.chan_event("Newchannel", ch)
     core.set_state(ch, RING)
-    handle = CallHandle(caller_num, caller_name, dnid, ch, list(digits), patience,
-                        talk_seconds)
+    handle = CallHandle(caller_num, caller_name, dnid, ch, digits, patience, talk_seconds)
     ch.owner = handle
-    ch.on_hangup.append(lambda c: _ended(core, handle))
+    ch.on_hangup.append(lambda _c: handle.on_end(core))
+    ch.on_bridge.append(lambda c, entered: handle.on_bridge(core, c, entered))
     core.count("calls_placed")
     start_dialplan(core, ch)
-    core.spawn(_watch(core, handle))
+    handle.arm(core)
     return handle
-
-
-async def _watch(core: Core, handle: CallHandle) -> None:
-    """Hang up on patience or after the talk time."""
-    ch = handle.channel
-    started = core.now()
-    while not ch.hung_up:
-        if ch.bridge is not None and handle.connected_at is None:
-            handle.connected_at = core.now()
-            core.count("calls_connected")
-        if handle.connected_at is not None:
-            if ch.bridge is None and handle.connected_at is not None:
-                # left the agent (transfer back to hold): wait again
-                handle.connected_at = None
-            elif handle.talk_seconds is not None and \
-                    core.now() - handle.connected_at >= core.scaled(handle.talk_seconds):
-                handle.outcome = "caller_hung_up_after_talk"
-                core.far_end_hangup(ch, 16)
-                return
-        elif handle.patience is not None and \
-                core.now() - started >= core.scaled(handle.patience):
-            handle.outcome = "abandoned"
-            core.count("calls_abandoned")
-            core.far_end_hangup(ch, 16)
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(handle.ended.wait(), core.scaled(0.1))
-
-
-def _ended(core: Core, handle: CallHandle) -> None:
-    if not handle.outcome:
-        handle.outcome = "completed" if handle.connected_at is not None else "ended"
-    core.count("calls_ended")
-    handle.ended.set()

@@ -83,6 +83,8 @@ class Channel:
     dtmf: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     #: called on hang-up (phones and callers use it to learn the end of a call)
     on_hangup: list[Callable[[Channel], None]] = field(default_factory=list)
+    #: called with (channel, entered) when it enters or leaves a bridge
+    on_bridge: list[Callable[[Channel, bool], None]] = field(default_factory=list)
     #: a phone or caller script attached to this channel
     owner: Any = None
     #: the channel's task runs the dialplan (not an originated application)

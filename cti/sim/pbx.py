@@ -251,6 +251,8 @@ class Core:
             a, b = bridge.channels
             self.var_set(a, "BRIDGEPEER", b.name)
             self.var_set(b, "BRIDGEPEER", a.name)
+        for callback in ch.on_bridge:
+            callback(ch, True)
 
     def bridge_leave(self, ch: Channel, *, collapse: bool = True) -> None:
         """Take ``ch`` out of its bridge; a two-party bridge left alone hangs up the other."""
@@ -268,6 +270,9 @@ class Core:
         fields = bridge.header()
         fields.update(ch.header())
         self.emit("BridgeLeave", "call,all", fields)
+        if not ch.hung_up:
+            for callback in ch.on_bridge:
+                callback(ch, False)
         if collapse and len(bridge.channels) == 1:
             other = bridge.channels[0]
             if not other.hung_up:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from cti.sim.ami import AmiSession
@@ -168,13 +168,14 @@ class SimPbx:
     # -- calls --------------------------------------------------------------
 
     def place_call(self, caller_num: str, caller_name: str = "", dnid: str = "900", *,
-                   digits: Sequence[str] = (), patience: float | None = None,
+                   digits: Sequence[str] | Mapping[str, str] = (), patience: float | None = None,
                    talk_seconds: float | None = None, trunk: str = "PJSIP/trunk",
                    context: str | None = None) -> CallHandle:
         """An inbound call from ``caller_num`` to ``dnid`` enters the inbound context.
 
-        ``digits`` answers successive GET DATA prompts (one string each, "" to press
-        nothing); ``patience`` is how long the caller waits for an agent;
+        ``digits`` answers GET DATA prompts: one string per prompt in order ("" to
+        press nothing), or a mapping from prompt name to digits; ``patience`` is
+        how long the caller waits for an agent;
         ``talk_seconds`` how long it talks before hanging up; ``trunk`` names the
         inbound channel (``PJSIP/trunk-0000002a``); ``context`` overrides the
         inbound context.

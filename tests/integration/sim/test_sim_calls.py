@@ -16,11 +16,14 @@ from cti.sim import Behaviour, SimPbx, Traffic, TrafficProfile
 
 
 class Ivr:
-    """FastAGI server: ivr -> queue the call (answers a GET DATA); hold -> return."""
+    """FastAGI server: ivr -> asks for a digit and sets what ``decide`` returns for it;
+    hold -> sets ``hold_action`` if any."""
 
     def __init__(self) -> None:
         self.sessions: list[list[str]] = []
         self.port = 0
+        self.variables: dict[str, str] = {"CTI_ACTION": "queue"}
+        self.hold_action = ""
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -32,9 +35,13 @@ class Ivr:
         while line := (await reader.readline()).decode().rstrip("\n"):
             lines.append(line)
         if any("ivr" in x for x in lines if x.startswith("agi_network_script")):
-            for command in ("ANSWER", "GET DATA cti-menu 2000 1", "SET VARIABLE CTI_ACTION queue"):
-                writer.write(f"{command}\n".encode())
-                lines.append((await reader.readline()).decode().rstrip("\n"))
+            commands = ["ANSWER", "GET DATA cti-menu 2000 1"]
+            commands += [f'SET VARIABLE {k} "{v}"' for k, v in self.variables.items()]
+        else:
+            commands = [f"SET VARIABLE CTI_ACTION {self.hold_action}"] if self.hold_action else []
+        for command in commands:
+            writer.write(f"{command}\n".encode())
+            lines.append((await reader.readline()).decode().rstrip("\n"))
         writer.close()
 
 
@@ -117,7 +124,7 @@ async def test_sim_inbound_call_runs_ivr_then_waits_in_hold(setup) -> None:
     assert env["agi_network_script"] == "ivr?flow=main&dnid=900"
     assert env["agi_type"] == "PJSIP" and env["agi_dnid"] == "900"
     assert env["agi_callerid"] == "5551234" and env["agi_context"] == "cti-inbound"
-    assert ivr.sessions[0][-2:] == ["200 result=1", "200 result=1"]
+    assert ivr.sessions[0][-3:] == ["200 result=0", "200 result=1", "200 result=1"]
 
 
 async def test_sim_agent_answers_talks_and_hangs_up(setup) -> None:
@@ -206,3 +213,45 @@ async def test_sim_traffic_generator_places_poisson_calls(setup) -> None:
             await ami.wait_for(Event="MusicOnHoldStart")
             ami.messages.clear()
     assert traffic.counters["placed"] == 5
+
+
+async def test_sim_ivr_transfer_dials_the_transfer_target(setup) -> None:
+    pbx, ami, ivr = setup
+    ivr.variables = {"CTI_TRANSFER_TARGET": "PJSIP/1001", "CTI_ACTION": "transfer"}
+    async with asyncio.timeout(10):
+        call = pbx.place_call("5551234", "Juan Perez", "900", digits={"cti-menu": "9"})
+        begin = await ami.wait_for(Event="DialBegin", Channel=call.name)
+        end = await ami.wait_for(Event="DialEnd", Channel=call.name)
+    assert begin["Context"] == "cti-transfer" and begin["DialString"] == "1001"
+    assert end["DialStatus"] == "ANSWER"
+    assert any(m.get("Event") == "DTMFEnd" and m.get("Digit") == "9" for m in ami.messages)
+
+
+async def test_sim_ivr_voicemail_runs_voicemail_then_hangs_up(setup) -> None:
+    pbx, ami, ivr = setup
+    ivr.variables = {"CTI_MAILBOX": "100@default", "CTI_ACTION": "voicemail"}
+    async with asyncio.timeout(10):
+        call = pbx.place_call("5551234", "Juan Perez", "900")
+        vm = await ami.wait_for(Event="Newexten", Channel=call.name, Application="VoiceMail")
+        await ami.wait_for(Event="Hangup", Channel=call.name)
+    assert vm["AppData"] == "100@default,u"
+
+
+async def test_sim_hold_step_callback_leaves_the_queue(setup) -> None:
+    pbx, ami, ivr = setup
+    ivr.hold_action = "callback"
+    async with asyncio.timeout(10):
+        call = pbx.place_call("5551234", "Juan Perez", "900", digits=["1"])
+        bye = await ami.wait_for(Event="Newexten", Channel=call.name, Application="Playback")
+        await ami.wait_for(Event="Hangup", Channel=call.name)
+    assert bye["AppData"] == "goodbye" and bye["Context"] == "cti-hold"
+
+
+async def test_sim_agent_phone_hangs_up_after_talk_time_and_caller_follows(setup) -> None:
+    pbx, ami, _ = setup
+    async with asyncio.timeout(10):
+        call = pbx.place_call("5551234", "Juan Perez", "900", digits=["1"], talk_seconds=600)
+        await ami.wait_for(Event="MusicOnHoldStart", Channel=call.name)
+        await _connect(ami, call.name, "PJSIP/1001")
+        assert await call.wait_ended() == "completed"
+    assert pbx.phone("PJSIP/1001").answered_calls == 1
