@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from . import explain as _explain
@@ -233,7 +234,8 @@ class Engine:
         reqs = self._requirements(e.call_id, spec, e.skills, e.extra_skills)
         arrived = now if e.arrived_at is None else e.arrived_at
         call = CallRec(e.call_id, e.queue, int(e.priority), channel, reqs,
-                       dict(e.extra_skills), arrived, arrived, dict(e.attributes), e.callback)
+                       dict(e.extra_skills), arrived, arrived,
+                       MappingProxyType(dict(e.attributes)), e.callback)
         self._admit(call, e.queue, now, out, set())
 
     def _on_answered(self, e: OfferAnswered, now: float, out: Out) -> None:
@@ -880,8 +882,8 @@ class Engine:
         extra = dict(extra_skills or {})
         reqs = self._requirements(call_id, spec, skills, extra)
         c = CallRec(call_id, queue, int(priority), channel, reqs, extra, arrived_at,
-                    arrived_at if entered_at is None else entered_at, dict(attributes or {}),
-                    callback)
+                    arrived_at if entered_at is None else entered_at,
+                    MappingProxyType(dict(attributes or {})), callback)
         self._held = True
         sink: Out = []
         self._calls[call_id] = c

@@ -32,7 +32,7 @@ def call_snapshot(c: CallRec) -> CallSnapshot:
         priority=c.priority, channel=c.channel, arrived_at=c.arrived_at,
         entered_at=c.entered_at, requirements=MappingProxyType(dict(c.reqs[c.queue])),
         agent_id=c.agent, callback=c.callback, attempts=c.attempts,
-        attributes=MappingProxyType(dict(c.attributes)),
+        attributes=c.attributes,
     )
 
 
