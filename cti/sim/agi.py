@@ -155,7 +155,7 @@ class AgiSession:
         else:
             result = await self.commands[name](args)
         if not ch.hung_up:
-            code, text = _result_code(name, result[-1])
+            code, text = exec_result(name, result[-1])
             core.chan_event("AGIExecEnd", ch, "agi,all", CommandId=command_id, Command=line,
                             ResultCode=code, Result=text)
         return result
@@ -342,7 +342,7 @@ class AgiSession:
         return [f"200 result={self.ch.state}"]
 
 
-def _result_code(name: str | None, line: str) -> tuple[str, str]:
+def exec_result(name: str | None, line: str) -> tuple[str, str]:
     """ResultCode and Result of AGIExecEnd, as Asterisk reports them."""
     code, _, rest = line.partition(" ")
     if code.startswith("510"):
