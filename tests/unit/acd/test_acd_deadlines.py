@@ -9,6 +9,7 @@ from acd import (
     AgentSpec,
     AgentState,
     CallArrived,
+    CallEnded,
     CallQueued,
     Escalated,
     EscalationStep,
@@ -163,3 +164,23 @@ def test_reoffer_delay_survives_the_call_ringing_elsewhere_meanwhile():
     assert e.next_deadline() == 9                         # (asked while ringing elsewhere)
     e.handle(OfferFailed("c1", "b"), 3)                   # b skipped until 11
     assert offers(e.tick(9)) == [("c1", "a")]
+
+
+def test_full_queue_with_callback_exit_admits_the_call_as_a_callback():
+    e = build([QueueSpec("s", max_length=1, exit="callback")], [AgentSpec("a")])
+    e.handle(CallArrived("c1", "s"), 0)
+    d = e.handle(CallArrived("c2", "s"), 1)
+    assert d == [QueueExit("c2", "s", "callback", None, "full"), CallQueued("c2", "s", 2)]
+    assert e.call("c2").callback
+
+
+def test_no_deadline_left_once_everything_is_settled():
+    e = build([QueueSpec("s", wrapup_time=5, max_wait=60, exit="voicemail",
+                         escalation=(EscalationStep(10, "priority", priority=1),))],
+              [AgentSpec("a")], ready=["a"])
+    e.handle(CallArrived("c1", "s"), 0)
+    e.handle(OfferAnswered("c1", "a"), 1)
+    e.handle(CallEnded("c1"), 2)
+    assert e.next_deadline() == 7
+    e.tick(7)
+    assert e.next_deadline() is None
