@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from cti.sim.server import SimPbx
 
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
+#: bytes of unread events after which a client is dropped
+MAX_BACKLOG = 32 << 20
 Msg = dict[str, str]
 Handler = Callable[["AmiSession", Msg], Awaitable[None]]
 ACTIONS: dict[str, Handler] = {}
@@ -57,6 +59,10 @@ class AmiSession:
     def on_event(self, data: bytes, category: str) -> None:
         if self.authenticated and self.events_on and not self.closing:
             self.writer.write(data)
+            if self.writer.transport.get_write_buffer_size() > MAX_BACKLOG:
+                # Asterisk drops a client that does not read (writetimeout)
+                self.closing = True
+                self.writer.transport.abort()
 
     def respond(self, msg: Msg, response: str, **fields: Any) -> None:
         out: dict[str, Any] = {"Response": response}

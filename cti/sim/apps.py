@@ -88,33 +88,19 @@ async def run_dialplan(core: Core, ch: Channel) -> None:
     try:
         while not ch.hung_up:
             step = core.dialplan.find(ch.context, ch.exten, ch.priority)
+            fn = APPS.get(step.app.lower()) if step is not None else None
             if step is None:
-                break
+                break  # fell off the end of the extension: Asterisk hangs up
             data = substitute(step.data, lookup(core, ch))
             ch.app, ch.appdata = step.app, data
             core.chan_event("Newexten", ch, "dialplan,all", Extension=ch.exten,
                             Application=step.app, AppData=data)
-            fn = APPS.get(step.app.lower())
+            if fn is None:
+                break  # Asterisk hangs up on an unknown application
             try:
-                if fn is None:
-                    break  # Asterisk hangs up on an unknown application
                 result = await fn(core, ch, data)
             except Interrupted as exc:
-                if exc.why is Why.REDIRECT:
-                    ch.arm()
-                    _take_redirect(ch)
-                    continue
-                if exc.why is Why.BRIDGED:
-                    ch.arm()
-                    try:
-                        await _stay_bridged(ch)
-                    except Interrupted as inner:
-                        if inner.why is Why.REDIRECT:
-                            ch.arm()
-                            _take_redirect(ch)
-                            continue
-                        _bridge_hangup(core, ch)
-                        return
+                if await _carry_on(core, ch, exc.why):
                     continue
                 return
             if result == STOP:
@@ -123,19 +109,33 @@ async def run_dialplan(core: Core, ch: Channel) -> None:
                 break
             if result != GOTO:
                 ch.priority += 1
-    except Interrupted as exc:
-        if exc.why is Why.REDIRECT and not ch.hung_up:
-            ch.arm()
-            _take_redirect(ch)
-            await run_dialplan(core, ch)
-            return
     finally:
         if ch.task is asyncio.current_task():
             ch.task = None
-        if not ch.hung_up and not _redirected_away(ch):
+        if not ch.hung_up:
             if ch.queued_hangup:
                 core.chan_event("SoftHangupRequest", ch, Cause=16)
             core.destroy(ch)
+
+
+async def _carry_on(core: Core, ch: Channel, why: Why) -> bool:
+    """After an interruption: True to go on in the dialplan, False when hanging up."""
+    while True:
+        if why is Why.REDIRECT:
+            ch.arm()
+            _take_redirect(ch)
+            return True
+        if why is not Why.BRIDGED:
+            return False
+        # taken into a bridge by the Bridge action: stay until it ends
+        ch.arm()
+        try:
+            await _stay_bridged(ch)
+        except Interrupted as inner:
+            why = inner.why
+            if why is Why.HANGUP:
+                _bridge_hangup(core, ch)
+                return False
 
 
 def _bridge_hangup(core: Core, ch: Channel) -> None:
@@ -152,11 +152,6 @@ def _take_redirect(ch: Channel) -> None:
     if ch.redirect_to is not None:
         ch.context, ch.exten, ch.priority = ch.redirect_to
         ch.redirect_to = None
-
-
-def _redirected_away(ch: Channel) -> bool:
-    return ch.interrupt is not None and ch.interrupt.done() and \
-        ch.interrupt.result() is Why.REDIRECT
 
 
 async def _stay_bridged(ch: Channel) -> None:

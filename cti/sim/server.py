@@ -51,7 +51,9 @@ class SimPbx:
         self._server: asyncio.Server | None = None
         self._session_tasks: set[asyncio.Task[None]] = set()
         self.restarts = 0
+        #: set while the AMI port accepts connections (cleared during a restart)
         self.up = asyncio.Event()
+        self._restart_task: asyncio.Task[None] | None = None
 
     # -- lifecycle ----------------------------------------------------------
 
@@ -63,6 +65,11 @@ class SimPbx:
         self.up.set()
 
     async def stop(self) -> None:
+        """Close the AMI port and every session, drop all calls, cancel every task."""
+        if self._restart_task is not None:
+            self._restart_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._restart_task
         await self._close_ami()
         self.core.clear()
         await self._drain_tasks()
@@ -106,8 +113,7 @@ class SimPbx:
 
     def schedule_restart(self) -> None:
         """AMI ``Command: core restart now``: no response, the restart begins."""
-        task = asyncio.get_running_loop().create_task(self.restart())
-        self._restart_task = task
+        self._restart_task = asyncio.get_running_loop().create_task(self.restart())
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         session = AmiSession(self, reader, writer)
