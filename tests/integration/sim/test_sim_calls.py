@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from cti.ami.codec import AmiParser, Malformed
-from cti.sim import Behaviour, SimPbx, Traffic, TrafficProfile
+from cti.sim import Behaviour, Dialplan, SimPbx, Traffic, TrafficProfile
 
 
 class Ivr:
@@ -68,8 +68,9 @@ class Ami:
         self.writer.write("".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode() + b"\r\n")
         await self.writer.drain()
 
-    async def wait_for(self, **match: str) -> dict[str, str]:
-        seen = 0
+    async def wait_for(self, _from: int = 0, **match: str) -> dict[str, str]:
+        """The first message from index ``_from`` on whose fields match."""
+        seen = _from
         while True:
             for msg in self.messages[seen:]:
                 if all(msg.get(k) == v for k, v in match.items()):
@@ -255,3 +256,41 @@ async def test_sim_agent_phone_hangs_up_after_talk_time_and_caller_follows(setup
         await _connect(ami, call.name, "PJSIP/1001")
         assert await call.wait_ended() == "completed"
     assert pbx.phone("PJSIP/1001").answered_calls == 1
+
+
+SMALL_PLAN = """
+[in]
+exten => 900,1,Answer()
+ same => n,Dial(PJSIP/1001,10)
+ same => n,Hangup()
+[agents]
+exten => 2001,1,Answer()
+ same => n,Wait(600)
+"""
+
+
+async def test_sim_attended_transfer_joins_caller_and_target() -> None:
+    pbx = SimPbx(secret="s3cret", speed=20.0, dialplan=Dialplan.parse(SMALL_PLAN))
+    pbx.add_phone("PJSIP/1001", Behaviour.answers(0.5))
+    await pbx.start()
+    ami = Ami(pbx.ami_port)
+    try:
+        async with asyncio.timeout(10):
+            await ami.connect()
+            call = pbx.place_call("5551234", "Juan Perez", "900", context="in")
+            end = await ami.wait_for(Event="DialEnd", Channel=call.name, DialStatus="ANSWER")
+            await ami.send(Action="Atxfer", Channel=end["DestChannel"], Exten="2001",
+                           Context="agents", ActionID="x")
+            reply = await ami.wait_for(ActionID="x")
+            await ami.wait_for(Event="Hangup", Channel=end["DestChannel"])
+            first = await ami.wait_for(Event="BridgeEnter", Channel=call.name)
+            joined = await ami.wait_for(ami.messages.index(first) + 1, Event="BridgeEnter",
+                                        Channel=call.name)
+    finally:
+        ami.writer.close()
+        await pbx.stop()
+    assert reply["Message"] == "Atxfer successfully queued"
+    partner = next(m for m in ami.messages if m.get("Event") == "BridgeEnter"
+                   and m.get("BridgeUniqueid") == joined["BridgeUniqueid"]
+                   and m["Channel"] != call.name)
+    assert partner["Channel"].startswith("Local/2001@agents-")
