@@ -13,11 +13,10 @@ from typing import Any
 
 from cti.calls import LiveCall
 from cti.recorder import Recorder
-from cti.store.models import CallRecord, QueueEntry
+from cti.store.models import CallOutcome, CallRecord, QueueEntry
 
 #: Outcomes the call record keeps; the rest (e.g. an IVR hang-up) stay on the interaction.
-_CALL_OUTCOMES = {"answered", "abandoned", "overflow", "voicemail", "callback", "transferred",
-                  "lost", "timeout"}
+_CALL_OUTCOMES = set(CallOutcome.__args__)  # type: ignore[attr-defined]
 _NAMESPACE = uuid.UUID("6f1c3a52-8f1e-4a57-9d0e-5c2b7f0a1e11")
 
 

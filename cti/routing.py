@@ -273,8 +273,7 @@ class Router:
             return
         moved = call.queue != queued.queue
         call.queue = queued.queue
-        if call.phase is not Phase.CALLBACK:
-            call.phase = Phase.WAITING
+        call.phase = Phase.CALLBACK if call.callback_number else Phase.WAITING
         self.records.queue_entry(call)
         if moved:
             self.records.update_interaction(call.interaction_id, queue=queued.queue)
@@ -297,7 +296,7 @@ class Router:
             self.actions.send_caller_away(call, self.config.service.dialplan.hold_context,
                                           "callback")
             return
-        outcome = "voicemail" if exit_.action == "voicemail" else "max-wait"
+        outcome = "voicemail" if exit_.action == "voicemail" else "timeout"
         if exit_.action == "voicemail":
             self.actions.send_to_voicemail(call, exit_.target or "")
         else:

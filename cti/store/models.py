@@ -18,7 +18,7 @@ Channel = Literal["voice", "chat", "email"]
 Direction = Literal["inbound", "outbound"]
 Status = Literal["open", "pending", "closed"]
 CallOutcome = Literal[
-    "answered", "abandoned", "overflow", "voicemail", "callback", "transferred", "lost"
+    "answered", "abandoned", "overflow", "voicemail", "callback", "transferred", "lost", "timeout"
 ]
 
 

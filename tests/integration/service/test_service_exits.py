@@ -86,6 +86,24 @@ async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp
             await sim.stop()
 
 
+
+async def test_max_wait_without_an_exit_ends_the_call_as_a_timeout(dsn: str, tmp_path) -> None:
+    queues = {"complaints": {"max_wait": 2, "on_max_wait": {"action": "none"}}}
+    async with asyncio.timeout(60):
+        sim, service = await _service(dsn, tmp_path, queues)
+        try:
+            call = sim.place_call("5550001", "", "900", digits=["4"])
+            await call.wait_ended()
+            await wait_for(lambda: len(service.calls) == 0, what="call closed")
+            assert await service.recorder.flush(10)
+            assert service.recorder.rejected == []
+            (record,) = await service.store.calls.between(*_today())
+            assert (record.queue, record.outcome) == ("complaints", "timeout")
+        finally:
+            await service.stop()
+            await sim.stop()
+
+
 def _today():
     from datetime import UTC, datetime, timedelta
 
