@@ -6,8 +6,10 @@ timeouts, wrap-up ends, escalation steps, maximum waits) run in
 ``Engine.tick(now)``; ``Engine.next_deadline()`` says when to call it.
 
 Modules: ``specs`` (configuration), ``events`` (in), ``decisions`` (out),
-``states`` (the state tables), ``engine`` (the rules), ``views`` (read-side
-values), ``erlang`` (Erlang C staffing), ``errors``.
+``states`` (the state tables), ``engine`` (handlers and read side) on top of
+``restore`` (reconfigure, crash recovery), ``deadlines`` (tick) and ``floor``
+(state, indexes, the routing rules), ``views`` (read-side values),
+``explain``, ``erlang`` (Erlang C staffing), ``errors``.
 """
 
 from .decisions import (

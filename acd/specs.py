@@ -7,7 +7,7 @@ checked when the Engine is built.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -238,3 +238,42 @@ class AgentSpec:
         if "voice" in cap and cap["voice"] != 1:
             raise ConfigInvalid(f"{where}: capacity.voice = {cap['voice']}; a phone takes one call")
         object.__setattr__(self, "capacity", MappingProxyType(cap))
+
+
+def check_config(queues: Iterable[QueueSpec], agents: Iterable[AgentSpec],
+                 ) -> tuple[dict[str, QueueSpec], dict[str, AgentSpec]]:
+    """Index the specs by name and check their cross-references.
+
+    Raises:
+        ConfigInvalid: duplicate names, an exit or escalation naming an unknown
+            queue, an agent serving an unknown queue.
+    """
+    qs: dict[str, QueueSpec] = {}
+    for spec in queues:
+        if not isinstance(spec, QueueSpec):
+            raise ConfigInvalid(f"queues holds {type(spec).__name__}; pass QueueSpec values")
+        if spec.name in qs:
+            raise ConfigInvalid(f"queue {spec.name!r} is defined twice")
+        qs[spec.name] = spec
+    for spec in qs.values():
+        target = spec.exit_target
+        if target is not None and (target not in qs or target == spec.name):
+            raise ConfigInvalid(f"queue {spec.name!r}: exit overflow:{target} names "
+                                f"{'itself' if target == spec.name else 'no defined queue'}")
+        for step in spec.escalation:
+            if step.action is StepAction.OVERFLOW and (step.queue not in qs
+                                                      or step.queue == spec.name):
+                raise ConfigInvalid(f"queue {spec.name!r}: escalation '{step.describe()}' "
+                                    "names no other defined queue")
+    ags: dict[str, AgentSpec] = {}
+    for spec in agents:
+        if not isinstance(spec, AgentSpec):
+            raise ConfigInvalid(f"agents holds {type(spec).__name__}; pass AgentSpec values")
+        if spec.agent_id in ags:
+            raise ConfigInvalid(f"agent {spec.agent_id!r} is defined twice")
+        for q in spec.queues:
+            if q not in qs:
+                raise ConfigInvalid(f"agent {spec.agent_id!r} serves queue {q!r}, "
+                                    "which is not defined")
+        ags[spec.agent_id] = spec
+    return qs, ags
