@@ -46,7 +46,7 @@ from .events import (
 from .floor import Out, check_channel
 from .model import AgentRec, CallRec
 from .restore import Restoring
-from .specs import AgentSpec, QueueSpec
+from .specs import CHANNELS, AgentSpec, QueueSpec
 from .states import CALL_HINTS, CALL_MOVES, PRESENCE_MOVES, AgentState, CallState, DeviceState
 from .views import AgentSnapshot, CallSnapshot, Stats, Verdict
 
@@ -309,7 +309,7 @@ class Engine(Restoring):
         """Call ids waiting in ``queue`` in routing order (all channels merged)."""
         if queue not in self._queues:
             raise UnknownQueue(queue)
-        keys = sorted(k for (q, _), wl in self._waiting.items() if q == queue for k in wl)
+        keys = sorted(k for ch in CHANNELS for k in self._waiting.get((queue, ch), ()))
         return [k[2] for k in keys]
 
     def agents_by_state(self) -> dict[AgentState, int]:

@@ -94,7 +94,8 @@ class Floor:
 
     def queue_length(self, queue: str) -> int:
         """Calls waiting (not ringing) in ``queue``, all channels, visitors included."""
-        return sum(len(wl) for (q, _), wl in self._waiting.items() if q == queue)
+        waiting = self._waiting
+        return sum(len(wl) for ch in CHANNELS if (wl := waiting.get((queue, ch))) is not None)
 
     def _enqueue(self, c: CallRec, now: float, out: Out) -> None:
         c.state = CallState.WAITING

@@ -111,7 +111,12 @@ class Restoring(Deadlines):
                      answered_at: float | None = None) -> None:
         """Put a call back after a restart: waiting (keeps its original arrival,
         hence its place) or, with ``agent_id``, talking with that agent. No
-        decision, no offer until ``resume``."""
+        decision, no offer until ``resume``.
+
+        Pass the requirements and ``priority`` the call entered the queue with
+        and ``entered_at`` (default ``arrived_at``): escalation steps already
+        due are applied again at ``resume`` (and reported as Escalated).
+        """
         if call_id in self._calls:
             raise DuplicateCall(call_id, self._calls[call_id].state.value)
         spec = self._queues.get(queue)
