@@ -57,8 +57,11 @@ def configure_logging(
 
 
 @contextmanager
-def call_context(interaction_id: str, **more: str) -> Iterator[None]:
+def call_context(interaction_id: str | None, **more: str) -> Iterator[None]:
     """Bind ``interaction_id`` (and more keys) to every log line inside the block."""
+    if interaction_id is None and not more:
+        yield
+        return
     tokens = structlog.contextvars.bind_contextvars(interaction_id=interaction_id, **more)
     try:
         yield

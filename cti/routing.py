@@ -33,6 +33,7 @@ from cti.bus import DomainEvent, EventBus
 from cti.calls import CallRegistry, LiveCall, Phase
 from cti.config import Config
 from cti.errors import CommandRefused, NoSuchAgent
+from cti.log import call_context
 from cti.records import Records
 
 log = structlog.get_logger(__name__)
@@ -59,6 +60,10 @@ _DEVICE_STATES = {
     "UNAVAILABLE": DeviceState.UNAVAILABLE,
     "INVALID": DeviceState.UNAVAILABLE,
 }
+#: ExtensionStatus numbers -> device states (0 idle, 1 in use, 2 busy, 4 unavailable,
+#: 8 ringing, 9 in use and ringing, 16 on hold, -1 hint removed).
+_HINT_STATES = {0: "NOT_INUSE", 1: "INUSE", 2: "BUSY", 4: "UNAVAILABLE", 8: "RINGING",
+                9: "RINGINUSE", 16: "ONHOLD", 17: "INUSE", -1: "UNAVAILABLE"}
 #: OriginateResponse Reason -> the ACD's reason (4 = answered is success).
 _ORIGINATE_REASONS = {5: "busy", 3: "no-answer", 8: "unavailable", 1: "no-answer"}
 
@@ -148,6 +153,7 @@ class Router:
             ami.CallHeld: self._on_held,
             ami.CallResumed: self._on_resumed,
             ami.DeviceStateChanged: self._on_device_state,
+            ami.ExtensionStateChanged: self._on_extension_state,
             ami.AgentFeatureUsed: self._on_feature,
             ami.OriginateResult: self._on_originate_result,
             ami.LinkUp: self._on_link_up,
@@ -166,7 +172,8 @@ class Router:
         while True:
             item = await self.inbox.get()
             try:
-                self.process(item, loop.time())
+                with call_context(self._interaction_of(item)):
+                    self.process(item, loop.time())
             except Exception:
                 log.exception("routing failed on an item; carrying on", item=type(item).__name__)
             self._rearm(loop)
@@ -181,6 +188,19 @@ class Router:
         handler = self._handlers.get(type(item))
         if handler is not None:
             handler(item, now)
+
+    def _interaction_of(self, item: Any) -> str | None:
+        """The interaction an inbox item concerns, for the log lines it causes."""
+        iid = getattr(item, "interaction_id", None) or getattr(item, "interaction", None)
+        if isinstance(iid, str):
+            return iid
+        for name in ("channel", "caller", "transferee"):
+            snap = getattr(item, name, None)
+            if isinstance(snap, ami.ChannelSnapshot):
+                call = self.calls.by_uniqueid(snap.uniqueid)
+                if call is not None:
+                    return call.interaction_id
+        return None
 
     def _run_in_loop(self, item: InLoop, now: float) -> None:
         try:
@@ -569,6 +589,15 @@ class Router:
             return
         self._devices[change.device] = change.state
         self.feed(e.DeviceStateChanged(agent.id, _device(change.state)), now)
+
+    def _on_extension_state(self, change: ami.ExtensionStateChanged, now: float) -> None:
+        """A hint's state (ExtensionStatus) for a hint naming an agent's endpoint."""
+        agent = self.config.agent_by_endpoint(change.hint)
+        if agent is None:
+            return
+        state = _HINT_STATES.get(change.status, "UNAVAILABLE")
+        self._devices[agent.endpoint] = state
+        self.feed(e.DeviceStateChanged(agent.id, _device(state)), now)
 
     def _on_link_up(self, up: ami.LinkUp, now: float) -> None:
         self._links_up.add(up.node)

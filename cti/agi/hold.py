@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import structlog
+
 from cti.agi.host import IvrHost
 from cti.agi.session import AgiSession
 
@@ -53,6 +55,7 @@ class HoldStep:
             log.warning("hold step on %s without CTI_INTERACTION; check the dialplan "
                         "sets it before cti-hold", session.channel)
             return
+        structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         status = await self.host.hold_status(interaction_id)
         if status is None:
             return

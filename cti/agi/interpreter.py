@@ -17,6 +17,8 @@ from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
+import structlog
+
 from cti.agi.conditions import Context, holds
 from cti.agi.errors import AgiHangup, FlowRuntimeError
 from cti.agi.host import CallInfo, IvrHost
@@ -159,6 +161,8 @@ class FlowRunner:
                                    f"{', '.join(sorted(self.flows))}); check the AGI URL")
         if interaction_id is None:
             interaction_id = await self.host.open_interaction(call)
+        # Every log line of this session (its own task) carries the interaction id.
+        structlog.contextvars.bind_contextvars(interaction_id=interaction_id)
         run = _Run(channel, interaction_id, flow, {
             "caller_number": call.caller_number, "caller_name": call.caller_name,
             "dnid": call.dnid, "extension": call.extension, "channel": call.channel,

@@ -116,3 +116,30 @@ def _today():
 
     now = datetime.now(UTC)
     return now - timedelta(hours=1), now + timedelta(hours=1)
+
+
+async def test_log_lines_of_a_call_carry_its_interaction_id(env: Env) -> None:
+    import io
+    import json
+
+    from cti.log import configure_logging
+
+    out = io.StringIO()
+    configure_logging("json", "info", stream=out)
+    try:
+        async with asyncio.timeout(30):
+            env.sim.set_behaviour("PJSIP/1001", Behaviour.busy())
+            await env.ready("a1001")
+            call = env.sim.place_call("5551234", "", "900", digits=BOOKINGS, patience=12)
+            await call.wait_ended()
+            await wait_for(lambda: len(env.service.calls) == 0, what="call closed")
+    finally:
+        configure_logging("console", "warning")
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    ivr_end = [ln for ln in lines if "flow main ended" in ln["event"]]
+    assert ivr_end and ivr_end[0].get("interaction_id")
+    iid = ivr_end[0]["interaction_id"]
+    refused = [ln for ln in lines if ln["event"] == "ACD refused event"]
+    call_lines = [ln for ln in lines if iid in json.dumps(ln)]
+    assert all(ln.get("interaction_id") == iid for ln in call_lines)
+    assert refused == []
