@@ -145,7 +145,8 @@ def _process_config(tmp_path: Path, sim_port: int, dsn: str) -> tuple[Path, int,
     return config_dir, agi_port, http_port
 
 
-async def test_sigterm_drains_and_exits_cleanly(dsn: str, tmp_path: Path) -> None:
+async def test_sighup_reloads_and_sigterm_drains_and_exits_cleanly(dsn: str,
+                                                                  tmp_path: Path) -> None:
     async with asyncio.timeout(60):
         sim = await start_sim()
         config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
@@ -153,6 +154,16 @@ async def test_sigterm_drains_and_exits_cleanly(dsn: str, tmp_path: Path) -> Non
         service = ServiceProcess(config_dir, http_port)
         try:
             await service.start()
+            agents = yaml.safe_load((config_dir / "agents.yaml").read_text())
+            agents["agents"].append({"id": "a1077", "name": "Late Joiner",
+                                     "endpoint": "PJSIP/1077", "skills": {"billing": 4}})
+            (config_dir / "agents.yaml").write_text(yaml.safe_dump(agents))
+            service.proc.send_signal(signal.SIGHUP)
+
+            async def reloaded() -> bool:
+                st = await service.status()
+                return any(a["agent_id"] == "a1077" for a in st["agents"])
+            await _until(reloaded, 10, "agent a1077 after SIGHUP")
             await service.post("/api/v1/agents/a1001/ready")
             call = sim.place_call("5551234", "", "900", digits=GENERAL)
             await wait_for(lambda: call.connected_at is not None, what="answered")
