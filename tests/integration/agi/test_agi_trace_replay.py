@@ -22,7 +22,7 @@ from cti.agi.errors import AgiAppNotFound, AgiHangup, AgiUnknownCommand, AgiUsag
 from cti.agi.server import AgiServer
 from cti.agi.session import AgiSession, DigitsInput, Playback
 
-TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
 AGI_TRACES = [p for p in sorted(TRACES.glob("*.agi.jsonl")) if p.stat().st_size > 0]
 
 

@@ -14,7 +14,7 @@ from ami_fake_server import FakeAmi
 from cti.ami.client import AmiClient, Delivery
 from cti.ami.codec import AmiParser
 
-TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 END = {"Event": "UserEvent", "UserEvent": "EndOfCapture"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from cti.ami.cli import add_commands
 
-TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
 
 
 def run(argv: list[str]) -> int:

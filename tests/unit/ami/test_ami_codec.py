@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cti.ami.codec import AmiParser, Malformed, encode, parse_block
 
-TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
 UTF8_TRACE = (TRACES / "13-ami-protocol.ami.txt").read_bytes()
 WHOLE = AmiParser().feed(UTF8_TRACE)
 

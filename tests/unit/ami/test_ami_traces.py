@@ -21,8 +21,6 @@ from cti.ami.replay import load, replay
 from cti.ami.tracker import CallTracker
 
 TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
-if not TRACES.is_dir():  # the repository may be checked out elsewhere
-    TRACES = Path("/work/shared/asterisk-traces")
 
 CALLER = "Local/900@from-pstn;2"
 CALLER_SIDE = "Local/900@from-pstn"
