@@ -1,8 +1,9 @@
 """Property tests: random event sequences, invariants checked after every step.
 
 Each example drives one engine with a random mix of agent moves, arrivals,
-answers, failures, abandons, transfers, callbacks, wrap-ups and clock ticks
-(always legal ones, plus some illegal ones that must raise and change nothing),
+answers, failures, abandons, transfers, callbacks, wrap-ups, live
+reconfigurations and clock ticks (always legal ones, plus some illegal ones that
+must raise and change nothing),
 and after every step checks:
 
 - no agent holds two offers; no call rings on two agents or is offered twice;
@@ -71,10 +72,20 @@ AGENTS = [
     AgentSpec("a5", {"billing": 2, "x": 1}, queues=("general", "billing"),
               capacity={"voice": 1, "chat": 1}),
 ]
+#: The floor the runs switch to and back with Engine.reconfigure: a5 leaves, a1
+#: learns billing, a2 loses its chats, a6 joins.
+AGENTS_B = [
+    AgentSpec("a0", {"billing": 5}),
+    AgentSpec("a1", {"billing": 4}, capacity={"voice": 1, "chat": 2}),
+    AgentSpec("a2", {}, queues=("sales", "rr"), capacity={"voice": 1}),
+    AgentSpec("a3", {"billing": 3}, queues=("billing", "rr")),
+    AgentSpec("a4", {}),
+    AgentSpec("a6", {"billing": 9}, queues=("billing", "general")),
+]
 QNAMES = [q.name for q in QUEUES]
-AIDS = [a.agent_id for a in AGENTS]
+AIDS = [a.agent_id for a in AGENTS] + ["a6"]
 
-op = st.tuples(st.integers(0, 15), st.integers(0, 50), st.integers(0, 50),
+op = st.tuples(st.integers(0, 16), st.integers(0, 50), st.integers(0, 50),
                st.sampled_from([0.0, 0.0, 0.5, 1.0, 3.0, 7.0, 12.0]))
 
 
@@ -85,6 +96,8 @@ class Harness:
         self.n = 0
         self.history: list[tuple[object, list]] = []
         self.last_state = {a: AgentState.LOGGED_OUT for a in AIDS}
+        self.config_b = False
+        self.born = dict.fromkeys(self.e.agent_ids(), 0)     # agent -> history index of birth
         self.ringing: set[str] = set()
 
     # ---- choosing a legal event from the random numbers
@@ -94,7 +107,7 @@ class Harness:
 
     def event(self, kind: int, i: int, j: int):
         agent = AIDS[i % len(AIDS)]
-        snap = self.e.agent(agent)
+        snap = self.e.agent(agent) if agent in self.e.agent_ids() else None
 
         def pick(ids):
             return ids[j % len(ids)] if ids else None
@@ -139,7 +152,9 @@ class Harness:
             c = pick(self.calls_in(CallState.WAITING, CallState.OFFERED))
             return c and CallRemoved(c)
         if kind == 14:
-            return WrapUpDone(agent) if snap.state is AgentState.WRAP_UP else None
+            return WrapUpDone(agent) if snap and snap.state is AgentState.WRAP_UP else None
+        if kind == 15:
+            return "reconfigure"
         return "illegal"
 
     def illegal(self, i: int, j: int):
@@ -159,6 +174,11 @@ class Harness:
             event = self.illegal(i, j)
         if event is None:
             return
+        if event == "reconfigure":
+            self.config_b = not self.config_b
+            self.record(event, self.e.reconfigure(QUEUES, AGENTS_B if self.config_b else AGENTS,
+                                                  self.now))
+            return
         before = self.fingerprint()
         try:
             decisions = self.e.handle(event, self.now)
@@ -169,11 +189,17 @@ class Harness:
 
     def fingerprint(self):
         e = self.e
-        return ([e.agent(a) for a in AIDS], [e.call(c) for c in sorted(e.call_ids())],
+        return ([e.agent(a) for a in e.agent_ids()], [e.call(c) for c in sorted(e.call_ids())],
                 {q: e.waiting(q) for q in QNAMES}, e.next_deadline())
 
     def record(self, event, decisions: list) -> None:
         self.history.append((event, decisions))
+        for agent_id in self.e.agent_ids():            # (re)joined by a reconfigure
+            if agent_id not in self.born:
+                self.born[agent_id] = len(self.history) - 1
+        for agent_id in list(self.born):
+            if agent_id not in self.e.agent_ids():     # forgotten: counters start again
+                del self.born[agent_id]
         if isinstance(event, OfferAnswered | OfferFailed | CallAbandoned | CallRemoved):
             self.ringing.discard(event.call_id)
         for d in decisions:
@@ -207,7 +233,8 @@ class Harness:
     def check(self, decisions: list) -> None:
         e = self.e
         offered = Counter(e.call(c).agent_id for c in self.calls_in(CallState.OFFERED))
-        for agent_id in AIDS:
+        present = e.agent_ids()
+        for agent_id in present:
             snap = e.agent(agent_id)
             assert offered[agent_id] <= 1, f"{agent_id} holds {offered[agent_id]} offers"
             assert offered[agent_id] == (snap.offer is not None)
@@ -216,7 +243,7 @@ class Harness:
         waiting = self.calls_in(CallState.WAITING)
         for call_id in waiting:                                   # work conservation
             channel = e.call(call_id).channel
-            for agent_id in AIDS:
+            for agent_id in present:
                 could = self.routable(agent_id, channel) and self.can_serve(agent_id, call_id)
                 assert not could, f"{call_id} waits while {agent_id} could take it"
         for d in decisions:                                       # FIFO within priority
@@ -233,7 +260,7 @@ class Harness:
         queue_of: dict[str, str] = {}
         want = {q: Counter() for q in QNAMES}
         agent_want = {a: Counter() for a in AIDS}
-        for event, decisions in self.history:
+        for n, (event, decisions) in enumerate(self.history):
             if isinstance(event, CallArrived):
                 queue_of[event.call_id] = event.queue
                 want[event.queue]["offered"] += 1
@@ -243,9 +270,11 @@ class Harness:
                 want[event.queue]["offered"] += 1
             elif isinstance(event, OfferAnswered):
                 want[queue_of[event.call_id]]["answered"] += 1
-                agent_want[event.agent_id]["answered"] += 1
+                if n >= self.born.get(event.agent_id, n + 1):
+                    agent_want[event.agent_id]["answered"] += 1
             elif isinstance(event, OfferFailed):
-                agent_want[event.agent_id]["failed"] += 1
+                if n >= self.born.get(event.agent_id, n + 1):
+                    agent_want[event.agent_id]["failed"] += 1
             elif isinstance(event, CallAbandoned):
                 want[queue_of[event.call_id]]["abandoned"] += 1
             elif isinstance(event, CallRemoved):
@@ -256,9 +285,9 @@ class Harness:
                     if d.action == "overflow":
                         queue_of[d.call_id] = d.target
                         want[d.target]["offered"] += 1
-                elif isinstance(d, Offer):
+                elif isinstance(d, Offer) and n >= self.born.get(d.agent_id, n + 1):
                     agent_want[d.agent_id]["offered"] += 1
-                elif isinstance(d, OfferTimedOut):
+                elif isinstance(d, OfferTimedOut) and n >= self.born.get(d.agent_id, n + 1):
                     agent_want[d.agent_id]["failed"] += 1
         stats = self.e.stats(self.now)
         for q in QNAMES:
@@ -267,7 +296,7 @@ class Harness:
                           "transferred_out"):
                 assert getattr(got, field) == want[q][field], (q, field)
             assert got.waiting == len(self.e.waiting(q))
-        for a in AIDS:
+        for a in self.e.agent_ids():
             got = stats.agents[a]
             assert (got.offered, got.answered, got.failed) == (
                 agent_want[a]["offered"], agent_want[a]["answered"], agent_want[a]["failed"])
@@ -290,7 +319,7 @@ def test_long_random_runs_keep_every_invariant(seed):
     rng = random.Random(seed)
     h = Harness(seed % 4)
     for _ in range(300):
-        h.step(rng.randint(0, 15), rng.randint(0, 50), rng.randint(0, 50),
+        h.step(rng.randint(0, 16), rng.randint(0, 50), rng.randint(0, 50),
                rng.choice([0.0, 0.0, 0.5, 1.0, 3.0, 7.0, 12.0]))
 
 
