@@ -63,6 +63,8 @@ async def _run(args: argparse.Namespace) -> None:
                  username=args.username, secret=args.secret, speed=args.speed)
     for n in range(args.agents):
         pbx.add_phone(f"PJSIP/{1001 + n}", Behaviour.answers(args.answer_after))
+    # the trunk of outbound calls (click-to-dial, callbacks): customers answer after 2 s
+    pbx.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
     await pbx.start()
     profile = TrafficProfile(calls_per_minute=args.calls_per_minute, mean_patience=args.patience,
                              talk_seconds=tuple(args.talk),

@@ -46,10 +46,11 @@ def create_destination(core: Core, target: str, linkedid: str | None,
         if caller is not None:
             core.local_bridge(one, two, context, exten)
         return one
-    phone = core.phone_for(target)
+    endpoint = endpoint_of(target)
+    phone = core.phone_for(endpoint)
     if phone is None or not phone.available():
         return None
-    ch = core.new_channel(target, phone.context, "s", linkedid=linkedid)
+    ch = core.new_channel(endpoint, phone.context, "s", linkedid=linkedid)
     ch.progress = asyncio.Queue()
     ch.owner = phone
     ch.exten = ""
@@ -58,6 +59,24 @@ def create_destination(core: Core, target: str, linkedid: str | None,
     if caller is not None:
         _copy_ids(core, ch, caller, announce_app=True)
     return ch
+
+
+def endpoint_of(target: str) -> str:
+    """The endpoint a dial string reaches: ``PJSIP/1001``, ``PJSIP/5559876@trunk`` and
+    ``PJSIP/trunk/sip:5559876@host`` reach ``PJSIP/1001``, ``PJSIP/trunk``, ``PJSIP/trunk``.
+
+    As chan_pjsip does, what follows a second slash is a SIP URI or else the name of
+    an AOR; the simulator has no AORs, so ``PJSIP/trunk/5559876`` reaches nothing
+    (CHANUNAVAIL) and "" is returned.
+    """
+    tech, _, rest = target.partition("/")
+    if "/" in rest:
+        rest, _, uri = rest.partition("/")
+        if not uri.startswith(("sip:", "sips:")):
+            return ""
+    elif "@" in rest:
+        rest = rest.rsplit("@", 1)[1]
+    return f"{tech}/{rest}"
 
 
 def start_destination(core: Core, dest: Channel) -> None:

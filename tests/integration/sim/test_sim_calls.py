@@ -294,3 +294,28 @@ async def test_sim_attended_transfer_joins_caller_and_target() -> None:
                    and m.get("BridgeUniqueid") == joined["BridgeUniqueid"]
                    and m["Channel"] != call.name)
     assert partner["Channel"].startswith("Local/2001@agents-")
+
+
+async def test_sim_click_to_dial_rings_agent_then_customer_on_the_trunk(setup) -> None:
+    pbx, ami, _ = setup
+    pbx.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
+    pbx.core.globals["CTI_TRUNK"] = "PJSIP/trunk/sip:"  # see the report on CTI_TRUNK
+    async with asyncio.timeout(10):
+        await ami.send(Action="Originate", Channel="PJSIP/1001", Context="cti-outbound",
+                       Exten="5559876", Priority="1", CallerID='"Ventas" <1001>',
+                       Async="true", Variable="CTI_INTERACTION=int-7", ActionID="o")
+        result = await ami.wait_for(Event="OriginateResponse", ActionID="o")
+        end = await ami.wait_for(Event="DialEnd", Channel=result["Channel"])
+    assert result["Response"] == "Success" and result["Reason"] == "4"
+    assert end["DestChannel"].startswith("PJSIP/trunk-") and end["DialStatus"] == "ANSWER"
+
+
+async def test_sim_pjsip_dial_string_with_a_number_after_the_slash_is_unavailable(setup) -> None:
+    pbx, ami, _ = setup
+    pbx.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
+    async with asyncio.timeout(10):
+        await ami.send(Action="Originate", Channel="PJSIP/1001", Context="cti-outbound",
+                       Exten="5559876", Priority="1", Async="true", ActionID="o")
+        await ami.wait_for(Event="OriginateResponse", ActionID="o")
+        vars_ = await ami.wait_for(Event="VarSet", Variable="DIALSTATUS", Value="CHANUNAVAIL")
+    assert vars_["Context"] == "cti-outbound"

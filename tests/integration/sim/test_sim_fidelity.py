@@ -43,7 +43,7 @@ ACCEPTED: dict[str, tuple[str, str]] = {
         "passed through the pair after the Bridge action) after that channel's Hangup, "
         "from a queued frame; the simulator publishes it when the caller id changes"),
 }
-SPEED = 5.0
+SPEED = 3.0
 
 
 def _norm_agi(line: str) -> str:

@@ -7,6 +7,7 @@ import pytest
 
 from cti.sim.agi import USAGE_STREAM_FILE, exec_result, prompt_exists
 from cti.sim.channel import CAUSE_TXT, STATE_DESC, Bridge, Channel
+from cti.sim.dial import endpoint_of
 from cti.sim.operations import parse_callerid
 
 
@@ -66,3 +67,11 @@ def test_sim_stream_file_usage_is_multiline_520() -> None:
     assert USAGE_STREAM_FILE[0].startswith("520-") and USAGE_STREAM_FILE[-1] == \
         "520 End of proper usage."
     assert not prompt_exists("no-such-prompt") and prompt_exists("cti-welcome")
+
+
+@pytest.mark.parametrize(("target", "endpoint"), [
+    ("PJSIP/1001", "PJSIP/1001"), ("PJSIP/5559876@trunk", "PJSIP/trunk"),
+    ("PJSIP/trunk/sip:5559876@10.0.0.1", "PJSIP/trunk"), ("SIP/agent1101", "SIP/agent1101"),
+    ("PJSIP/trunk/5559876", "")])
+def test_sim_dial_strings_reach_their_endpoint(target: str, endpoint: str) -> None:
+    assert endpoint_of(target) == endpoint
