@@ -91,7 +91,7 @@ op = st.tuples(st.integers(0, 16), st.integers(0, 50), st.integers(0, 50),
 
 class Harness:
     def __init__(self, seed: int) -> None:
-        self.e = Engine(QUEUES, AGENTS, seed=seed)
+        self.e = Engine(QUEUES, AGENTS, seed=seed, stats_window=1e9)   # window = whole run
         self.now = 0.0
         self.n = 0
         self.history: list[tuple[object, list]] = []
@@ -193,7 +193,7 @@ class Harness:
                 {q: e.waiting(q) for q in QNAMES}, e.next_deadline())
 
     def record(self, event, decisions: list) -> None:
-        self.history.append((event, decisions))
+        self.history.append((event, decisions, self.now))
         for agent_id in self.e.agent_ids():            # (re)joined by a reconfigure
             if agent_id not in self.born:
                 self.born[agent_id] = len(self.history) - 1
@@ -260,16 +260,22 @@ class Harness:
         queue_of: dict[str, str] = {}
         want = {q: Counter() for q in QNAMES}
         agent_want = {a: Counter() for a in AIDS}
-        for n, (event, decisions) in enumerate(self.history):
+        entered: dict[str, float] = {}
+        answer_waits: dict[str, list[float]] = {q: [] for q in QNAMES}
+        abandon_waits: dict[str, list[float]] = {q: [] for q in QNAMES}
+        for n, (event, decisions, at) in enumerate(self.history):
             if isinstance(event, CallArrived):
                 queue_of[event.call_id] = event.queue
+                entered[event.call_id] = at if event.arrived_at is None else event.arrived_at
                 want[event.queue]["offered"] += 1
             elif isinstance(event, CallTransferred):
                 want[queue_of[event.call_id]]["transferred_out"] += 1
                 queue_of[event.call_id] = event.queue
+                entered[event.call_id] = at
                 want[event.queue]["offered"] += 1
             elif isinstance(event, OfferAnswered):
                 want[queue_of[event.call_id]]["answered"] += 1
+                answer_waits[queue_of[event.call_id]].append(at - entered[event.call_id])
                 if n >= self.born.get(event.agent_id, n + 1):
                     agent_want[event.agent_id]["answered"] += 1
             elif isinstance(event, OfferFailed):
@@ -277,6 +283,7 @@ class Harness:
                     agent_want[event.agent_id]["failed"] += 1
             elif isinstance(event, CallAbandoned):
                 want[queue_of[event.call_id]]["abandoned"] += 1
+                abandon_waits[queue_of[event.call_id]].append(at - entered[event.call_id])
             elif isinstance(event, CallRemoved):
                 want[queue_of[event.call_id]]["removed"] += 1
             for d in decisions:
@@ -284,6 +291,7 @@ class Harness:
                     want[d.queue]["exited"] += 1
                     if d.action == "overflow":
                         queue_of[d.call_id] = d.target
+                        entered[d.call_id] = at
                         want[d.target]["offered"] += 1
                 elif isinstance(d, Offer) and n >= self.born.get(d.agent_id, n + 1):
                     agent_want[d.agent_id]["offered"] += 1
@@ -296,6 +304,12 @@ class Harness:
                           "transferred_out"):
                 assert getattr(got, field) == want[q][field], (q, field)
             assert got.waiting == len(self.e.waiting(q))
+            waits, sl = answer_waits[q], got.sl_seconds
+            assert got.asa == (pytest.approx(sum(waits) / len(waits)) if waits else None)
+            late = sum(1 for w in abandon_waits[q] if w > sl)
+            inside = sum(1 for w in waits if w <= sl)
+            level = 100 * inside / (len(waits) + late) if waits or late else None
+            assert got.service_level == (None if level is None else pytest.approx(level)), q
         for a in self.e.agent_ids():
             got = stats.agents[a]
             assert (got.offered, got.answered, got.failed) == (
@@ -331,5 +345,5 @@ def test_same_sequence_gives_the_same_decisions(ops):
         h = Harness(1)
         for kind, i, j, dt in ops:
             h.step(kind, i, j, dt)
-        runs.append([d for _, d in h.history])
+        runs.append([d for _, d, _ in h.history])
     assert runs[0] == runs[1]
