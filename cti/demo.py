@@ -88,6 +88,8 @@ class Demo:
         for agent_id in self.agent_ids:
             endpoint = self.config.agents[agent_id].endpoint
             self.sim.add_phone(endpoint, Behaviour.answers(self._rng.uniform(1.5, 4.0)))
+        # the trunk of callbacks: customers answer after 2 s
+        self.sim.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
         node = self.config.service.ami[0].model_copy(update={"port": self.sim.ami_port})
         service_config = self.config.model_copy(update={"service": self.config.service.model_copy(
             update={"ami": [node]})})

@@ -16,7 +16,7 @@ BOOKINGS = ["1", "1"]
 async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_back(
         env: Env) -> None:
     env.sim.set_behaviour("PJSIP/1001", Behaviour.answers(0.5, talk_seconds=6))
-    customer = env.sim.add_phone("PJSIP/trunk/5551234", Behaviour.answers(1.0))
+    customer = env.sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0))  # outbound trunk
     async with asyncio.timeout(60):
         call = env.sim.place_call("5551234", "Juan Perez", "900", digits=[*BOOKINGS, "1"])
         assert await call.wait_ended()  # the caller pressed 1 in hold and hung up
