@@ -158,7 +158,7 @@ async def report(calls: list, status: dict, hwm_kb: int, dsn: str) -> None:
         missing += sum(1 for c in answered_cases if str(c.id) not in answered_records)
     finally:
         await store.close()
-    connected = sum(1 for c in calls if c.connected_at is not None)
+    connected = sum(1 for c in calls if c.answered)
     lost = len(calls) - len(cases)
     latency = status["routing_latency_ms"]
     print()

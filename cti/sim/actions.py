@@ -242,36 +242,32 @@ async def _bridge(s: AmiSession, msg: Msg) -> None:
     await ops.bridge(s.core, a, b)
 
 
+def _transfer_source(s: AmiSession, msg: Msg, failed: str) -> Channel | None:
+    """The bridged channel a transfer action names, or None after the error Asterisk gives."""
+    ch = s.channel(msg)
+    problem = ("No such channel" if ch is None
+               else "No extension specified" if not msg.get("Exten")
+               else failed if ch.bridge is None else None)
+    if problem is not None:
+        s.error(msg, problem)
+        return None
+    return ch
+
+
 @action("BlindTransfer")
 async def _blind_transfer(s: AmiSession, msg: Msg) -> None:
-    ch = s.channel(msg)
-    if ch is None:
-        s.error(msg, "No such channel")
-        return
-    if not msg.get("Exten"):
-        s.error(msg, "No extension specified")
-        return
-    if ch.bridge is None:
-        s.error(msg, "Transfer failed")
-        return
-    s.respond(msg, "Success", Message="Transfer succeeded")
-    ops.blind_transfer(s.core, ch, msg.get("Context") or ch.context, msg["Exten"])
+    ch = _transfer_source(s, msg, "Transfer failed")
+    if ch is not None:
+        s.respond(msg, "Success", Message="Transfer succeeded")
+        ops.blind_transfer(s.core, ch, msg.get("Context") or ch.context, msg["Exten"])
 
 
 @action("Atxfer")
 async def _atxfer(s: AmiSession, msg: Msg) -> None:
-    ch = s.channel(msg)
-    if ch is None:
-        s.error(msg, "No such channel")
-        return
-    if not msg.get("Exten"):
-        s.error(msg, "No extension specified")
-        return
-    if ch.bridge is None:
-        s.error(msg, "Atxfer failed")
-        return
-    s.respond(msg, "Success", Message="Atxfer successfully queued")
-    await ops.attended_transfer(s.core, ch, msg.get("Context") or ch.context, msg["Exten"])
+    ch = _transfer_source(s, msg, "Atxfer failed")
+    if ch is not None:
+        s.respond(msg, "Success", Message="Atxfer successfully queued")
+        await ops.attended_transfer(s.core, ch, msg.get("Context") or ch.context, msg["Exten"])
 
 
 @action("UserEvent")
