@@ -31,7 +31,7 @@ AGENTS = [f"a{1000 + i}" for i in range(1, 11)]
 
 
 def make_config(directory: Path, ami_port: int, *, queues: dict[str, dict[str, Any]] | None = None,
-                http_port: int = 0, agi_port: int = 0, agents: int = 10) -> Path:
+                http_port: int = 0, agi_port: int = 0) -> Path:
     """A config dir pointing at the simulator; ``queues`` patches queue fields by name."""
     shutil.rmtree(directory, ignore_errors=True)
     shutil.copytree(ROOT / "config", directory)
@@ -50,9 +50,6 @@ def make_config(directory: Path, ami_port: int, *, queues: dict[str, dict[str, A
         queue.update(ring_timeout=3, wrapup=1)
         queue.update((queues or {}).get(queue["name"], {}))
     (directory / "queues.yaml").write_text(yaml.safe_dump(doc))
-    ag = yaml.safe_load((directory / "agents.yaml").read_text())
-    ag["agents"] = ag["agents"][:agents]
-    (directory / "agents.yaml").write_text(yaml.safe_dump(ag))
     return directory
 
 

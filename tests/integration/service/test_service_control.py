@@ -103,7 +103,7 @@ async def test_reload_applies_new_agents_and_refuses_a_bad_config(env: Env) -> N
                               "skills": {"bookings": 5}})
         agents.write_text(yaml.safe_dump(doc))
         result = await env.service.reload()
-        assert result["agents"] == 11
+        assert result["agents"] == 12
         await env.service.agent_command("a1099", "ready", None)
         assert env.agent_state("a1099") == "READY"
         assert env.agent_state("a1001") == "READY"  # kept across the reload

@@ -104,6 +104,37 @@ async def test_max_wait_without_an_exit_ends_the_call_as_a_timeout(dsn: str, tmp
             await sim.stop()
 
 
+
+async def test_escalation_lowers_the_requirement_on_the_live_call(dsn: str, tmp_path) -> None:
+    queues = {"changes": {"escalation": [{"after": 1.5, "lower": {"changes": 1}}]}}
+    async with asyncio.timeout(60):
+        sim, service = await _service(dsn, tmp_path, queues)
+        try:
+            await service.agent_command("a1010", "ready", None)  # changes: 2 < 3 required
+            call = sim.place_call("5550001", "", "900", digits=["2", "1"], talk_seconds=1)
+            await wait_for(lambda: service.router.engine.agent("a1010").state.value == "ON_CALL",
+                           timeout=20, what="call taken by a1010 after the escalation")
+            await call.wait_ended()
+            await wait_for(lambda: len(service.calls) == 0, what="call closed")
+            assert await service.recorder.flush(10)
+            (case,) = await service.store.interactions.between(*_today())
+            kinds = [e.kind for e in await service.store.interactions.events(case.id)]
+            assert kinds.index("escalated") < kinds.index("offered")
+        finally:
+            await service.stop()
+            await sim.stop()
+
+
+async def test_unreachable_phone_chanunavail_makes_agent_not_ready(env) -> None:
+    # s2001's phone PJSIP/2001 does not exist on the PBX: Dial gives CHANUNAVAIL, no DialBegin.
+    async with asyncio.timeout(40):
+        await env.ready("s2001")
+        call = env.sim.place_call("5550001", "", "900", digits=["4"], patience=8)
+        await wait_for(lambda: env.agent_state("s2001") == "NOT_READY", what="unavailable")
+        assert env.service.router.engine.agent("s2001").reason == "unavailable"
+        await call.wait_ended()
+
+
 def _today():
     from datetime import UTC, datetime, timedelta
 
