@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = Path("config")
 
 # Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
-_AREAS = ("cti.ami.cli", "cti.sim.cli", "cti.agi.cli", "cti.service_cli")
+_AREAS = ("cti.ami.cli", "cti.sim.cli", "cti.agi.cli", "cti.service_cli", "cti.staffing_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
