@@ -27,10 +27,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "(raw AMI wire text, replayable with `cti ami replay`). Stops on Ctrl-C or after "
         "--duration seconds. The secret comes from --secret or $CTI_AMI_SECRET.")
     rec.add_argument("file", type=Path, help="where to write the capture")
-    rec.add_argument("--host", default="127.0.0.1", help="AMI host (default 127.0.0.1)")
-    rec.add_argument("--port", type=int, default=5038, help="AMI port (default 5038)")
-    rec.add_argument("--user", default="cti", help="AMI username (default cti)")
-    rec.add_argument("--secret", default=None, help="AMI secret (default: $CTI_AMI_SECRET)")
+    rec.add_argument("--config", type=Path, default=Path("config"),
+                     help="config directory whose cti.yaml gives the defaults below")
+    rec.add_argument("--node", default=None, help="AMI node of cti.yaml (default: the first)")
+    rec.add_argument("--host", default=None, help="AMI host (default: cti.yaml, 127.0.0.1)")
+    rec.add_argument("--port", type=int, default=None, help="AMI port (default: cti.yaml, 5038)")
+    rec.add_argument("--user", default=None, help="AMI username (default: cti.yaml, cti)")
+    rec.add_argument("--secret", default=None,
+                     help="AMI secret (default: $CTI_AMI_SECRET, then cti.yaml)")
     rec.add_argument("--duration", type=float, default=None,
                      help="stop after this many seconds (default: until Ctrl-C)")
     rec.set_defaults(func=_record)
@@ -70,10 +74,29 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _node_defaults(args: argparse.Namespace) -> None:
+    """Fill --host/--port/--user/--secret left out from the config's AMI node, if any."""
+    node = None
+    if (args.config / "cti.yaml").is_file():
+        from cti.config import load_config
+
+        nodes = load_config(args.config).service.ami
+        node = next((n for n in nodes if args.node in (None, n.name)), None)
+        if node is None:
+            raise SystemExit(_fail(f"no AMI node {args.node!r} in {args.config}/cti.yaml"))
+    args.host = args.host or (node.host if node else "127.0.0.1")
+    args.port = args.port or (node.port if node else 5038)
+    args.user = args.user or (node.username if node else "cti")
+    if args.secret is None:
+        args.secret = os.environ.get("CTI_AMI_SECRET") or (
+            node.secret.get_secret_value() if node else None)
+
+
 def _record(args: argparse.Namespace) -> int:
-    secret = args.secret if args.secret is not None else os.environ.get("CTI_AMI_SECRET")
+    _node_defaults(args)
+    secret = args.secret
     if not secret:
-        return _fail("no AMI secret: pass --secret or set CTI_AMI_SECRET")
+        return _fail("no AMI secret: pass --secret, set CTI_AMI_SECRET or give --config")
     try:
         handle = args.file.open("wb")
     except OSError as exc:

@@ -85,5 +85,19 @@ def test_record_without_secret_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CTI_AMI_SECRET", raising=False)
-    assert run(["ami", "record", str(tmp_path / "x.txt")]) == 1
+    assert run(["ami", "record", str(tmp_path / "x.txt"), "--config", str(tmp_path)]) == 1
     assert "CTI_AMI_SECRET" in capsys.readouterr().err
+
+
+def test_record_takes_the_ami_account_from_the_config(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from cti.ami.cli import _node_defaults
+    from cti.cli import build_parser
+
+    monkeypatch.delenv("CTI_AMI_SECRET", raising=False)
+    config = Path(__file__).resolve().parents[3] / "config"
+    args = build_parser().parse_args(["ami", "record", "x.txt", "--config", str(config),
+                                      "--port", "6038"])
+    _node_defaults(args)
+    assert (args.host, args.port, args.user, args.secret) == (
+        "127.0.0.1", 6038, "cti", "cti-secret")
