@@ -36,19 +36,19 @@ log = structlog.get_logger(__name__)
 class Snapshot:
     agents: list[StoredAgentState]
     entries: list[QueueEntry]
-    talking: dict[str, Interaction]  # agent_id -> its interaction
+    cases: dict[str, Interaction]  # agent_id -> the interaction it talks or wraps up
 
 
 async def load_snapshot(store: Store) -> Snapshot:
     agents = await store.agent_states.current()
     entries = await store.queue_entries.entries()
-    talking: dict[str, Interaction] = {}
+    cases: dict[str, Interaction] = {}
     for agent in agents:
         if agent.state in ("ON_CALL", "WRAP_UP") and agent.interaction_id is not None:
             interaction = await store.interactions.get(agent.interaction_id)
-            if interaction is not None and agent.state == "ON_CALL":
-                talking[agent.agent_id] = interaction
-    return Snapshot(agents, entries, talking)
+            if interaction is not None:
+                cases[agent.agent_id] = interaction
+    return Snapshot(agents, entries, cases)
 
 
 def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
@@ -65,22 +65,22 @@ def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
             continue
         state = AgentState(agent.state)
         since = loop_time(agent.since.timestamp())
-        talking = snapshot.talking.get(agent.agent_id)
+        case = snapshot.cases.get(agent.agent_id)
         if state is AgentState.RESERVED:
             state = AgentState.READY  # a ringing offer does not survive; its call waits again
-        if state is AgentState.ON_CALL and talking is None:
+        if state is AgentState.ON_CALL and case is None:
             state = AgentState.READY
         wrap_until = None
         if state is AgentState.WRAP_UP:
-            wrap_until = since + _wrapup(config, None)
+            wrap_until = since + _wrapup(config, case.queue if case else None)
         try:
             engine.restore_agent(agent.agent_id, state, now, reason=agent.reason,
                                  since=since, wrap_until=wrap_until)
         except AcdError as exc:
             log.warning("agent not restored", agent_id=agent.agent_id, error=str(exc))
             continue
-        if talking is not None and state is AgentState.ON_CALL:
-            call = _talking_call(router, agent.agent_id, talking, loop_time)
+        if case is not None and state is AgentState.ON_CALL:
+            call = _talking_call(router, agent.agent_id, case, loop_time)
             if call is not None:
                 restored.append(call)
     for entry in snapshot.entries:

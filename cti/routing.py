@@ -509,7 +509,7 @@ class Router:
             # The agent's leg ended (agent hung up, blind transfer, re-queue by redirect).
             self.calls.set_agent_leg(call, None)
             if call.phase is Phase.TALKING:
-                self._agent_leg_done(call, now, lost)
+                self._agent_leg_done(call, now)
                 if call.callback_number is not None:  # the agent's leg was the whole call
                     self.close_call(call, "lost" if lost else "callback", cause=hungup.cause)
             return
@@ -519,7 +519,7 @@ class Router:
             self.feed(e.CallAbandoned(call.interaction_id), now)
             self.close_call(call, "lost" if lost else "abandoned", cause=hungup.cause)
         elif call.phase in (Phase.TALKING, Phase.AFTER_AGENT):
-            self._agent_leg_done(call, now, lost)
+            self._agent_leg_done(call, now)
             outcome = "transferred" if call.transferred else "answered"
             self.close_call(call, "lost" if lost else outcome, cause=hungup.cause)
         elif call.phase is Phase.IVR:
@@ -527,7 +527,7 @@ class Router:
         else:
             self.close_call(call, "lost" if lost else "completed", cause=hungup.cause)
 
-    def _agent_leg_done(self, call: LiveCall, now: float, lost: bool) -> None:
+    def _agent_leg_done(self, call: LiveCall, now: float) -> None:
         """The agent's part is over: the ACD puts the agent in wrap-up."""
         if call.phase is not Phase.TALKING:
             return

@@ -277,3 +277,37 @@ def _window():
 
     now = datetime.now(UTC)
     return now - timedelta(hours=1), now + timedelta(hours=1)
+
+
+async def test_restart_restores_agent_states_with_reason_and_remaining_wrap_up(
+        dsn: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from cti.app import Service
+    from cti.config import load_config
+
+    async with asyncio.timeout(40):
+        store = await Store.open(dsn)
+        try:
+            iid = await store.interactions.create(queue="billing", caller_number="5550001")
+            await store.agent_states.record("a1003", "WRAP_UP", interaction_id=iid,
+                                            at=datetime.now(UTC))
+            await store.agent_states.record("a1004", "NOT_READY", reason="lunch")
+            await store.agent_states.record("a1005", "READY")
+        finally:
+            await store.close()
+        sim = await start_sim()
+        service = Service(load_config(make_config(tmp_path / "config", sim.ami_port)), dsn=dsn)
+        await service.start()
+        try:
+            engine = service.router.engine
+            assert engine.agent("a1003").state.value == "WRAP_UP"
+            assert (engine.agent("a1004").state.value, engine.agent("a1004").reason) == (
+                "NOT_READY", "lunch")
+            assert engine.agent("a1005").state.value == "READY"
+            assert engine.agent("a1006").state.value == "LOGGED_OUT"
+            await wait_for(lambda: engine.agent("a1003").state.value == "READY", timeout=5,
+                           what="wrap-up (1 s in billing) over after the restart")
+        finally:
+            await service.stop()
+            await sim.stop()
