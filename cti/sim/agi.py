@@ -72,6 +72,9 @@ class AgiSession:
             "EXEC": self._exec, "HANGUP": self._hangup, "VERBOSE": self._verbose,
             "CHANNEL STATUS": self._channel_status, "NOOP": self._noop,
             "WAIT FOR DIGIT": self._wait_for_digit, "STREAM FILE ": self._stream_file,
+            "SAY ALPHA": self._say_alpha, "SAY DATE": self._say_when,
+            "SAY TIME": self._say_when, "SAY DATETIME": self._say_when,
+            "RECORD FILE": self._record_file,
         }
 
     def environment(self) -> list[str]:
@@ -274,6 +277,24 @@ class AgiSession:
     async def _say_digits(self, args: list[str]) -> list[str]:
         digits = args[0] if args else ""
         return await self._say(0.3 * len(digits), args[1] if len(args) > 1 else "")
+
+    async def _say_alpha(self, args: list[str]) -> list[str]:
+        text = args[0] if args else ""
+        return await self._say(0.4 * len(text), args[1] if len(args) > 1 else "")
+
+    async def _say_when(self, args: list[str]) -> list[str]:
+        """SAY DATE / TIME / DATETIME <epoch> <escape digits>: about two seconds of speech."""
+        if not args or not args[0].lstrip("-").isdigit():
+            return ["520 Invalid command syntax.  Proper usage not available."]
+        return await self._say(2.0, args[1] if len(args) > 1 else "")
+
+    async def _record_file(self, args: list[str]) -> list[str]:
+        """RECORD FILE <file> <format> <escape> <timeout ms> ...: the caller says nothing."""
+        if len(args) < 4 or not args[3].lstrip("-").isdigit():
+            return ["520 Invalid command syntax.  Proper usage not available."]
+        limit = int(args[3]) / 1000 if int(args[3]) > 0 else 5.0
+        await self.core.sleep(min(limit, 5.0))
+        return [f"200 result=0 (timeout) endpos={int(min(limit, 5.0) * 8000)}"]
 
     async def _set_variable(self, args: list[str]) -> list[str]:
         if len(args) < 2:

@@ -24,6 +24,8 @@ class Ivr:
         self.port = 0
         self.variables: dict[str, str] = {"CTI_ACTION": "queue"}
         self.hold_action = ""
+        #: more commands the IVR sends after its menu
+        self.extra: list[str] = []
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
@@ -35,7 +37,7 @@ class Ivr:
         while line := (await reader.readline()).decode().rstrip("\n"):
             lines.append(line)
         if any("ivr" in x for x in lines if x.startswith("agi_network_script")):
-            commands = ["ANSWER", "GET DATA cti-menu 2000 1"]
+            commands = ["ANSWER", "GET DATA cti-menu 2000 1", *self.extra]
             commands += [f'SET VARIABLE {k} "{v}"' for k, v in self.variables.items()]
         else:
             commands = [f"SET VARIABLE CTI_ACTION {self.hold_action}"] if self.hold_action else []
@@ -319,3 +321,16 @@ async def test_sim_pjsip_dial_string_with_a_number_after_the_slash_is_unavailabl
                        Data="1", Async="true", ActionID="o")
         result = await ami.wait_for(Event="OriginateResponse", ActionID="o")
     assert result["Response"] == "Failure"
+
+
+async def test_sim_agi_says_alpha_dates_times_and_records_like_asterisk(setup) -> None:
+    pbx, ami, ivr = setup
+    ivr.extra = ['SAY ALPHA abc ""', 'SAY DATE 1805025600 ""', 'SAY TIME 1805025600 ""',
+                 'SAY DATETIME 1805025600 ""', 'RECORD FILE /tmp/msg wav "#" 1000',
+                 'SAY DATE tomorrow ""']
+    async with asyncio.timeout(10):
+        await _queued_call(pbx, ami)
+    replies = ivr.sessions[0][-(len(ivr.extra) + 1):-1]
+    assert replies == ["200 result=0"] * 4 + [
+        "200 result=0 (timeout) endpos=8000",
+        "520 Invalid command syntax.  Proper usage not available."]
