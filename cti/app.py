@@ -106,12 +106,11 @@ class Service:
         await self._call_in_loop(lambda now: self._reconcile_and_resume(restored, now))
 
         self._host = ServiceIvrHost(config, self.store, self.router, self.calls, records,
-                                    default_node=nodes[0].node)
+                                    locate_node=self._locate_node)
         flows = {name: f.flow for name, f in self._flows.items()}
         self._runner = runner = FlowRunner(flows, self._host, tz=config.hours.zone)
         hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
-        ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow,
-                     node=nodes[0].node)
+        ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow)
         self.agi = AgiServer(ivr.routes(), host=config.service.agi.host,
                              port=config.service.agi.port)
         await self.agi.start()
@@ -191,6 +190,16 @@ class Service:
         assert self.cluster is not None
         feed = self.cluster.feeds.get(node) or next(iter(self.cluster.feeds.values()))
         return feed.tracker.channel(uniqueid)
+
+    def _locate_node(self, uniqueid: str, channel: str) -> str:
+        """The node whose Asterisk has this channel (the AGI environment does not say;
+        the channel existed, and was tracked, before its AGI session began)."""
+        assert self.cluster is not None
+        for node, feed in self.cluster.feeds.items():
+            snapshot = feed.tracker.channel(uniqueid)
+            if snapshot is not None and snapshot.name == channel:
+                return node
+        return next(iter(self.cluster.feeds))
 
     def _reconcile_and_resume(self, restored: list[Any], now: float) -> None:
         assert self.router is not None

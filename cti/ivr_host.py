@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -27,13 +27,13 @@ LOOKUP_TIMEOUT = 1.0
 
 class ServiceIvrHost:
     def __init__(self, config: Config, store: Store, router: Router, calls: CallRegistry,
-                 records: Records, default_node: str) -> None:
+                 records: Records, locate_node: Callable[[str, str], str]) -> None:
         self._config = config
         self._store = store
         self._router = router
         self._calls = calls
         self._records = records
-        self._default_node = default_node
+        self._locate_node = locate_node
         self._seen: dict[str, dict[str, Any]] = {}  # customer id -> screen-pop summary
 
     def reconfigure(self, config: Config) -> None:
@@ -41,7 +41,8 @@ class ServiceIvrHost:
 
     async def open_interaction(self, call: CallInfo) -> str:
         interaction_id = str(uuid.uuid4())
-        live = LiveCall(interaction_id=interaction_id, node=call.node or self._default_node,
+        node = call.node or self._locate_node(call.call_id, call.channel)
+        live = LiveCall(interaction_id=interaction_id, node=node,
                         channel=call.channel, uniqueid=call.call_id,
                         caller_number=call.caller_number, caller_name=call.caller_name,
                         dnid=call.dnid or call.extension)

@@ -143,3 +143,35 @@ async def test_log_lines_of_a_call_carry_its_interaction_id(env: Env) -> None:
     call_lines = [ln for ln in lines if iid in json.dumps(ln)]
     assert all(ln.get("interaction_id") == iid for ln in call_lines)
     assert refused == []
+
+
+async def test_two_asterisk_nodes_each_call_is_routed_on_its_own_node(dsn: str, tmp_path) -> None:
+    import yaml
+    from service_env import make_config, start_sim
+
+    from cti.app import Service
+    from cti.config import load_config
+
+    async with asyncio.timeout(60):
+        one, two = await start_sim(), await start_sim()
+        config_dir = make_config(tmp_path / "config", one.ami_port)
+        cti = yaml.safe_load((config_dir / "cti.yaml").read_text())
+        cti["ami"].append({**cti["ami"][0], "name": "pbx2", "port": two.ami_port})
+        (config_dir / "cti.yaml").write_text(yaml.safe_dump(cti))
+        service = Service(load_config(config_dir), dsn=dsn)
+        await service.start()
+        try:
+            for sim in (one, two):
+                sim.core.agi_override = ("127.0.0.1", service.agi.port)
+            await service.agent_command("a1001", "ready", None)
+            call = two.place_call("5551234", "", "900", digits=BOOKINGS, talk_seconds=1)
+            await wait_for(lambda: two.phone("PJSIP/1001").answered_calls == 1,
+                           what="answered on pbx2")
+            assert one.phone("PJSIP/1001").calls == []
+            await call.wait_ended()
+            status = service.status()
+            assert [n["link"] for n in status["ami"]] == ["up", "up"]
+        finally:
+            await service.stop()
+            await one.stop()
+            await two.stop()
