@@ -335,7 +335,8 @@ class Router:
         call.skills = dict(req.skills)
         call.priority = req.priority + (queue.priority if queue else 0)
         call.queued_at = time.time()
-        call.phase = Phase.WAITING
+        callback = call.callback_number is not None
+        call.phase = Phase.CALLBACK if callback else Phase.WAITING
         self._enqueued_at[call.interaction_id] = now
         self.records.update_interaction(call.interaction_id, queue=req.queue,
                                         priority=call.priority, queued_at=call.queued_at)
@@ -343,21 +344,23 @@ class Router:
                            {"queue": req.queue, "priority": call.priority,
                             "skills": call.skills})
         self.feed(e.CallArrived(call.interaction_id, req.queue, priority=call.priority,
-                                extra_skills=call.skills,
+                                extra_skills=call.skills, callback=callback,
                                 attributes={k: str(v) for k, v in req.attributes.items()}),
                   now)
         self._enqueued_at.pop(call.interaction_id, None)  # offered at once, or not at all
 
     def _on_callback_wanted(self, req: CallbackWanted, now: float) -> None:
+        """From the hold step (the call waits) or the IVR (it is queued next, as a callback)."""
         call = self.calls.get(req.interaction_id)
-        if call is None or call.phase is not Phase.WAITING:
+        if call is None or call.phase not in (Phase.IVR, Phase.WAITING):
             return
         call.callback_number = req.number
-        call.phase = Phase.CALLBACK
         self.records.event(call.interaction_id, "callback-requested", "caller",
                            {"number": req.number})
-        self.feed(e.CallbackRequested(call.interaction_id), now)
-        self.records.queue_entry(call)
+        if call.phase is Phase.WAITING:
+            call.phase = Phase.CALLBACK
+            self.feed(e.CallbackRequested(call.interaction_id), now)
+            self.records.queue_entry(call)
 
     def _on_offer_not_delivered(self, failure: OfferNotDelivered, now: float) -> None:
         call = self.calls.get(failure.interaction_id)

@@ -418,9 +418,11 @@ class FlowRunner:
     async def _callback(self, run: _Run, sid: str, step: CallbackStep) -> _Next:
         number = re.sub(r"[^0-9+]", "", run.render(step.number))
         await self._tag(run)
+        # The callback first: the call then enters the queue as a callback (an agent
+        # free now gets an Originate, not a Redirect of a caller who is leaving).
+        await self.host.request_callback(run.interaction_id, number)
         await self.host.enqueue(run.interaction_id, queue=step.queue, skills=dict(run.skills),
                                 priority=run.priority, attributes=dict(run.vars))
-        await self.host.request_callback(run.interaction_id, number)
         await self._maybe_play(run, step.prompt)
         await run.channel.set_variable("CTI_ACTION", "callback")
         return _Next(None, {"number": number, "queue": step.queue}, action="callback")

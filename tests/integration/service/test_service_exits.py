@@ -135,6 +135,36 @@ async def test_unreachable_phone_chanunavail_makes_agent_not_ready(env) -> None:
         await call.wait_ended()
 
 
+
+async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_free_agent(
+        dsn: str, tmp_path) -> None:
+    import yaml
+
+    async with asyncio.timeout(60):
+        sim = await start_sim()
+        config_dir = make_config(tmp_path / "config", sim.ami_port)
+        (config_dir / "hours.yaml").write_text(yaml.safe_dump({"timezone": "UTC"}))  # closed
+        service = Service(load_config(config_dir), dsn=dsn)
+        await service.start()
+        sim.core.agi_override = ("127.0.0.1", service.agi.port)
+        customer = sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
+        try:
+            await service.agent_command("a1007", "ready", None)
+            call = sim.place_call("5550009", "", "900", digits=["1"])
+            assert await call.wait_ended() != "abandoned"
+            await wait_for(lambda: customer.answered_calls == 1, what="customer called back")
+            assert sim.phone("PJSIP/1007").answered_calls == 1
+            sim.hangup(sim.phone("PJSIP/1007").calls[0].name)
+            await wait_for(lambda: len(service.calls) == 0, what="callback closed")
+            assert await service.recorder.flush(10)
+            (case,) = await service.store.interactions.between(*_today())
+            assert (case.outcome, case.queue, case.reason) == (
+                "callback", "general", "after-hours callback")
+        finally:
+            await service.stop()
+            await sim.stop()
+
+
 def _today():
     from datetime import UTC, datetime, timedelta
 
