@@ -49,6 +49,7 @@ class LiveCall:
     originate_action: str | None = None
     offers: int = 0
     transferred: bool = False
+    ivr_outcome: str = "ivr-hangup"  #: how the call ends if it never leaves the IVR
 
     def screen_pop(self) -> dict[str, Any]:
         """What a desktop shows when the call rings: who, why, and the IVR path."""

@@ -21,6 +21,10 @@ from cti.store import Store
 
 log = structlog.get_logger(__name__)
 
+#: How a call that never reached an agent ended, by the IVR step that ended it.
+_IVR_OUTCOMES = {"transfer": "transferred", "voicemail": "voicemail",
+                 "hangup": "served-by-ivr", "caller_hangup": "ivr-hangup"}
+
 #: A lookup the database cannot answer this fast is skipped: the caller goes on as unknown.
 LOOKUP_TIMEOUT = 1.0
 
@@ -82,6 +86,7 @@ class ServiceIvrHost:
         live = self._calls.get(interaction_id)
         if live is not None:
             live.ivr_path.append(step)
+            live.ivr_outcome = _IVR_OUTCOMES.get(kind, live.ivr_outcome)
             if kind == "lookup" and data.get("customer_id"):
                 live.customer = self._seen.get(str(data["customer_id"]))
         self._records.event(interaction_id, "ivr-step", "ivr",

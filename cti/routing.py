@@ -526,7 +526,7 @@ class Router:
             outcome = "transferred" if call.transferred else "answered"
             self.close_call(call, "lost" if lost else outcome, cause=hungup.cause)
         elif call.phase is Phase.IVR:
-            self.close_call(call, "lost" if lost else "ivr-hangup", cause=hungup.cause)
+            self.close_call(call, "lost" if lost else call.ivr_outcome, cause=hungup.cause)
         else:
             self.close_call(call, "lost" if lost else "completed", cause=hungup.cause)
 

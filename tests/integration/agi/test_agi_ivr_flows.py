@@ -75,7 +75,7 @@ async def test_ivr_transfer_sets_target_for_the_dialplan(ivr: Ivr) -> None:
         t, result = await ivr.call(caller="5550000", digits=["5"])
     assert result.action == "transfer"
     assert t.variables["CTI_ACTION"] == "transfer"
-    assert t.variables["CTI_TRANSFER_TARGET"] == "PJSIP/trunk/34911234567"
+    assert t.variables["CTI_TRANSFER_TARGET"] == "PJSIP/34911234567@trunk"
 
 
 async def test_ivr_after_hours_callback_keeps_a_place(ivr: Ivr) -> None:

@@ -175,3 +175,17 @@ async def test_two_asterisk_nodes_each_call_is_routed_on_its_own_node(dsn: str, 
             await service.stop()
             await one.stop()
             await two.stop()
+
+
+async def test_calls_ending_in_the_ivr_are_closed_with_what_the_ivr_did(env: Env) -> None:
+    env.sim.add_phone("PJSIP/trunk", Behaviour.answers(0.5, talk_seconds=1))
+    async with asyncio.timeout(40):
+        groups = env.sim.place_call("5551234", "", "900", digits=["5"])  # partner transfer
+        gone = env.sim.place_call("5557777", "", "900", digits=[], patience=1.5)  # hangs up
+        await groups.wait_ended()
+        await gone.wait_ended()
+        await wait_for(lambda: len(env.service.calls) == 0, timeout=20, what="closed")
+        await env.flushed()
+    outcomes = {c.caller_number: c.outcome for c in
+                await env.store.interactions.between(*_today())}
+    assert outcomes == {"5551234": "transferred", "5557777": "ivr-hangup"}
