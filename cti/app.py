@@ -50,6 +50,12 @@ log = structlog.get_logger(__name__)
 RESYNC_TIMEOUT = 15.0
 
 
+class ListenFailed(CtiError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot listen: {reason}; change agi or http (host, port) in "
+                         "cti.yaml, or stop what uses that port")
+
+
 class Service:
     """The running service. ``await start()``, then ``await stop()``."""
 
@@ -329,6 +335,9 @@ async def run_service(config_dir: Path) -> int:
     except CtiError:
         await service.stop()
         raise
+    except OSError as exc:  # a port in use, an address not on this host
+        await service.stop()
+        raise ListenFailed(str(exc)) from None
     await stop.wait()
     log.info("stopping: draining calls and records")
     await service.stop()
