@@ -19,6 +19,7 @@ import structlog
 
 from cti.calls import LiveCall
 from cti.config import AgentConfig, Dialplan
+from cti.routing.items import OfferNotDelivered
 
 log = structlog.get_logger(__name__)
 
@@ -112,8 +113,6 @@ class Actions:
         self._chain(call, run)
 
     def _offer_failed(self, call: LiveCall, agent_id: str) -> Callable[[str], None]:
-        from cti.routing import OfferNotDelivered
-
         return lambda error: self._report(OfferNotDelivered(call.interaction_id, agent_id, error))
 
     def _chain(self, call: LiveCall, run: Callable[..., Any],
