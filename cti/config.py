@@ -20,7 +20,6 @@ import os
 import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from acd.specs import Strategy
 from cti.errors import ConfigError
 
 FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
@@ -135,14 +135,6 @@ class ServiceConfig(_Model):
 
 
 # --- queues.yaml ------------------------------------------------------------
-
-
-class Strategy(StrEnum):
-    LONGEST_IDLE = "longest_idle"
-    FEWEST_CALLS = "fewest_calls"
-    MOST_SKILLED = "most_skilled"
-    ROUND_ROBIN = "round_robin"
-    RANDOM = "random"
 
 
 class MaxWaitExit(_Model):

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -46,14 +46,6 @@ class Recorder:
         return [m for m in self.items if isinstance(m, dict) and m.get("Event") == name]
 
 
-@pytest.fixture
-async def ami() -> AsyncIterator[FakeAmi]:
-    server = FakeAmi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def make_client(server: FakeAmi, sink: Any = None, **options: Any) -> AmiClient:

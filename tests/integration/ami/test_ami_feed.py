@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -31,14 +30,6 @@ async def next_of(queue: asyncio.Queue[ev.CallEvent], kind: type,
             return event
 
 
-@pytest.fixture
-async def ami() -> AsyncIterator[FakeAmi]:
-    server = FakeAmi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def config(server: FakeAmi, node: str = "pbx1") -> NodeConfig:

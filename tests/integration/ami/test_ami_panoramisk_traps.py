@@ -26,7 +26,6 @@ import asyncio
 import random
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -35,16 +34,6 @@ from ami_fake_server import FakeAmi
 from cti.ami.backoff import Backoff
 from cti.ami.client import AmiClient, Delivery
 from cti.ami.errors import AmiNotConnected
-
-
-@pytest.fixture
-async def ami() -> AsyncIterator[FakeAmi]:
-    server = FakeAmi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 def client_for(server: FakeAmi, sink: Any = None) -> AmiClient:

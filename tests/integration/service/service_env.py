@@ -7,6 +7,7 @@ week and with short timers; ``service_env`` starts simulator + service on it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable
@@ -99,11 +100,17 @@ async def start_sim(**kwargs: Any) -> SimPbx:
     return sim
 
 
-@pytest.fixture
-async def env(dsn: str, tmp_path: Path) -> AsyncIterator[Env]:
+@contextlib.asynccontextmanager
+async def running_service(dsn: str, directory: Path, *,
+                          queues: dict[str, dict[str, Any]] | None = None,
+                          hours: dict[str, Any] | None = None) -> AsyncIterator[Env]:
+    """Simulator + service on a config made by ``make_config`` (``hours`` replaces
+    hours.yaml), stopped at the end."""
     async with asyncio.timeout(30):
         sim = await start_sim()
-        config_dir = make_config(tmp_path / "config", sim.ami_port)
+        config_dir = make_config(directory, sim.ami_port, queues=queues)
+        if hours is not None:
+            (config_dir / "hours.yaml").write_text(yaml.safe_dump(hours))
         service = Service(load_config(config_dir), dsn=dsn)
         await service.start()
         assert service.agi is not None
@@ -114,3 +121,9 @@ async def env(dsn: str, tmp_path: Path) -> AsyncIterator[Env]:
         async with asyncio.timeout(30):
             await service.stop()
             await sim.stop()
+
+
+@pytest.fixture
+async def env(dsn: str, tmp_path: Path) -> AsyncIterator[Env]:
+    async with running_service(dsn, tmp_path / "config") as started:
+        yield started

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from service_env import Env, make_config, start_sim, wait_for
+from service_env import Env, running_service, wait_for
 
-from cti.app import Service
-from cti.config import load_config
 from cti.sim.phones import Behaviour
 
 BOOKINGS = ["1", "1"]
@@ -40,19 +38,11 @@ async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_b
     assert await env.store.queue_entries.entries() == []
 
 
-async def _service(dsn: str, tmp_path, queues: dict) -> tuple:
-    sim = await start_sim()
-    config = load_config(make_config(tmp_path / "config", sim.ami_port, queues=queues))
-    service = Service(config, dsn=dsn)
-    await service.start()
-    sim.core.agi_override = ("127.0.0.1", service.agi.port)
-    return sim, service
-
-
 async def test_max_wait_sends_caller_to_voicemail(dsn: str, tmp_path) -> None:
+    queues = {"billing": {"max_wait": 2}}
     async with asyncio.timeout(60):
-        sim, service = await _service(dsn, tmp_path, {"billing": {"max_wait": 2}})
-        try:
+        async with running_service(dsn, tmp_path / "config", queues=queues) as env:
+            sim, service = env.sim, env.service
             call = sim.place_call("5550001", "Maria Lopez", "900", digits=["3"])
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
@@ -61,15 +51,13 @@ async def test_max_wait_sends_caller_to_voicemail(dsn: str, tmp_path) -> None:
             assert case.outcome == "voicemail" and case.queue == "billing"
             (record,) = await service.store.calls.between(*_today())
             assert record.outcome == "voicemail"
-        finally:
-            await service.stop()
-            await sim.stop()
 
 
 async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp_path) -> None:
+    queues = {"changes": {"max_wait": 2}}
     async with asyncio.timeout(60):
-        sim, service = await _service(dsn, tmp_path, {"changes": {"max_wait": 2}})
-        try:
+        async with running_service(dsn, tmp_path / "config", queues=queues) as env:
+            sim, service = env.sim, env.service
             await service.agent_command("a1002", "ready", None)  # no 'changes' skill
             call = sim.place_call("5550001", "", "900", digits=["2", "1"], talk_seconds=1)
             await wait_for(lambda: service.router.engine.agent("a1002").state.value == "ON_CALL",
@@ -81,17 +69,14 @@ async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp
             assert case.queue == "general" and case.agent_id == "a1002"
             kinds = [e.kind for e in await service.store.interactions.events(case.id)]
             assert "queue-exit" in kinds
-        finally:
-            await service.stop()
-            await sim.stop()
 
 
 
 async def test_max_wait_without_an_exit_ends_the_call_as_a_timeout(dsn: str, tmp_path) -> None:
     queues = {"complaints": {"max_wait": 2, "on_max_wait": {"action": "none"}}}
     async with asyncio.timeout(60):
-        sim, service = await _service(dsn, tmp_path, queues)
-        try:
+        async with running_service(dsn, tmp_path / "config", queues=queues) as env:
+            sim, service = env.sim, env.service
             call = sim.place_call("5550001", "", "900", digits=["4"])
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
@@ -99,17 +84,14 @@ async def test_max_wait_without_an_exit_ends_the_call_as_a_timeout(dsn: str, tmp
             assert service.recorder.rejected == []
             (record,) = await service.store.calls.between(*_today())
             assert (record.queue, record.outcome) == ("complaints", "timeout")
-        finally:
-            await service.stop()
-            await sim.stop()
 
 
 
 async def test_escalation_lowers_the_requirement_on_the_live_call(dsn: str, tmp_path) -> None:
     queues = {"changes": {"escalation": [{"after": 1.5, "lower": {"changes": 1}}]}}
     async with asyncio.timeout(60):
-        sim, service = await _service(dsn, tmp_path, queues)
-        try:
+        async with running_service(dsn, tmp_path / "config", queues=queues) as env:
+            sim, service = env.sim, env.service
             await service.agent_command("a1010", "ready", None)  # changes: 2 < 3 required
             call = sim.place_call("5550001", "", "900", digits=["2", "1"], talk_seconds=1)
             await wait_for(lambda: service.router.engine.agent("a1010").state.value == "ON_CALL",
@@ -120,9 +102,6 @@ async def test_escalation_lowers_the_requirement_on_the_live_call(dsn: str, tmp_
             (case,) = await service.store.interactions.between(*_today())
             kinds = [e.kind for e in await service.store.interactions.events(case.id)]
             assert kinds.index("escalated") < kinds.index("offered")
-        finally:
-            await service.stop()
-            await sim.stop()
 
 
 async def test_unreachable_phone_chanunavail_makes_agent_not_ready(env) -> None:
@@ -138,31 +117,22 @@ async def test_unreachable_phone_chanunavail_makes_agent_not_ready(env) -> None:
 
 async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_free_agent(
         dsn: str, tmp_path) -> None:
-    import yaml
-
-    async with asyncio.timeout(60):
-        sim = await start_sim()
-        config_dir = make_config(tmp_path / "config", sim.ami_port)
-        (config_dir / "hours.yaml").write_text(yaml.safe_dump({"timezone": "UTC"}))  # closed
-        service = Service(load_config(config_dir), dsn=dsn)
-        await service.start()
-        sim.core.agi_override = ("127.0.0.1", service.agi.port)
+    closed = {"timezone": "UTC"}  # no business hours at all: the after-hours flow runs
+    async with (asyncio.timeout(60),
+                running_service(dsn, tmp_path / "config", hours=closed) as env):
+        sim, service = env.sim, env.service
         customer = sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
-        try:
-            await service.agent_command("a1007", "ready", None)
-            call = sim.place_call("5550009", "", "900", digits=["1"])
-            assert await call.wait_ended() != "abandoned"
-            await wait_for(lambda: customer.answered_calls == 1, what="customer called back")
-            assert sim.phone("PJSIP/1007").answered_calls == 1
-            sim.hangup(sim.phone("PJSIP/1007").calls[0].name)
-            await wait_for(lambda: len(service.calls) == 0, what="callback closed")
-            assert await service.recorder.flush(10)
-            (case,) = await service.store.interactions.between(*_today())
-            assert (case.outcome, case.queue, case.reason) == (
-                "callback", "general", "after-hours callback")
-        finally:
-            await service.stop()
-            await sim.stop()
+        await service.agent_command("a1007", "ready", None)
+        call = sim.place_call("5550009", "", "900", digits=["1"])
+        assert await call.wait_ended() != "abandoned"
+        await wait_for(lambda: customer.answered_calls == 1, what="customer called back")
+        assert sim.phone("PJSIP/1007").answered_calls == 1
+        sim.hangup(sim.phone("PJSIP/1007").calls[0].name)
+        await wait_for(lambda: len(service.calls) == 0, what="callback closed")
+        assert await service.recorder.flush(10)
+        (case,) = await service.store.interactions.between(*_today())
+        assert (case.outcome, case.queue, case.reason) == (
+            "callback", "general", "after-hours callback")
 
 
 def _today():
