@@ -188,6 +188,12 @@ def format_status(status: dict[str, Any]) -> str:
             ],
         ),
         "",
-        "agents: " + ", ".join(f"{k} {v}" for k, v in status["agents_by_state"].items()),
+        "agents: " + ", ".join(f"{k} {v}" for k, v in status["agents_by_state"].items() if v),
     ]
+    agents = [a for a in status.get("agents", []) if a["state"] != "LOGGED_OUT"]
+    if agents:
+        lines += ["", render_table(
+            ["agent", "state", "reason", "for", "answered"],
+            [[a["agent_id"], a["state"], a["reason"] or "", f"{a['in_state_for']:.0f}s",
+              a["answered"]] for a in agents])]
     return "\n".join(lines)

@@ -127,9 +127,17 @@ def test_status_table_formatting_is_readable() -> None:
         "ami": [{"name": "pbx1", "link": "up", "address": "127.0.0.1:5038"}],
         "queues": [{"name": "bookings", "waiting": 3, "longest_wait": 41.2, "offered": 10,
                     "answered": 8, "abandoned": 1, "service_level": 87.5}],
-        "agents_by_state": {"READY": 2, "ON_CALL": 1},
+        "agents_by_state": {"READY": 2, "ON_CALL": 1, "WRAP_UP": 0},
+        "agents": [{"agent_id": "a1001", "state": "ON_CALL", "reason": None,
+                    "in_state_for": 62.4, "answered": 7},
+                   {"agent_id": "a1002", "state": "NOT_READY", "reason": "lunch",
+                    "in_state_for": 300.0, "answered": 2},
+                   {"agent_id": "a1003", "state": "LOGGED_OUT", "reason": None,
+                    "in_state_for": 0.0, "answered": 0}],
     }))
     text = format_status(status)
     assert "waiting 3   talking 1" in text
     assert "bookings        3           41s" in text
     assert "88%" in text
+    assert "agents: READY 2, ON_CALL 1" in text  # states nobody is in are left out
+    assert "a1002  NOT_READY  lunch   300s" in text and "a1003" not in text
