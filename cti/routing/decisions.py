@@ -25,8 +25,23 @@ class Decisions(RouterBase):
                 self.records.event(decision.call_id, "escalated", "acd",
                                    {"queue": decision.queue, "step": decision.step})
             elif isinstance(decision, d.OfferTimedOut):
-                self.records.event(decision.call_id, "no-answer", decision.agent_id,
-                                   {"reason": "ring timeout passed without a dial result"})
+                self._offer_timed_out(decision)
+
+    def _offer_timed_out(self, timeout: d.OfferTimedOut) -> None:
+        """No dial result came in time (a Redirect that never landed, a lost event): the
+        engine took the offer back, so the caller must stop ringing that agent now, or
+        a late answer would connect a call the engine offers elsewhere."""
+        self.records.event(timeout.call_id, "no-answer", timeout.agent_id,
+                           {"reason": "ring timeout passed without a dial result"})
+        call = self.calls.get(timeout.call_id)
+        if call is None or call.phase is not Phase.RINGING or call.agent_id != timeout.agent_id:
+            return
+        self.calls.set_agent_leg(call, None)
+        if call.callback_number is not None:
+            call.phase = Phase.CALLBACK  # the Originate's own Timeout ends that ringing
+            return
+        call.phase = Phase.WAITING
+        self.actions.send_caller_away(call, self.config.service.dialplan.hold_context, "s")
 
     def _offer(self, offer: d.Offer, now: float) -> None:
         call = self.calls.get(offer.call_id)
