@@ -32,9 +32,22 @@ class Telephony(RouterBase):
             call.node = tagged.node
             call.channel = tagged.channel.name
 
-    def _on_dial_began(self, began: ami.DialBegan, now: float) -> None:
-        call = self._caller_call(began.caller)
+    def _ringing_call(self, caller: ami.ChannelSnapshot | None,
+                      target: ami.ChannelSnapshot) -> LiveCall | None:
+        """The call whose offer this dial is: the caller rings the offered agent's phone
+        (not a late dial towards an agent whose offer was taken back)."""
+        call = self._caller_call(caller)
         if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
+            return None
+        agent = self.config.agents.get(call.agent_id)
+        endpoint = agent.endpoint if agent else ""
+        if endpoint != target.device and not endpoint.startswith(target.device + "/"):
+            return None
+        return call
+
+    def _on_dial_began(self, began: ami.DialBegan, now: float) -> None:
+        call = self._ringing_call(began.caller, began.target)
+        if call is None:
             return
         self.calls.set_agent_leg(call, began.target.uniqueid)
         self._publish("call.ringing", {"interaction_id": call.interaction_id,
@@ -42,10 +55,8 @@ class Telephony(RouterBase):
                                        "agent_channel": began.target.name})
 
     def _on_dial_ended(self, ended: ami.DialEnded, now: float) -> None:
-        call = self._caller_call(ended.caller)
-        if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
-            return
-        if ended.dial_status == "ANSWER":
+        call = self._ringing_call(ended.caller, ended.target)
+        if call is not None and ended.dial_status == "ANSWER":
             self.calls.set_agent_leg(call, ended.target.uniqueid)
             self._answered(call, now)
 
@@ -62,6 +73,9 @@ class Telephony(RouterBase):
         call = self.calls.get(result.interaction)
         if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
             return
+        agent = self.config.agents.get(call.agent_id)
+        if agent is None or agent.endpoint != result.endpoint:
+            return  # the result of an earlier ring, taken back already
         reason = _FAIL_REASONS.get(result.dial_status)
         if reason is None:
             return  # ANSWER (after the talk), CANCEL (the caller left: a hang-up follows)
