@@ -20,7 +20,7 @@ class Decisions(RouterBase):
             elif isinstance(decision, d.CallQueued):
                 self._call_queued(decision)
             elif isinstance(decision, d.QueueExit):
-                self._queue_exit(decision)
+                self._queue_exit(decision, now)
             elif isinstance(decision, d.Escalated):
                 self.records.event(decision.call_id, "escalated", "acd",
                                    {"queue": decision.queue, "step": decision.step})
@@ -88,7 +88,7 @@ class Decisions(RouterBase):
         self._publish("call.queued", {"interaction_id": call.interaction_id,
                                       "queue": queued.queue, "position": queued.position})
 
-    def _queue_exit(self, exit_: d.QueueExit) -> None:
+    def _queue_exit(self, exit_: d.QueueExit, now: float) -> None:
         call = self.calls.get(exit_.call_id)
         self.records.event(exit_.call_id, "queue-exit", "acd",
                            {"queue": exit_.queue, "action": exit_.action,
@@ -97,7 +97,12 @@ class Decisions(RouterBase):
             return
         if exit_.action == "overflow":
             return  # the engine moved it; a CallQueued follows
-        if exit_.action == "callback":
+        if exit_.action == "callback" and not (call.callback_number or
+                                               call.caller_number.isdigit()):
+            # An anonymous caller cannot be called back: end the wait like exit "none".
+            log.info("no number to call back; ending the call", interaction_id=call.interaction_id)
+            self.feed(e.CallRemoved(call.interaction_id, "no callback number"), now)
+        elif exit_.action == "callback":
             call.callback_number = call.callback_number or call.caller_number
             call.phase = Phase.CALLBACK
             self.records.queue_entry(call)

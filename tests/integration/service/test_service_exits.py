@@ -135,6 +135,22 @@ async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_fre
             "callback", "general", "after-hours callback")
 
 
+
+async def test_max_wait_callback_for_an_anonymous_caller_ends_as_timeout(dsn: str,
+                                                                         tmp_path) -> None:
+    queues = {"bookings": {"max_wait": 2}}  # the shipped exit: callback
+    async with asyncio.timeout(60):
+        async with running_service(dsn, tmp_path / "config", queues=queues) as env:
+            call = env.sim.place_call("", "", "900", digits=BOOKINGS)  # withheld number
+            await call.wait_ended()
+            await wait_for(lambda: len(env.service.calls) == 0, what="call closed")
+            await env.flushed()
+            assert env.service.recorder.rejected == []
+            (record,) = await env.store.calls.between(*_today())
+            assert record.outcome == "timeout"
+            assert env.service.router.engine.call_ids() == []
+
+
 def _today():
     from datetime import UTC, datetime, timedelta
 
