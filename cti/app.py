@@ -48,6 +48,9 @@ from cti.store.migrate import migrate
 log = structlog.get_logger(__name__)
 
 RESYNC_TIMEOUT = 15.0
+#: At SIGTERM, callers in the IVR get this long to finish their flow; the rest go
+#: to [cti-fallback] (their AGI session closes without a decision).
+DRAIN_IVR_SECONDS = 10.0
 
 
 class ListenFailed(CtiError):
@@ -79,6 +82,7 @@ class Service:
         self._flows: dict[str, Any] = {}
         self._host: ServiceIvrHost | None = None
         self._runner: FlowRunner | None = None
+        self._stopped = False
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -131,11 +135,14 @@ class Service:
                  restored_calls=len(restored))
 
     async def stop(self) -> None:
-        """Drain: refuse new offers, finish AMI actions, flush records, close."""
+        """Drain: refuse new offers, finish AMI actions, flush records, close. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
         if self.router is not None:
             self.router.draining = True
         if self.agi is not None:
-            await self.agi.stop(grace=2.0)
+            await self.agi.stop(grace=DRAIN_IVR_SECONDS)
         if self._runner is not None:
             await self._runner.close()
         if self.router is not None:

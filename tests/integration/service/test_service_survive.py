@@ -311,3 +311,17 @@ async def test_restart_restores_agent_states_with_reason_and_remaining_wrap_up(
         finally:
             await service.stop()
             await sim.stop()
+
+
+async def test_callers_still_in_the_ivr_at_shutdown_go_to_the_fallback_context(
+        env: Env, monkeypatch: Any) -> None:
+    import cti.app
+
+    monkeypatch.setattr(cti.app, "DRAIN_IVR_SECONDS", 0.2)
+    async with asyncio.timeout(30):
+        call = env.sim.place_call("5551234", "", "900", digits=[])  # waits at the menu
+        await wait_for(lambda: env.service.status()["agi"]["active_sessions"] == 1,
+                       what="caller in the IVR")
+        await env.service.stop()
+        await call.wait_ended()
+    assert call.channel.context == "cti-fallback"
