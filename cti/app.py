@@ -39,7 +39,7 @@ from cti.ivr_host import ServiceIvrHost
 from cti.log import configure_logging
 from cti.recorder import Recorder
 from cti.records import Records
-from cti.restore import load_snapshot, reconcile, restore
+from cti.restore import close_orphans, load_snapshot, reconcile, restore
 from cti.routing import AgentCommand, InLoop, Router, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
@@ -101,7 +101,9 @@ class Service:
         records = Records(self.recorder)
         actions = Actions(self._links, config.service.dialplan, report=self._submit)
         self.router = Router(config, engine, self.calls, records, self.bus, actions)
-        restored = restore(self.router, await load_snapshot(self.store), loop.time())
+        snapshot = await load_snapshot(self.store)
+        restored = restore(self.router, snapshot, loop.time())
+        close_orphans(self.router, snapshot)
         self._tasks.append(asyncio.create_task(self.router.run(), name="routing"))
 
         nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value())

@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -37,6 +38,7 @@ class Snapshot:
     agents: list[StoredAgentState]
     entries: list[QueueEntry]
     cases: dict[str, Interaction]  # agent_id -> the interaction it talks or wraps up
+    open_calls: list[Interaction]  # every voice interaction not closed yet
 
 
 async def load_snapshot(store: Store) -> Snapshot:
@@ -48,7 +50,7 @@ async def load_snapshot(store: Store) -> Snapshot:
             interaction = await store.interactions.get(agent.interaction_id)
             if interaction is not None:
                 cases[agent.agent_id] = interaction
-    return Snapshot(agents, entries, cases)
+    return Snapshot(agents, entries, cases, await store.interactions.open_calls())
 
 
 def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
@@ -137,6 +139,30 @@ def _talking_call(router: Any, agent_id: str, interaction: Interaction,
 def _wrapup(config: Config, queue: str | None) -> float:
     spec = config.queues.get(queue or "")
     return spec.wrapup if spec else 0.0
+
+
+def close_orphans(router: Any, snapshot: Snapshot) -> int:
+    """Close the open voice interactions that were not restored (in the IVR when the
+    service died, or whose closing write was lost with it) as ``lost``."""
+    closed = 0
+    for case in snapshot.open_calls:
+        iid = str(case.id)
+        if router.calls.get(iid) is None:
+            orphan = LiveCall(interaction_id=iid, node=case.node or "", channel="",
+                              uniqueid=case.uniqueid or "", caller_number=case.caller_number
+                              or "", queue=case.queue, agent_id=case.agent_id,
+                              created_at=case.created_at.timestamp(),
+                              queued_at=_epoch(case.queued_at),
+                              answered_at=_epoch(case.answered_at))
+            router.records.finished(orphan, "lost", None)
+            closed += 1
+    if closed:
+        log.info("closed interactions left open by the previous run", count=closed)
+    return closed
+
+
+def _epoch(at: datetime | None) -> float | None:
+    return None if at is None else at.timestamp()
 
 
 def reconcile(router: Any, calls: list[LiveCall],

@@ -153,6 +153,14 @@ class Interactions:
             "ORDER BY created_at DESC, id", as_uuid(customer_id, "customer_id"))
         return [to_model(Interaction, r) for r in rows]
 
+    async def open_calls(self) -> list[Interaction]:
+        """Voice interactions still open (their call had not ended), oldest first: after
+        a restart the service closes those it cannot find live any more."""
+        rows = await self._db.fetch(
+            f"SELECT {_COLUMNS} FROM interactions WHERE status = 'open' AND channel = 'voice' "
+            "ORDER BY created_at, id")
+        return [to_model(Interaction, r) for r in rows]
+
     async def between(self, start: datetime, end: datetime, *,
                       queue: str | None = None) -> list[Interaction]:
         """Cases created in [start, end), optionally of one queue, oldest first."""

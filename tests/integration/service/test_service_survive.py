@@ -279,7 +279,7 @@ def _window():
     return now - timedelta(hours=1), now + timedelta(hours=1)
 
 
-async def test_restart_restores_agent_states_with_reason_and_remaining_wrap_up(
+async def test_restart_restores_agent_states_and_closes_calls_left_open(
         dsn: str, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
@@ -294,6 +294,7 @@ async def test_restart_restores_agent_states_with_reason_and_remaining_wrap_up(
                                             at=datetime.now(UTC))
             await store.agent_states.record("a1004", "NOT_READY", reason="lunch")
             await store.agent_states.record("a1005", "READY")
+            orphan = await store.interactions.create(caller_number="5550002")  # in the IVR
         finally:
             await store.close()
         sim = await start_sim()
@@ -308,6 +309,9 @@ async def test_restart_restores_agent_states_with_reason_and_remaining_wrap_up(
             assert engine.agent("a1006").state.value == "LOGGED_OUT"
             await wait_for(lambda: engine.agent("a1003").state.value == "READY", timeout=5,
                            what="wrap-up (1 s in billing) over after the restart")
+            assert await service.recorder.flush(10)
+            closed = await service.store.interactions.get(orphan)
+            assert (closed.status, closed.outcome) == ("closed", "lost")
         finally:
             await service.stop()
             await sim.stop()
