@@ -76,7 +76,7 @@ BAD_FILES = [
         "cti.yaml: ami[0].username: required field is missing",
     ),
     (
-        "cti.yaml", "url: embedded", "url: mysql://x",
+        "cti.yaml", "url: ${CTI_DATABASE_URL:-embedded}", "url: mysql://x",
         "cti.yaml: database.url: Value error, must be 'embedded' or a DSN such as "
         "postgresql://user:pw@host/db",
     ),
@@ -126,7 +126,7 @@ BAD_FILES = [
     ),
     (
         "cti.yaml", "agi:\n  host", "agi:\n host",
-        "cti.yaml: line 21, column 7: not valid YAML: mapping values are not allowed here",
+        "cti.yaml: line 22, column 7: not valid YAML: mapping values are not allowed here",
     ),
     (
         "agents.yaml", "password_hash: pbkdf2", "password_hash: plain",
@@ -177,9 +177,20 @@ def test_unset_environment_variable_is_named(config_dir: Path) -> None:
     ]
 
 
+def test_addresses_and_database_can_come_from_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CTI_AMI_HOST", "asterisk.example.com")
+    monkeypatch.setenv("CTI_LISTEN_HOST", "0.0.0.0")
+    monkeypatch.setenv("CTI_DATABASE_URL", "postgresql://cti:pw@db:5432/cti")
+    service = load_config(SHIPPED).service
+    assert service.ami[0].host == "asterisk.example.com"
+    assert service.agi.host == service.http.host == "0.0.0.0"
+    assert not service.database.embedded
+
+
 def test_database_dsn_shorthand_and_password_hidden(config_dir: Path) -> None:
     _edit(
-        config_dir, "cti.yaml", "database:\n  url: embedded\n  data_dir: ../var/pgdata\n"
+        config_dir, "cti.yaml", "database:\n  url: ${CTI_DATABASE_URL:-embedded}\n  data_dir: ../var/pgdata\n"
         "  min_connections: 1\n  max_connections: 10",
         "database: postgresql://cti:hunter2@db:5432/cti",
     )
