@@ -190,7 +190,8 @@ def test_addresses_and_database_can_come_from_the_environment(
 
 def test_database_dsn_shorthand_and_password_hidden(config_dir: Path) -> None:
     _edit(
-        config_dir, "cti.yaml", "database:\n  url: ${CTI_DATABASE_URL:-embedded}\n  data_dir: ../var/pgdata\n"
+        config_dir, "cti.yaml",
+        "database:\n  url: ${CTI_DATABASE_URL:-embedded}\n  data_dir: ../var/pgdata\n"
         "  min_connections: 1\n  max_connections: 10",
         "database: postgresql://cti:hunter2@db:5432/cti",
     )
