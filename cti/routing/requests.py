@@ -103,7 +103,10 @@ class Requests(RouterBase):
         return e.AgentReady(agent_id)
 
     def _on_feature(self, used: ami.AgentFeatureUsed, now: float) -> None:
-        agent = self.config.agent_by_endpoint(used.endpoint)
+        # The phone's device from the channel that ran the UserEvent is exact; the
+        # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
+        agent = (used.channel and self.config.agent_by_endpoint(used.channel.device)) or \
+            self.config.agent_by_endpoint(used.endpoint)
         if agent is None:
             log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
                         feature=used.feature)

@@ -53,3 +53,15 @@ def test_link_down_makes_every_phone_unavailable_and_resync_restores_them() -> N
     router.process(ami.Resynced("pbx1", (), (), 0), 2.0)
     assert router.engine.agent("a1001").device.value == "available"
     assert router.engine.agent("a1003").device.value == "in_use"  # last known state
+
+
+def test_feature_code_from_an_endpoint_with_a_dash_finds_its_agent() -> None:
+    router = _router()
+    agent = router.config.agents["a1001"].model_copy(update={"endpoint": "PJSIP/front-desk"})
+    router.config = router.config.model_copy(
+        update={"agents": {**router.config.agents, "a1001": agent}})
+    phone = ami.ChannelSnapshot("pbx1", "1795441147.9", "1795441147.9",
+                                "PJSIP/front-desk-0000001a", "PJSIP/front-desk", 6)
+    # ${CUT(CHANNEL,-,1)} gave "PJSIP/front": the channel's device is what counts
+    router.process(ami.AgentFeatureUsed("pbx1", "login", "PJSIP/front", phone), 1.0)
+    assert router.engine.agent("a1001").state.value == "READY"
