@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = Path("config")
 
 # Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
-_AREAS = ("cti.ami.cli", "cti.sim.cli", "cti.agi.cli", "cti.service_cli", "cti.staffing_cli")
+_AREAS = ("cti.service_cli", "cti.agi.cli", "cti.ami.cli", "cti.sim.cli", "cti.staffing_cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cti", description="Contact centre engine for Asterisk: IVR, ACD, CTI, reports."
-    )
+        prog="cti",
+        description="Contact centre engine for Asterisk: IVR, skills-based routing, CTI.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     config = sub.add_parser("config", help="check configuration files")
