@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIG = Path("config")
 
 # Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
-# Imported when the parser is built, so that `cti config check` stays light.
+# Modules whose add_commands(sub) adds their sub-commands, in the order of `cti --help`.
 _AREAS = ("cti.service_cli", "cti.agi.cli", "cti.ami.cli", "cti.sim.cli", "cti.staffing_cli")
 
 
