@@ -40,7 +40,6 @@ class Actions:
         self._report = report
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count(1)
-        self.sent_redirects = 0
         #: seconds from "queued with an agent free" to the Redirect handed to AMI
         self.routing_latency: deque[float] = deque(maxlen=100_000)
 
@@ -65,7 +64,6 @@ class Actions:
             if queued_at is not None:
                 self.routing_latency.append(loop.time() - queued_at)
             await sent
-            self.sent_redirects += 1
 
         self._chain(call, run, on_error=self._offer_failed(call, agent.id))
 

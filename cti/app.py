@@ -245,6 +245,7 @@ class Service:
             "draining": self.router.draining,
             "database": "up" if recorder is None or recorder.database_up else "down",
             "pending_writes": 0 if recorder is None else recorder.pending,
+            "refused_writes": 0 if recorder is None else len(recorder.rejected),
             "ami": links,
             "agi": {"port": self.agi.port if self.agi else None,
                     "active_sessions": self.agi.active_sessions if self.agi else 0},

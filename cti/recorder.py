@@ -7,7 +7,8 @@ and everything behind it waits in memory: nothing is lost, and the order is
 kept. Every write is idempotent (events and call records carry ids chosen
 here), so a write retried after a connection dropped mid-statement is not
 duplicated. A write PostgreSQL refuses (``StoreRejected``: a bug, not an
-outage) is logged with its content and set aside, so it cannot block the rest.
+outage) is logged (what it was and why) and set aside in ``rejected`` (the
+status shows how many), so it cannot block the rest.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ class Recorder:
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.rejected: list[Write] = []
-        self.written = 0
         self.database_up = True
 
     @property
@@ -106,7 +106,6 @@ class Recorder:
                 log.exception("write failed; set aside", write=write.what)
                 self.rejected.append(write)
             else:
-                self.written += 1
                 if not self.database_up:
                     log.info("database back; flushing kept writes", pending=self.pending)
                 self.database_up = True
