@@ -34,7 +34,7 @@ from cti.api.http import build_app
 from cti.bus import EventBus
 from cti.calls import CallRegistry, Phase
 from cti.config import Config, load_config
-from cti.errors import ConfigError, CtiError, ServiceUnavailable
+from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
 from cti.log import configure_logging
 from cti.recorder import Recorder
@@ -267,6 +267,38 @@ class Service:
                  "service_level": q.service_level, "asa": q.asa, "aht": q.aht}
                 for q in stats.queues.values()
             ],
+        }
+
+    def live_calls(self) -> list[dict[str, Any]]:
+        """The live calls, oldest first."""
+        now = time.time()
+        return [
+            {"interaction_id": c.interaction_id, "phase": c.phase.value, "queue": c.queue,
+             "agent_id": c.agent_id, "caller_number": c.caller_number, "node": c.node,
+             "channel": c.channel, "priority": c.priority,
+             "age": round(now - c.created_at, 1),
+             "waited": None if c.queued_at is None else round(now - c.queued_at, 1)}
+            for c in sorted(self.calls, key=lambda c: c.created_at)
+        ]
+
+    def explain(self, interaction_id: str) -> dict[str, Any]:
+        """Why each agent is, or is not, a candidate for a waiting call (acd explain)."""
+        assert self.router is not None
+        engine = self.router.engine
+        if interaction_id not in engine.call_ids():
+            raise NoSuchCall(interaction_id)
+        now = asyncio.get_running_loop().time()
+        call = engine.call(interaction_id)
+        verdicts = sorted(engine.explain(interaction_id, now),
+                          key=lambda v: (v.rank is None, v.rank or 0, v.agent_id))
+        return {
+            "interaction_id": interaction_id, "queue": call.queue, "state": call.state.value,
+            "priority": call.priority, "requirements": dict(call.requirements),
+            "position": engine.position(interaction_id),
+            "waited": round(now - call.arrived_at, 1),
+            "agents": [{"agent_id": v.agent_id, "eligible": v.eligible, "rank": v.rank,
+                        "reasons": [{"code": r.code, "detail": r.detail} for r in v.reasons]}
+                       for v in verdicts],
         }
 
     async def agent_command(self, agent_id: str, action: str,

@@ -61,3 +61,12 @@ class ServiceUnavailable(CtiError):
     """The service is reachable but cannot do this now (draining, not started)."""
 
     status, code = 503, "service-unavailable"
+
+
+class NoSuchCall(CtiError):
+    status, code = 404, "no-such-call"
+
+    def __init__(self, interaction_id: str) -> None:
+        super().__init__(f"no live call with interaction id {interaction_id!r}; "
+                         "`cti calls` lists them")
+        self.interaction_id = interaction_id

@@ -57,6 +57,18 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     reload.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     reload.set_defaults(func=_reload)
 
+    calls = sub.add_parser("calls", help="list the live calls of the running service")
+    calls.add_argument("--url", help=url_help)
+    calls.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    calls.set_defaults(func=_calls)
+
+    explain = sub.add_parser("explain", help="why each agent is or is not offered a call")
+    explain.add_argument("interaction_id", help="a waiting call (see `cti calls`)")
+    explain.add_argument("--all", action="store_true", help="also agents of other queues")
+    explain.add_argument("--url", help=url_help)
+    explain.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    explain.set_defaults(func=_explain)
+
     agent = sub.add_parser("agent", help="log agents in and out, make them ready or pause them")
     agent_sub = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
     for action, text in (
@@ -137,6 +149,33 @@ def _agent(args: argparse.Namespace) -> int:
     result = asyncio.run(_call(args, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}", body))
     reason = f" ({result['reason']})" if result.get("reason") else ""
     print(f"{result['agent_id']}: {result['state']}{reason}")
+    return 0
+
+
+def _calls(args: argparse.Namespace) -> int:
+    calls = asyncio.run(_call(args, "GET", "/api/v1/calls"))
+    if not calls:
+        print("no live calls")
+        return 0
+    print(render_table(
+        ["interaction", "phase", "queue", "agent", "caller", "waited", "age"],
+        [[c["interaction_id"], c["phase"], c["queue"] or "-", c["agent_id"] or "-",
+          c["caller_number"], "-" if c["waited"] is None else f"{c['waited']:.0f}s",
+          f"{c['age']:.0f}s"] for c in calls]))
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    report = asyncio.run(_call(args, "GET", f"/api/v1/calls/{args.interaction_id}/explain"))
+    needs = ", ".join(f"{k}>={v}" for k, v in report["requirements"].items()) or "no skills"
+    print(f"{report['interaction_id']}: {report['state']} in {report['queue']} "
+          f"(needs {needs}), priority {report['priority']}, position "
+          f"{report['position'] or '-'}, waited {report['waited']:.0f}s")
+    rows = [[a["agent_id"], "yes" if a["eligible"] else "no", a["rank"] or "-",
+             "; ".join(r["detail"] for r in a["reasons"])]
+            for a in report["agents"]
+            if args.all or not any(r["code"] == "not-member" for r in a["reasons"])]
+    print(render_table(["agent", "eligible", "rank", "why"], rows))
     return 0
 
 

@@ -29,6 +29,10 @@ class Control(Protocol):
 
     async def reload(self) -> dict[str, Any]: ...
 
+    def live_calls(self) -> list[dict[str, Any]]: ...
+
+    def explain(self, interaction_id: str) -> dict[str, Any]: ...
+
 
 CONTROL = web.AppKey("control", Control)
 
@@ -69,6 +73,14 @@ async def post_agent_action(request: web.Request) -> web.Response:
     return web.json_response(result)
 
 
+async def get_calls(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONTROL].live_calls())
+
+
+async def get_explain(request: web.Request) -> web.Response:
+    return web.json_response(request.app[CONTROL].explain(request.match_info["call_id"]))
+
+
 async def post_reload(request: web.Request) -> web.Response:
     return web.json_response(await request.app[CONTROL].reload())
 
@@ -91,4 +103,6 @@ def build_app(control: Control) -> web.Application:
     app.router.add_get("/api/v1/status", get_status)
     app.router.add_post("/api/v1/agents/{agent_id}/{action}", post_agent_action)
     app.router.add_post("/api/v1/reload", post_reload)
+    app.router.add_get("/api/v1/calls", get_calls)
+    app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
     return app

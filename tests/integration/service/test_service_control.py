@@ -141,3 +141,26 @@ def test_status_table_formatting_is_readable() -> None:
     assert "88%" in text
     assert "agents: READY 2, ON_CALL 1" in text  # states nobody is in are left out
     assert "a1002  NOT_READY  lunch   300s" in text and "a1003" not in text
+
+
+async def test_cti_calls_and_explain_show_why_a_waiting_call_is_not_offered(
+        env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    async with asyncio.timeout(30):
+        await env.ready("a1007")
+        await env.service.agent_command("a1007", "pause", "training")
+        call = env.sim.place_call("5550001", "", "900", digits=["3"])  # billing
+        await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1, what="waiting")
+        assert await _cli("calls", "--url", _url(env)) == 0
+        listing = capsys.readouterr().out
+        (interaction_id,) = env.service.router.engine.call_ids()
+        assert interaction_id in listing and "waiting" in listing and "billing" in listing
+        assert await _cli("explain", interaction_id, "--url", _url(env)) == 0
+        out = capsys.readouterr().out
+        assert await _cli("explain", "nope", "--url", _url(env)) == 2
+        assert "no live call with interaction id 'nope'" in capsys.readouterr().err
+        env.sim.hangup(call.name)
+    assert f"{interaction_id}: WAITING in billing (needs billing>=2)" in out
+    rows = {line.split()[0]: line for line in out.splitlines()[3:]}
+    assert "a1007" in rows and "no" in rows["a1007"].split()[1]
+    assert "training" in rows["a1007"]
+    assert "a1001" not in rows  # no billing skill: not a member (shown with --all)
