@@ -82,59 +82,74 @@ class Service:
         self._flows: dict[str, Any] = {}
         self._host: ServiceIvrHost | None = None
         self._runner: FlowRunner | None = None
+        self._records: Records | None = None
         self._stopped = False
 
     # --- lifecycle --------------------------------------------------------------------
 
     async def start(self) -> None:
+        restored = await self._start_routing()
+        await self._start_ami()
+        await self._call_in_loop(lambda now: self._reconcile_and_resume(restored, now))
+        await self._start_ivr()
+        await self._start_http()
+        service = self.config.service
+        log.info("service started", agi=f"{service.agi.host}:{self.agi.port if self.agi else 0}",
+                 http=f"{service.http.host}:{self.http_port}", restored_calls=len(restored))
+
+    async def _start_routing(self) -> list[Any]:
+        """Database, recorder, engine restored from the store, the routing loop."""
         config = self.config
         loop = asyncio.get_running_loop()
-        self._flows = _load_flows(config)
+        self._flows = _load_flows(config)  # a bad flow stops the start before anything runs
         dsn = self._dsn_override or await self._start_database()
         db = config.service.database
         self.store = await Store.open(dsn, db.min_connections, db.max_connections,
                                       apply_migrations=True)
         self.recorder = Recorder(self.store)
         await self.recorder.start()
-        queues, agents = specs(config)
-        engine = Engine(queues, agents, now=loop.time())
-        records = Records(self.recorder)
+        self._records = Records(self.recorder)
+        engine = Engine(*specs(config), now=loop.time())
         actions = Actions(self._links, config.service.dialplan, report=self._submit)
-        self.router = Router(config, engine, self.calls, records, self.bus, actions)
+        self.router = Router(config, engine, self.calls, self._records, self.bus, actions)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         close_orphans(self.router, snapshot)
         self._tasks.append(asyncio.create_task(self.router.run(), name="routing"))
+        return restored
 
+    async def _start_ami(self) -> None:
+        """One link per node; returns once each has logged in and resynced."""
         nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value())
-                 for n in config.service.ami]
+                 for n in self.config.service.ami]
         self._resynced = {n.node: asyncio.Event() for n in nodes}
         self.cluster = AmiCluster(nodes, out=self._on_ami_event,
-                                  action_timeout=config.service.ami[0].action_timeout)
+                                  action_timeout=self.config.service.ami[0].action_timeout)
         await self.cluster.start()
         for node in self.cluster.feeds:
             self._links[node] = self.cluster.client(node)
         await self._wait_resynced()
-        await self._call_in_loop(lambda now: self._reconcile_and_resume(restored, now))
 
-        self._host = ServiceIvrHost(config, self.store, self.router, self.calls, records,
+    async def _start_ivr(self) -> None:
+        config = self.config
+        assert self.store is not None and self.router is not None
+        self._host = ServiceIvrHost(config, self.store, self.router, self.calls, self._records,
                                     locate_node=self._locate_node)
         flows = {name: f.flow for name, f in self._flows.items()}
-        self._runner = runner = FlowRunner(flows, self._host, tz=config.hours.zone)
+        self._runner = FlowRunner(flows, self._host, tz=config.hours.zone)
         hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
-        ivr = IvrApp(runner, hold, default_flow=config.service.ivr.default_flow)
+        ivr = IvrApp(self._runner, hold, default_flow=config.service.ivr.default_flow)
         self.agi = AgiServer(ivr.routes(), host=config.service.agi.host,
                              port=config.service.agi.port)
         await self.agi.start()
 
+    async def _start_http(self) -> None:
+        http = self.config.service.http
         self.http_runner = web.AppRunner(build_app(self), access_log=None)
         await self.http_runner.setup()
-        site = web.TCPSite(self.http_runner, config.service.http.host, config.service.http.port)
+        site = web.TCPSite(self.http_runner, http.host, http.port)
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        log.info("service started", agi=f"{config.service.agi.host}:{self.agi.port}",
-                 http=f"{config.service.http.host}:{self.http_port}",
-                 restored_calls=len(restored))
 
     async def stop(self) -> None:
         """Drain: refuse new offers, finish AMI actions, flush records, close. Idempotent."""
