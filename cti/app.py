@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +29,10 @@ from cti.agi.loader import load_flows
 from cti.agi.server import AgiServer
 from cti.ami import events as ami
 from cti.ami.feed import AmiCluster, NodeConfig
+from cti.api import views
 from cti.api.http import build_app
 from cti.bus import EventBus
-from cti.calls import CallRegistry, Phase
+from cti.calls import CallRegistry
 from cti.config import Config, load_config
 from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
@@ -245,76 +245,27 @@ class Service:
 
     # --- what the API and the CLI ask -------------------------------------------------
 
+    @property
+    def uptime(self) -> float:
+        return time.time() - self.started_at
+
+    def link_up(self, node: str) -> bool:
+        client = self._links.get(node)
+        return client is not None and client.connected
+
     def status(self) -> dict[str, Any]:
         assert self.router is not None
-        loop = asyncio.get_running_loop()
-        stats = self.router.engine.stats(loop.time())
-        links = []
-        for node in self.config.service.ami:
-            client = self._links.get(node.name)
-            links.append({"name": node.name, "address": f"{node.host}:{node.port}",
-                          "link": "up" if client is not None and client.connected else "down"})
-        recorder = self.recorder
-        return {
-            "uptime_seconds": round(time.time() - self.started_at, 1),
-            "draining": self.router.draining,
-            "database": "up" if recorder is None or recorder.database_up else "down",
-            "pending_writes": 0 if recorder is None else recorder.pending,
-            "refused_writes": 0 if recorder is None else len(recorder.rejected),
-            "ami": links,
-            "agi": {"port": self.agi.port if self.agi else None,
-                    "active_sessions": self.agi.active_sessions if self.agi else 0},
-            "calls": {"ivr": self.calls.count(Phase.IVR),
-                      "waiting": self.calls.count(Phase.WAITING),
-                      "ringing": self.calls.count(Phase.RINGING),
-                      "talking": self.calls.count(Phase.TALKING),
-                      "callbacks": self.calls.count(Phase.CALLBACK)},
-            "routing_latency_ms": _percentiles(self.router.actions.routing_latency),
-            "agents_by_state": {s.value: n for s, n in stats.agents_by_state.items()},
-            "agents": [
-                {"agent_id": a.agent_id, "state": a.state.value, "reason": a.reason,
-                 "in_state_for": round(a.in_state_for, 1), "answered": a.answered}
-                for a in stats.agents.values()
-            ],
-            "queues": [
-                {"name": q.queue, "waiting": q.waiting, "longest_wait": round(q.longest_wait, 1),
-                 "offered": q.offered, "answered": q.answered, "abandoned": q.abandoned,
-                 "service_level": q.service_level, "asa": q.asa, "aht": q.aht}
-                for q in stats.queues.values()
-            ],
-        }
+        return views.status(self, self.router, asyncio.get_running_loop().time())
 
     def live_calls(self) -> list[dict[str, Any]]:
-        """The live calls, oldest first."""
-        now = time.time()
-        return [
-            {"interaction_id": c.interaction_id, "phase": c.phase.value, "queue": c.queue,
-             "agent_id": c.agent_id, "caller_number": c.caller_number, "node": c.node,
-             "channel": c.channel, "priority": c.priority,
-             "age": round(now - c.created_at, 1),
-             "waited": None if c.queued_at is None else round(now - c.queued_at, 1)}
-            for c in sorted(self.calls, key=lambda c: c.created_at)
-        ]
+        return views.live_calls(self.calls, time.time())
 
     def explain(self, interaction_id: str) -> dict[str, Any]:
-        """Why each agent is, or is not, a candidate for a waiting call (acd explain)."""
         assert self.router is not None
         engine = self.router.engine
         if interaction_id not in engine.call_ids():
             raise NoSuchCall(interaction_id)
-        now = asyncio.get_running_loop().time()
-        call = engine.call(interaction_id)
-        verdicts = sorted(engine.explain(interaction_id, now),
-                          key=lambda v: (v.rank is None, v.rank or 0, v.agent_id))
-        return {
-            "interaction_id": interaction_id, "queue": call.queue, "state": call.state.value,
-            "priority": call.priority, "requirements": dict(call.requirements),
-            "position": engine.position(interaction_id),
-            "waited": round(now - call.arrived_at, 1),
-            "agents": [{"agent_id": v.agent_id, "eligible": v.eligible, "rank": v.rank,
-                        "reasons": [{"code": r.code, "detail": r.detail} for r in v.reasons]}
-                       for v in verdicts],
-        }
+        return views.explain(engine, interaction_id, asyncio.get_running_loop().time())
 
     async def agent_command(self, agent_id: str, action: str,
                             reason: str | None) -> dict[str, Any]:
@@ -343,18 +294,6 @@ class Service:
             self._host.reconfigure(new)
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))
         return {"queues": len(new.queues), "agents": len(new.agents), "flows": len(flows)}
-
-
-def _percentiles(samples: Iterable[float]) -> dict[str, float | int | None]:
-    """p50/p99 in milliseconds of the latest samples."""
-    ordered = sorted(samples)
-    if not ordered:
-        return {"count": 0, "p50": None, "p99": None}
-
-    def at(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 3)
-
-    return {"count": len(ordered), "p50": at(0.50), "p99": at(0.99)}
 
 
 def _load_flows(config: Config) -> dict[str, Any]:
