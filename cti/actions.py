@@ -1,6 +1,6 @@
-"""Carrying out routing decisions on Asterisk, without blocking the routing loop.
+"""Sending the routing step's AMI requests without blocking the routing loop.
 
-Each method starts a task and returns at once. The tasks of one interaction
+``run`` starts a task and returns at once. The requests of one interaction
 run one after the other (an offer's Setvar, Setvar, Redirect must not
 interleave with the next offer's), those of different interactions in
 parallel. A failure is logged and, where routing must react (an offer that
@@ -10,16 +10,14 @@ never reached the caller), reported back to the loop as an inbox item.
 from __future__ import annotations
 
 import asyncio
-import itertools
+import dataclasses
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import structlog
 
-from cti.calls import LiveCall
-from cti.config import AgentConfig, Dialplan
-from cti.routing.items import OfferNotDelivered
+from cti.routing.effects import AmiRequest
 
 log = structlog.get_logger(__name__)
 
@@ -29,113 +27,50 @@ class AmiSender(Protocol):
 
 
 class Actions:
-    def __init__(
-        self,
-        links: Mapping[str, AmiSender],
-        dialplan: Dialplan,
-        report: Callable[[Any], None],
-    ) -> None:
+    def __init__(self, links: Mapping[str, AmiSender], report: Callable[[Any], None]) -> None:
         self._links = links
-        self._dialplan = dialplan
         self._report = report
         self._chains: dict[str, asyncio.Task[None]] = {}
-        self._ids = itertools.count(1)
-        #: seconds from "queued with an agent free" to the Redirect handed to AMI
+        #: seconds from "queued with an agent free" to the actions handed to AMI
         self.routing_latency: deque[float] = deque(maxlen=100_000)
 
-    def redirect_to_agent(self, call: LiveCall, agent: AgentConfig, ring_timeout: float,
-                          queued_at: float | None = None) -> None:
-        """Ring the agent: the caller's channel goes to the connect context, which Dials.
-
-        The two Setvar and the Redirect are pipelined: Asterisk runs the actions of
-        one AMI session in order, so there is no need to wait for each answer.
-        ``queued_at`` (loop time the call was queued) feeds ``routing_latency``.
-        """
-        async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            loop = asyncio.get_running_loop()
-            sent = asyncio.gather(
-                send({"Action": "Setvar", "Channel": call.channel,
-                      "Variable": "CTI_AGENT_ENDPOINT", "Value": agent.endpoint}),
-                send({"Action": "Setvar", "Channel": call.channel,
-                      "Variable": "CTI_RING_TIMEOUT", "Value": str(round(ring_timeout))}),
-                send({"Action": "Redirect", "Channel": call.channel,
-                      "Context": self._dialplan.connect_context, "Exten": "s",
-                      "Priority": "1"}))
-            if queued_at is not None:
-                self.routing_latency.append(loop.time() - queued_at)
-            await sent
-
-        self._chain(call, run, on_error=self._offer_failed(call, agent.id))
-
-    def originate_callback(self, call: LiveCall, agent: AgentConfig, ring_timeout: float) -> None:
-        """Call the agent first; when the agent answers, the dialplan calls the customer."""
-        action_id = f"cti-callback-{next(self._ids)}"
-        call.originate_action = action_id
-
-        async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            await send({
-                "Action": "Originate", "ActionID": action_id, "Channel": agent.endpoint,
-                "Context": self._dialplan.outbound_context,
-                "Exten": call.callback_number or call.caller_number, "Priority": "1",
-                "Timeout": str(int(ring_timeout * 1000)), "Async": "true",
-                "CallerID": f'"Callback {call.caller_number}" <{call.caller_number}>',
-                "Variable": f"CTI_INTERACTION={call.interaction_id}",
-            })
-
-        self._chain(call, run, on_error=self._offer_failed(call, agent.id))
-
-    def send_caller_away(self, call: LiveCall, context: str, exten: str) -> None:
-        self._redirect(call, context, exten)
-
-    def send_to_voicemail(self, call: LiveCall, mailbox: str) -> None:
-        async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            await send({"Action": "Setvar", "Channel": call.channel,
-                        "Variable": "CTI_MAILBOX", "Value": mailbox})
-            await send({"Action": "Redirect", "Channel": call.channel,
-                        "Context": self._dialplan.voicemail_context, "Exten": "s",
-                        "Priority": "1"})
-
-        self._chain(call, run)
-
-    def hang_up(self, call: LiveCall) -> None:
-        async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            await send({"Action": "Hangup", "Channel": call.channel, "Cause": "16"})
-
-        self._chain(call, run)
-
-    def _redirect(self, call: LiveCall, context: str, exten: str) -> None:
-        async def run(send: Callable[[dict[str, Any]], Any]) -> None:
-            await send({"Action": "Redirect", "Channel": call.channel, "Context": context,
-                        "Exten": exten, "Priority": "1"})
-
-        self._chain(call, run)
-
-    def _offer_failed(self, call: LiveCall, agent_id: str) -> Callable[[str], None]:
-        return lambda error: self._report(OfferNotDelivered(call.interaction_id, agent_id, error))
-
-    def _chain(self, call: LiveCall, run: Callable[..., Any],
-               on_error: Callable[[str], None] | None = None) -> None:
-        link = self._links.get(call.node)
-        previous = self._chains.get(call.interaction_id)
+    def run(self, request: AmiRequest) -> None:
+        link = self._links.get(request.node)
+        previous = self._chains.get(request.interaction_id)
 
         async def step() -> None:
             if previous is not None and not previous.done():
                 await asyncio.wait([previous])
             if link is None:
-                error = f"no AMI link for node {call.node!r}"
+                error = f"no AMI link for node {request.node!r}"
             else:
                 try:
-                    await run(link.send)
+                    await self._send(link, request)
                     return
                 except Exception as exc:  # AmiError, timeouts, a dropped link
                     error = str(exc) or type(exc).__name__
-            log.warning("AMI action failed", interaction_id=call.interaction_id, error=error)
-            if on_error is not None:
-                on_error(error)
+            log.warning("AMI action failed", interaction_id=request.interaction_id,
+                        error=error)
+            if request.on_error is not None:
+                self._report(dataclasses.replace(request.on_error, error=error))
 
-        task = asyncio.create_task(step(), name=f"ami-{call.interaction_id}")
-        self._chains[call.interaction_id] = task
-        task.add_done_callback(lambda t: self._forget(call.interaction_id, t))
+        task = asyncio.create_task(step(), name=f"ami-{request.interaction_id}")
+        self._chains[request.interaction_id] = task
+        task.add_done_callback(lambda t: self._forget(request.interaction_id, t))
+
+    async def _send(self, link: AmiSender, request: AmiRequest) -> None:
+        messages = [command.message() for command in request.actions]
+        if request.pipelined:
+            # Asterisk runs the actions of one AMI session in order: no need to wait
+            # for each answer before sending the next.
+            sent = asyncio.gather(*(link.send(m) for m in messages))
+            if request.queued_at is not None:
+                self.routing_latency.append(asyncio.get_running_loop().time()
+                                            - request.queued_at)
+            await sent
+            return
+        for message in messages:
+            await link.send(message)
 
     def _forget(self, interaction_id: str, task: asyncio.Task[None]) -> None:
         if self._chains.get(interaction_id) is task:

@@ -1,6 +1,7 @@
 """The composition root of ``cti run``: builds every part, starts and stops them in order.
 
-Start: database (embedded or DSN, migrations) -> recorder -> ACD engine restored
+Start: database (embedded or DSN, migrations) -> event stream (continuing the
+stored sequence) and its consumers (recorder, bus, log) -> ACD engine restored
 from the store -> routing loop -> AMI links (login, resync) -> reconcile the
 restored calls with Asterisk and resume routing -> FastAGI -> HTTP.
 Stop (SIGTERM) drains: no new offers, the actions under way finish, every
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +40,12 @@ from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
 from cti.log import configure_logging
 from cti.recorder import Recorder
-from cti.records import Records
 from cti.restore import close_orphans, load_snapshot, reconcile, restore
-from cti.routing import AgentCommand, InLoop, Router, cancel_and_wait
+from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
 from cti.store.migrate import migrate
+from cti.stream import EventStream, log_events
 
 log = structlog.get_logger(__name__)
 
@@ -68,7 +70,9 @@ class Service:
         self.embedded: EmbeddedPostgres | None = None
         self.store: Store | None = None
         self.recorder: Recorder | None = None
+        self.stream: EventStream | None = None
         self.router: Router | None = None
+        self.loop: RoutingLoop | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_runner: web.AppRunner | None = None
@@ -82,7 +86,6 @@ class Service:
         self._flows: dict[str, Any] = {}
         self._host: ServiceIvrHost | None = None
         self._runner: FlowRunner | None = None
-        self._records: Records | None = None
         self._stopped = False
 
     # --- lifecycle --------------------------------------------------------------------
@@ -90,7 +93,7 @@ class Service:
     async def start(self) -> None:
         restored = await self._start_routing()
         await self._start_ami()
-        await self._call_in_loop(lambda now: self._reconcile_and_resume(restored, now))
+        await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
         await self._start_ivr()
         await self._start_http()
         service = self.config.service
@@ -98,7 +101,8 @@ class Service:
                  http=f"{service.http.host}:{self.http_port}", restored_calls=len(restored))
 
     async def _start_routing(self) -> list[Any]:
-        """Database, recorder, engine restored from the store, the routing loop."""
+        """Database, event stream and recorder, engine restored from the store, the
+        routing loop."""
         config = self.config
         loop = asyncio.get_running_loop()
         self._flows = _load_flows(config)  # a bad flow stops the start before anything runs
@@ -106,16 +110,22 @@ class Service:
         db = config.service.database
         self.store = await Store.open(dsn, db.min_connections, db.max_connections,
                                       apply_migrations=True)
+        await self.store.events.ensure_partitions(datetime.now(UTC), months=3)
+        epoch, last_seq = await self.store.events.position()
+        self.stream = EventStream(epoch, last_seq + 1)
         self.recorder = Recorder(self.store)
         await self.recorder.start()
-        self._records = Records(self.recorder)
+        self.stream.subscribe(self.recorder.accept)
+        self.stream.subscribe(self.bus.publish)
+        self.stream.subscribe(log_events)
         engine = Engine(*specs(config), now=loop.time())
-        actions = Actions(self._links, config.service.dialplan, report=self._submit)
-        self.router = Router(config, engine, self.calls, self._records, self.bus, actions)
+        self.router = Router(config, engine, self.calls, self.stream,
+                             find_channel=self._find_channel)
+        self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
-        close_orphans(self.router, snapshot)
-        self._tasks.append(asyncio.create_task(self.router.run(), name="routing"))
+        self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
+        await self._call_in_loop(lambda step: close_orphans(step, snapshot))
         return restored
 
     async def _start_ami(self) -> None:
@@ -132,8 +142,8 @@ class Service:
 
     async def _start_ivr(self) -> None:
         config = self.config
-        assert self.store is not None and self.router is not None
-        self._host = ServiceIvrHost(config, self.store, self.router, self.calls, self._records,
+        assert self.store is not None and self.loop is not None
+        self._host = ServiceIvrHost(config, self.store, self.loop, self.calls,
                                     locate_node=self._locate_node)
         flows = {name: f.flow for name, f in self._flows.items()}
         self._runner = FlowRunner(flows, self._host, tz=config.hours.zone)
@@ -162,15 +172,15 @@ class Service:
             await self.agi.stop(grace=DRAIN_IVR_SECONDS)
         if self._runner is not None:
             await self._runner.close()
-        if self.router is not None:
-            await self.router.actions.wait_idle()
+        if self.loop is not None:
+            await self.loop.actions.wait_idle()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
         if self.cluster is not None:
             await self.cluster.stop()
-        if self.router is not None:
+        if self.loop is not None:
             await self._drain_inbox()
-            self.router.stop_timer()
+            self.loop.stop_timer()
         for task in self._tasks:
             await cancel_and_wait(task)
         if self.recorder is not None:
@@ -189,9 +199,9 @@ class Service:
         return await asyncio.to_thread(self.embedded.start)
 
     async def _drain_inbox(self) -> None:
-        assert self.router is not None
+        assert self.loop is not None
         for _ in range(100):
-            if self.router.inbox.empty():
+            if self.loop.inbox.empty():
                 return
             await asyncio.sleep(0.01)
 
@@ -200,12 +210,11 @@ class Service:
     def _on_ami_event(self, event: ami.CallEvent) -> None:
         if isinstance(event, ami.Resynced) and event.node in self._resynced:
             self._resynced[event.node].set()
-        assert self.router is not None
-        self.router.submit(event)
+        self._submit(event)
 
     def _submit(self, item: Any) -> None:
-        assert self.router is not None
-        self.router.submit(item)
+        assert self.loop is not None
+        self.loop.submit(item)
 
     async def _wait_resynced(self) -> None:
         try:
@@ -217,7 +226,8 @@ class Service:
                         waiting=[n for n, ev in self._resynced.items() if not ev.is_set()])
 
     def _find_channel(self, node: str, uniqueid: str) -> ami.ChannelSnapshot | None:
-        assert self.cluster is not None
+        if self.cluster is None or not self.cluster.feeds:
+            return None
         feed = self.cluster.feeds.get(node) or next(iter(self.cluster.feeds.values()))
         return feed.tracker.channel(uniqueid)
 
@@ -231,16 +241,15 @@ class Service:
                 return node
         return next(iter(self.cluster.feeds))
 
-    def _reconcile_and_resume(self, restored: list[Any], now: float) -> None:
-        assert self.router is not None
-        reconcile(self.router, restored, self._find_channel, now)
-        self.router.resume(now)
+    def _reconcile_and_resume(self, step: Step, restored: list[Any]) -> None:
+        reconcile(step, restored, self._find_channel)
+        step.carry_out(step.router.engine.resume(step.now.mono))
 
     async def _call_in_loop(self, fn: Any) -> Any:
-        """Run ``fn(now)`` inside the routing loop, in order with everything else."""
-        assert self.router is not None
+        """Run ``fn(step)`` inside the routing loop, in order with everything else."""
+        assert self.loop is not None
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.router.submit(InLoop(fn, future))
+        self.loop.submit(InLoop(fn, future))
         return await future
 
     # --- what the API and the CLI ask -------------------------------------------------
@@ -254,8 +263,9 @@ class Service:
         return client is not None and client.connected
 
     def status(self) -> dict[str, Any]:
-        assert self.router is not None
-        return views.status(self, self.router, asyncio.get_running_loop().time())
+        assert self.router is not None and self.loop is not None
+        return views.status(self, self.router, self.loop.actions,
+                            asyncio.get_running_loop().time())
 
     def live_calls(self) -> list[dict[str, Any]]:
         return views.live_calls(self.calls, time.time())
@@ -272,7 +282,7 @@ class Service:
         if self.router is None or self.router.draining:
             raise ServiceUnavailable("the service is stopping; try again after it restarts")
         command = AgentCommand(agent_id, action, reason)
-        self.router.submit(command)
+        self._submit(command)
         return await command.reply
 
     async def reload(self) -> dict[str, Any]:
@@ -281,11 +291,10 @@ class Service:
         flows = _load_flows(new)
         queues, agents = specs(new)
 
-        def swap(now: float) -> None:
-            assert self.router is not None
-            decisions = self.router.engine.reconfigure(queues, agents, now)
-            self.router.config = new
-            self.router.carry_out(decisions, now)
+        def swap(step: Step) -> None:
+            decisions = step.router.engine.reconfigure(queues, agents, step.now.mono)
+            step.router.config = new
+            step.carry_out(decisions)
 
         await self._call_in_loop(swap)
         self.config = new

@@ -1,5 +1,5 @@
-"""The in-process event bus: domain events from the parts that learn them to the
-parts that publish or store them (WebSocket hub, wallboard, metrics).
+"""The in-process event bus: the stream's domain events to the parts that show or
+count them (WebSocket hub, wallboard, metrics, tests).
 
 ``publish`` never blocks and never raises: each subscriber has its own bounded
 queue, and a subscriber that falls behind loses its oldest events (it is told
@@ -9,22 +9,14 @@ how many through ``Subscription.dropped``) instead of slowing the routing loop.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import structlog
 
+from cti.events import DomainEvent
+
 log = structlog.get_logger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class DomainEvent:
-    """One thing that happened: ``kind`` such as ``call.queued``, a JSON-ready ``data``."""
-
-    kind: str
-    data: dict[str, Any]
-    at: float  # wall-clock epoch seconds
 
 
 @dataclass(eq=False)
@@ -61,9 +53,11 @@ class EventBus:
         if sub in self._subscribers:
             self._subscribers.remove(sub)
 
-    def publish(self, event: DomainEvent) -> None:
-        for sub in self._subscribers:
-            try:
-                sub.offer(event)
-            except Exception:  # a broken filter must not stop the others
-                log.exception("bus subscriber failed", kind=event.kind)
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """The stream's consumer: offer each event to every subscriber."""
+        for event in events:
+            for sub in self._subscribers:
+                try:
+                    sub.offer(event)
+                except Exception:  # a broken filter must not stop the others
+                    log.exception("bus subscriber failed", type=event.TYPE)

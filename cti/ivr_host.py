@@ -1,5 +1,11 @@
-"""The service's side of the IVR (``cti.agi.host.IvrHost``): the store for lookups and
-records, the routing loop for queueing, the ACD for a waiting caller's position."""
+"""The service's side of the IVR (``cti.agi.host.IvrHost``): the store for lookups, the
+routing loop for everything the IVR learns or decides, the ACD for a waiting
+caller's position.
+
+What the IVR learns (a new interaction, each step, the classification, the
+customer) goes to the routing loop as inbox items, so it lands in the one
+event stream in order with the rest of the call.
+"""
 
 from __future__ import annotations
 
@@ -12,31 +18,33 @@ from typing import Any
 import structlog
 
 from cti.agi.host import CallInfo, Customer, HoldStatus
-from cti.calls import CallRegistry, LiveCall, Phase
+from cti.calls import CallRegistry, Phase
 from cti.config import Config
 from cti.errors import CtiError
-from cti.records import Records
-from cti.routing import CallbackWanted, Enqueue, Router
+from cti.routing import (
+    CallbackWanted,
+    Classified,
+    Enqueue,
+    InteractionStarted,
+    IvrStepDone,
+    RoutingLoop,
+    SurveyAnswer,
+)
 from cti.store import Store
 
 log = structlog.get_logger(__name__)
-
-#: How a call that never reached an agent ended, by the IVR step that ended it.
-_IVR_OUTCOMES = {"transfer": "transferred", "voicemail": "voicemail",
-                 "hangup": "served-by-ivr", "caller_hangup": "ivr-hangup"}
 
 #: A lookup the database cannot answer this fast is skipped: the caller goes on as unknown.
 LOOKUP_TIMEOUT = 1.0
 
 
 class ServiceIvrHost:
-    def __init__(self, config: Config, store: Store, router: Router, calls: CallRegistry,
-                 records: Records, locate_node: Callable[[str, str], str]) -> None:
+    def __init__(self, config: Config, store: Store, loop: RoutingLoop, calls: CallRegistry,
+                 locate_node: Callable[[str, str], str]) -> None:
         self._config = config
         self._store = store
-        self._router = router
+        self._loop = loop
         self._calls = calls
-        self._records = records
         self._locate_node = locate_node
         self._seen: dict[str, dict[str, Any]] = {}  # customer id -> screen-pop summary
 
@@ -46,12 +54,9 @@ class ServiceIvrHost:
     async def open_interaction(self, call: CallInfo) -> str:
         interaction_id = str(uuid.uuid4())
         node = call.node or self._locate_node(call.call_id, call.channel)
-        live = LiveCall(interaction_id=interaction_id, node=node,
-                        channel=call.channel, uniqueid=call.call_id,
-                        caller_number=call.caller_number, caller_name=call.caller_name,
-                        dnid=call.dnid or call.extension)
-        self._calls.add(live)
-        self._records.interaction_opened(live)
+        self._loop.submit(InteractionStarted(
+            interaction_id, node, call.channel, call.call_id, call.caller_number,
+            call.caller_name, call.dnid or call.extension))
         return interaction_id
 
     async def find_customer(self, *, phone: str | None = None,
@@ -83,41 +88,27 @@ class ServiceIvrHost:
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:
-        live = self._calls.get(interaction_id)
-        if live is not None:
-            live.ivr_path.append(step)
-            live.ivr_outcome = _IVR_OUTCOMES.get(kind, live.ivr_outcome)
-            if kind == "lookup" and data.get("customer_id"):
-                live.customer = self._seen.get(str(data["customer_id"]))
-        self._records.event(interaction_id, "ivr-step", "ivr",
-                            {"step": step, "type": kind, **_plain(data)})
+        customer = None
+        if kind == "lookup" and data.get("customer_id"):
+            customer = self._seen.get(str(data["customer_id"]))
+        self._loop.submit(IvrStepDone(interaction_id, step, kind, _plain(data), customer))
 
     async def classify(self, interaction_id: str, *, topic: str | None, reason: str | None,
                        sub_reason: str | None, question: str | None,
                        call_type: str | None) -> None:
-        fields = {k: v for k, v in dict(topic=topic, reason=reason, sub_reason=sub_reason,
-                                         question=question, call_type=call_type).items()
-                  if v is not None}
-        live = self._calls.get(interaction_id)
-        if live is not None:
-            live.classification.update(fields)
-        if fields:
-            self._records.update_interaction(interaction_id, **fields)
+        self._loop.submit(Classified(interaction_id, topic, reason, sub_reason, question,
+                                     call_type))
 
     async def enqueue(self, interaction_id: str, *, queue: str, skills: Mapping[str, int],
                       priority: int, attributes: Mapping[str, Any]) -> None:
-        live = self._calls.get(interaction_id)
-        if live is not None and live.customer is None and attributes.get("customer_id"):
-            live.customer = {"customer_id": attributes.get("customer_id"),
-                             "name": attributes.get("customer_name")}
-        self._router.submit(Enqueue(interaction_id, queue, dict(skills), priority,
-                                    dict(attributes)))
+        self._loop.submit(Enqueue(interaction_id, queue, dict(skills), priority,
+                                  dict(attributes)))
 
     async def hold_status(self, interaction_id: str) -> HoldStatus | None:
         live = self._calls.get(interaction_id)
         if live is None or live.phase not in (Phase.WAITING, Phase.RINGING):
             return None
-        engine = self._router.engine
+        engine = self._loop.router.engine
         position = engine.position(interaction_id)
         if position is None:
             return None
@@ -127,10 +118,10 @@ class ServiceIvrHost:
                           callback_allowed=live.phase is Phase.WAITING)
 
     async def request_callback(self, interaction_id: str, number: str) -> None:
-        self._router.submit(CallbackWanted(interaction_id, number))
+        self._loop.submit(CallbackWanted(interaction_id, number))
 
     async def record_survey(self, interaction_id: str, kind: str, score: int) -> None:
-        self._records.event(interaction_id, "survey", "caller", {"kind": kind, "score": score})
+        self._loop.submit(SurveyAnswer(interaction_id, kind, score))
 
     def is_open(self, at: datetime) -> bool:
         return self._config.hours.is_open(at)

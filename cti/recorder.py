@@ -1,14 +1,15 @@
-"""Write-behind to PostgreSQL: routing never waits for the database.
+"""Write-behind of the event stream to PostgreSQL: routing never waits for the database.
 
-The routing loop hands each write to ``Recorder.submit``, which returns at
-once. One worker applies the writes in order. When PostgreSQL is unreachable
-(``StoreUnavailable``) the write at the head is retried with a capped backoff
-and everything behind it waits in memory: nothing is lost, and the order is
-kept. Every write is idempotent (events and call records carry ids chosen
-here), so a write retried after a connection dropped mid-statement is not
-duplicated. A write PostgreSQL refuses (``StoreRejected``: a bug, not an
-outage) is logged (what it was and why) and set aside in ``rejected`` (the
-status shows how many), so it cannot block the rest.
+The stream hands every published batch to ``Recorder.accept``, which only
+appends to memory. One worker stores the events in batches (each with the
+rows it implies, in one transaction: ``store.events.apply``), in sequence
+order. When PostgreSQL is unreachable the head batch is retried with a
+capped backoff and the rest waits: nothing is lost and the order is kept.
+A stored batch is never stored twice (the events table dedups by sequence
+number), so a batch retried after a connection dropped mid-commit is safe.
+A batch PostgreSQL refuses (a bug, not an outage) is retried one event at a
+time, and only the refused events are set aside in ``rejected`` (the status
+shows how many), with a log line saying which and why.
 """
 
 from __future__ import annotations
@@ -16,46 +17,47 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import structlog
 
+from cti.events import DomainEvent
+from cti.records import project
 from cti.store.errors import StoreRejected, StoreUnavailable
+from cti.store.rows import RowOp
 
 if TYPE_CHECKING:
     from cti.store import Store
 
 log = structlog.get_logger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Write:
-    """One idempotent write: ``what`` names it in logs, ``apply`` does it."""
-
-    what: str
-    apply: Callable[[Store], Awaitable[object]]
+#: Events stored per transaction.
+BATCH = 500
 
 
 class Recorder:
-    def __init__(self, store: Store, *, max_backoff: float = 5.0) -> None:
+    def __init__(self, store: Store, *, max_backoff: float = 5.0,
+                 projection: Callable[[DomainEvent], list[RowOp]] = project) -> None:
         self._store = store
-        self._pending: deque[Write] = deque()
+        self._project = projection
+        self._pending: deque[DomainEvent] = deque()
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
-        self.rejected: list[Write] = []
+        self.rejected: list[DomainEvent] = []
         self.database_up = True
+        self.stored_seq = 0  #: the highest sequence number known to be stored
 
     @property
     def pending(self) -> int:
         return len(self._pending)
 
-    def submit(self, what: str, apply: Callable[[Store], Awaitable[object]]) -> None:
-        self._pending.append(Write(what, apply))
+    def accept(self, events: Sequence[DomainEvent]) -> None:
+        """The stream's consumer: keep ``events`` for writing; never blocks."""
+        self._pending.extend(events)
         self._idle.clear()
         self._wakeup.set()
 
@@ -63,7 +65,7 @@ class Recorder:
         self._task = asyncio.create_task(self._run(), name="recorder")
 
     async def flush(self, timeout: float) -> bool:
-        """Wait until every submitted write is applied; False if time ran out."""
+        """Wait until every accepted event is stored; False if time ran out."""
         try:
             async with asyncio.timeout(timeout):
                 await self._idle.wait()
@@ -88,26 +90,44 @@ class Recorder:
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            write = self._pending[0]
+            batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
             try:
-                await write.apply(self._store)
+                await self._store_batch(batch)
             except StoreUnavailable as exc:
                 if self.database_up:
-                    log.warning("database unreachable; keeping writes", error=str(exc),
-                                pending=self.pending)
+                    log.warning("database unreachable; keeping events in memory",
+                                error=str(exc), pending=self.pending)
                 self.database_up = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            except StoreRejected as exc:
-                log.error("database refused a write; set aside", write=write.what, error=str(exc))
-                self.rejected.append(write)
-            except Exception:
-                log.exception("write failed; set aside", write=write.what)
-                self.rejected.append(write)
-            else:
-                if not self.database_up:
-                    log.info("database back; flushing kept writes", pending=self.pending)
-                self.database_up = True
+            if not self.database_up:
+                log.info("database back; writing the kept events", pending=self.pending)
+            self.database_up = True
             backoff = 0.1
-            self._pending.popleft()
+            for _ in batch:
+                self._pending.popleft()
+            self.stored_seq = max(self.stored_seq, batch[-1].seq)
+
+    async def _store_batch(self, batch: list[DomainEvent]) -> None:
+        try:
+            await self._store.events.apply(batch, self._project)
+        except StoreUnavailable:
+            raise
+        except StoreRejected:
+            await self._isolate(batch)
+        except Exception:
+            log.exception("storing events failed; storing them one by one")
+            await self._isolate(batch)
+
+    async def _isolate(self, batch: list[DomainEvent]) -> None:
+        """Store a refused batch one event at a time; set aside the ones refused."""
+        for event in batch:
+            try:
+                await self._store.events.apply([event], self._project)
+            except StoreUnavailable:
+                raise
+            except Exception as exc:
+                log.error("database refused an event; set aside", type=event.TYPE,
+                          seq=event.seq, interaction_id=event.interaction_id, error=str(exc))
+                self.rejected.append(event)

@@ -1,118 +1,293 @@
-"""What lands in PostgreSQL for each thing that happens to a call or an agent.
+"""The records each domain event implies: which rows of which tables it creates or changes.
 
-Every method builds its rows now (ids, instants) and hands one idempotent write
-to the ``Recorder``; nothing here waits for the database.
+``project(event)`` is pure: it reads only the event, so replaying the same
+events (after a crash, from the journal) gives the same rows. Ids of rows
+that several events touch are derived from what the events carry (the
+interaction and the queue segment for a call record, the interaction and the
+attempt for an offer), never drawn at random.
+
+Tables (see the migrations):
+- interactions: one per contact; closed when the contact ends (its case goes on).
+- call_records: one per visit of a queue (segment), so overflow and transfers
+  count in every queue the call went through.
+- call_offers: one per offer to an agent: ring, answer, hold, talk, outcome.
+- agent_state_history / agent_current_state: every ACD state change.
+- queue_entries: the callers waiting now, for a restart.
+- survey_answers, recordings.
 """
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from cti.calls import LiveCall
-from cti.recorder import Recorder
-from cti.store.models import CallOutcome, CallRecord, QueueEntry
+from cti import events as ev
+from cti.store.rows import Append, Delete, RowOp, Update, Upsert
 
-#: Outcomes the call record keeps; the rest (e.g. an IVR hang-up) stay on the interaction.
-_CALL_OUTCOMES = set(CallOutcome.__args__)  # type: ignore[attr-defined]
 _NAMESPACE = uuid.UUID("6f1c3a52-8f1e-4a57-9d0e-5c2b7f0a1e11")
 
-
-def _at(epoch: float | None = None) -> datetime:
-    return datetime.fromtimestamp(time.time() if epoch is None else epoch, UTC)
-
-
-def call_record_id(interaction_id: str) -> uuid.UUID:
-    """One call record per interaction leg, with an id derived from it, so a
-    retried or repeated write updates the same row."""
-    return uuid.uuid5(_NAMESPACE, interaction_id)
+#: Interaction outcomes a call record keeps; the others end a segment without one.
+CALL_OUTCOMES = frozenset({"answered", "abandoned", "overflow", "voicemail", "callback",
+                           "transferred", "lost", "timeout"})
 
 
-class Records:
-    def __init__(self, recorder: Recorder) -> None:
-        self._recorder = recorder
+def at(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
-    def interaction_opened(self, call: LiveCall) -> None:
-        fields = dict(caller_number=call.caller_number, caller_name=call.caller_name,
-                      dialled_number=call.dnid, node=call.node, uniqueid=call.uniqueid)
-        at = _at(call.created_at)
-        self._recorder.submit(
-            f"open {call.interaction_id}",
-            lambda s: s.interactions.create(interaction_id=call.interaction_id,
-                                            created_at=at, **fields))
 
-    def update_interaction(self, interaction_id: str, **fields: Any) -> None:
-        fields = {k: (_at(v) if k.endswith("_at") and isinstance(v, float) else v)
-                  for k, v in fields.items()}
-        self._recorder.submit(f"update {interaction_id}",
-                              lambda s: s.interactions.update(interaction_id, **fields))
+def call_record_id(interaction_id: str, segment: int = 0) -> uuid.UUID:
+    """The call record of one queue visit (segment 0 keeps the id earlier versions used)."""
+    name = interaction_id if segment == 0 else f"{interaction_id}/{segment}"
+    return uuid.uuid5(_NAMESPACE, name)
 
-    def event(self, interaction_id: str, kind: str, actor: str | None,
-              data: dict[str, Any]) -> None:
-        event_id, at = uuid.uuid4(), _at()
-        self._recorder.submit(
-            f"{kind} {interaction_id}",
-            lambda s: s.interactions.add_event(event_id, interaction_id, kind, actor, data, at))
 
-    def agent_state(self, agent_id: str, state: str, reason: str | None,
-                    interaction_id: str | None) -> None:
-        change_id, at = uuid.uuid4(), _at()
-        self._recorder.submit(
-            f"agent {agent_id} {state}",
-            lambda s: s.agent_states.record(agent_id, state, reason=reason, at=at,
-                                            interaction_id=interaction_id,
-                                            change_id=change_id))
+def offer_id(interaction_id: str, attempt: int) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{interaction_id}/offer/{attempt}")
 
-    def queue_entry(self, call: LiveCall) -> None:
-        """The call waits (again): store or replace its durable queue entry."""
-        entry = QueueEntry(
-            interaction_id=uuid.UUID(call.interaction_id), queue=call.queue or "",
-            arrived_at=_at(call.queued_at), priority=call.priority,
-            requirements=dict(call.skills), attributes={"uniqueid": call.uniqueid},
-            node=call.node, channel=call.channel,
-            is_callback=call.callback_number is not None,
-            callback_number=call.callback_number)
-        self._recorder.submit(f"queue entry {call.interaction_id}",
-                              lambda s: s.queue_entries.put(entry))
-        self._call_record(call, None)
 
-    def answered(self, call: LiveCall) -> None:
-        self._recorder.submit(f"dequeue {call.interaction_id}",
-                              lambda s: s.queue_entries.remove(call.interaction_id))
-        self.update_interaction(call.interaction_id, agent_id=call.agent_id,
-                                answered_at=call.answered_at)
-        self.event(call.interaction_id, "answered", call.agent_id, {})
-        self._call_record(call, None)
+def derived_id(kind: str, seq: int) -> uuid.UUID:
+    """The id of a row one event appends (a state row, a survey answer)."""
+    return uuid.uuid5(_NAMESPACE, f"{kind}/{seq}")
 
-    def talk_ended(self, call: LiveCall) -> None:
-        self.event(call.interaction_id, "agent-left", call.agent_id, {})
 
-    def finished(self, call: LiveCall, outcome: str, cause: int | None) -> None:
-        """The caller is gone: the queue entry goes, the records close."""
-        iid = call.interaction_id
-        self._recorder.submit(f"dequeue {iid}", lambda s: s.queue_entries.remove(iid))
-        if call.queued_at is not None:
-            self._call_record(call, outcome, cause, ended_at=time.time())
-        at = _at()
-        event_id = uuid.uuid4()
-        self._recorder.submit(
-            f"close {iid}",
-            lambda s: s.interactions.close(iid, outcome=outcome, actor="system", at=at,
-                                           event_id=event_id))
+def project(event: ev.DomainEvent) -> list[RowOp]:
+    handler = _PROJECTIONS.get(type(event))
+    return [] if handler is None else handler(event)
 
-    def _call_record(self, call: LiveCall, outcome: str | None, cause: int | None = None,
-                     ended_at: float | None = None) -> None:
-        if call.queued_at is None:
-            return
-        record = CallRecord(
-            id=call_record_id(call.interaction_id), arrived_at=_at(call.created_at),
-            interaction_id=uuid.UUID(call.interaction_id), queue=call.queue,
-            agent_id=call.agent_id, node=call.node, uniqueid=call.uniqueid,
-            caller=call.caller_number, dnid=call.dnid, queued_at=_at(call.queued_at),
-            answered_at=None if call.answered_at is None else _at(call.answered_at),
-            ended_at=None if ended_at is None else _at(ended_at),
-            outcome=outcome if outcome in _CALL_OUTCOMES else None, hangup_cause=cause)
-        self._recorder.submit(f"call record {call.interaction_id}",
-                              lambda s: s.calls.upsert(record))
+
+# --- interactions -------------------------------------------------------------------
+
+
+def _interaction(event: ev.DomainEvent, *, keep: dict[str, Any] | None = None,
+                 **changes: Any) -> Upsert:
+    """Change an interaction, creating a bare one if its opening was never stored."""
+    return Upsert("interactions", {"id": uuid.UUID(event.interaction_id or "")},
+                  create={"created_at": at(event.at)}, set=changes, keep=keep or {})
+
+
+def _opened(e: ev.InteractionOpened) -> list[RowOp]:
+    fields = {"channel": e.channel, "direction": e.direction, "caller_number": e.caller_number,
+              "caller_name": e.caller_name, "dialled_number": e.dialled_number,
+              "node": e.node, "uniqueid": e.uniqueid, "linkedid": e.linkedid, "flow": e.flow}
+    return [Upsert("interactions", {"id": uuid.UUID(e.interaction_id or "")},
+                   create={"created_at": at(e.at)},
+                   set={k: v for k, v in fields.items() if v is not None})]
+
+
+def _identified(e: ev.CustomerIdentified) -> list[RowOp]:
+    return [_interaction(e, customer_id=uuid.UUID(e.customer_id or ""))]
+
+
+def _classified(e: ev.InteractionClassified) -> list[RowOp]:
+    fields = {"topic": e.topic, "reason": e.reason, "sub_reason": e.sub_reason,
+              "question": e.question, "call_type": e.call_type}
+    return [_interaction(e, **{k: v for k, v in fields.items() if v is not None})]
+
+
+# --- calls --------------------------------------------------------------------------
+
+
+def _record(event: ev.DomainEvent, segment: int, *, keep: dict[str, Any] | None = None,
+            add: dict[str, float] | None = None, **changes: Any) -> Upsert:
+    """Change the call record of one queue visit."""
+    iid = event.interaction_id or ""
+    return Upsert("call_records", {"id": call_record_id(iid, segment)},
+                  create={"interaction_id": uuid.UUID(iid), "arrived_at": at(event.at),
+                          "segment": segment},
+                  set=changes, keep=keep or {}, add=add or {})
+
+
+def _queued(e: ev.CallQueued) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    arrived = at(e.arrived_at if e.arrived_at is not None else e.at)
+    record = Upsert(
+        "call_records", {"id": call_record_id(iid, e.segment)},
+        create={"interaction_id": uuid.UUID(iid), "segment": e.segment,
+                "arrived_at": arrived, "from_queue": e.from_queue},
+        set={"queue": e.queue, "priority": e.priority, "callback": e.callback,
+             "node": e.node},
+        keep={"queued_at": at(e.at), "caller": e.caller_number})
+    entry = Upsert(
+        "queue_entries", {"interaction_id": uuid.UUID(iid)},
+        set={"queue": e.queue, "priority": e.priority, "arrived_at": arrived,
+             "requirements": dict(e.skills), "attributes": {}, "node": e.node,
+             "channel": e.channel,
+             "is_callback": e.callback, "callback_number": e.callback_number,
+             "caller_number": e.caller_number, "caller_name": e.caller_name,
+             "uniqueid": e.uniqueid, "segment": e.segment})
+    interaction = _interaction(e, keep={"queued_at": at(e.at)}, queue=e.queue,
+                               priority=e.priority)
+    return [interaction, record, entry]
+
+
+def _offered(e: ev.CallOffered) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    offer = Upsert("call_offers", {"id": offer_id(iid, e.attempt)},
+                   create={"interaction_id": uuid.UUID(iid),
+                           "call_record_id": call_record_id(iid, e.segment),
+                           "agent_id": e.agent_id, "attempt": e.attempt,
+                           "offered_at": at(e.at)},
+                   set={"queue": e.queue, "callback": e.callback})
+    return [_record(e, e.segment, keep={"offered_at": at(e.at)}, add={"offers": 1}), offer]
+
+
+def _offer_failed(e: ev.OfferFailed) -> list[RowOp]:
+    return [Update("call_offers", {"id": offer_id(e.interaction_id or "", e.attempt)},
+                   set={"ended_at": at(e.at), "outcome": e.reason})]
+
+
+def _answered(e: ev.CallAnswered) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    offer = Update("call_offers", {"id": offer_id(iid, e.attempt)},
+                   set={"answered_at": at(e.at), "outcome": "answered"})
+    if e.callback:  # a callback counts as answered when the customer picks up
+        return [_interaction(e, agent_id=e.agent_id),
+                _record(e, e.segment, agent_id=e.agent_id), offer]
+    return [_interaction(e, keep={"answered_at": at(e.at)}, agent_id=e.agent_id),
+            _record(e, e.segment, agent_id=e.agent_id, answered_at=at(e.at)), offer,
+            Delete("queue_entries", {"interaction_id": uuid.UUID(iid)})]
+
+
+def _customer_answered(e: ev.CustomerAnswered) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    return [_interaction(e, keep={"answered_at": at(e.at)}),
+            _record(e, e.segment, answered_at=at(e.at)),
+            Delete("queue_entries", {"interaction_id": uuid.UUID(iid)})]
+
+
+def _held(e: ev.CallHeld) -> list[RowOp]:
+    return [Update("call_offers", {"id": offer_id(e.interaction_id or "", e.attempt)},
+                   add={"holds": 1})]
+
+
+def _resumed(e: ev.CallResumed) -> list[RowOp]:
+    return [Update("call_offers", {"id": offer_id(e.interaction_id or "", e.attempt)},
+                   add={"hold_seconds": e.held_for or 0.0})]
+
+
+def _agent_left(e: ev.AgentLeftCall) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    return [Update("call_offers", {"id": offer_id(iid, e.attempt)},
+                   set={"agent_left_at": at(e.at)}),
+            _record(e, e.segment, agent_left_at=at(e.at))]
+
+
+def _transferred(e: ev.CallTransferred) -> list[RowOp]:
+    if e.kind != "queue":
+        return []
+    return [_record(e, e.segment, outcome="transferred", to_queue=e.target,
+                    ended_at=at(e.at))]
+
+
+def _callback_requested(e: ev.CallbackRequested) -> list[RowOp]:
+    return [Update("queue_entries", {"interaction_id": uuid.UUID(e.interaction_id or "")},
+                   set={"is_callback": True, "callback_number": e.number}),
+            _record(e, e.segment, callback=True)]
+
+
+def _queue_exited(e: ev.QueueExited) -> list[RowOp]:
+    if e.action != "overflow":
+        return []
+    return [_record(e, e.segment, outcome="overflow", to_queue=e.target, ended_at=at(e.at))]
+
+
+def _ended(e: ev.CallEnded) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    ops: list[RowOp] = [
+        _interaction(e, status="closed", closed_at=at(e.at), outcome=e.outcome),
+        Delete("queue_entries", {"interaction_id": uuid.UUID(iid)}),
+    ]
+    if e.queued:
+        ops.append(_record(e, e.segment, ended_at=at(e.at), hangup_cause=e.cause,
+                           outcome=e.outcome if e.outcome in CALL_OUTCOMES else None))
+    return ops
+
+
+def _wrapped_up(e: ev.CallWrappedUp) -> list[RowOp]:
+    return [_interaction(e, disposition=e.disposition)] if e.interaction_id else []
+
+
+def _survey(e: ev.SurveyAnswered) -> list[RowOp]:
+    return [Append("survey_answers", {
+        "id": derived_id("survey", e.seq), "interaction_id": uuid.UUID(e.interaction_id or ""),
+        "queue": e.queue, "agent_id": e.agent_id, "kind": e.kind, "score": e.score,
+        "at": at(e.at)})]
+
+
+# --- agents -------------------------------------------------------------------------
+
+
+def _agent_state(e: ev.AgentStateChanged) -> list[RowOp]:
+    iid = uuid.UUID(e.interaction_id) if e.interaction_id else None
+    return [
+        Append("agent_state_history", {
+            "id": derived_id("agent-state", e.seq), "agent_id": e.agent_id, "state": e.state,
+            "reason": e.reason, "at": at(e.at), "interaction_id": iid, "event_seq": e.seq}),
+        Upsert("agent_current_state", {"agent_id": e.agent_id},
+               set={"state": e.state, "reason": e.reason, "since": at(e.at),
+                    "interaction_id": iid}),
+    ]
+
+
+# --- recordings ---------------------------------------------------------------------
+
+
+def recording_id(interaction_id: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, f"{interaction_id}/recording")
+
+
+def _recording_started(e: ev.RecordingStarted) -> list[RowOp]:
+    iid = e.interaction_id or ""
+    return [Upsert("recordings", {"id": recording_id(iid)},
+                   create={"interaction_id": uuid.UUID(iid), "started_at": at(e.at)},
+                   set={"file": e.file})]
+
+
+def _recording_paused(e: ev.RecordingPaused) -> list[RowOp]:
+    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
+                   set={"paused_at": at(e.at)})]
+
+
+def _recording_resumed(e: ev.RecordingResumed) -> list[RowOp]:
+    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
+                   set={"paused_at": None})]
+
+
+def _recording_stopped(e: ev.RecordingStopped) -> list[RowOp]:
+    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
+                   set={"stopped_at": at(e.at)})]
+
+
+_PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
+    ev.InteractionOpened: _opened,
+    ev.CustomerIdentified: _identified,
+    ev.InteractionClassified: _classified,
+    ev.CallQueued: _queued,
+    ev.CallOffered: _offered,
+    ev.OfferFailed: _offer_failed,
+    ev.CallAnswered: _answered,
+    ev.CustomerAnswered: _customer_answered,
+    ev.CallHeld: _held,
+    ev.CallResumed: _resumed,
+    ev.AgentLeftCall: _agent_left,
+    ev.CallTransferred: _transferred,
+    ev.CallbackRequested: _callback_requested,
+    ev.QueueExited: _queue_exited,
+    ev.CallEnded: _ended,
+    ev.CallWrappedUp: _wrapped_up,
+    ev.SurveyAnswered: _survey,
+    ev.AgentStateChanged: _agent_state,
+    ev.RecordingStarted: _recording_started,
+    ev.RecordingPaused: _recording_paused,
+    ev.RecordingResumed: _recording_resumed,
+    ev.RecordingStopped: _recording_stopped,
+}
+
+
+def register(event_cls: type, projection: Callable[[Any], list[RowOp]]) -> None:
+    """Add the projection of an event type defined elsewhere (cases, campaigns)."""
+    if event_cls in _PROJECTIONS:
+        raise ValueError(f"{event_cls.__name__} already has a projection")
+    _PROJECTIONS[event_cls] = projection

@@ -23,9 +23,12 @@ import structlog
 from acd import events as e
 from acd.errors import AcdError
 from acd.states import AgentState
+from cti.ami.commands import Redirect
 from cti.ami.events import ChannelSnapshot
 from cti.calls import LiveCall, Phase
 from cti.config import Config
+from cti.routing import Step
+from cti.routing.decisions import close_call
 from cti.store import Store
 from cti.store.models import AgentState as StoredAgentState
 from cti.store.models import Interaction, QueueEntry
@@ -91,11 +94,14 @@ def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
             continue
         call = LiveCall(
             interaction_id=iid, node=entry.node or "", channel=entry.channel or "",
-            uniqueid=str(entry.attributes.get("uniqueid", "")), queue=entry.queue,
+            uniqueid=entry.uniqueid or str(entry.attributes.get("uniqueid", "")),
+            caller_number=entry.caller_number or "", caller_name=entry.caller_name or "",
+            queue=entry.queue, segment=entry.segment,
             priority=entry.priority, skills=dict(entry.requirements),
             phase=Phase.CALLBACK if entry.is_callback else Phase.WAITING,
             callback_number=entry.callback_number, queued_at=entry.arrived_at.timestamp(),
-            created_at=entry.arrived_at.timestamp())
+            segment_at=entry.arrived_at.timestamp(), created_at=entry.arrived_at.timestamp(),
+            requeue_cause="restore")
         try:
             engine.restore_call(iid, entry.queue, now,
                                 arrived_at=loop_time(entry.arrived_at.timestamp()),
@@ -122,9 +128,9 @@ def _talking_call(router: Any, agent_id: str, interaction: Interaction,
                     uniqueid=interaction.uniqueid or "", caller_number=interaction.caller_number
                     or "", caller_name=interaction.caller_name or "",
                     dnid=interaction.dialled_number or "", phase=Phase.TALKING, queue=queue,
-                    priority=interaction.priority, queued_at=queued,
+                    priority=interaction.priority, queued_at=queued, segment_at=queued,
                     created_at=interaction.created_at.timestamp(), agent_id=agent_id,
-                    answered_at=answered)
+                    answered_at=answered, offers=1)
     try:
         router.engine.restore_call(iid, queue, loop_time(time.time()), arrived_at=loop_time(queued),
                                    priority=interaction.priority, agent_id=agent_id,
@@ -141,9 +147,10 @@ def _wrapup(config: Config, queue: str | None) -> float:
     return spec.wrapup if spec else 0.0
 
 
-def close_orphans(router: Any, snapshot: Snapshot) -> int:
+def close_orphans(step: Step, snapshot: Snapshot) -> int:
     """Close the open voice interactions that were not restored (in the IVR when the
-    service died, or whose closing write was lost with it) as ``lost``."""
+    service died, or whose closing was lost with it) as ``lost``."""
+    router = step.router
     closed = 0
     for case in snapshot.open_calls:
         iid = str(case.id)
@@ -154,7 +161,8 @@ def close_orphans(router: Any, snapshot: Snapshot) -> int:
                               created_at=case.created_at.timestamp(),
                               queued_at=_epoch(case.queued_at),
                               answered_at=_epoch(case.answered_at))
-            router.records.finished(orphan, "lost", None)
+            router.calls.add(orphan)
+            close_call(step, orphan, "lost")
             closed += 1
     if closed:
         log.info("closed interactions left open by the previous run", count=closed)
@@ -165,9 +173,10 @@ def _epoch(at: datetime | None) -> float | None:
     return None if at is None else at.timestamp()
 
 
-def reconcile(router: Any, calls: list[LiveCall],
-              find: Callable[[str, str], ChannelSnapshot | None], now: float) -> None:
+def reconcile(step: Step, calls: list[LiveCall],
+              find: Callable[[str, str], ChannelSnapshot | None]) -> None:
     """Check restored calls against the channels Asterisk has after the resync."""
+    router = step.router
     connect = router.config.service.dialplan.connect_context
     hold = router.config.service.dialplan.hold_context
     for call in calls:
@@ -177,13 +186,13 @@ def reconcile(router: Any, calls: list[LiveCall],
         if channel is None:
             log.info("call gone while the service was down", interaction_id=call.interaction_id)
             if call.phase is Phase.TALKING:
-                router.feed(e.CallEnded(call.interaction_id), now)
-                router.close_call(call, "answered")
+                step.feed(e.CallEnded(call.interaction_id))
+                close_call(step, call, "answered")
             else:
-                router.feed(e.CallAbandoned(call.interaction_id), now)
-                router.close_call(call, "lost")
+                step.feed(e.CallAbandoned(call.interaction_id))
+                close_call(step, call, "lost")
             continue
-        call.channel = channel.name
+        router.calls.set_caller_channel(call, channel.name, call.uniqueid)
         if call.phase is Phase.WAITING and channel.context == connect:
             # It was ringing an agent when the service died: back to hold, offered again.
-            router.actions.send_caller_away(call, hold, "s")
+            step.ami(call, Redirect(call.channel, hold))

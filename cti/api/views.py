@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from cti.calls import CallRegistry, Phase
 
 if TYPE_CHECKING:
+    from cti.actions import Actions
     from cti.app import Service
     from cti.routing import Router
 
 
-def status(service: Service, router: Router, now: float) -> dict[str, Any]:
+def status(service: Service, router: Router, actions: Actions, now: float) -> dict[str, Any]:
     """What ``GET /api/v1/status`` and ``cti status`` show; ``now`` is the loop clock."""
     stats = router.engine.stats(now)
     recorder, agi, calls = service.recorder, service.agi, service.calls
@@ -30,7 +31,7 @@ def status(service: Service, router: Router, now: float) -> dict[str, Any]:
         "calls": {"ivr": calls.count(Phase.IVR), "waiting": calls.count(Phase.WAITING),
                   "ringing": calls.count(Phase.RINGING), "talking": calls.count(Phase.TALKING),
                   "callbacks": calls.count(Phase.CALLBACK)},
-        "routing_latency_ms": percentiles(router.actions.routing_latency),
+        "routing_latency_ms": percentiles(actions.routing_latency),
         "agents_by_state": {s.value: n for s, n in stats.agents_by_state.items()},
         "agents": [
             {"agent_id": a.agent_id, "state": a.state.value, "reason": a.reason,

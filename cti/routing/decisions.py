@@ -2,116 +2,168 @@
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import structlog
 
 from acd import decisions as d
-from acd import events as e
-from cti.calls import Phase
-from cti.routing.base import RouterBase, log
+from acd import events as acd
+from cti import events as ev
+from cti.ami.commands import Hangup, Originate, Redirect, Setvar
+from cti.calls import IllegalMove, LiveCall
+from cti.routing.items import OfferNotDelivered
+
+if TYPE_CHECKING:
+    from cti.routing.step import Step
+
+log = structlog.get_logger("cti.routing")
+_ORIGINATE_IDS = itertools.count(1)
 
 
-class Decisions(RouterBase):
-    def carry_out(self, decisions: list[Any], now: float) -> None:
-        for decision in decisions:
-            if isinstance(decision, d.Offer):
-                self._offer(decision, now)
-            elif isinstance(decision, d.AgentStateChanged):
-                self._agent_state_changed(decision)
-            elif isinstance(decision, d.CallQueued):
-                self._call_queued(decision)
-            elif isinstance(decision, d.QueueExit):
-                self._queue_exit(decision, now)
-            elif isinstance(decision, d.Escalated):
-                self.records.event(decision.call_id, "escalated", "acd",
-                                   {"queue": decision.queue, "step": decision.step})
-            elif isinstance(decision, d.OfferTimedOut):
-                self._offer_timed_out(decision)
+def carry_out(step: Step, decisions: list[Any]) -> None:
+    for decision in decisions:
+        handler = _HANDLERS.get(type(decision))
+        if handler is not None:
+            handler(step, decision)
 
-    def _offer_timed_out(self, timeout: d.OfferTimedOut) -> None:
-        """No dial result came in time (a Redirect that never landed, a lost event): the
-        engine took the offer back, so the caller must stop ringing that agent now, or
-        a late answer would connect a call the engine offers elsewhere."""
-        self.records.event(timeout.call_id, "no-answer", timeout.agent_id,
-                           {"reason": "ring timeout passed without a dial result"})
-        call = self.calls.get(timeout.call_id)
-        if call is None or call.phase is not Phase.RINGING or call.agent_id != timeout.agent_id:
-            return
-        self.calls.set_agent_leg(call, None)
-        if call.callback_number is not None:
-            call.phase = Phase.CALLBACK  # the Originate's own Timeout ends that ringing
-            return
-        call.phase = Phase.WAITING
-        self.actions.send_caller_away(call, self.config.service.dialplan.hold_context, "s")
 
-    def _offer(self, offer: d.Offer, now: float) -> None:
-        call = self.calls.get(offer.call_id)
-        agent = self.config.agents.get(offer.agent_id)
-        if call is None or agent is None:
-            log.error("offer for an unknown call or agent", call_id=offer.call_id,
-                      agent_id=offer.agent_id)
-            return
-        if self.draining:
-            self.feed(e.OfferFailed(offer.call_id, offer.agent_id, "rejected"), now)
-            return
-        call.agent_id = offer.agent_id
-        call.offers += 1
-        call.phase = Phase.RINGING
-        # Routing latency counts only calls that found an agent free on arrival.
-        queued_at = self._enqueued_at.pop(call.interaction_id, None)
-        if offer.callback:
-            self.actions.originate_callback(call, agent, offer.ring_timeout)
-        else:
-            self.actions.redirect_to_agent(call, agent, offer.ring_timeout, queued_at)
-        self.records.event(call.interaction_id, "offered", "acd",
-                           {"agent_id": offer.agent_id, "attempt": offer.attempt,
-                            "callback": offer.callback})
-        self._publish("call.offered", {**call.screen_pop(), "agent_id": offer.agent_id,
-                                       "ring_timeout": offer.ring_timeout})
+def _offer(step: Step, offer: d.Offer) -> None:
+    router = step.router
+    call = router.calls.get(offer.call_id)
+    agent = router.config.agents.get(offer.agent_id)
+    if call is None or agent is None:
+        log.error("offer for an unknown call or agent", call_id=offer.call_id,
+                  agent_id=offer.agent_id)
+        return
+    if router.draining:
+        step.feed(acd.OfferFailed(offer.call_id, offer.agent_id, "rejected"))
+        return
+    try:
+        router.calls.move(call, "offered")
+    except IllegalMove as exc:
+        log.error("offer for a call that cannot ring", error=str(exc))
+        step.feed(acd.OfferFailed(offer.call_id, offer.agent_id, "rejected"))
+        return
+    call.agent_id = offer.agent_id
+    call.offers += 1
+    not_delivered = OfferNotDelivered(call.interaction_id, agent.id)
+    if offer.callback:
+        call.originate_action = f"cti-callback-{next(_ORIGINATE_IDS)}"
+        number = call.callback_number or call.caller_number
+        step.ami(call, Originate(
+            channel=agent.endpoint, action_id=call.originate_action,
+            context=router.config.service.dialplan.outbound_context, exten=number,
+            timeout_ms=int(offer.ring_timeout * 1000),
+            caller_id=f'"Callback" <{number}>',
+            variables={"CTI_INTERACTION": call.interaction_id}), on_error=not_delivered)
+    else:
+        step.ami(call,
+                 Setvar(call.channel, "CTI_AGENT_ENDPOINT", agent.endpoint),
+                 Setvar(call.channel, "CTI_RING_TIMEOUT", str(round(offer.ring_timeout))),
+                 Redirect(call.channel, router.config.service.dialplan.connect_context),
+                 pipelined=True, on_error=not_delivered,
+                 queued_at=router.enqueued_at.pop(call.interaction_id, None))
+    step.emit(ev.CallOffered, call, attempt=call.offers, ring_timeout=offer.ring_timeout,
+              callback=offer.callback, segment=call.segment,
+              screen_pop=call.screen_pop(step.now.wall))
 
-    def _agent_state_changed(self, change: d.AgentStateChanged) -> None:
-        self.records.agent_state(change.agent_id, change.new.value, change.reason,
-                                 change.call_id)
-        self._publish("agent.state", {"agent_id": change.agent_id, "state": change.new.value,
-                                      "old": change.old.value, "reason": change.reason,
-                                      "interaction_id": change.call_id})
 
-    def _call_queued(self, queued: d.CallQueued) -> None:
-        call = self.calls.get(queued.call_id)
-        if call is None:
-            return
-        moved = call.queue != queued.queue
-        call.queue = queued.queue
-        call.phase = Phase.CALLBACK if call.callback_number else Phase.WAITING
-        self.records.queue_entry(call)
-        if moved:
-            self.records.update_interaction(call.interaction_id, queue=queued.queue)
-        self._publish("call.queued", {"interaction_id": call.interaction_id,
-                                      "queue": queued.queue, "position": queued.position})
+def _offer_timed_out(step: Step, timeout: d.OfferTimedOut) -> None:
+    """No dial result came in time (a Redirect that never landed, a lost event): the
+    engine took the offer back, so the caller must stop ringing that agent now, or
+    a late answer would connect a call the engine offers elsewhere."""
+    router = step.router
+    call = router.calls.get(timeout.call_id)
+    if call is None or call.agent_id != timeout.agent_id:
+        return
+    step.emit(ev.OfferFailed, call, attempt=call.offers, reason="timeout")
+    router.calls.set_agent_leg(call, None)
+    call.requeue_cause = "offer-failed"
+    router.calls.move(call, "ring_failed")
+    if not call.is_callback:  # a callback's Originate ends its own ringing (Timeout)
+        step.ami(call, Redirect(call.channel, router.config.service.dialplan.hold_context))
 
-    def _queue_exit(self, exit_: d.QueueExit, now: float) -> None:
-        call = self.calls.get(exit_.call_id)
-        self.records.event(exit_.call_id, "queue-exit", "acd",
-                           {"queue": exit_.queue, "action": exit_.action,
-                            "target": exit_.target, "reason": exit_.reason})
-        if call is None:
-            return
-        if exit_.action == "overflow":
-            return  # the engine moved it; a CallQueued follows
-        if exit_.action == "callback" and not (call.callback_number or
-                                               call.caller_number.isdigit()):
-            # An anonymous caller cannot be called back: end the wait like exit "none".
-            log.info("no number to call back; ending the call", interaction_id=call.interaction_id)
-            self.feed(e.CallRemoved(call.interaction_id, "no callback number"), now)
-        elif exit_.action == "callback":
-            call.callback_number = call.callback_number or call.caller_number
-            call.phase = Phase.CALLBACK
-            self.records.queue_entry(call)
-            self.actions.send_caller_away(call, self.config.service.dialplan.hold_context,
-                                          "callback")
-            return
-        outcome = "voicemail" if exit_.action == "voicemail" else "timeout"
-        if exit_.action == "voicemail":
-            self.actions.send_to_voicemail(call, exit_.target or "")
-        else:
-            self.actions.hang_up(call)
-        self.close_call(call, outcome)
+
+def _agent_state_changed(step: Step, change: d.AgentStateChanged) -> None:
+    step.emit(ev.AgentStateChanged, agent_id=change.agent_id, state=change.new.value,
+              previous=change.old.value, reason=change.reason,
+              interaction_id=change.call_id)
+
+
+def _call_queued(step: Step, queued: d.CallQueued) -> None:
+    router = step.router
+    call = router.calls.get(queued.call_id)
+    if call is None:
+        return
+    cause, from_queue = call.requeue_cause, None
+    if call.queue is not None and call.queue != queued.queue:
+        cause, from_queue = ("overflow" if cause != "transfer" else cause), call.queue
+    if cause in ("overflow", "transfer"):
+        call.segment += 1
+        call.segment_at = step.now.wall
+    call.queue = queued.queue
+    call.requeue_cause = "offer-failed"  # unless something else says otherwise next time
+    router.calls.move(call, "queued")
+    step.emit(ev.CallQueued, call, agent_id=None, priority=call.priority,
+              skills=dict(call.skills), position=queued.position, callback=call.is_callback,
+              cause=cause, from_queue=from_queue, segment=call.segment,
+              caller_number=call.caller_number or None, caller_name=call.caller_name or None,
+              arrived_at=call.queued_at, channel=call.channel or None,
+              uniqueid=call.uniqueid or None, callback_number=call.callback_number)
+
+
+def _queue_exit(step: Step, exit_: d.QueueExit) -> None:
+    router = step.router
+    call = router.calls.get(exit_.call_id)
+    if call is None:
+        return
+    step.emit(ev.QueueExited, call, action=exit_.action, target=exit_.target,
+              reason=exit_.reason, segment=call.segment)
+    dialplan = router.config.service.dialplan
+    if exit_.action == "overflow":
+        call.requeue_cause = "overflow"
+        return  # the engine moved it; a CallQueued follows
+    if exit_.action == "callback" and not (call.callback_number or
+                                           call.caller_number.isdigit()):
+        # An anonymous caller cannot be called back: end the wait like exit "none".
+        log.info("no number to call back; ending the call", interaction_id=call.interaction_id)
+        step.feed(acd.CallRemoved(call.interaction_id, "no callback number"))
+    elif exit_.action == "callback":
+        call.callback_number = call.callback_number or call.caller_number
+        router.calls.move(call, "callback_chosen")
+        step.emit(ev.CallbackRequested, call, number=call.callback_number,
+                  segment=call.segment)
+        step.ami(call, Redirect(call.channel, dialplan.hold_context, "callback"))
+        return
+    if exit_.action == "voicemail":
+        step.ami(call, Setvar(call.channel, "CTI_MAILBOX", exit_.target or ""),
+                 Redirect(call.channel, dialplan.voicemail_context))
+        close_call(step, call, "voicemail")
+    else:
+        step.ami(call, Hangup(call.channel))
+        close_call(step, call, "timeout")
+
+
+def _escalated(step: Step, escalated: d.Escalated) -> None:
+    call = step.router.calls.get(escalated.call_id)
+    step.emit(ev.CallEscalated, call, interaction_id=escalated.call_id,
+              queue=escalated.queue, step=escalated.step)
+
+
+def close_call(step: Step, call: LiveCall, outcome: str, cause: int | None = None) -> None:
+    """The contact is over: its interaction closes (the case, if any, goes on)."""
+    step.emit(ev.CallEnded, call, outcome=outcome, cause=cause, segment=call.segment,
+              queued=call.queued_at is not None)
+    step.router.calls.remove(call)
+
+
+_HANDLERS: dict[type, Callable[[Step, Any], None]] = {
+    d.Offer: _offer,
+    d.OfferTimedOut: _offer_timed_out,
+    d.AgentStateChanged: _agent_state_changed,
+    d.CallQueued: _call_queued,
+    d.QueueExit: _queue_exit,
+    d.Escalated: _escalated,
+}

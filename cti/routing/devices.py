@@ -3,10 +3,14 @@ unregistered phones; a lost AMI link makes every phone unavailable until the res
 
 from __future__ import annotations
 
-from acd import events as e
+from typing import TYPE_CHECKING
+
+from acd import events as acd
 from acd.states import DeviceState
 from cti.ami import events as ami
-from cti.routing.base import RouterBase
+
+if TYPE_CHECKING:
+    from cti.routing.step import Step
 
 #: Asterisk device states -> what the ACD needs to know.
 _DEVICE_STATES = {
@@ -27,44 +31,44 @@ _HINT_STATES = {0: "NOT_INUSE", 1: "INUSE", 2: "BUSY", 4: "UNAVAILABLE", 8: "RIN
                 9: "RINGINUSE", 16: "ONHOLD", 17: "INUSE", -1: "UNAVAILABLE"}
 
 
-class Devices(RouterBase):
-    def _on_device_state(self, change: ami.DeviceStateChanged, now: float) -> None:
-        agent = self.config.agent_by_endpoint(change.device)
-        if agent is None:
-            return
-        self._devices[change.device] = change.state
-        self.feed(e.DeviceStateChanged(agent.id, _device(change.state)), now)
-
-    def _on_extension_state(self, change: ami.ExtensionStateChanged, now: float) -> None:
-        """A hint's state (ExtensionStatus) for a hint naming an agent's endpoint."""
-        agent = self.config.agent_by_endpoint(change.hint)
-        if agent is None:
-            return
-        state = _HINT_STATES.get(change.status, "UNAVAILABLE")
-        self._devices[agent.endpoint] = state
-        self.feed(e.DeviceStateChanged(agent.id, _device(state)), now)
-
-    def _on_link_up(self, up: ami.LinkUp, now: float) -> None:
-        self._links_up.add(up.node)
-        self._publish("ami.link", {"node": up.node, "up": True, "reconnect": up.reconnect})
-
-    def _on_link_down(self, down: ami.LinkDown, now: float) -> None:
-        self._links_up.discard(down.node)
-        self._publish("ami.link", {"node": down.node, "up": False, "reason": down.reason})
-        if not self._links_up:
-            # No PBX to ring anyone through: keep calls in place, offer nothing.
-            for agent_id in self.config.agents:
-                self.feed(e.DeviceStateChanged(agent_id, DeviceState.UNAVAILABLE), now)
-
-    def _on_resynced(self, resynced: ami.Resynced, now: float) -> None:
-        self._links_up.add(resynced.node)
-        for agent in self.config.agents.values():
-            state = self._devices.get(agent.endpoint, "NOT_INUSE")
-            self.feed(e.DeviceStateChanged(agent.id, _device(state)), now)
-        self._publish("ami.resynced", {"node": resynced.node,
-                                       "ended_calls": len(resynced.ended_calls),
-                                       "appeared_calls": len(resynced.appeared_calls)})
-
-
-def _device(state: str) -> DeviceState:
+def device(state: str) -> DeviceState:
     return _DEVICE_STATES.get(state, DeviceState.AVAILABLE)
+
+
+def on_device_state(step: Step, change: ami.DeviceStateChanged) -> None:
+    agent = step.router.config.agent_by_endpoint(change.device)
+    if agent is None:
+        return
+    step.router.devices[change.device] = change.state
+    step.feed(acd.DeviceStateChanged(agent.id, device(change.state)))
+
+
+def on_extension_state(step: Step, change: ami.ExtensionStateChanged) -> None:
+    """A hint's state (ExtensionStatus) for a hint naming an agent's endpoint."""
+    agent = step.router.config.agent_by_endpoint(change.hint)
+    if agent is None:
+        return
+    state = _HINT_STATES.get(change.status, "UNAVAILABLE")
+    step.router.devices[agent.endpoint] = state
+    step.feed(acd.DeviceStateChanged(agent.id, device(state)))
+
+
+def on_link_up(step: Step, up: ami.LinkUp) -> None:
+    step.router.links_up.add(up.node)
+
+
+def on_link_down(step: Step, down: ami.LinkDown) -> None:
+    router = step.router
+    router.links_up.discard(down.node)
+    if not router.links_up:
+        # No PBX to ring anyone through: keep calls in place, offer nothing.
+        for agent_id in router.config.agents:
+            step.feed(acd.DeviceStateChanged(agent_id, DeviceState.UNAVAILABLE))
+
+
+def on_resynced(step: Step, resynced: ami.Resynced) -> None:
+    router = step.router
+    router.links_up.add(resynced.node)
+    for agent in router.config.agents.values():
+        state = router.devices.get(agent.endpoint, "NOT_INUSE")
+        step.feed(acd.DeviceStateChanged(agent.id, device(state)))

@@ -1,11 +1,54 @@
-"""What goes into the routing loop's inbox besides AMI events: IVR requests,
-commands with a future for the reply, timers, and work to run in the loop."""
+"""What goes into the routing loop's inbox besides AMI events: what the IVR learns and
+asks, commands with a future for the reply, timers, and work to run in the loop."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def _future() -> asyncio.Future[Any]:
+    return asyncio.get_running_loop().create_future()
+
+
+# --- from the IVR --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionStarted:
+    """The IVR opened an interaction for a new call."""
+
+    interaction_id: str
+    node: str
+    channel: str
+    uniqueid: str
+    caller_number: str = ""
+    caller_name: str = ""
+    dnid: str = ""
+    flow: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IvrStepDone:
+    """One IVR step finished; ``customer`` is the summary a lookup found."""
+
+    interaction_id: str
+    step: str
+    kind: str
+    data: Mapping[str, Any]
+    customer: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Classified:
+    interaction_id: str
+    topic: str | None = None
+    reason: str | None = None
+    sub_reason: str | None = None
+    question: str | None = None
+    call_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,12 +58,25 @@ class Enqueue:
     skills: dict[str, int]
     priority: int
     attributes: dict[str, Any]
+    history: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallbackWanted:
+    """The caller asked to be called back at ``number`` (E.164, already validated)."""
+
     interaction_id: str
     number: str
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyAnswer:
+    interaction_id: str
+    kind: str
+    score: int
+
+
+# --- from Asterisk through the action tasks --------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +85,10 @@ class OfferNotDelivered:
 
     interaction_id: str
     agent_id: str
-    error: str
+    error: str = ""
+
+
+# --- commands and the loop's own work ----------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +98,7 @@ class TimerFired:
 
 @dataclass(frozen=True, slots=True)
 class InLoop:
-    """Run ``fn(now)`` inside the loop, in order with everything else; result to ``future``."""
+    """Run ``fn(step)`` inside the loop, in order with everything else; result to ``future``."""
 
     fn: Any
     future: asyncio.Future[Any]
@@ -50,6 +109,4 @@ class AgentCommand:
     agent_id: str
     action: str  # login, logout, ready, pause
     reason: str | None = None
-    reply: asyncio.Future[dict[str, Any]] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
+    reply: asyncio.Future[dict[str, Any]] = field(default_factory=_future)

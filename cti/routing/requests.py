@@ -1,122 +1,216 @@
-"""Requests from the IVR (queue, callback) and agent commands from the API, the CLI
-and phone feature codes."""
+"""What the IVR learns and asks (a new interaction, steps, classification, queue,
+callback, survey) and agent commands from the API, the CLI and phone feature codes."""
 
 from __future__ import annotations
 
-import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from acd import events as e
+import structlog
+
+from acd import events as acd
 from acd.errors import AcdError
 from acd.states import AgentState
+from cti import events as ev
 from cti.ami import events as ami
-from cti.calls import Phase
+from cti.calls import LiveCall, Phase
 from cti.errors import CommandRefused, NoSuchAgent
-from cti.routing.base import RouterBase, log
-from cti.routing.items import AgentCommand, CallbackWanted, Enqueue, OfferNotDelivered
+from cti.routing.decisions import close_call
+from cti.routing.items import (
+    AgentCommand,
+    CallbackWanted,
+    Classified,
+    Enqueue,
+    InteractionStarted,
+    IvrStepDone,
+    OfferNotDelivered,
+    SurveyAnswer,
+)
+
+if TYPE_CHECKING:
+    from cti.routing.step import Step
+
+log = structlog.get_logger("cti.routing")
+
+#: How a call that never reached an agent ended, by the IVR step that ended it.
+_IVR_OUTCOMES = {"transfer": "transferred", "voicemail": "voicemail",
+                 "hangup": "served-by-ivr", "caller_hangup": "ivr-hangup"}
 
 
-class Requests(RouterBase):
-    def _on_enqueue(self, req: Enqueue, now: float) -> None:
-        call = self.calls.get(req.interaction_id)
-        if call is None:
-            log.warning("enqueue for an unknown interaction", interaction_id=req.interaction_id)
-            return
-        queue = self.config.queues.get(req.queue)
-        call.queue = req.queue
-        call.skills = dict(req.skills)
-        call.priority = req.priority + (queue.priority if queue else 0)
-        call.queued_at = time.time()
-        callback = call.callback_number is not None
-        call.phase = Phase.CALLBACK if callback else Phase.WAITING
-        self._enqueued_at[call.interaction_id] = now
-        self.records.update_interaction(call.interaction_id, queue=req.queue,
-                                        priority=call.priority, queued_at=call.queued_at)
-        self.records.event(call.interaction_id, "queued", "ivr",
-                           {"queue": req.queue, "priority": call.priority,
-                            "skills": call.skills})
-        self.feed(e.CallArrived(call.interaction_id, req.queue, priority=call.priority,
-                                extra_skills=call.skills, callback=callback,
-                                attributes={k: str(v) for k, v in req.attributes.items()}),
-                  now)
-        self._enqueued_at.pop(call.interaction_id, None)  # offered at once, or not at all
+# --- the IVR -----------------------------------------------------------------------------
 
-    def _on_callback_wanted(self, req: CallbackWanted, now: float) -> None:
-        """From the hold step (the call waits) or the IVR (it is queued next, as a callback)."""
-        call = self.calls.get(req.interaction_id)
-        if call is None or call.phase not in (Phase.IVR, Phase.WAITING):
-            return
-        call.callback_number = req.number
-        self.records.event(call.interaction_id, "callback-requested", "caller",
-                           {"number": req.number})
-        if call.phase is Phase.WAITING:
-            call.phase = Phase.CALLBACK
-            self.feed(e.CallbackRequested(call.interaction_id), now)
-            self.records.queue_entry(call)
 
-    def _on_offer_not_delivered(self, failure: OfferNotDelivered, now: float) -> None:
-        call = self.calls.get(failure.interaction_id)
-        if call is None or call.phase is not Phase.RINGING:
-            return
-        log.warning("offer not delivered", interaction_id=failure.interaction_id,
-                    agent_id=failure.agent_id, error=failure.error)
-        call.phase = Phase.CALLBACK if call.callback_number else Phase.WAITING
-        self.feed(e.OfferFailed(call.interaction_id, failure.agent_id, "unavailable"), now)
+def on_interaction_started(step: Step, started: InteractionStarted) -> None:
+    call = LiveCall(interaction_id=started.interaction_id, node=started.node,
+                    channel=started.channel, uniqueid=started.uniqueid,
+                    caller_number=started.caller_number, caller_name=started.caller_name,
+                    dnid=started.dnid, flow=started.flow, created_at=step.now.wall)
+    step.router.calls.add(call)
+    step.emit(ev.InteractionOpened, call, caller_number=call.caller_number or None,
+              caller_name=call.caller_name or None, dialled_number=call.dnid or None,
+              uniqueid=call.uniqueid or None, flow=started.flow)
 
-    def _on_agent_command(self, cmd: AgentCommand, now: float) -> None:
-        try:
-            result = self.agent_command(cmd.agent_id, cmd.action, cmd.reason, now)
-        except Exception as exc:
-            if not cmd.reply.done():
-                cmd.reply.set_exception(exc)
-            return
-        if not cmd.reply.done():
-            cmd.reply.set_result(result)
 
-    def agent_command(self, agent_id: str, action: str, reason: str | None,
-                      now: float) -> dict[str, Any]:
-        if agent_id not in self.config.agents:
-            raise NoSuchAgent(agent_id)
-        event: e.Event
-        if action == "login":
-            event = e.AgentLoggedIn(agent_id, ready=False, reason=reason or "login")
-        elif action == "logout":
-            event = e.AgentLoggedOut(agent_id)
-        elif action == "ready":
-            event = self._ready_event(agent_id)
-        else:
-            event = e.AgentNotReady(agent_id, reason or "break")
-        try:
-            decisions = self.engine.handle(event, now)
-        except AcdError as exc:
-            raise CommandRefused(f"agent {agent_id}: {action} refused: {exc}") from None
-        self.carry_out(decisions, now)
-        snap = self.engine.agent(agent_id)
-        return {"agent_id": agent_id, "state": snap.state.value, "reason": snap.reason}
+def on_ivr_step(step: Step, done: IvrStepDone) -> None:
+    call = step.router.calls.get(done.interaction_id)
+    if call is not None:
+        call.ivr_path.append(done.step)
+        call.ivr_outcome = _IVR_OUTCOMES.get(done.kind, call.ivr_outcome)
+    step.emit(ev.IvrStepRan, call, interaction_id=done.interaction_id, step=done.step,
+              step_type=done.kind, result=dict(done.data))
+    if done.customer and call is not None and call.customer is None:
+        call.customer = dict(done.customer)
+        step.emit(ev.CustomerIdentified, call, how=str(done.data.get("by") or "phone"),
+                  name=done.customer.get("name"), tier=done.customer.get("tier"))
 
-    def _ready_event(self, agent_id: str) -> e.Event:
-        snap = self.engine.agent(agent_id)
-        if snap.state is AgentState.WRAP_UP:
-            return e.WrapUpDone(agent_id)
-        if snap.presence is AgentState.LOGGED_OUT:
-            return e.AgentLoggedIn(agent_id, ready=True)
-        return e.AgentReady(agent_id)
 
-    def _on_feature(self, used: ami.AgentFeatureUsed, now: float) -> None:
-        # The phone's device from the channel that ran the UserEvent is exact; the
-        # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
-        agent = (used.channel and self.config.agent_by_endpoint(used.channel.device)) or \
-            self.config.agent_by_endpoint(used.endpoint)
-        if agent is None:
-            log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
-                        feature=used.feature)
-            return
-        action = {"login": "ready", "logout": "logout", "ready": "ready",
-                  "pause": "pause"}.get(used.feature)
-        if action is None:
-            return
-        try:
-            self.agent_command(agent.id, action, "phone" if action == "pause" else None, now)
-        except Exception as exc:
-            log.warning("feature code refused", agent_id=agent.id, feature=used.feature,
-                        error=str(exc))
+def on_classified(step: Step, item: Classified) -> None:
+    fields = {k: v for k, v in (("topic", item.topic), ("reason", item.reason),
+                                ("sub_reason", item.sub_reason), ("question", item.question),
+                                ("call_type", item.call_type)) if v is not None}
+    if not fields:
+        return
+    call = step.router.calls.get(item.interaction_id)
+    if call is not None:
+        call.classification.update(fields)
+    step.emit(ev.InteractionClassified, call, interaction_id=item.interaction_id, by="ivr",
+              **fields)
+
+
+def on_enqueue(step: Step, req: Enqueue) -> None:
+    router = step.router
+    call = router.calls.get(req.interaction_id)
+    if call is None:
+        log.warning("enqueue for an unknown interaction", interaction_id=req.interaction_id)
+        return
+    queue = router.config.queues.get(req.queue)
+    if call.customer is None and req.attributes.get("customer_id"):
+        call.customer = {"customer_id": str(req.attributes["customer_id"]),
+                         "name": req.attributes.get("customer_name")}
+    if req.history is not None:
+        call.history = dict(req.history)
+    call.queue = req.queue
+    call.skills = dict(req.skills)
+    call.priority = req.priority + (queue.priority if queue else 0)
+    call.queued_at = call.segment_at = step.now.wall
+    call.requeue_cause = "callback" if call.is_callback else "ivr"
+    router.enqueued_at[call.interaction_id] = step.now.mono
+    step.feed(acd.CallArrived(call.interaction_id, req.queue, priority=call.priority,
+                              extra_skills=call.skills, callback=call.is_callback,
+                              attributes={k: str(v) for k, v in req.attributes.items()}))
+    step.drain()
+    router.enqueued_at.pop(call.interaction_id, None)  # offered at once, or not at all
+
+
+def on_callback_wanted(step: Step, req: CallbackWanted) -> None:
+    """From the hold step (the call waits) or the IVR (it is queued next, as a callback)."""
+    call = step.router.calls.get(req.interaction_id)
+    if call is None or call.phase not in (Phase.IVR, Phase.WAITING):
+        return
+    call.callback_number = req.number
+    step.emit(ev.CallbackRequested, call, number=req.number, segment=call.segment)
+    if call.phase is Phase.WAITING:
+        step.router.calls.move(call, "callback_chosen")
+        step.feed(acd.CallbackRequested(call.interaction_id))
+
+
+def on_survey(step: Step, answer: SurveyAnswer) -> None:
+    call = step.router.calls.get(answer.interaction_id)
+    step.emit(ev.SurveyAnswered, call, interaction_id=answer.interaction_id,
+              kind=answer.kind, score=answer.score)
+
+
+def on_offer_not_delivered(step: Step, failure: OfferNotDelivered) -> None:
+    """The Redirect or Originate of an offer failed. If the caller's channel is gone
+    (a phantom call, a caller who left) the call is at fault, not the agent: the
+    call ends as lost and the agent keeps its state."""
+    router = step.router
+    call = router.calls.get(failure.interaction_id)
+    if call is None or call.phase is not Phase.RINGING or call.agent_id != failure.agent_id:
+        return
+    log.warning("offer not delivered", interaction_id=failure.interaction_id,
+                agent_id=failure.agent_id, error=failure.error)
+    if not call.is_callback and not router.channel_exists(call.node, call.uniqueid):
+        step.emit(ev.OfferFailed, call, attempt=call.offers, reason="caller-left",
+                  dial_status=failure.error or None)
+        step.feed(acd.CallRemoved(call.interaction_id, "caller channel gone"))
+        close_call(step, call, "lost")
+        return
+    step.emit(ev.OfferFailed, call, attempt=call.offers, reason="unavailable",
+              dial_status=failure.error or None)
+    call.requeue_cause = "offer-failed"
+    router.calls.move(call, "ring_failed")
+    step.feed(acd.OfferFailed(call.interaction_id, failure.agent_id, "unavailable"))
+
+
+# --- agent commands ------------------------------------------------------------------
+
+
+def on_agent_command(step: Step, cmd: AgentCommand) -> None:
+    try:
+        result = agent_command(step, cmd.agent_id, cmd.action, cmd.reason)
+    except Exception as exc:
+        step.reply(cmd.reply, error=exc)
+        return
+    step.reply(cmd.reply, result)
+
+
+def agent_command(step: Step, agent_id: str, action: str,
+                  reason: str | None) -> dict[str, Any]:
+    router = step.router
+    if agent_id not in router.config.agents:
+        raise NoSuchAgent(agent_id)
+    event: acd.Event
+    if action == "login":
+        event = acd.AgentLoggedIn(agent_id, ready=False, reason=reason or "login")
+    elif action == "logout":
+        event = acd.AgentLoggedOut(agent_id)
+    elif action == "ready":
+        event = _ready_event(step, agent_id)
+    else:
+        event = acd.AgentNotReady(agent_id, reason or "break")
+    try:
+        step.handle_now(event)
+    except AcdError as exc:
+        raise CommandRefused(f"agent {agent_id}: {action} refused: {exc}") from None
+    return agent_view(step, agent_id)
+
+
+def agent_view(step: Step, agent_id: str) -> dict[str, Any]:
+    """An agent's state, and the change waiting for its call or wrap-up to end."""
+    snap = step.router.engine.agent(agent_id)
+    view: dict[str, Any] = {"agent_id": agent_id, "state": snap.state.value,
+                            "reason": snap.reason}
+    if snap.presence is not snap.state and snap.state in (
+            AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP):
+        view["pending"] = snap.presence.value
+    return view
+
+
+def _ready_event(step: Step, agent_id: str) -> acd.Event:
+    snap = step.router.engine.agent(agent_id)
+    if snap.state is AgentState.WRAP_UP:
+        return acd.WrapUpDone(agent_id)
+    if snap.presence is AgentState.LOGGED_OUT:
+        return acd.AgentLoggedIn(agent_id, ready=True)
+    return acd.AgentReady(agent_id)
+
+
+def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
+    # The phone's device from the channel that ran the UserEvent is exact; the
+    # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
+    config = step.router.config
+    agent = (used.channel and config.agent_by_endpoint(used.channel.device)) or \
+        config.agent_by_endpoint(used.endpoint)
+    if agent is None:
+        log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
+                    feature=used.feature)
+        return
+    action = {"login": "ready", "logout": "logout", "ready": "ready",
+              "pause": "pause"}.get(used.feature)
+    if action is None:
+        return
+    try:
+        agent_command(step, agent.id, action, "phone" if action == "pause" else None)
+    except Exception as exc:
+        log.warning("feature code refused", agent_id=agent.id, feature=used.feature,
+                    error=str(exc))

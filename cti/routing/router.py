@@ -1,93 +1,120 @@
-"""The routing loop: ACD decisions become AMI actions; AMI outcomes become ACD events.
+"""The routing step and the loop around it.
 
-Everything that changes a call or an agent goes through one inbox and one
-consumer task, so the engine sees events in the order they happened:
+``Router.process(item, now)`` is the step: pure like the engine, it takes one
+inbox item and the time (read once) and returns the effects: domain events,
+AMI requests, replies to commands. Inbox items are:
 
 - AMI tracker events (``cti.ami.events``), put there by the AMI link's callback,
-- requests from the IVR (``Enqueue``, ``CallbackWanted``),
+- what the IVR learns and asks (``InteractionStarted``, ``Enqueue``, ...),
 - commands from the API and the CLI (``AgentCommand``, with a future for the reply),
-- ``TimerFired`` when the engine's next deadline comes.
+- ``TimerFired`` when the engine's next deadline comes, ``InLoop`` work.
 
-The loop never waits for the network: AMI actions run as tasks
-(``cti.actions``) whose failures come back through the inbox, and database
-writes go to the write-behind ``Recorder``.
+``RoutingLoop`` is the shell: one consumer of the inbox, so the engine sees
+events in the order they happened; it publishes the step's domain events on
+the stream (recorder, bus, log), hands AMI requests to ``Actions`` (which
+never block the loop) and answers commands.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
+from collections.abc import Callable
 from typing import Any
 
+import structlog
+
 from cti.ami import events as ami
+from cti.calls import CallRegistry
+from cti.config import Config
+from cti.events import DomainEvent
 from cti.log import call_context
-from cti.routing.base import log
-from cti.routing.decisions import Decisions
-from cti.routing.devices import Devices
+from cti.routing import devices, requests, telephony
+from cti.routing.effects import AmiRequest, Effect, Reply
 from cti.routing.items import (
     AgentCommand,
     CallbackWanted,
+    Classified,
     Enqueue,
     InLoop,
+    InteractionStarted,
+    IvrStepDone,
     OfferNotDelivered,
+    SurveyAnswer,
     TimerFired,
 )
-from cti.routing.requests import Requests
-from cti.routing.telephony import Telephony
+from cti.routing.step import Now, Step
+from cti.stream import EventStream
+
+log = structlog.get_logger("cti.routing")
+
+ChannelFinder = Callable[[str, str], ami.ChannelSnapshot | None]
+
+_HANDLERS: dict[type, Callable[[Step, Any], None]] = {
+    InteractionStarted: requests.on_interaction_started,
+    IvrStepDone: requests.on_ivr_step,
+    Classified: requests.on_classified,
+    Enqueue: requests.on_enqueue,
+    CallbackWanted: requests.on_callback_wanted,
+    SurveyAnswer: requests.on_survey,
+    OfferNotDelivered: requests.on_offer_not_delivered,
+    AgentCommand: requests.on_agent_command,
+    ami.InteractionTagged: telephony.on_tagged,
+    ami.DialBegan: telephony.on_dial_began,
+    ami.DialEnded: telephony.on_dial_ended,
+    ami.DialResultReported: telephony.on_dial_result,
+    ami.ChannelHungUp: telephony.on_hangup,
+    ami.BlindTransferred: telephony.on_blind_transfer,
+    ami.AttendedTransferred: telephony.on_attended_transfer,
+    ami.CallHeld: telephony.on_held,
+    ami.CallResumed: telephony.on_resumed,
+    ami.OriginateResult: telephony.on_originate_result,
+    ami.AgentFeatureUsed: requests.on_feature,
+    ami.DeviceStateChanged: devices.on_device_state,
+    ami.ExtensionStateChanged: devices.on_extension_state,
+    ami.LinkUp: devices.on_link_up,
+    ami.LinkDown: devices.on_link_down,
+    ami.Resynced: devices.on_resynced,
+}
 
 
-class Router(Decisions, Requests, Telephony, Devices):
-    """The one consumer of the inbox; see the module docstring."""
+class Router:
+    """The routing state (engine, live calls, phones) and the step over it."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._handlers = {
-            Enqueue: self._on_enqueue,
-            CallbackWanted: self._on_callback_wanted,
-            OfferNotDelivered: self._on_offer_not_delivered,
-            AgentCommand: self._on_agent_command,
-            ami.InteractionTagged: self._on_tagged,
-            ami.DialBegan: self._on_dial_began,
-            ami.DialEnded: self._on_dial_ended,
-            ami.DialResultReported: self._on_dial_result,
-            ami.ChannelHungUp: self._on_hangup,
-            ami.PartiesBridged: self._on_bridged,
-            ami.BlindTransferred: self._on_blind_transfer,
-            ami.AttendedTransferred: self._on_attended_transfer,
-            ami.CallHeld: self._on_held,
-            ami.CallResumed: self._on_resumed,
-            ami.DeviceStateChanged: self._on_device_state,
-            ami.ExtensionStateChanged: self._on_extension_state,
-            ami.AgentFeatureUsed: self._on_feature,
-            ami.OriginateResult: self._on_originate_result,
-            ami.LinkUp: self._on_link_up,
-            ami.LinkDown: self._on_link_down,
-            ami.Resynced: self._on_resynced,
-        }
+    def __init__(self, config: Config, engine: Any, calls: CallRegistry,
+                 stream: EventStream, *, find_channel: ChannelFinder | None = None) -> None:
+        self.config = config
+        self.engine = engine
+        self.calls = calls
+        self.stream = stream
+        self.find_channel = find_channel
+        self.draining = False
+        self.devices: dict[str, str] = {}        #: endpoint -> last AMI device state
+        self.links_up: set[str] = set()
+        self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
+        self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
 
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            item = await self.inbox.get()
-            try:
-                with call_context(self._interaction_of(item)):
-                    self.process(item, loop.time())
-            except Exception:
-                log.exception("routing failed on an item; carrying on", item=type(item).__name__)
-            self._rearm(loop)
-
-    def process(self, item: Any, now: float) -> None:
+    def process(self, item: Any, now: Now) -> list[Effect]:
+        """One inbox item in, its effects out (in the order they happened)."""
+        step = Step(self, now)
         if isinstance(item, TimerFired):
-            self.carry_out(self.engine.tick(now), now)
-            return
-        if isinstance(item, InLoop):
-            self._run_in_loop(item, now)
-            return
-        handler = self._handlers.get(type(item))
-        if handler is not None:
-            handler(item, now)
+            step.carry_out(self.engine.tick(now.mono))
+        elif isinstance(item, InLoop):
+            _run_in_loop(step, item)
+        else:
+            handler = _HANDLERS.get(type(item))
+            if handler is not None:
+                handler(step, item)
+        step.drain()
+        return step.effects
 
-    def _interaction_of(self, item: Any) -> str | None:
+    def channel_exists(self, node: str, uniqueid: str) -> bool:
+        if self.find_channel is None or not uniqueid:
+            return True
+        return self.find_channel(node, uniqueid) is not None
+
+    def interaction_of(self, item: Any) -> str | None:
         """The interaction an inbox item concerns, for the log lines it causes."""
         iid = getattr(item, "interaction_id", None) or getattr(item, "interaction", None)
         if isinstance(iid, str):
@@ -100,24 +127,67 @@ class Router(Decisions, Requests, Telephony, Devices):
                     return call.interaction_id
         return None
 
-    def _run_in_loop(self, item: InLoop, now: float) -> None:
-        try:
-            result = item.fn(now)
-        except Exception as exc:
-            if not item.future.done():
-                item.future.set_exception(exc)
-            return
-        if not item.future.done():
-            item.future.set_result(result)
 
-    def resume(self, now: float) -> None:
-        """End of a restore: the engine routes again."""
-        self.carry_out(self.engine.resume(now), now)
+def _run_in_loop(step: Step, item: InLoop) -> None:
+    try:
+        result = item.fn(step)
+    except Exception as exc:
+        step.reply(item.future, error=exc)
+        return
+    step.drain()
+    step.reply(item.future, result)
+
+
+class RoutingLoop:
+    """The one consumer of the inbox: steps, then publishes and sends what they decided."""
+
+    def __init__(self, router: Router, actions: Any) -> None:
+        self.router = router
+        self.actions = actions
+        self.inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def submit(self, item: Any) -> None:
+        """Hand an item to the loop; safe from any callback, never blocks or raises."""
+        self.inbox.put_nowait(item)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            item = await self.inbox.get()
+            self.step(item, loop)
+
+    def step(self, item: Any, loop: asyncio.AbstractEventLoop) -> None:
+        try:
+            with call_context(self.router.interaction_of(item)):
+                effects = self.router.process(item, Now(loop.time(), time.time()))
+        except Exception as exc:
+            log.exception("routing failed on an item; carrying on", item=type(item).__name__)
+            reply = getattr(item, "reply", None) or getattr(item, "future", None)
+            if isinstance(reply, asyncio.Future) and not reply.done():
+                reply.set_exception(exc)
+            effects = []
+        self.dispatch(effects)
+        self._rearm(loop)
+
+    def dispatch(self, effects: list[Effect]) -> None:
+        """Events to the stream (in one batch), AMI requests to Actions, then replies."""
+        events = [e for e in effects if isinstance(e, DomainEvent)]
+        self.router.stream.publish(events)
+        for effect in effects:
+            if isinstance(effect, AmiRequest):
+                self.actions.run(effect)
+        for effect in effects:
+            if isinstance(effect, Reply) and not effect.future.done():
+                if effect.error is not None:
+                    effect.future.set_exception(effect.error)
+                else:
+                    effect.future.set_result(effect.result)
 
     def _rearm(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer:
             self._timer.cancel()
-        at = self.engine.next_deadline()
+        at = self.router.engine.next_deadline()
         self._timer = None if at is None else loop.call_at(at, self.submit, TimerFired())
 
     def stop_timer(self) -> None:

@@ -1,14 +1,18 @@
-"""What Asterisk reports about calls, turned into ACD events and records: who rings,
-who answered, who hung up, transfers, holds."""
+"""What Asterisk reports about calls, turned into ACD events and domain events: who
+rings, who answered, who hung up, transfers, holds."""
 
 from __future__ import annotations
 
-import time
+from typing import TYPE_CHECKING
 
-from acd import events as e
+from acd import events as acd
+from cti import events as ev
 from cti.ami import events as ami
 from cti.calls import LiveCall, Phase
-from cti.routing.base import RouterBase
+from cti.routing.decisions import close_call
+
+if TYPE_CHECKING:
+    from cti.routing.step import Step
 
 #: DialStatus of a failed ring -> the ACD's reason.
 _FAIL_REASONS = {
@@ -25,158 +29,177 @@ _FAIL_REASONS = {
 _ORIGINATE_REASONS = {5: "busy", 3: "no-answer", 8: "unavailable", 1: "no-answer"}
 
 
-class Telephony(RouterBase):
-    def _on_tagged(self, tagged: ami.InteractionTagged, now: float) -> None:
-        call = self.calls.get(tagged.interaction)
-        if call is not None:
-            call.node = tagged.node
-            call.channel = tagged.channel.name
+def caller_call(step: Step, channel: ami.ChannelSnapshot | None) -> LiveCall | None:
+    if channel is None:
+        return None
+    calls = step.router.calls
+    call = calls.by_uniqueid(channel.uniqueid)
+    if call is None and channel.interaction:
+        call = calls.get(channel.interaction)
+    return call
 
-    def _ringing_call(self, caller: ami.ChannelSnapshot | None,
-                      target: ami.ChannelSnapshot) -> LiveCall | None:
-        """The call whose offer this dial is: the caller rings the offered agent's phone
-        (not a late dial towards an agent whose offer was taken back)."""
-        call = self._caller_call(caller)
-        if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
-            return None
-        agent = self.config.agents.get(call.agent_id)
-        endpoint = agent.endpoint if agent else ""
-        if endpoint != target.device and not endpoint.startswith(target.device + "/"):
-            return None
-        return call
 
-    def _on_dial_began(self, began: ami.DialBegan, now: float) -> None:
-        call = self._ringing_call(began.caller, began.target)
-        if call is None:
-            return
-        self.calls.set_agent_leg(call, began.target.uniqueid)
-        self._publish("call.ringing", {"interaction_id": call.interaction_id,
-                                       "agent_id": call.agent_id,
-                                       "agent_channel": began.target.name})
+def on_tagged(step: Step, tagged: ami.InteractionTagged) -> None:
+    call = step.router.calls.get(tagged.interaction)
+    if call is not None:
+        call.node = tagged.node
+        call.linkedid = call.linkedid or tagged.channel.linkedid
+        step.router.calls.set_caller_channel(call, tagged.channel.name,
+                                             call.uniqueid or tagged.channel.uniqueid)
 
-    def _on_dial_ended(self, ended: ami.DialEnded, now: float) -> None:
-        call = self._ringing_call(ended.caller, ended.target)
-        if call is not None and ended.dial_status == "ANSWER":
-            self.calls.set_agent_leg(call, ended.target.uniqueid)
-            self._answered(call, now)
 
-    def _answered(self, call: LiveCall, now: float) -> None:
-        assert call.agent_id is not None
-        call.phase = Phase.TALKING
-        call.answered_at = time.time()
-        self.feed(e.OfferAnswered(call.interaction_id, call.agent_id), now)
-        self.records.answered(call)
-        self._publish("call.answered", {"interaction_id": call.interaction_id,
-                                        "agent_id": call.agent_id})
+def _ringing_call(step: Step, caller: ami.ChannelSnapshot | None,
+                  target: ami.ChannelSnapshot) -> LiveCall | None:
+    """The call whose offer this dial is: the caller rings the offered agent's phone
+    (not a late dial towards an agent whose offer was taken back)."""
+    call = caller_call(step, caller)
+    if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
+        return None
+    agent = step.router.config.agents.get(call.agent_id)
+    endpoint = agent.endpoint if agent else ""
+    if endpoint != target.device and not endpoint.startswith(target.device + "/"):
+        return None
+    return call
 
-    def _on_dial_result(self, result: ami.DialResultReported, now: float) -> None:
-        call = self.calls.get(result.interaction)
-        if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
-            return
-        agent = self.config.agents.get(call.agent_id)
-        if agent is None or agent.endpoint != result.endpoint:
-            return  # the result of an earlier ring, taken back already
-        reason = _FAIL_REASONS.get(result.dial_status)
-        if reason is None:
-            return  # ANSWER (after the talk), CANCEL (the caller left: a hang-up follows)
-        agent_id = call.agent_id
-        call.phase = Phase.WAITING
-        self.calls.set_agent_leg(call, None)
-        self.records.event(call.interaction_id, "no-answer", agent_id,
-                           {"dial_status": result.dial_status, "endpoint": result.endpoint})
-        self._publish("call.offer_failed", {"interaction_id": call.interaction_id,
-                                            "agent_id": agent_id, "reason": reason})
-        self.feed(e.OfferFailed(call.interaction_id, agent_id, reason), now)
 
-    def _on_originate_result(self, result: ami.OriginateResult, now: float) -> None:
-        call = next((c for c in self.calls if c.originate_action == result.action_id), None)
-        if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
-            return
-        call.originate_action = None
-        if result.success:
-            self.calls.set_agent_leg(call, result.uniqueid or None)
-            self._answered(call, now)
-            return
-        agent_id = call.agent_id
-        call.phase = Phase.CALLBACK
-        reason = _ORIGINATE_REASONS.get(result.reason, "unavailable")
-        self.records.event(call.interaction_id, "no-answer", agent_id,
-                           {"originate_reason": result.reason})
-        self.feed(e.OfferFailed(call.interaction_id, agent_id, reason), now)
+def on_dial_began(step: Step, began: ami.DialBegan) -> None:
+    call = _ringing_call(step, began.caller, began.target)
+    if call is not None:
+        step.router.calls.set_agent_leg(call, began.target.uniqueid)
 
-    def _on_hangup(self, hungup: ami.ChannelHungUp, now: float) -> None:
-        call = self.calls.by_uniqueid(hungup.channel.uniqueid)
-        if call is None:
-            return
-        lost = hungup.lost
-        if hungup.channel.uniqueid == call.agent_uniqueid:
-            # The agent's leg ended (agent hung up, blind transfer, re-queue by redirect).
-            self.calls.set_agent_leg(call, None)
-            if call.phase is Phase.TALKING:
-                self._agent_leg_done(call, now)
-                if call.callback_number is not None:  # the agent's leg was the whole call
-                    self.close_call(call, "lost" if lost else "callback", cause=hungup.cause)
-            return
-        if call.callback_number is not None:
-            return  # the caller left after choosing a callback; the place is kept
-        if call.phase in (Phase.WAITING, Phase.RINGING):
-            self.feed(e.CallAbandoned(call.interaction_id), now)
-            self.close_call(call, "lost" if lost else "abandoned", cause=hungup.cause)
-        elif call.phase in (Phase.TALKING, Phase.AFTER_AGENT):
-            self._agent_leg_done(call, now)
-            outcome = "transferred" if call.transferred else "answered"
-            self.close_call(call, "lost" if lost else outcome, cause=hungup.cause)
-        elif call.phase is Phase.IVR:
-            self.close_call(call, "lost" if lost else call.ivr_outcome, cause=hungup.cause)
-        else:
-            self.close_call(call, "lost" if lost else "completed", cause=hungup.cause)
 
-    def _agent_leg_done(self, call: LiveCall, now: float) -> None:
-        """The agent's part is over: the ACD puts the agent in wrap-up."""
-        if call.phase is not Phase.TALKING:
-            return
-        self.feed(e.CallEnded(call.interaction_id), now)
-        self.records.talk_ended(call)
-        call.phase = Phase.AFTER_AGENT
-        self._publish("call.agent_left", {"interaction_id": call.interaction_id,
-                                          "agent_id": call.agent_id})
+def on_dial_ended(step: Step, ended: ami.DialEnded) -> None:
+    call = _ringing_call(step, ended.caller, ended.target)
+    if call is not None and ended.dial_status == "ANSWER":
+        step.router.calls.set_agent_leg(call, ended.target.uniqueid)
+        _answered(step, call, ended.target.name)
+        return
+    customer = caller_call(step, ended.caller)
+    if (customer is not None and customer.is_callback and customer.phase is Phase.TALKING
+            and ended.caller is not None and ended.caller.uniqueid == customer.agent_uniqueid
+            and ended.dial_status == "ANSWER"):
+        # The agent's leg of a callback dialled the customer, who answered.
+        step.emit(ev.CustomerAnswered, customer, number=customer.callback_number,
+                  segment=customer.segment)
 
-    def _on_bridged(self, bridged: ami.PartiesBridged, now: float) -> None:
-        call = next(filter(None, (self.calls.by_uniqueid(p.uniqueid)
-                                  for p in bridged.parties)), None)
-        self._publish("call.bridged", {
-            "interaction_id": call.interaction_id if call else None,
-            "node": bridged.node, "bridge_id": bridged.bridge_id,
-            "parties": [{"channel": p.name, "number": p.caller_num, "name": p.caller_name}
-                        for p in bridged.parties],
-        })
 
-    def _on_blind_transfer(self, xfer: ami.BlindTransferred, now: float) -> None:
-        call = self._caller_call(xfer.transferee) or self._caller_call(xfer.transferer)
-        if call is None:
-            return
-        call.transferred = True
-        self.records.event(call.interaction_id, "transferred", call.agent_id or "agent",
-                           {"to": f"{xfer.extension}@{xfer.context}", "kind": "blind",
-                            "result": xfer.result})
-        self._publish("call.transferred", {"interaction_id": call.interaction_id,
-                                           "to": xfer.extension, "kind": "blind"})
+def _answered(step: Step, call: LiveCall, agent_channel: str | None) -> None:
+    assert call.agent_id is not None
+    step.router.calls.move(call, "answered")
+    call.answered_at = step.now.wall
+    step.router.agent_calls[call.agent_id] = call.interaction_id
+    step.feed(acd.OfferAnswered(call.interaction_id, call.agent_id))
+    waited = None if call.segment_at is None else round(step.now.wall - call.segment_at, 3)
+    step.emit(ev.CallAnswered, call, attempt=call.offers, segment=call.segment,
+              callback=call.is_callback, agent_channel=agent_channel, waited=waited)
 
-    def _on_attended_transfer(self, xfer: ami.AttendedTransferred, now: float) -> None:
-        call = self._caller_call(xfer.transferee) or self._caller_call(xfer.transferer)
-        if call is None:
-            return
-        call.transferred = True
-        target = xfer.target.name if xfer.target else None
-        self.records.event(call.interaction_id, "transferred", call.agent_id or "agent",
-                           {"to": target, "kind": "attended", "result": xfer.result})
 
-    def _on_held(self, held: ami.CallHeld, now: float) -> None:
-        call = self._caller_call(held.channel)
-        if call is not None:
-            self._publish("call.held", {"interaction_id": call.interaction_id})
+def on_dial_result(step: Step, result: ami.DialResultReported) -> None:
+    call = step.router.calls.get(result.interaction)
+    if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
+        return
+    agent = step.router.config.agents.get(call.agent_id)
+    if agent is None or agent.endpoint != result.endpoint:
+        return  # the result of an earlier ring, taken back already
+    reason = _FAIL_REASONS.get(result.dial_status)
+    if reason is None:
+        return  # ANSWER (after the talk), CANCEL (the caller left: a hang-up follows)
+    _ring_failed(step, call, reason, result.dial_status)
 
-    def _on_resumed(self, resumed: ami.CallResumed, now: float) -> None:
-        call = self._caller_call(resumed.channel)
-        if call is not None:
-            self._publish("call.resumed", {"interaction_id": call.interaction_id})
+
+def _ring_failed(step: Step, call: LiveCall, reason: str, dial_status: str | None) -> None:
+    agent_id = call.agent_id
+    assert agent_id is not None
+    step.emit(ev.OfferFailed, call, attempt=call.offers, reason=reason, dial_status=dial_status)
+    step.router.calls.set_agent_leg(call, None)
+    call.requeue_cause = "offer-failed"
+    step.router.calls.move(call, "ring_failed")
+    step.feed(acd.OfferFailed(call.interaction_id, agent_id, reason))  # type: ignore[arg-type]
+
+
+def on_originate_result(step: Step, result: ami.OriginateResult) -> None:
+    call = next((c for c in step.router.calls if c.originate_action == result.action_id), None)
+    if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
+        return
+    call.originate_action = None
+    if result.success:
+        step.router.calls.set_agent_leg(call, result.uniqueid or None)
+        _answered(step, call, result.channel or None)
+        return
+    _ring_failed(step, call, _ORIGINATE_REASONS.get(result.reason, "unavailable"),
+                 f"originate reason {result.reason}")
+
+
+def on_hangup(step: Step, hungup: ami.ChannelHungUp) -> None:
+    router = step.router
+    call = router.calls.by_uniqueid(hungup.channel.uniqueid)
+    if call is None:
+        return
+    lost = hungup.lost
+    if hungup.channel.uniqueid == call.agent_uniqueid:
+        # The agent's leg ended (agent hung up, blind transfer, re-queue by redirect).
+        router.calls.set_agent_leg(call, None)
+        if call.phase is Phase.TALKING:
+            agent_leg_done(step, call)
+            if call.is_callback:  # the agent's leg was the whole call
+                close_call(step, call, "lost" if lost else "callback", cause=hungup.cause)
+        return
+    if call.is_callback:
+        return  # the caller left after choosing a callback; the place is kept
+    if call.phase in (Phase.WAITING, Phase.RINGING):
+        if call.phase is Phase.RINGING:
+            step.emit(ev.OfferFailed, call, attempt=call.offers, reason="caller-left")
+        step.feed(acd.CallAbandoned(call.interaction_id))
+        close_call(step, call, "lost" if lost else "abandoned", cause=hungup.cause)
+    elif call.phase in (Phase.TALKING, Phase.AFTER_AGENT):
+        agent_leg_done(step, call)
+        outcome = "transferred" if call.transferred else "answered"
+        close_call(step, call, "lost" if lost else outcome, cause=hungup.cause)
+    elif call.phase is Phase.IVR:
+        close_call(step, call, "lost" if lost else call.ivr_outcome, cause=hungup.cause)
+    else:
+        close_call(step, call, "lost" if lost else "completed", cause=hungup.cause)
+
+
+def agent_leg_done(step: Step, call: LiveCall) -> None:
+    """The agent's part is over: talk time stops, the ACD puts the agent in wrap-up."""
+    if call.phase is not Phase.TALKING:
+        return
+    step.feed(acd.CallEnded(call.interaction_id))
+    talked = None if call.answered_at is None else round(step.now.wall - call.answered_at, 3)
+    step.emit(ev.AgentLeftCall, call, attempt=call.offers, segment=call.segment, talked=talked)
+    step.router.calls.move(call, "agent_left")
+
+
+def on_blind_transfer(step: Step, xfer: ami.BlindTransferred) -> None:
+    call = caller_call(step, xfer.transferee) or caller_call(step, xfer.transferer)
+    if call is None:
+        return
+    call.transferred = True
+    step.emit(ev.CallTransferred, call, kind="blind", target=f"{xfer.extension}@{xfer.context}",
+              by=call.agent_id, segment=call.segment)
+
+
+def on_attended_transfer(step: Step, xfer: ami.AttendedTransferred) -> None:
+    call = caller_call(step, xfer.transferee) or caller_call(step, xfer.transferer)
+    if call is None:
+        return
+    call.transferred = True
+    step.emit(ev.CallTransferred, call, kind="attended",
+              target=xfer.target.name if xfer.target else None, by=call.agent_id,
+              segment=call.segment)
+
+
+def on_held(step: Step, held: ami.CallHeld) -> None:
+    call = caller_call(step, held.channel)
+    if call is not None and call.phase is Phase.TALKING and call.held_at is None:
+        call.held_at = step.now.wall
+        step.emit(ev.CallHeld, call, attempt=call.offers)
+
+
+def on_resumed(step: Step, resumed: ami.CallResumed) -> None:
+    call = caller_call(step, resumed.channel)
+    if call is not None and call.held_at is not None:
+        held_for = round(step.now.wall - call.held_at, 3)
+        call.held_at = None
+        step.emit(ev.CallResumed, call, attempt=call.offers, held_for=held_for)

@@ -1,4 +1,7 @@
-"""Interactions (cases) and their events."""
+"""Interactions: one per contact (a call, a callback, later a chat or an email).
+
+The service writes them through the event stream (cti/records.py); these
+functions read them, and create or update them for tools and tests."""
 
 from __future__ import annotations
 
@@ -8,20 +11,18 @@ from datetime import datetime
 from typing import Any, get_args
 from uuid import UUID, uuid4
 
-import asyncpg
-
 from cti.store.base import Db, as_uuid, aware, columns, maybe_aware, to_model
 from cti.store.errors import NoSuchInteraction
-from cti.store.models import Channel, Direction, EventKind, Interaction, InteractionEvent, Status
+from cti.store.models import Channel, Direction, Interaction, Status
 
 _COLUMNS = columns(Interaction)
-_EVENT_COLUMNS = columns(InteractionEvent)
 
 #: Fields ``update()`` may change. The id, channel, direction and created_at are fixed.
 UPDATABLE = frozenset({
     "customer_id", "caller_number", "caller_name", "dialled_number", "queue", "agent_id",
     "topic", "reason", "sub_reason", "question", "call_type", "status", "outcome", "priority",
-    "queued_at", "answered_at", "closed_at", "node", "uniqueid", "linkedid",
+    "queued_at", "answered_at", "closed_at", "node", "uniqueid", "linkedid", "case_id",
+    "disposition", "flow",
 })
 _INSTANTS = frozenset({"queued_at", "answered_at", "closed_at"})
 _KIND = re.compile(r"[a-z][a-z0-9_-]*")
@@ -90,62 +91,6 @@ class Interactions:
             raise NoSuchInteraction(iid)
         return to_model(Interaction, row)
 
-    async def close(self, interaction_id: UUID | str, *, outcome: str | None = None,
-                    actor: str | None = None, at: datetime | None = None,
-                    event_id: UUID | str | None = None) -> Interaction:
-        """Close the case and add its ``closed`` event, in one transaction."""
-        iid = as_uuid(interaction_id, "interaction_id")
-        when = aware(at, "at")
-        eid = uuid4() if event_id is None else as_uuid(event_id, "event_id")
-
-        async def write(conn: asyncpg.Connection) -> asyncpg.Record:
-            row = await conn.fetchrow(
-                f"""UPDATE interactions
-                    SET status = 'closed', closed_at = coalesce(closed_at, $2),
-                        outcome = coalesce($3, outcome), updated_at = now()
-                    WHERE id = $1 RETURNING {_COLUMNS}""", iid, when, outcome)
-            if row is None:
-                raise NoSuchInteraction(iid)
-            await _insert_event(conn, eid, iid, EventKind.CLOSED, actor,
-                                {"outcome": outcome} if outcome else {}, when)
-            return row
-
-        return to_model(Interaction, await self._db.transaction(write))
-
-    async def add_event(
-        self,
-        event_id: UUID | str,
-        interaction_id: UUID | str,
-        kind: EventKind | str,
-        actor: str | None = None,
-        data: Mapping[str, Any] | None = None,
-        at: datetime | None = None,
-    ) -> bool:
-        """Append an event; False if ``event_id`` was already stored (a retry).
-
-        Raises:
-            NoSuchInteraction: no case with this id.
-            ValueError: ``kind`` is not lowercase words joined by ``-``.
-        """
-        eid, iid = as_uuid(event_id, "event_id"), as_uuid(interaction_id, "interaction_id")
-        when = aware(at, "at")
-        return await self._db.run(
-            lambda conn: _insert_event(conn, eid, iid, kind, actor, data or {}, when))
-
-    async def add_note(self, interaction_id: UUID | str, text: str, *, actor: str | None,
-                       at: datetime | None = None, note_id: UUID | str | None = None) -> UUID:
-        """Add a ``note`` event (``data = {"text": text}``); returns its id."""
-        eid = uuid4() if note_id is None else as_uuid(note_id, "note_id")
-        await self.add_event(eid, interaction_id, EventKind.NOTE, actor, {"text": text}, at)
-        return eid
-
-    async def events(self, interaction_id: UUID | str) -> list[InteractionEvent]:
-        """The case's events in the order they happened (then in write order)."""
-        rows = await self._db.fetch(
-            f"SELECT {_EVENT_COLUMNS} FROM interaction_events WHERE interaction_id = $1 "
-            "ORDER BY at, seq", as_uuid(interaction_id, "interaction_id"))
-        return [to_model(InteractionEvent, r) for r in rows]
-
     async def open_cases_for_customer(self, customer_id: UUID | str) -> list[Interaction]:
         """The customer's cases not closed yet (open or pending), newest first."""
         rows = await self._db.fetch(
@@ -169,21 +114,6 @@ class Interactions:
             "AND ($3::text IS NULL OR queue = $3) ORDER BY created_at, id",
             aware(start, "start"), aware(end, "end"), queue)
         return [to_model(Interaction, r) for r in rows]
-
-
-async def _insert_event(conn: asyncpg.Connection, eid: UUID, iid: UUID, kind: str,
-                        actor: str | None, data: Mapping[str, Any], at: datetime) -> bool:
-    kind = str(kind)
-    if not _KIND.fullmatch(kind):
-        raise ValueError(f"event kind {kind!r} must be lowercase words joined by '-'")
-    try:
-        status = await conn.execute(
-            """INSERT INTO interaction_events (id, interaction_id, kind, actor, data, at)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING""",
-            eid, iid, kind, actor, dict(data), at)
-    except asyncpg.ForeignKeyViolationError:
-        raise NoSuchInteraction(iid) from None
-    return status.endswith(" 1")
 
 
 def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:

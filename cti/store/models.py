@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID
 
@@ -20,23 +19,6 @@ Status = Literal["open", "pending", "closed"]
 CallOutcome = Literal[
     "answered", "abandoned", "overflow", "voicemail", "callback", "transferred", "lost", "timeout"
 ]
-
-
-class EventKind(StrEnum):
-    """Kinds of interaction event the service writes. Others are allowed if
-    lowercase (``[a-z][a-z0-9_-]*``), so a new flow step needs no migration."""
-
-    IVR_STEP = "ivr-step"
-    QUEUED = "queued"
-    OFFERED = "offered"
-    ANSWERED = "answered"
-    NO_ANSWER = "no-answer"
-    TRANSFERRED = "transferred"
-    ESCALATED = "escalated"
-    NOTE = "note"
-    ABANDONED = "abandoned"
-    CLOSED = "closed"
-    SURVEY = "survey"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,27 +72,18 @@ class Interaction:
     uniqueid: str | None
     linkedid: str | None
     updated_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class InteractionEvent:
-    """One step of a case (``kind``: see ``EventKind``), by ``actor`` (agent id,
-    ``ivr``, ``acd``, ``system`` ...), with free ``data``."""
-
-    id: UUID
-    interaction_id: UUID
-    kind: str
-    actor: str | None
-    data: Mapping[str, Any]
-    at: datetime
+    case_id: UUID | None = None
+    disposition: str | None = None
+    flow: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:
-    """One call leg the service handled. ``wait_seconds`` and ``talk_seconds``
+    """One visit of a queue by a call (``segment`` 0, then one more after each
+    overflow or transfer to a queue). ``wait_seconds`` and ``talk_seconds``
     are computed by the database from the instants (ignored when writing):
     wait = (answered_at or ended_at) - (queued_at or arrived_at),
-    talk = ended_at - answered_at."""
+    talk = (agent_left_at or ended_at) - answered_at."""
 
     id: UUID
     arrived_at: datetime
@@ -129,6 +102,15 @@ class CallRecord:
     hangup_cause: int | None = None
     wait_seconds: float | None = None
     talk_seconds: float | None = None
+    segment: int = 0
+    linkedid: str | None = None
+    direction: str = "inbound"
+    callback: bool = False
+    priority: int = 0
+    from_queue: str | None = None
+    to_queue: str | None = None
+    agent_left_at: datetime | None = None
+    offers: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +151,7 @@ class QueueEntry:
     channel: str | None = None
     is_callback: bool = False
     callback_number: str | None = None
+    caller_number: str | None = None
+    caller_name: str | None = None
+    uniqueid: str | None = None
+    segment: int = 0

@@ -11,6 +11,7 @@ from cti.store.base import Db
 from cti.store.calls import CallRecords
 from cti.store.customers import Customers
 from cti.store.db import CONNECT_TIMEOUT, describe_dsn, init_connection, translate_errors
+from cti.store.events import Events
 from cti.store.interactions import Interactions
 from cti.store.migrate import migrate
 from cti.store.queue_entries import QueueEntries
@@ -20,7 +21,7 @@ class Store:
     """An asyncpg pool and the repositories on it.
 
     ``store.customers``, ``store.interactions``, ``store.calls``,
-    ``store.agent_states``, ``store.queue_entries``. Build it with
+    ``store.agent_states``, ``store.queue_entries``, ``store.events``. Build it with
     ``await Store.open(dsn)``; ``await store.close()`` when done.
     """
 
@@ -30,6 +31,7 @@ class Store:
         db = Db(pool, where, retry_for=retry_for)
         self.customers = Customers(db)
         self.interactions = Interactions(db)
+        self.events = Events(db)
         self.calls = CallRecords(db)
         self.agent_states = AgentStates(db)
         self.queue_entries = QueueEntries(db)

@@ -67,6 +67,12 @@ async def wait_for(predicate: Callable[[], Any], timeout: float = 10.0,
         await asyncio.sleep(0.02)
 
 
+async def call_events(store: Store, interaction_id: Any) -> list[str]:
+    """The types of an interaction's call events (``call.*``), short: ``queued``, ..."""
+    return [e["type"].removeprefix("call.") for e in
+            await store.events.for_interaction(interaction_id) if e["type"].startswith("call.")]
+
+
 @dataclass
 class Env:
     sim: SimPbx

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from cti.cli import main
+from cti.store.migrate import bundled_migrations
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -27,8 +28,8 @@ async def test_db_migrate_applies_then_reports_up_to_date(
         empty_dsn: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = _config_with_database(tmp_path, empty_dsn)
     assert await asyncio.to_thread(main, ["db", "migrate", "--config", str(config)]) == 0
-    assert capsys.readouterr().out.strip() == (
-        "applied: 001_schema.sql, 002_timeout_outcome.sql")
+    names = ", ".join(m.name for m in bundled_migrations())
+    assert capsys.readouterr().out.strip() == f"applied: {names}"
     assert await asyncio.to_thread(main, ["db", "migrate", "--config", str(config)]) == 0
     assert capsys.readouterr().out.strip() == "database is up to date"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from service_env import Env, running_service, wait_for
+from service_env import Env, call_events, running_service, wait_for
 
 from cti.sim.phones import Behaviour
 
@@ -33,8 +33,8 @@ async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_b
         await env.flushed()
     case = await env.store.interactions.get(interaction_id)
     assert case.outcome == "callback" and case.agent_id == "a1001"
-    kinds = [e.kind for e in await env.store.interactions.events(interaction_id)]
-    assert "callback-requested" in kinds and kinds[-1] == "closed"
+    kinds = await call_events(env.store, interaction_id)
+    assert "callback_requested" in kinds and kinds[-1] == "ended"
     assert await env.store.queue_entries.entries() == []
 
 
@@ -67,8 +67,8 @@ async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp
             assert await service.recorder.flush(10)
             (case,) = await service.store.interactions.between(*_today())
             assert case.queue == "general" and case.agent_id == "a1002"
-            kinds = [e.kind for e in await service.store.interactions.events(case.id)]
-            assert "queue-exit" in kinds
+            kinds = await call_events(service.store, case.id)
+            assert "queue_exited" in kinds
 
 
 
@@ -100,7 +100,7 @@ async def test_escalation_lowers_the_requirement_on_the_live_call(dsn: str, tmp_
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
             assert await service.recorder.flush(10)
             (case,) = await service.store.interactions.between(*_today())
-            kinds = [e.kind for e in await service.store.interactions.events(case.id)]
+            kinds = await call_events(service.store, case.id)
             assert kinds.index("escalated") < kinds.index("offered")
 
 

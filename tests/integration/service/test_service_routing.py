@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from service_env import Env, wait_for
+from service_env import Env, call_events, wait_for
 
 from cti.sim.phones import Behaviour
 
@@ -29,10 +29,8 @@ async def test_answered_call_is_routed_talked_wrapped_up_and_recorded(env: Env) 
     assert (case.caller_number, case.queue, case.agent_id) == ("5551234", "bookings", "a1001")
     assert (case.topic, case.reason, case.status, case.outcome) == (
         "bookings", "new booking", "closed", "answered")
-    kinds = [ev.kind for ev in await env.store.interactions.events(case.id)]
-    assert kinds[0] == "ivr-step"
-    assert [k for k in kinds if k != "ivr-step"] == [
-        "queued", "offered", "answered", "agent-left", "closed"]
+    assert await call_events(env.store, case.id) == [
+        "queued", "offered", "answered", "agent_left", "ended"]
     record = (await env.store.calls.between(*_today()))[0]
     assert record.outcome == "answered" and record.agent_id == "a1001"
     assert record.wait_seconds is not None and record.talk_seconds >= 0.5
@@ -59,9 +57,8 @@ async def test_no_answer_makes_agent_not_ready_and_rings_the_next_keeping_arriva
         assert engine.call(interaction_id).arrived_at == arrived
         await call.wait_ended()
         await env.flushed()
-    kinds = [ev.kind for ev in await env.store.interactions.events(interaction_id)]
-    assert [k for k in kinds if k != "ivr-step"][:5] == [
-        "queued", "offered", "no-answer", "offered", "answered"]
+    assert (await call_events(env.store, interaction_id))[:6] == [
+        "queued", "offered", "offer_failed", "queued", "offered", "answered"]
 
 
 async def test_busy_phone_is_not_ready_busy_and_unregistered_phone_is_never_offered(

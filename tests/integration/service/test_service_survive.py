@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 import yaml
-from service_env import Env, make_config, start_sim, wait_for
+from service_env import Env, call_events, make_config, start_sim, wait_for
 
 from cti.sim.phones import Behaviour
 from cti.store import Store
@@ -45,9 +45,8 @@ async def test_database_outage_routing_goes_on_and_records_are_flushed_after(
     assert env.service.recorder.rejected == []
     (case,) = await env.store.interactions.between(*_window())
     assert (case.status, case.outcome, case.agent_id) == ("closed", "answered", "a1001")
-    kinds = [e.kind for e in await env.store.interactions.events(case.id)]
-    assert [k for k in kinds if k != "ivr-step"] == [
-        "queued", "offered", "answered", "agent-left", "closed"]
+    assert await call_events(env.store, case.id) == [
+        "queued", "offered", "answered", "agent_left", "ended"]
     states = [h.state for h in await env.store.agent_states.history("a1001")]
     assert states == ["READY", "RESERVED", "ON_CALL", "WRAP_UP", "READY"]
 
@@ -175,8 +174,7 @@ async def test_sighup_reloads_and_sigterm_drains_and_exits_cleanly(dsn: str,
         store = await Store.open(dsn)
         try:
             (case,) = await store.interactions.between(*_window())
-            kinds = [e.kind for e in await store.interactions.events(case.id)]
-            assert [k for k in kinds if k != "ivr-step"] == ["queued", "offered", "answered"]
+            assert await call_events(store, case.id) == ["queued", "offered", "answered"]
         finally:
             await store.close()
 
@@ -232,17 +230,17 @@ async def test_sigkill_with_30_waiting_and_10_talking_loses_nothing(
 
             offered_at = {}
             for iid in order:
-                events = await store.interactions.events(iid)
-                offered_at[iid] = min(e.at for e in events if e.kind == "offered")
+                events = await store.events.for_interaction(iid)
+                offered_at[iid] = min(e["seq"] for e in events if e["type"] == "call.offered")
             assert sorted(order, key=offered_at.__getitem__) == order, \
                 "waiting callers were not served in their original order"
 
             cases = await store.interactions.between(*_window())
             assert len(cases) == 40 and {c.status for c in cases} == {"closed"}
             for case in cases:
-                kinds = Counter(e.kind for e in await store.interactions.events(case.id))
+                kinds = Counter(await call_events(store, case.id))
                 assert kinds["queued"] == 1 and kinds["answered"] == 1 \
-                    and kinds["closed"] == 1, (case.id, kinds)
+                    and kinds["ended"] == 1, (case.id, kinds)
             records = await store.calls.between(*_window())
             assert len(records) == 40 and {r.outcome for r in records} == {"answered"}
             assert await _entries(store) == []

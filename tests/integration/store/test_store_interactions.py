@@ -6,7 +6,7 @@ from uuid import uuid4
 import pytest
 from store_testing import bounded
 
-from cti.store import EventKind, NoSuchInteraction, Store, StoreRejected
+from cti.store import NoSuchInteraction, Store, StoreRejected
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -89,72 +89,6 @@ async def test_update_refuses_bad_status_and_fixed_fields(store: Store) -> None:
 
 
 @bounded()
-async def test_events_come_back_in_time_order(store: Store) -> None:
-    iid = await store.interactions.create(created_at=T0)
-    steps = [
-        (EventKind.IVR_STEP, "ivr", {"step": "menu", "digit": "2"}, 1),
-        (EventKind.QUEUED, "acd", {"queue": "sales"}, 5),
-        (EventKind.OFFERED, "acd", {"agent": "a17"}, 9),
-        (EventKind.ANSWERED, "a17", {}, 12),
-    ]
-    for kind, actor, data, second in reversed(steps):
-        await store.interactions.add_event(uuid4(), iid, kind, actor, data,
-                                           T0 + timedelta(seconds=second))
-    events = await store.interactions.events(iid)
-    assert [(e.kind, e.actor, e.data) for e in events] == [(str(k), a, d) for k, a, d, _ in steps]
-    assert all(e.interaction_id == iid for e in events)
-
-
-@bounded()
-async def test_events_at_the_same_instant_keep_write_order(store: Store) -> None:
-    iid = await store.interactions.create()
-    for kind in ("offered", "no-answer", "queued"):
-        await store.interactions.add_event(uuid4(), iid, kind, "acd", at=T0)
-    assert [e.kind for e in await store.interactions.events(iid)] == [
-        "offered", "no-answer", "queued"]
-
-
-@bounded()
-async def test_retried_event_is_stored_once(store: Store) -> None:
-    iid = await store.interactions.create()
-    eid = uuid4()
-    assert await store.interactions.add_event(eid, iid, "escalated", "acd", {"step": 1}, T0)
-    assert not await store.interactions.add_event(eid, iid, "escalated", "acd", {"step": 1}, T0)
-    assert len(await store.interactions.events(iid)) == 1
-
-
-@bounded()
-async def test_event_for_unknown_case_or_with_bad_kind_fails(store: Store) -> None:
-    iid = await store.interactions.create()
-    with pytest.raises(NoSuchInteraction):
-        await store.interactions.add_event(uuid4(), uuid4(), "note", "a1")
-    with pytest.raises(ValueError, match="event kind 'Bad Kind' must be lowercase"):
-        await store.interactions.add_event(uuid4(), iid, "Bad Kind", "a1")
-
-
-@bounded()
-async def test_note_is_an_event_with_its_text(store: Store) -> None:
-    iid = await store.interactions.create()
-    note_id = await store.interactions.add_note(iid, "customer will call back", actor="a17",
-                                                at=T0)
-    [event] = await store.interactions.events(iid)
-    assert (event.id, event.kind, event.actor) == (note_id, "note", "a17")
-    assert event.data == {"text": "customer will call back"}
-
-
-@bounded()
-async def test_close_sets_status_outcome_time_and_adds_closed_event(store: Store) -> None:
-    iid = await store.interactions.create(created_at=T0)
-    closed_at = T0 + timedelta(minutes=4)
-    case = await store.interactions.close(iid, outcome="resolved", actor="a17", at=closed_at)
-    assert (case.status, case.outcome, case.closed_at) == ("closed", "resolved", closed_at)
-    [event] = await store.interactions.events(iid)
-    assert (event.kind, event.data, event.at) == ("closed", {"outcome": "resolved"}, closed_at)
-    with pytest.raises(NoSuchInteraction):
-        await store.interactions.close(uuid4())
-
-
-@bounded()
 async def test_open_cases_for_customer_skip_closed_ones_newest_first(store: Store) -> None:
     ada = await store.customers.create("Ada")
     other = await store.customers.create("Bob")
@@ -162,7 +96,7 @@ async def test_open_cases_for_customer_skip_closed_ones_newest_first(store: Stor
     new = await store.interactions.create(customer_id=ada.id, status="pending",
                                           created_at=T0 + timedelta(hours=1))
     done = await store.interactions.create(customer_id=ada.id, created_at=T0)
-    await store.interactions.close(done, outcome="resolved")
+    await store.interactions.update(done, status="closed", outcome="resolved")
     await store.interactions.create(customer_id=other.id)
     cases = await store.interactions.open_cases_for_customer(ada.id)
     assert [c.id for c in cases] == [new, old]

@@ -9,8 +9,9 @@ from cti.store.errors import MigrationFailed, StoreUnavailable
 from cti.store.migrate import Migration, applied_migrations, bundled_migrations, migrate
 
 TABLES = {
-    "customers", "customer_phones", "interactions", "interaction_events", "call_records",
+    "customers", "customer_phones", "interactions", "call_records", "call_offers",
     "agent_state_history", "agent_current_state", "queue_entries", "schema_migrations",
+    "events", "events_default", "stream_state", "survey_answers", "recordings",
 }
 
 
@@ -109,3 +110,39 @@ async def test_migrating_an_unreachable_database_names_host_and_port() -> None:
                            r"unreachable: .*check that it is running") as caught:
             await migrate("postgresql://cti:hunter2@127.0.0.1:1/cc")
     assert "hunter2" not in str(caught.value)
+
+
+async def test_event_stream_migration_keeps_the_data_of_the_earlier_schema(
+        empty_dsn: str) -> None:
+    """003 moves the per-interaction events into the stream, in their order, and keeps
+    the call records, on a database filled by the schema before it."""
+    before = [m for m in bundled_migrations() if m.name < "003"]
+    async with asyncio.timeout(30):
+        await migrate(empty_dsn, before)
+        conn = await asyncpg.connect(empty_dsn)
+        try:
+            iid = await conn.fetchval(
+                "INSERT INTO interactions (id, caller_number, queue) "
+                "VALUES (gen_random_uuid(), '5551234', 'sales') RETURNING id")
+            for kind, second in (("queued", 1), ("offered", 2), ("no-answer", 3)):
+                await conn.execute(
+                    "INSERT INTO interaction_events (id, interaction_id, kind, actor, data, at) "
+                    "VALUES (gen_random_uuid(), $1, $2, 'acd', '{\"x\": 1}', "
+                    "now() + make_interval(secs => $3))", iid, kind, second)
+            await conn.execute(
+                "INSERT INTO call_records (id, interaction_id, queue, arrived_at, answered_at, "
+                "ended_at, outcome) VALUES (gen_random_uuid(), $1, 'sales', now(), "
+                "now() + interval '10 s', now() + interval '70 s', 'answered')", iid)
+            assert await migrate(empty_dsn) == [m.name for m in bundled_migrations()
+                                                if m not in before]
+            rows = await conn.fetch("SELECT seq, type, data FROM events "
+                                    "WHERE interaction_id = $1 ORDER BY seq", iid)
+            assert [r["type"] for r in rows] == ["legacy.queued", "legacy.offered",
+                                                 "legacy.no_answer"]
+            assert '"actor": "acd"' in rows[0]["data"]
+            talk = await conn.fetchval("SELECT talk_seconds FROM call_records "
+                                       "WHERE interaction_id = $1", iid)
+            assert talk == 60
+            assert await conn.fetchval("SELECT epoch FROM stream_state") is not None
+        finally:
+            await conn.close()

@@ -1,0 +1,376 @@
+"""Domain events: the one stream of facts the service records, publishes and logs.
+
+Every fact about an interaction, a case, a customer or an agent is one of
+these frozen dataclasses, named in the past tense. The producer (the routing
+step, the case service) builds it through ``EventStream.new`` (cti/stream.py),
+which gives it the next global sequence number and the wall time; the stream
+then hands the same list to every consumer: the recorder (PostgreSQL), the
+bus (WebSocket hub, metrics) and the log. Nothing is published that is not
+recorded, and the reverse. Statistics and snapshots are not domain facts and
+never travel here.
+
+The envelope (``seq``, ``at`` and the ids of what the fact concerns) is the
+same for every type; the other fields are the type's ``data``. ``to_json``
+gives the versioned JSON form desktops receive and the journal keeps
+(``at`` in ISO 8601 UTC for people, ``ts`` in epoch seconds for programs);
+``from_json`` reads it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, TypeVar
+
+#: type name -> class, for ``from_json``.
+EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+#: Envelope fields: present in every event, outside ``data`` in the JSON form.
+ENVELOPE = ("seq", "at", "interaction_id", "case_id", "customer_id", "queue", "agent_id",
+            "node")
+
+E = TypeVar("E", bound="DomainEvent")
+
+
+def event_type(name: str, version: int = 1) -> Callable[[type[E]], type[E]]:
+    """Register a domain event class under its public type name (``call.queued``)."""
+
+    def register(cls: type[E]) -> type[E]:
+        if name in EVENT_TYPES:
+            raise ValueError(f"event type {name!r} registered twice")
+        cls.TYPE, cls.VERSION = name, version
+        EVENT_TYPES[name] = cls
+        return cls
+
+    return register
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainEvent:
+    """What every fact carries: its place in the stream and what it concerns.
+
+    seq: global sequence number, rising across restarts (see ``EventStream``).
+    at: wall-clock epoch seconds when it happened.
+    """
+
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+
+    seq: int
+    at: float
+    interaction_id: str | None = None
+    case_id: str | None = None
+    customer_id: str | None = None
+    queue: str | None = None
+    agent_id: str | None = None
+    node: str | None = None
+
+    def data(self) -> dict[str, Any]:
+        """The type's own fields, JSON-ready."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if f.name not in ENVELOPE}
+
+    def to_json(self, epoch: str) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.TYPE, "version": self.VERSION, "epoch": epoch,
+                               "seq": self.seq, "at": iso(self.at), "ts": self.at}
+        for name in ENVELOPE[2:]:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["data"] = self.data()
+        return out
+
+
+def from_json(doc: Mapping[str, Any]) -> DomainEvent:
+    """The event ``to_json`` wrote (the journal's records, a replay).
+
+    Raises:
+        ValueError: an unknown type or a version newer than this code.
+    """
+    cls = EVENT_TYPES.get(str(doc.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown event type {doc.get('type')!r}")
+    if int(doc.get("version", 1)) > cls.VERSION:
+        raise ValueError(f"event {cls.TYPE} version {doc['version']} is newer than this "
+                         f"service understands ({cls.VERSION}); upgrade the service")
+    envelope = {name: doc.get(name) for name in ENVELOPE[2:]}
+    at = float(doc["ts"]) if "ts" in doc else datetime.fromisoformat(doc["at"]).timestamp()
+    known = {f.name for f in dataclasses.fields(cls)}
+    data = {k: v for k, v in dict(doc.get("data") or {}).items() if k in known}
+    return cls(seq=int(doc["seq"]), at=at, **envelope, **data)
+
+
+def iso(epoch: float) -> str:
+    """``2026-11-30T12:00:00.123Z``: the wall time of events in JSON."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | frozenset | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- interactions and calls ----------------------------------------------------------
+
+
+@event_type("interaction.opened")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionOpened(DomainEvent):
+    """A contact arrived: a call reached the IVR, a callback or an outbound call began."""
+
+    channel: str = "voice"
+    direction: str = "inbound"
+    caller_number: str | None = None
+    caller_name: str | None = None
+    dialled_number: str | None = None
+    uniqueid: str | None = None
+    linkedid: str | None = None
+    flow: str | None = None
+
+
+@event_type("interaction.customer_identified")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerIdentified(DomainEvent):
+    """The interaction belongs to ``customer_id`` (found by the IVR or set by an agent).
+
+    how: ``phone``, ``account``, ``document``, ``agent`` or ``unidentified``.
+    """
+
+    how: str
+    name: str | None = None
+    tier: str | None = None
+    by: str | None = None
+
+
+@event_type("ivr.step_ran")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IvrStepRan(DomainEvent):
+    """One IVR step finished (its type and what it found or chose)."""
+
+    step: str
+    step_type: str
+    result: Mapping[str, Any] = field(default_factory=dict)
+
+
+@event_type("interaction.classified")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionClassified(DomainEvent):
+    """Topic / reason / sub-reason / question of the script catalogue, and call type."""
+
+    topic: str | None = None
+    reason: str | None = None
+    sub_reason: str | None = None
+    question: str | None = None
+    call_type: str | None = None
+    by: str = "ivr"
+
+
+@event_type("call.queued")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallQueued(DomainEvent):
+    """The call waits in ``queue``.
+
+    cause: ``ivr`` (first time), ``offer-failed`` (back at its place after a ring
+    that did not connect), ``overflow`` (moved from ``from_queue``), ``transfer``
+    (an agent sent it), ``callback`` (kept as a callback), ``restore``.
+    segment: the call's visit of a queue (0, then 1 after an overflow or transfer).
+    """
+
+    priority: int = 0
+    skills: Mapping[str, int] = field(default_factory=dict)
+    position: int | None = None
+    callback: bool = False
+    cause: str = "ivr"
+    from_queue: str | None = None
+    segment: int = 0
+    caller_number: str | None = None
+    caller_name: str | None = None
+    arrived_at: float | None = None
+    channel: str | None = None
+    uniqueid: str | None = None
+    callback_number: str | None = None
+
+
+@event_type("call.offered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallOffered(DomainEvent):
+    """The ACD chose ``agent_id``; its phone rings (or, for a callback, is called).
+
+    screen_pop: what the desktop shows (customer, cases, IVR path, classification).
+    """
+
+    attempt: int
+    ring_timeout: float
+    callback: bool = False
+    segment: int = 0
+    screen_pop: Mapping[str, Any] = field(default_factory=dict)
+
+
+@event_type("call.offer_failed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferFailed(DomainEvent):
+    """The ring did not connect. reason: ``no-answer``, ``busy``, ``unavailable``,
+    ``rejected``, ``timeout`` (no result in time), ``bad-number`` (the call's
+    fault, not the agent's), ``caller-left``."""
+
+    attempt: int
+    reason: str
+    dial_status: str | None = None
+
+
+@event_type("call.answered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallAnswered(DomainEvent):
+    """The agent took the call (for a callback: the agent's phone answered)."""
+
+    attempt: int
+    segment: int = 0
+    callback: bool = False
+    agent_channel: str | None = None
+    waited: float | None = None
+
+
+@event_type("call.customer_answered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerAnswered(DomainEvent):
+    """A callback or outbound call: the customer picked up, the agent talks to them."""
+
+    number: str | None = None
+    segment: int = 0
+
+
+@event_type("call.held")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallHeld(DomainEvent):
+    attempt: int
+    by: str | None = None
+
+
+@event_type("call.resumed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallResumed(DomainEvent):
+    attempt: int
+    by: str | None = None
+    held_for: float | None = None
+
+
+@event_type("call.transferred")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallTransferred(DomainEvent):
+    """kind: ``blind``, ``attended`` or ``queue``; target: where it went."""
+
+    kind: str
+    target: str | None = None
+    by: str | None = None
+    segment: int = 0
+
+
+@event_type("call.agent_left")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentLeftCall(DomainEvent):
+    """The agent's leg ended: talk time stops here (a survey may follow for the caller)."""
+
+    attempt: int
+    segment: int = 0
+    talked: float | None = None
+
+
+@event_type("call.ended")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded(DomainEvent):
+    """The contact is over; the interaction closes (its case goes on).
+
+    outcome: ``answered``, ``abandoned``, ``transferred``, ``voicemail``,
+    ``callback``, ``timeout``, ``lost``, ``served-by-ivr``, ``ivr-hangup``, ...
+    """
+
+    outcome: str
+    cause: int | None = None
+    segment: int = 0
+    queued: bool = False  #: it reached a queue (so it has a call record)
+
+
+@event_type("call.callback_requested")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested(DomainEvent):
+    number: str
+    segment: int = 0
+
+
+@event_type("call.queue_exited")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueExited(DomainEvent):
+    """The call left ``queue`` by its exit (max wait, full): overflow, voicemail,
+    callback or none."""
+
+    action: str
+    target: str | None = None
+    reason: str = "max-wait"
+    segment: int = 0
+
+
+@event_type("call.escalated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEscalated(DomainEvent):
+    step: str
+
+
+@event_type("call.wrapped_up")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallWrappedUp(DomainEvent):
+    """The agent ended after-call work with a disposition (wrap-up code)."""
+
+    disposition: str | None = None
+    notes: str | None = None
+
+
+@event_type("survey.answered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyAnswered(DomainEvent):
+    kind: str
+    score: int
+
+
+# --- agents ----------------------------------------------------------------------------
+
+
+@event_type("agent.state_changed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateChanged(DomainEvent):
+    """The agent's ACD state moved (READY, NOT_READY, RESERVED, ON_CALL, WRAP_UP, ...)."""
+
+    state: str
+    previous: str
+    reason: str | None = None
+
+
+# --- recordings -------------------------------------------------------------------------
+
+
+@event_type("recording.started")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingStarted(DomainEvent):
+    file: str | None = None
+
+
+@event_type("recording.paused")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingPaused(DomainEvent):
+    by: str | None = None
+
+
+@event_type("recording.resumed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingResumed(DomainEvent):
+    by: str | None = None
+
+
+@event_type("recording.stopped")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingStopped(DomainEvent):
+    file: str | None = None
