@@ -113,7 +113,7 @@ class Service:
         await self.store.events.ensure_partitions(datetime.now(UTC), months=3)
         epoch, last_seq = await self.store.events.position()
         self.stream = EventStream(epoch, last_seq + 1)
-        self.recorder = Recorder(self.store)
+        self.recorder = Recorder(self.store, stored_seq=last_seq)
         await self.recorder.start()
         self.stream.subscribe(self.recorder.accept)
         self.stream.subscribe(self.bus.publish)

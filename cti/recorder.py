@@ -37,7 +37,7 @@ BATCH = 500
 
 
 class Recorder:
-    def __init__(self, store: Store, *, max_backoff: float = 5.0,
+    def __init__(self, store: Store, *, max_backoff: float = 5.0, stored_seq: int = 0,
                  projection: Callable[[DomainEvent], list[RowOp]] = project) -> None:
         self._store = store
         self._project = projection
@@ -45,11 +45,12 @@ class Recorder:
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._progress = asyncio.Event()
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.rejected: list[DomainEvent] = []
         self.database_up = True
-        self.stored_seq = 0  #: the highest sequence number known to be stored
+        self.stored_seq = stored_seq  #: the highest sequence number known to be stored
 
     @property
     def pending(self) -> int:
@@ -60,6 +61,22 @@ class Recorder:
         self._pending.extend(events)
         self._idle.clear()
         self._wakeup.set()
+
+    async def stored(self, seq: int, timeout: float = 5.0) -> bool:
+        """Wait until the event ``seq`` is stored (read-your-writes for commands that
+        read the database next); False if time ran out."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.stored_seq < seq:
+            if loop.time() >= deadline:
+                return False
+            self._progress.clear()
+            try:
+                async with asyncio.timeout(deadline - loop.time()):
+                    await self._progress.wait()
+            except TimeoutError:
+                return False
+        return True
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="recorder")
@@ -108,6 +125,7 @@ class Recorder:
             for _ in batch:
                 self._pending.popleft()
             self.stored_seq = max(self.stored_seq, batch[-1].seq)
+            self._progress.set()
 
     async def _store_batch(self, batch: list[DomainEvent]) -> None:
         try:
