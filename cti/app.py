@@ -38,6 +38,7 @@ from cti.calls import CallRegistry
 from cti.config import Config, load_config
 from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
+from cti.journal import Journal
 from cti.log import configure_logging
 from cti.recorder import Recorder
 from cti.restore import close_orphans, load_snapshot, reconcile, restore
@@ -50,6 +51,8 @@ from cti.stream import EventStream, log_events
 log = structlog.get_logger(__name__)
 
 RESYNC_TIMEOUT = 15.0
+#: At start, how long to wait for the journal's events to be stored before restoring.
+RESTORE_CATCH_UP_SECONDS = 300.0
 #: At SIGTERM, callers in the IVR get this long to finish their flow; the rest go
 #: to [cti-fallback] (their AGI session closes without a decision).
 DRAIN_IVR_SECONDS = 10.0
@@ -71,6 +74,7 @@ class Service:
         self.store: Store | None = None
         self.recorder: Recorder | None = None
         self.stream: EventStream | None = None
+        self.journal: Journal | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
         self.cluster: AmiCluster | None = None
@@ -111,13 +115,21 @@ class Service:
         self.store = await Store.open(dsn, db.min_connections, db.max_connections,
                                       apply_migrations=True)
         await self.store.events.ensure_partitions(datetime.now(UTC), months=3)
-        epoch, last_seq = await self.store.events.position()
-        self.stream = EventStream(epoch, last_seq + 1)
-        self.recorder = Recorder(self.store, stored_seq=last_seq)
+        epoch, stored_seq = await self.store.events.position()
+        journal = config.service.journal
+        self.journal = Journal(config.path(journal.dir), max_bytes=journal.max_mb << 20,
+                               interval=journal.flush_ms / 1000)
+        journal_seq = await asyncio.to_thread(self.journal.open)
+        self.recorder = Recorder(self.store, stored_seq=stored_seq, journal=self.journal)
         await self.recorder.start()
-        self.stream.subscribe(self.recorder.accept)
-        self.stream.subscribe(self.bus.publish)
-        self.stream.subscribe(log_events)
+        self.recorder.catch_up()
+        if not await self.recorder.flush(RESTORE_CATCH_UP_SECONDS):
+            log.warning("the journal is not fully stored yet; restoring from what is")
+        self.stream = EventStream(epoch, max(stored_seq, journal_seq) + 1)
+        self.stream.subscribe(self.journal.append)
+        for consumer in (self.recorder.accept, self.bus.publish, log_events):
+            self.journal.subscribe(consumer)
+        await self.journal.start()
         engine = Engine(*specs(config), now=loop.time())
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
@@ -183,6 +195,8 @@ class Service:
             self.loop.stop_timer()
         for task in self._tasks:
             await cancel_and_wait(task)
+        if self.journal is not None:
+            await self.journal.stop()
         if self.recorder is not None:
             await self.recorder.stop()
         if self.store is not None:
@@ -190,6 +204,16 @@ class Service:
         if self.embedded is not None:
             await asyncio.to_thread(self.embedded.stop)
         log.info("service stopped")
+
+    async def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every event published so far is on disk and stored in PostgreSQL."""
+        try:
+            async with asyncio.timeout(timeout):
+                if self.journal is not None:
+                    await self.journal.flush()
+        except TimeoutError:
+            return False
+        return self.recorder is None or await self.recorder.flush(timeout)
 
     async def _start_database(self) -> str:
         db = self.config.service.database

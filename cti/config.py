@@ -102,6 +102,14 @@ class Ivr(_Model):
     default_flow: str = "main"
 
 
+class JournalConfig(_Model):
+    """The local journal of domain events (cti/journal.py)."""
+
+    dir: Path = Path("../var/journal")  # relative to the config directory
+    max_mb: int = Field(1024, ge=1)     # warn at 80 %, stop keeping events on disk at 100 %
+    flush_ms: float = Field(2.0, gt=0, le=1000)
+
+
 class Logging(_Model):
     format: Literal["console", "json"] = "console"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -117,6 +125,7 @@ class ServiceConfig(_Model):
     agi: Listen = Listen(port=4573)
     http: Listen = Listen(port=8080)
     database: Database = Database()
+    journal: JournalConfig = JournalConfig()
     dialplan: Dialplan = Dialplan()
     ivr: Ivr = Ivr()
     log: Logging = Logging()

@@ -82,6 +82,28 @@ class DomainEvent:
         return out
 
 
+def to_record(event: DomainEvent) -> list[Any]:
+    """The compact form the journal keeps: ``[seq, type, version, at, *ids, data]``,
+    leaving out the fields that are None by default and None here."""
+    optional = _NONE_BY_DEFAULT.get(type(event))
+    if optional is None:
+        optional = _NONE_BY_DEFAULT[type(event)] = frozenset(
+            f.name for f in dataclasses.fields(event) if f.default is None)
+    data = {k: v for k, v in event.data().items() if v is not None or k not in optional}
+    return [event.seq, event.TYPE, event.VERSION, event.at,
+            *(getattr(event, name) for name in ENVELOPE[2:]), data]
+
+
+_NONE_BY_DEFAULT: dict[type, frozenset[str]] = {}
+
+
+def from_record(record: list[Any]) -> DomainEvent:
+    """The event ``to_record`` wrote."""
+    seq, type_, version, at, *ids, data = record
+    return from_json({"type": type_, "version": version, "seq": seq, "ts": at,
+                      **dict(zip(ENVELOPE[2:], ids, strict=True)), "data": data})
+
+
 def from_json(doc: Mapping[str, Any]) -> DomainEvent:
     """The event ``to_json`` wrote (the journal's records, a replay).
 

@@ -1,10 +1,16 @@
 """Write-behind of the event stream to PostgreSQL: routing never waits for the database.
 
-The stream hands every published batch to ``Recorder.accept``, which only
-appends to memory. One worker stores the events in batches (each with the
-rows it implies, in one transaction: ``store.events.apply``), in sequence
-order. When PostgreSQL is unreachable the head batch is retried with a
-capped backoff and the rest waits: nothing is lost and the order is kept.
+The journal hands every batch it has on disk to ``Recorder.accept``, which
+only appends to memory, up to ``memory_limit`` events: past that (a long
+database outage) it drops them from memory and reads them back from the
+journal when the database takes writes again, so memory stays bounded and
+nothing is lost. At start the recorder first stores what the journal holds
+beyond the database (a crash during an outage).
+
+One worker stores the events in batches (each with the rows it implies, in
+one transaction: ``store.events.apply``), in sequence order. When
+PostgreSQL is unreachable the head batch is retried with a capped backoff
+and the rest waits: nothing is lost and the order is kept.
 A stored batch is never stored twice (the events table dedups by sequence
 number), so a batch retried after a connection dropped mid-commit is safe.
 A batch PostgreSQL refuses (a bug, not an outage) is retried one event at a
@@ -23,6 +29,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from cti.events import DomainEvent
+from cti.journal import Journal, JournalReader
 from cti.records import project
 from cti.store.errors import StoreRejected, StoreUnavailable
 from cti.store.rows import RowOp
@@ -38,14 +45,19 @@ BATCH = 500
 
 class Recorder:
     def __init__(self, store: Store, *, max_backoff: float = 5.0, stored_seq: int = 0,
+                 journal: Journal | None = None, memory_limit: int = 20_000,
                  projection: Callable[[DomainEvent], list[RowOp]] = project) -> None:
         self._store = store
         self._project = projection
+        self._journal = journal
+        self._reader: JournalReader | None = None
+        self.memory_limit = memory_limit
         self._pending: deque[DomainEvent] = deque()
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
         self._progress = asyncio.Event()
+        self._reread: list[DomainEvent] | None = None
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.rejected: list[DomainEvent] = []
@@ -54,13 +66,35 @@ class Recorder:
 
     @property
     def pending(self) -> int:
+        """Events accepted and not stored yet (in memory or only in the journal)."""
+        if self._reader is not None and self._journal is not None:
+            return len(self._pending) + self._journal.flushed_seq - self._reader.after
         return len(self._pending)
 
     def accept(self, events: Sequence[DomainEvent]) -> None:
-        """The stream's consumer: keep ``events`` for writing; never blocks."""
-        self._pending.extend(events)
+        """The journal's consumer: keep ``events`` for writing; never blocks."""
+        if not events:
+            return
         self._idle.clear()
         self._wakeup.set()
+        if self._reader is not None:
+            return  # catching up from the journal, which has these too
+        if self._journal is not None and len(self._pending) + len(events) > self.memory_limit:
+            last = self._pending[-1].seq if self._pending else self.stored_seq
+            log.warning("database behind: reading events back from the journal",
+                        in_memory=len(self._pending), from_seq=last + 1)
+            self._reader = self._journal.reader(last)
+            return
+        self._pending.extend(events)
+
+    def catch_up(self) -> None:
+        """At start: store what the journal holds beyond ``stored_seq`` first."""
+        if self._journal is not None and self._journal.last_seq > self.stored_seq:
+            log.info("storing the events the journal kept", count=self._journal.last_seq
+                     - self.stored_seq)
+            self._reader = self._journal.reader(self.stored_seq)
+            self._idle.clear()
+            self._wakeup.set()
 
     async def stored(self, seq: int, timeout: float = 5.0) -> bool:
         """Wait until the event ``seq`` is stored (read-your-writes for commands that
@@ -102,12 +136,16 @@ class Recorder:
     async def _run(self) -> None:
         backoff = 0.1
         while True:
-            if not self._pending:
+            from_memory = bool(self._pending)
+            if from_memory:
+                batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
+            else:
+                batch = self._from_journal()
+            if not batch:
                 self._idle.set()
                 self._wakeup.clear()
                 await self._wakeup.wait()
                 continue
-            batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
             try:
                 await self._store_batch(batch)
             except StoreUnavailable as exc:
@@ -122,10 +160,28 @@ class Recorder:
                 log.info("database back; writing the kept events", pending=self.pending)
             self.database_up = True
             backoff = 0.1
-            for _ in batch:
-                self._pending.popleft()
+            if from_memory:
+                for _ in batch:
+                    self._pending.popleft()
+            else:
+                self._reread = None
             self.stored_seq = max(self.stored_seq, batch[-1].seq)
             self._progress.set()
+            if self._journal is not None:
+                self._journal.release(self.stored_seq)
+
+    def _from_journal(self) -> list[DomainEvent]:
+        """The next batch read back from the journal; leaves catch-up when none is left."""
+        if self._reader is None or self._journal is None:
+            return []
+        if self._reread is not None:
+            return self._reread  # the batch the database refused to take last time
+        batch = self._reader.next(BATCH)
+        if not batch and self._reader.after >= self._journal.flushed_seq:
+            log.info("database caught up with the journal", seq=self._reader.after)
+            self._reader = None
+        self._reread = batch or None
+        return batch
 
     async def _store_batch(self, batch: list[DomainEvent]) -> None:
         try:

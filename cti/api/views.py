@@ -23,6 +23,9 @@ def status(service: Service, router: Router, actions: Actions, now: float) -> di
         "database": "up" if recorder is None or recorder.database_up else "down",
         "pending_writes": 0 if recorder is None else recorder.pending,
         "refused_writes": 0 if recorder is None else len(recorder.rejected),
+        "journal": None if service.journal is None else {
+            "bytes": service.journal.size, "max_bytes": service.journal.max_bytes,
+            "full": service.journal.full},
         "ami": [{"name": node.name, "address": f"{node.host}:{node.port}",
                  "link": "up" if service.link_up(node.name) else "down"}
                 for node in service.config.service.ami],

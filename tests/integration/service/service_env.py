@@ -95,7 +95,7 @@ class Env:
 
     async def flushed(self) -> None:
         assert self.service.recorder is not None
-        assert await self.service.recorder.flush(10), "records not flushed"
+        assert await self.service.flush(10), "records not flushed"
 
 
 async def start_sim(**kwargs: Any) -> SimPbx:

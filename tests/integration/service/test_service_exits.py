@@ -46,7 +46,7 @@ async def test_max_wait_sends_caller_to_voicemail(dsn: str, tmp_path) -> None:
             call = sim.place_call("5550001", "Maria Lopez", "900", digits=["3"])
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
-            assert await service.recorder.flush(10)
+            assert await service.flush(10)
             (case,) = await service.store.interactions.between(*_today())
             assert case.outcome == "voicemail" and case.queue == "billing"
             (record,) = await service.store.calls.between(*_today())
@@ -64,7 +64,7 @@ async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp
                            timeout=20, what="overflowed call answered by a1002")
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
-            assert await service.recorder.flush(10)
+            assert await service.flush(10)
             (case,) = await service.store.interactions.between(*_today())
             assert case.queue == "general" and case.agent_id == "a1002"
             kinds = await call_events(service.store, case.id)
@@ -80,7 +80,7 @@ async def test_max_wait_without_an_exit_ends_the_call_as_a_timeout(dsn: str, tmp
             call = sim.place_call("5550001", "", "900", digits=["4"])
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
-            assert await service.recorder.flush(10)
+            assert await service.flush(10)
             assert service.recorder.rejected == []
             (record,) = await service.store.calls.between(*_today())
             assert (record.queue, record.outcome) == ("complaints", "timeout")
@@ -98,7 +98,7 @@ async def test_escalation_lowers_the_requirement_on_the_live_call(dsn: str, tmp_
                            timeout=20, what="call taken by a1010 after the escalation")
             await call.wait_ended()
             await wait_for(lambda: len(service.calls) == 0, what="call closed")
-            assert await service.recorder.flush(10)
+            assert await service.flush(10)
             (case,) = await service.store.interactions.between(*_today())
             kinds = await call_events(service.store, case.id)
             assert kinds.index("escalated") < kinds.index("offered")
@@ -129,7 +129,7 @@ async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_fre
         assert sim.phone("PJSIP/1007").answered_calls == 1
         sim.hangup(sim.phone("PJSIP/1007").calls[0].name)
         await wait_for(lambda: len(service.calls) == 0, what="callback closed")
-        assert await service.recorder.flush(10)
+        assert await service.flush(10)
         (case,) = await service.store.interactions.between(*_today())
         assert (case.outcome, case.queue, case.reason) == (
             "callback", "general", "after-hours callback")

@@ -166,6 +166,10 @@ async def test_sighup_reloads_and_sigterm_drains_and_exits_cleanly(dsn: str,
             await service.post("/api/v1/agents/a1001/ready")
             call = sim.place_call("5551234", "", "900", digits=GENERAL)
             await wait_for(lambda: call.connected_at is not None, what="answered")
+
+            async def talking() -> bool:
+                return (await service.status())["calls"]["talking"] == 1
+            await _until(talking, 10, "the service saw the answer")
             assert await service.kill(signal.SIGTERM) == 0
         finally:
             if service.proc and service.proc.returncode is None:
@@ -307,7 +311,7 @@ async def test_restart_restores_agent_states_and_closes_calls_left_open(
             assert engine.agent("a1006").state.value == "LOGGED_OUT"
             await wait_for(lambda: engine.agent("a1003").state.value == "READY", timeout=5,
                            what="wrap-up (1 s in billing) over after the restart")
-            assert await service.recorder.flush(10)
+            assert await service.flush(10)
             closed = await service.store.interactions.get(orphan)
             assert (closed.status, closed.outcome) == ("closed", "lost")
         finally:
