@@ -225,8 +225,9 @@ async def _play_dtmf(s: AmiSession, msg: Msg) -> None:
     duration = int(msg["Duration"]) if msg.get("Duration", "").isdigit() else 250
     await asyncio.sleep(s.core.scaled(duration / 1000))
     s.respond(msg, "Success", Message="DTMF successfully queued")
-    ops.receive_dtmf(s.core, ch.local_peer if ch.name.endswith(";1") and ch.local_peer
-                     else ch, digit[0], duration)
+    # a digit played on one half of a Local pair is received by the other half (on ;1:
+    # 01-answer-agent-hangs-up; on ;2: 25-supervisor-whisper-barge)
+    ops.receive_dtmf(s.core, ch.local_peer or ch, digit[0], duration)
 
 
 @action("Bridge")

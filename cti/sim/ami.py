@@ -10,6 +10,7 @@ import contextlib
 from typing import TYPE_CHECKING, Any
 
 from cti.ami.codec import AmiParser, Malformed, encode
+from cti.sim import monitor_actions  # noqa: F401 (registers MixMonitor, StopMixMonitor, ...)
 from cti.sim.actions import ACTIONS
 from cti.sim.channel import Channel
 from cti.sim.pbx import event_tv

@@ -94,6 +94,13 @@ class Channel:
     queued_hangup: bool = False
     #: where an AMI Redirect sends the channel once its application has stopped
     redirect_to: tuple[str, str, int] | None = None
+    #: the number dialled to reach this channel on a trunk (``SIP/trunk/5559876``)
+    number: str = ""
+    #: what the far end sends: "human" (voice), "machine" (a greeting), "silence" (no
+    #: RTP); Local channels carry no audio of their own
+    audio: str = "silence"
+    #: the phone's talk timer runs (it hangs up when it expires)
+    talk_timer_armed: bool = False
 
     @property
     def tech(self) -> str:

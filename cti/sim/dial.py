@@ -46,11 +46,12 @@ def create_destination(core: Core, target: str, linkedid: str | None,
         if caller is not None:
             core.local_bridge(one, two, context, exten)
         return one
-    endpoint = endpoint_of(target)
+    endpoint, number = parse_target(target)
     phone = core.phone_for(endpoint)
     if phone is None or not phone.available():
         return None
     ch = core.new_channel(endpoint, phone.context, "s", linkedid=linkedid)
+    ch.number = number
     ch.progress = asyncio.Queue()
     ch.owner = phone
     ch.exten = ""
@@ -62,21 +63,34 @@ def create_destination(core: Core, target: str, linkedid: str | None,
 
 
 def endpoint_of(target: str) -> str:
-    """The endpoint a dial string reaches: ``PJSIP/1001``, ``PJSIP/5559876@trunk`` and
-    ``PJSIP/trunk/sip:5559876@host`` reach ``PJSIP/1001``, ``PJSIP/trunk``, ``PJSIP/trunk``.
+    """The endpoint a dial string reaches (see ``parse_target``); "" for none."""
+    return parse_target(target)[0]
 
-    As chan_pjsip does, what follows a second slash is a SIP URI or else the name of
-    an AOR; the simulator has no AORs, so ``PJSIP/trunk/5559876`` reaches nothing
-    (CHANUNAVAIL) and "" is returned.
+
+def parse_target(target: str) -> tuple[str, str]:
+    """(endpoint, dialled number) of a dial string, the way the channel drivers read it.
+
+    chan_pjsip: ``PJSIP/1001``, ``PJSIP/5559876@trunk`` and
+    ``PJSIP/trunk/sip:5559876@host`` reach ``PJSIP/1001``, ``PJSIP/trunk``,
+    ``PJSIP/trunk``; what follows a second slash is a SIP URI or else the name of
+    an AOR, and the simulator has no AORs, so ``PJSIP/trunk/5559876`` reaches
+    nothing (CHANUNAVAIL): ("", ""). chan_sip: ``SIP/trunk/5559876`` (peer, then
+    the number) and ``SIP/5559876@trunk`` reach ``SIP/trunk``. The number is kept
+    as dialled, ``+`` included.
     """
     tech, _, rest = target.partition("/")
+    number = ""
     if "/" in rest:
-        rest, _, uri = rest.partition("/")
-        if not uri.startswith(("sip:", "sips:")):
-            return ""
+        rest, _, tail = rest.partition("/")
+        if tail.startswith(("sip:", "sips:")):
+            number = tail.partition(":")[2].partition("@")[0]
+        elif tech.upper() == "SIP" and tail:
+            number = tail
+        else:
+            return "", ""
     elif "@" in rest:
-        rest = rest.rsplit("@", 1)[1]
-    return f"{tech}/{rest}"
+        number, _, rest = rest.rpartition("@")
+    return f"{tech}/{rest}", number
 
 
 def start_destination(core: Core, dest: Channel) -> None:

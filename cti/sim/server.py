@@ -9,10 +9,12 @@ from pathlib import Path
 
 from cti.sim.ami import AmiSession
 from cti.sim.callers import CallHandle, place_call
+from cti.sim.customers import OutboundProfile
 from cti.sim.dialplan import Dialplan
-from cti.sim.errors import UnknownEndpoint
+from cti.sim.errors import SimError, UnknownEndpoint
 from cti.sim.pbx import Core
 from cti.sim.phones import Behaviour, Phone
+from cti.sim.recording import Recording
 
 DEFAULT_DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan" / "extensions_cti.conf"
 
@@ -29,6 +31,8 @@ class SimPbx:
         speed: simulated seconds per real second (ring delays, prompts, waits).
         inbound_context: where ``place_call`` enters the dialplan.
         restart_seconds: how long a restart keeps the AMI port closed.
+        recordings_dir: the monitor spool directory: MixMonitor files named without
+            a directory are written there (default: a new temporary directory).
     """
 
     def __init__(self, host: str = "127.0.0.1", ami_port: int = 0, *,
@@ -36,12 +40,14 @@ class SimPbx:
                  agi_address: tuple[str, int] | None = None, username: str = "cti",
                  secret: str = "change-me", speed: float = 1.0,
                  inbound_context: str = "cti-inbound", restart_seconds: float = 10.0,
-                 channel_seq: dict[str, int] | None = None) -> None:
+                 channel_seq: dict[str, int] | None = None,
+                 recordings_dir: Path | str | None = None) -> None:
         plan = dialplan if isinstance(dialplan, Dialplan) else \
             Dialplan.load(dialplan or DEFAULT_DIALPLAN)
         self.core = Core(plan, speed=speed, channel_seq=channel_seq)
         self.core.agi_override = agi_address
         self.core.phone_for = self._phone_for
+        self.core.recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self.host, self.ami_port = host, ami_port
         self.username, self.secret = username, secret
         self.inbound_context = inbound_context
@@ -158,6 +164,17 @@ class SimPbx:
         phone.registered = registered
         phone.publish(self.core)
 
+    def set_customer(self, number: str, behaviour: Behaviour) -> None:
+        """What the customer at ``number`` does when a trunk dials it, e.g.
+        ``set_customer("5559877", Behaviour.human(after=3.0))``."""
+        self.core.customers.scripts[number] = behaviour
+
+    def set_outbound_profile(self, profile: OutboundProfile | None,
+                             seed: int | None = None) -> None:
+        """Numbers without their own script draw one from ``profile`` (answer rate,
+        answer delay, machines, talk time); None: they get the trunk phone's."""
+        self.core.customers.set_profile(profile, seed)
+
     def dial_feature(self, endpoint: str, code: str) -> str:
         """The phone dials a feature code (``*45``); returns its channel name."""
         return self.phone(endpoint).place_call(self.core, code).name
@@ -197,6 +214,22 @@ class SimPbx:
             return False
         self.core.far_end_hangup(ch, cause)
         return True
+
+    # -- recordings ---------------------------------------------------------
+
+    @property
+    def recordings(self) -> list[Recording]:
+        """Every MixMonitor started, in order; ``.path`` is the file, ``.done`` once
+        written, ``.seconds`` its length."""
+        return list(self.core.recordings)
+
+    def recording(self, mixmonitor_id: str) -> Recording:
+        """The recording with that MixMonitorID (the AMI response's, or ``i(VAR)``'s)."""
+        for rec in self.core.recordings:
+            if rec.id == mixmonitor_id:
+                return rec
+        raise SimError(f"no recording {mixmonitor_id!r}; MixMonitor returns the ID "
+                       "only with the i(VAR) option")
 
     @property
     def counters(self) -> dict[str, int]:
