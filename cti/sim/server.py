@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cti.sim.accounts import Account, load_accounts
 from cti.sim.ami import AmiSession
 from cti.sim.callers import CallHandle, place_call
 from cti.sim.customers import OutboundProfile
@@ -27,7 +28,8 @@ class SimPbx:
         ami_port: its port; 0 picks a free one (read ``ami_port`` after ``start()``).
         dialplan: the extensions.conf to run (default: the project's dialplan).
         agi_address: send every AGI() to this (host, port) instead of the URL's.
-        username, secret: the AMI account.
+        username, secret: the AMI account (read=all, write=all, any address); see
+            ``set_account`` and ``load_accounts`` for accounts as manager.conf has them.
         speed: simulated seconds per real second (ring delays, prompts, waits).
         inbound_context: where ``place_call`` enters the dialplan.
         restart_seconds: how long a restart keeps the AMI port closed.
@@ -50,6 +52,8 @@ class SimPbx:
         self.core.recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self.host, self.ami_port = host, ami_port
         self.username, self.secret = username, secret
+        #: the manager users by name (main/manager.c checks Login against these)
+        self.accounts: dict[str, Account] = {username: Account(username, secret)}
         self.inbound_context = inbound_context
         self.restart_seconds = restart_seconds
         self.phones: dict[str, Phone] = {}
@@ -134,6 +138,26 @@ class SimPbx:
         finally:
             self.sessions.discard(session)
             self._session_tasks.discard(task)
+
+    # -- AMI accounts -------------------------------------------------------
+
+    def set_account(self, username: str, secret: str, *, read: str = "all",
+                    write: str = "all", permit: tuple[str, ...] = (),
+                    deny: tuple[str, ...] = ()) -> Account:
+        """Add or replace a manager user, with manager.conf's values, e.g.
+        ``set_account("cti", "s3cret", read="call,dialplan", write="call,originate",
+        deny=("0.0.0.0/0.0.0.0",), permit=("127.0.0.1/255.255.255.255",))``.
+        Sessions already logged in keep the classes they had."""
+        account = Account.of(username, secret, read=read, write=write, permit=permit,
+                             deny=deny)
+        self.accounts[username] = account
+        return account
+
+    def load_accounts(self, path: Path | str) -> dict[str, Account]:
+        """Replace the users with those of a manager.conf-style file (one section each:
+        secret, read, write, permit, deny), e.g. ``dialplan/manager_cti.conf``."""
+        self.accounts = load_accounts(path)
+        return self.accounts
 
     # -- phones -------------------------------------------------------------
 
