@@ -24,7 +24,7 @@ STATE_DESC = {0: "Down", 1: "Rsrvd", 2: "OffHook", 3: "Dialing", 4: "Ring", 5: "
 #: Hangup causes (Q.850) and their Cause-txt.
 CAUSE_TXT = {0: "Unknown", 1: "Unallocated (unassigned) number", 16: "Normal Clearing",
              17: "User busy", 18: "No user responding", 19: "User alerting, no answer",
-             21: "Call Rejected", 34: "Circuit/channel congestion",
+             21: "Call Rejected", 26: "Answered elsewhere", 34: "Circuit/channel congestion",
              127: "Interworking, unspecified"}
 
 UNKNOWN = "<unknown>"
