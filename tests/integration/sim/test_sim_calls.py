@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sim_ami import Ami
 
-from cti.sim import Behaviour, Dialplan, SimPbx, Traffic, TrafficProfile
+from cti.sim import Behaviour, Dialplan, OutboundProfile, SimPbx, Traffic, TrafficProfile
 
 
 class Ivr:
@@ -272,6 +272,33 @@ async def test_sim_click_to_dial_rings_agent_then_customer_on_the_trunk(setup) -
         end = await ami.wait_for(Event="DialEnd", Channel=result["Channel"])
     assert result["Response"] == "Success" and result["Reason"] == "4"
     assert end["DestChannel"].startswith("PJSIP/trunk-") and end["DialStatus"] == "ANSWER"
+
+
+async def test_sim_callback_customer_hangs_up_after_its_talk_time(setup) -> None:
+    """A customer reached by number whose script has no talk time (the demo's trunk)
+    talks for a time drawn from the outbound profile, then hangs up: the agent's leg
+    ends too (it used to stay up for ever)."""
+    pbx, ami, _ = setup
+    pbx.add_phone("PJSIP/1006", Behaviour.answers(0.5))  # never hangs up by itself
+    pbx.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
+    pbx.set_outbound_profile(OutboundProfile(answer_rate=1.0, busy_rate=0.0, machine_rate=0.0,
+                                             talk_median=3.0, talk_sigma=0.0))
+    pbx.set_customer("5559876", Behaviour.answers(1.0))  # its own script, no talk time
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(10):
+        await ami.send(Action="Originate", Channel="PJSIP/1006", Context="cti-outbound",
+                       Exten="5559876", Priority="1", Async="true", ActionID="o")
+        agent = (await ami.wait_for(Event="OriginateResponse", ActionID="o"))["Channel"]
+        bridged = await ami.wait_for(Event="BridgeEnter", Channel=agent)
+        connected_at = loop.time()
+        customer = next(m["Channel"] for m in ami.messages if m.get("Event") == "BridgeEnter"
+                        and m["BridgeUniqueid"] == bridged["BridgeUniqueid"]
+                        and m["Channel"] != agent)
+        await ami.wait_for(Event="Hangup", Channel=customer)
+        talked = (loop.time() - connected_at) * 20.0
+        await ami.wait_for(Event="Hangup", Channel=agent)
+    assert customer.startswith("PJSIP/trunk-")
+    assert talked == pytest.approx(3.0, abs=0.5)
 
 
 async def test_sim_pjsip_dial_string_with_a_number_after_the_slash_is_unavailable(setup) -> None:
