@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from cti.ami.codec import AmiParser, Malformed
+from cti.sim import SimPbx
 
 
 class Ami:
@@ -44,3 +47,17 @@ class Ami:
                 raise AssertionError(f"connection closed before {match}")
             self.new.clear()
             await self.new.wait()
+
+
+@contextlib.asynccontextmanager
+async def running(pbx: SimPbx, secret: str = "s3cret") -> AsyncIterator[Ami]:
+    """Start ``pbx`` and log in an Ami client; stop both afterwards."""
+    await pbx.start()
+    ami = Ami(pbx.ami_port)
+    try:
+        await ami.connect(secret)
+        yield ami
+    finally:
+        if hasattr(ami, "writer"):
+            ami.writer.close()
+        await pbx.stop()

@@ -17,7 +17,7 @@ import json
 from collections.abc import AsyncIterator
 
 import pytest
-from sim_ami import Ami
+from sim_ami import Ami, running
 from sim_replay import TRACES
 
 from cti.sim import Dialplan, SimPbx
@@ -68,14 +68,10 @@ async def sim() -> AsyncIterator[tuple[SimPbx, Ami, ScriptServer]]:
     port = await agi.start()
     pbx = SimPbx(secret="s3cret", speed=20.0, dialplan=Dialplan.parse(PLAN),
                  agi_address=("127.0.0.1", port))
-    await pbx.start()
-    ami = Ami(pbx.ami_port)
-    await ami.connect()
     try:
-        yield pbx, ami, agi
+        async with running(pbx) as ami:
+            yield pbx, ami, agi
     finally:
-        ami.writer.close()
-        await pbx.stop()
         agi.server.close()
 
 

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sim_ami import Ami
+from sim_ami import Ami, running
 
 from cti.sim import Behaviour, Dialplan, OutboundProfile, SimPbx, Traffic, TrafficProfile
 
@@ -57,14 +57,10 @@ async def setup() -> AsyncIterator[tuple[SimPbx, Ami, Ivr]]:
     pbx.add_phone("PJSIP/1002", Behaviour.never_answers())
     pbx.add_phone("PJSIP/1003", Behaviour.busy())
     pbx.add_phone("PJSIP/1004", registered=False)
-    await pbx.start()
-    ami = Ami(pbx.ami_port)
-    await ami.connect()
     try:
-        yield pbx, ami, ivr
+        async with running(pbx) as ami:
+            yield pbx, ami, ivr
     finally:
-        ami.writer.close()
-        await pbx.stop()
         ivr.server.close()
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sim_ami import Ami
+from sim_ami import Ami, running
 
 from cti.sim import Behaviour, Dialplan, SimPbx
 
@@ -47,14 +47,8 @@ async def sim() -> AsyncIterator[tuple[SimPbx, Ami]]:
     pbx.add_phone("PJSIP/1004", Behaviour.congestion())
     pbx.add_phone("PJSIP/1005", registered=False)
     pbx.add_phone("PJSIP/trunk", Behaviour.answers(1.0), context="from-trunk")
-    await pbx.start()
-    ami = Ami(pbx.ami_port)
-    await ami.connect()
-    try:
+    async with running(pbx) as ami:
         yield pbx, ami
-    finally:
-        ami.writer.close()
-        await pbx.stop()
 
 
 def _of(ami: Ami, event: str, **match: str) -> list[dict[str, str]]:

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sim_ami import Ami
+from sim_ami import Ami, running
 
 from cti.sim import Behaviour, Dialplan, SimPbx
 
@@ -47,14 +47,8 @@ async def sim(tmp_path: Path) -> AsyncIterator[tuple[SimPbx, Ami]]:
                  recordings_dir=tmp_path)
     pbx.add_phone("PJSIP/1001", Behaviour.answers(1.0, talk_seconds=4.0))
     pbx.add_phone("SIP/trunk", Behaviour.answers(1.0), context="from-pstn")
-    await pbx.start()
-    ami = Ami(pbx.ami_port)
-    await ami.connect()
-    try:
+    async with running(pbx) as ami:
         yield pbx, ami
-    finally:
-        ami.writer.close()
-        await pbx.stop()
 
 
 def _seconds(path: Path) -> float:
