@@ -41,7 +41,7 @@ from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
 from cti.log import configure_logging
 from cti.recorder import Recorder
-from cti.restore import close_orphans, load_snapshot, reconcile, restore
+from cti.restore import load_snapshot, reconcile, restore, settle
 from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
@@ -137,8 +137,8 @@ class Service:
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
-        await self._call_in_loop(lambda step: close_orphans(step, snapshot))
-        return restored
+        await self._call_in_loop(lambda step: settle(step, snapshot, restored))
+        return restored.calls
 
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""

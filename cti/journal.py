@@ -73,11 +73,14 @@ class Journal:
         self._consumers: list[Consumer] = []
         self._buffer = bytearray()
         self._waiting: list[DomainEvent] = []
+        self._appended_seq = 0
         self._file: object | None = None
         self._task: asyncio.Task[None] | None = None
         self._wakeup = asyncio.Event()
         self._flushed = asyncio.Event()
-        self.flushed_seq = 0      #: the newest event on disk and handed on
+        self.flushed_seq = 0      #: the newest event handed on (on disk or not)
+        self.on_disk_until = 0    #: the newest event on disk
+        self.disk_from = 1        #: from here to on_disk_until, every event is on disk
         self.full = False
         self._warned = False
         self.last_seq = 0         #: the newest event found on disk at open
@@ -104,7 +107,15 @@ class Journal:
                 continue
             self._segments.append(Segment(path, first, last, good))
         self.last_seq = self.flushed_seq = max((s.last for s in self._segments), default=0)
+        self._appended_seq = self.last_seq
+        self.on_disk_until = self.last_seq
+        self.disk_from = min((s.first for s in self._segments), default=1)
         return self.last_seq
+
+    def on_disk(self, first: int, last: int) -> bool:
+        """Whether every event from ``first`` to ``last`` is on disk, with no hole before
+        them back to ``disk_from``."""
+        return self.disk_from <= first and last <= self.on_disk_until
 
     @property
     def size(self) -> int:
@@ -115,11 +126,15 @@ class Journal:
         return JournalReader(self, after)
 
     def release(self, stored: int) -> None:
-        """Delete the segments whose every event is stored (never the one being written)."""
+        """Delete the segments whose every event is stored (never the one being written).
+        A full journal takes events again once it is below the warning level."""
         while len(self._segments) > 1 and self._segments[0].last <= stored:
             segment = self._segments.pop(0)
             with contextlib.suppress(FileNotFoundError):
                 segment.path.unlink()
+        if self.full and self.size < self.warn_ratio * self.max_bytes:
+            log.info("journal has room again", size=self.size)
+            self.full = self._warned = False
 
     # --- writing ------------------------------------------------------------------
 
@@ -136,11 +151,14 @@ class Journal:
             self._buffer += _HEAD.pack(len(payload), event.seq, zlib.crc32(payload))
             self._buffer += payload
         self._waiting.extend(events)
+        if events:
+            self._appended_seq = events[-1].seq
         self._wakeup.set()
 
     async def flush(self) -> None:
         """Wait until everything appended so far is on disk and handed on."""
-        while self._waiting:
+        target = self._appended_seq
+        while self.flushed_seq < target:
             self._flushed.clear()
             self._wakeup.set()
             await self._flushed.wait()
@@ -179,13 +197,12 @@ class Journal:
 
     def _write(self, data: bytes, first: int, last: int) -> None:
         """In a worker thread: append to the current segment and fsync."""
-        if self.size + len(data) > self.max_bytes:
+        if self.full or self.size + len(data) > self.max_bytes:
             if not self.full:
                 log.error("journal full: events are no longer kept on disk; a crash now "
                           "loses what the database has not stored", max_bytes=self.max_bytes)
             self.full = True
             return
-        self.full = False
         if not self._warned and self.size + len(data) > self.warn_ratio * self.max_bytes:
             self._warned = True
             log.warning("journal nearly full: the database is not keeping up",
@@ -202,6 +219,9 @@ class Journal:
         f.flush()  # type: ignore[attr-defined]
         os.fsync(f.fileno())  # type: ignore[attr-defined]
         segment.last, segment.size = last, segment.size + len(data)
+        if first != self.on_disk_until + 1:
+            self.disk_from = first  # events before these are missing from the disk
+        self.on_disk_until = last
 
     def _close_file(self) -> None:
         if self._file is not None:

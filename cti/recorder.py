@@ -51,6 +51,7 @@ class Recorder:
         self._project = projection
         self._journal = journal
         self._reader: JournalReader | None = None
+        self._reader_end: int | None = None  #: read up to here, then memory (a hole)
         self.memory_limit = memory_limit
         self._pending: deque[DomainEvent] = deque()
         self._wakeup = asyncio.Event()
@@ -68,31 +69,52 @@ class Recorder:
     def pending(self) -> int:
         """Events accepted and not stored yet (in memory or only in the journal)."""
         if self._reader is not None and self._journal is not None:
-            return len(self._pending) + self._journal.flushed_seq - self._reader.after
+            end = self._reader_end if self._reader_end is not None \
+                else self._journal.on_disk_until
+            return len(self._pending) + max(0, end - self._reader.after)
         return len(self._pending)
 
     def accept(self, events: Sequence[DomainEvent]) -> None:
-        """The journal's consumer: keep ``events`` for writing; never blocks."""
+        """The journal's consumer: keep ``events`` for writing; never blocks.
+
+        Events the journal has on disk may be dropped from memory (past
+        ``memory_limit``, or while catching up) and read back later; events it
+        could not keep (journal full) always stay in memory, after whatever the
+        journal holds before them.
+        """
         if not events:
             return
         self._idle.clear()
         self._wakeup.set()
+        journal = self._journal
+        on_disk = journal is not None and journal.on_disk(events[0].seq, events[-1].seq)
         if self._reader is not None:
-            return  # catching up from the journal, which has these too
-        if self._journal is not None and len(self._pending) + len(events) > self.memory_limit:
-            last = self._pending[-1].seq if self._pending else self.stored_seq
-            log.warning("database behind: reading events back from the journal",
-                        in_memory=len(self._pending), from_seq=last + 1)
-            self._reader = self._journal.reader(last)
+            if on_disk and self._reader_end is None:
+                return  # catching up from the journal, which has these too
+            if self._reader_end is None:
+                self._reader_end = events[0].seq - 1  # the journal has a hole from here
+            self._pending.extend(events)
             return
+        if journal is not None and on_disk and \
+                len(self._pending) + len(events) > self.memory_limit:
+            last = self._pending[-1].seq if self._pending else self.stored_seq
+            if last + 1 >= journal.disk_from:
+                log.warning("database behind: reading events back from the journal",
+                            in_memory=len(self._pending), from_seq=last + 1)
+                self._start_reading(last)
+                return
         self._pending.extend(events)
+
+    def _start_reading(self, after: int) -> None:
+        assert self._journal is not None
+        self._reader, self._reader_end = self._journal.reader(after), None
 
     def catch_up(self) -> None:
         """At start: store what the journal holds beyond ``stored_seq`` first."""
         if self._journal is not None and self._journal.last_seq > self.stored_seq:
             log.info("storing the events the journal kept", count=self._journal.last_seq
                      - self.stored_seq)
-            self._reader = self._journal.reader(self.stored_seq)
+            self._start_reading(self.stored_seq)
             self._idle.clear()
             self._wakeup.set()
 
@@ -136,7 +158,8 @@ class Recorder:
     async def _run(self) -> None:
         backoff = 0.1
         while True:
-            from_memory = bool(self._pending)
+            from_memory = bool(self._pending) and (
+                self._reader is None or self._pending[0].seq <= self._reader.after)
             if from_memory:
                 batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
             else:
@@ -175,11 +198,15 @@ class Recorder:
         if self._reader is None or self._journal is None:
             return []
         if self._reread is not None:
-            return self._reread  # the batch the database refused to take last time
-        batch = self._reader.next(BATCH)
-        if not batch and self._reader.after >= self._journal.flushed_seq:
+            return self._reread  # the batch the database could not take last time
+        end = self._reader_end if self._reader_end is not None else self._journal.on_disk_until
+        batch = [e for e in self._reader.next(BATCH) if e.seq <= end]
+        if not batch:
+            if self._reader.after < end and self._reader_end is not None:
+                log.error("events missing from the journal were lost", first=self._reader.after
+                          + 1, last=end)
             log.info("database caught up with the journal", seq=self._reader.after)
-            self._reader = None
+            self._reader, self._reader_end = None, None
         self._reread = batch or None
         return batch
 

@@ -23,6 +23,7 @@ import structlog
 from acd import events as e
 from acd.errors import AcdError
 from acd.states import AgentState
+from cti import events as ev
 from cti.ami.commands import Redirect
 from cti.ami.events import ChannelSnapshot
 from cti.calls import LiveCall, Phase
@@ -56,8 +57,15 @@ async def load_snapshot(store: Store) -> Snapshot:
     return Snapshot(agents, entries, cases, await store.interactions.open_calls())
 
 
-def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
-    """Load the snapshot into the engine and the call registry; return the calls."""
+@dataclass(frozen=True)
+class Restored:
+    calls: list[LiveCall]
+    #: agents whose stored state could not stand (agent, stored state, restored state)
+    corrections: list[tuple[str, str, str]]
+
+
+def restore(router: Any, snapshot: Snapshot, now: float) -> Restored:
+    """Load the snapshot into the engine and the call registry."""
     engine, config = router.engine, router.config
     wall = time.time()
 
@@ -65,6 +73,7 @@ def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
         return now - max(0.0, wall - epoch)
 
     restored: list[LiveCall] = []
+    corrections: list[tuple[str, str, str]] = []
     for agent in snapshot.agents:
         if agent.agent_id not in config.agents:
             continue
@@ -84,6 +93,8 @@ def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
         except AcdError as exc:
             log.warning("agent not restored", agent_id=agent.agent_id, error=str(exc))
             continue
+        if state.value != agent.state:
+            corrections.append((agent.agent_id, agent.state, state.value))
         if case is not None and state is AgentState.ON_CALL:
             call = _talking_call(router, agent.agent_id, case, loop_time)
             if call is not None:
@@ -113,7 +124,7 @@ def restore(router: Any, snapshot: Snapshot, now: float) -> list[LiveCall]:
         router.calls.add(call)
         restored.append(call)
     log.info("restored from the store", agents=len(snapshot.agents), calls=len(restored))
-    return restored
+    return Restored(restored, corrections)
 
 
 def _talking_call(router: Any, agent_id: str, interaction: Interaction,
@@ -147,10 +158,14 @@ def _wrapup(config: Config, queue: str | None) -> float:
     return spec.wrapup if spec else 0.0
 
 
-def close_orphans(step: Step, snapshot: Snapshot) -> int:
-    """Close the open voice interactions that were not restored (in the IVR when the
-    service died, or whose closing was lost with it) as ``lost``."""
+def settle(step: Step, snapshot: Snapshot, restored: Restored) -> int:
+    """The facts of the restore: agents whose stored state could not stand, and the open
+    voice interactions that were not restored (in the IVR when the service died, or
+    whose closing was lost with it), closed as ``lost``. Returns how many were closed."""
     router = step.router
+    for agent_id, stored, state in restored.corrections:
+        step.emit(ev.AgentStateChanged, agent_id=agent_id, state=state, previous=stored,
+                  reason="restored")
     closed = 0
     for case in snapshot.open_calls:
         iid = str(case.id)

@@ -205,7 +205,8 @@ async def test_sigkill_with_30_waiting_and_10_talking_loses_nothing(
 
             async def settled() -> bool:
                 st = await service.status()
-                return st["calls"]["talking"] == 10 and st["calls"]["waiting"] == 30
+                return st["calls"]["talking"] == 10 and st["calls"]["waiting"] == 30 \
+                    and st["pending_writes"] == 0
             await _until(settled, 60, "10 talking and 30 waiting")
             order = [str(e.interaction_id) for e in await _entries(store)]
             assert len(order) == 30
@@ -331,3 +332,85 @@ async def test_callers_still_in_the_ivr_at_shutdown_go_to_the_fallback_context(
         await env.service.stop()
         await call.wait_ended()
     assert call.channel.context == "cti-fallback"
+
+
+async def test_sigkill_during_a_database_outage_loses_no_record(
+        pg_server: Any, dsn: str, tmp_path: Path) -> None:
+    """The database goes down, calls go on, the service is killed; with the database
+    back, the restarted service stores what its journal kept: every event once and
+    in order, every interaction, call record and agent state row, the waiting
+    callers restored."""
+    async with asyncio.timeout(150):
+        sim = await start_sim()
+        for n in range(1001, 1006):
+            sim.set_behaviour(f"PJSIP/{n}", Behaviour.answers(0.3))
+        config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
+        sim.core.agi_override = ("127.0.0.1", agi_port)
+        service = ServiceProcess(config_dir, http_port)
+        store: Store | None = None
+        try:
+            await service.start()
+            for n in range(1001, 1006):
+                await service.post(f"/api/v1/agents/a{n}/ready")
+            await asyncio.to_thread(pg_server.stop)
+            try:
+                calls = [sim.place_call(f"555{i:04d}", "", "900", digits=GENERAL)
+                         for i in range(12)]
+
+                async def settled() -> bool:
+                    st = await service.status()
+                    return st["calls"]["talking"] == 5 and st["calls"]["waiting"] == 7 \
+                        and st["database"] == "down"
+                await _until(settled, 60, "5 talking and 7 waiting with the database down")
+                for call in calls[:2]:  # two conversations end during the outage
+                    sim.hangup(call.name)
+                await _until(lambda: _no_pending_talk(service, 3), 20, "two calls ended")
+                before = await service.status()
+                assert before["pending_writes"] > 0
+                assert await service.kill(signal.SIGKILL) == -signal.SIGKILL
+            finally:
+                await asyncio.to_thread(pg_server.start)
+            await service.start()
+            after = (await service.status())["calls"]
+            live = ("waiting", "ringing", "talking")  # routing resumes at once after restore
+            assert sum(after[k] for k in live) == sum(before["calls"][k] for k in live) == 10
+            for call in calls:
+                if not call.ended.is_set():
+                    sim.hangup(call.name)
+
+            async def all_closed() -> bool:
+                st = await service.status()
+                return sum(st["calls"].values()) == 0 and st["pending_writes"] == 0
+            await _until(all_closed, 30, "every call closed and stored")
+            store = await Store.open(dsn)
+            seqs = [r["seq"] for r in await store.pool.fetch("SELECT seq FROM events "
+                                                             "ORDER BY seq")]
+            assert seqs == list(range(1, len(seqs) + 1)), "a hole or a duplicate in the stream"
+            cases = await store.interactions.between(*_window())
+            assert len(cases) == 12 and {c.status for c in cases} == {"closed"}
+            for case in cases:
+                kinds = Counter(await call_events(store, case.id))
+                assert kinds["queued"] == 1 and kinds["ended"] == 1, (case.id, kinds)
+            records = await store.calls.between(*_window())
+            assert len(records) == 12
+            state: dict[str, str] = {}
+            changes = await store.pool.fetch(
+                "SELECT agent_id, data FROM events WHERE type = 'agent.state_changed' "
+                "ORDER BY seq")
+            for change in changes:  # each row continues from the one before
+                agent, data = change["agent_id"], change["data"]
+                assert data["previous"] == state.get(agent, "LOGGED_OUT"), (agent, data)
+                state[agent] = data["state"]
+            rows = await store.pool.fetchval("SELECT count(*) FROM agent_state_history")
+            assert rows == len(changes)
+            assert await _entries(store) == []
+        finally:
+            if service.proc and service.proc.returncode is None:
+                service.proc.kill()
+            if store is not None:
+                await store.close()
+            await sim.stop()
+
+
+async def _no_pending_talk(service: ServiceProcess, talking: int) -> bool:
+    return (await service.status())["calls"]["talking"] <= talking
