@@ -219,6 +219,110 @@ class CallEnded:
     lost: bool = False
 
 
+# --- recording, supervision, AMD, DTMF ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStarted:
+    """MixMonitor started recording ``channel`` (MixMonitorStart).
+
+    file: the absolute path Asterisk writes, as its VarSet ``MIXMONITOR_FILENAME``
+    said just before ("" if that VarSet was not seen: the AMI account lacks the
+    ``dialplan`` read class). mixmonitor_id: what MixMonitor put in the variable
+    named by its ``i(VAR)`` option, the ID StopMixMonitor takes; None without ``i()``.
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    file: str
+    mixmonitor_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStopped:
+    """A recording of ``channel`` ended; the file is complete.
+
+    by_hangup is False for StopMixMonitor (MixMonitorStop) and True when the
+    channel hung up while recording (Asterisk sends no MixMonitorStop then).
+    file / mixmonitor_id are those of its ``RecordingStarted`` (with several
+    recordings on one channel, a MixMonitorStop is matched to the newest, as
+    StopMixMonitor without an ID stops the newest).
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    file: str
+    mixmonitor_id: str | None
+    by_hangup: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpyStarted:
+    """ChanSpy: ``spyer`` (a supervisor's channel) listens to ``spyee`` (ChanSpyStart).
+
+    call_id is the spied call (the spyee's); the spyer's own call is
+    ``spyer.call_id``. Whisper and barge look the same: the mode is ChanSpy's
+    option, and with its ``d`` option the spyer changes it with DTMF 4 (listen),
+    5 (whisper), 6 (barge), which only shows as ``DtmfReceived`` on the spyer.
+    """
+
+    node: str
+    call_id: str
+    spyer: ChannelSnapshot
+    spyee: ChannelSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SpyStopped:
+    """The spyer stopped listening (ChanSpyStop, or the spyer hung up without one).
+
+    spyee is the one of the ``SpyStarted`` when ChanSpyStop carries none; None
+    only when the start was never seen. call_id: the spied call, else the spyer's.
+    """
+
+    node: str
+    call_id: str
+    spyer: ChannelSnapshot
+    spyee: ChannelSnapshot | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmdDecided:
+    """Answering-machine detection (AMD()) decided about an outbound call.
+
+    status: HUMAN, MACHINE, NOTSURE or HANGUP; cause: e.g. ``HUMAN-800-800``,
+    ``MAXWORDS-3-2``, ``TOOLONG-4900``. Reported once per AMD() run, from its
+    VarSets ``AMDSTATUS``/``AMDCAUSE`` or from the dialplan's ``UserEvent(CTIAmdResult,
+    Interaction, AmdStatus, AmdCause)``, whichever comes first. The Originate's
+    ``OriginateResult`` (success, reason 4) came earlier, at answer.
+    interaction: the call's ``CTI_INTERACTION`` ("" if unknown).
+    """
+
+    node: str
+    call_id: str
+    interaction: str
+    status: str
+    cause: str
+    channel: ChannelSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    """``channel`` received a DTMF digit (DTMFEnd, Direction Received): what its side pressed.
+
+    Digits a channel sends (Direction Sent) are not reported: the same key
+    press shows once, on the channel that received it.
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    digit: str
+    duration_ms: int
+
+
 # --- devices, user events, originate ---------------------------------------------------
 
 
@@ -331,7 +435,8 @@ CallEvent = (
     | ChannelLeftBridge | CallHeld | CallResumed | BlindTransferred | AttendedTransferred
     | ChannelHungUp | CallEnded | DeviceStateChanged | ExtensionStateChanged
     | UserEventReceived | DialResultReported | AgentFeatureUsed | OriginateResult
-    | LinkUp | LinkDown | Resynced
+    | RecordingStarted | RecordingStopped | SpyStarted | SpyStopped | AmdDecided
+    | DtmfReceived | LinkUp | LinkDown | Resynced
 )
 
 

@@ -22,6 +22,7 @@ from cti.ami.channels import Channel, NodeState
 from cti.ami.events import (
     STATE_UP,
     AgentFeatureUsed,
+    AmdDecided,
     AttendedTransferred,
     BlindTransferred,
     CallEnded,
@@ -37,13 +38,19 @@ from cti.ami.events import (
     DialBegan,
     DialEnded,
     DialResultReported,
+    DtmfReceived,
     ExtensionStateChanged,
     InteractionTagged,
     OriginateResult,
     PartiesBridged,
+    RecordingStarted,
+    RecordingStopped,
     Resynced,
+    SpyStarted,
+    SpyStopped,
     UserEventReceived,
 )
+from cti.ami.monitoring import AmdResults, Recordings, Spies
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +84,9 @@ class CallTracker:
         self.state = NodeState(node)
         self._devices: dict[str, str] = {}
         self._extensions: dict[tuple[str, str], int] = {}
+        self._recordings = Recordings()
+        self._spies = Spies()
+        self._amd = AmdResults()
         self._handlers: dict[str, Callable[[Msg], list[CallEvent]]] = {
             "Newchannel": self._on_newchannel,
             "Newstate": self._on_newstate,
@@ -101,6 +111,11 @@ class CallTracker:
             "ExtensionStatus": self._on_extension_status,
             "UserEvent": self._on_user_event,
             "OriginateResponse": self._on_originate_response,
+            "MixMonitorStart": self._on_mixmonitor_start,
+            "MixMonitorStop": self._on_mixmonitor_stop,
+            "ChanSpyStart": self._on_chanspy_start,
+            "ChanSpyStop": self._on_chanspy_stop,
+            "DTMFEnd": self._on_dtmf_end,
         }
 
     # --- public API -------------------------------------------------------------------
@@ -135,6 +150,7 @@ class CallTracker:
         for uid in [u for u in st.channels if u not in present]:
             ch, call_over = st.remove(uid)
             snap = ch.snapshot()
+            out.extend(self._ended_with(ch, snap))
             out.append(ChannelHungUp(self.node, ch.call_id, snap, 0,
                                      "gone while the AMI link was down", lost=True))
             if call_over:
@@ -234,10 +250,21 @@ class CallTracker:
         return []
 
     def _on_varset(self, msg: Msg) -> list[CallEvent]:
-        """A channel variable was set; only ``CTI_*`` ones are kept (IVR tags, endpoints)."""
+        """A channel variable was set. ``CTI_*`` ones are kept (IVR tags, endpoints);
+        MixMonitor's file and ID and AMD()'s result are taken note of."""
         var = msg.get("Variable", "")
-        if not var.startswith("CTI_") or msg.get("Uniqueid", "none") == "none":
+        uid = msg.get("Uniqueid", "none")
+        if uid == "none":
             return []  # "Channel: none" is a global variable
+        if var == "MIXMONITOR_FILENAME" or uid in self._recordings.announced:
+            self._recordings.variable_set(uid, var, msg.get("Value", ""))
+        if var == "AMDSTATUS":
+            self._amd.status_set(uid, msg.get("Value", ""))
+            return []
+        if var == "AMDCAUSE":
+            return self._amd_decided(msg)
+        if not var.startswith("CTI_"):
+            return []
         ch = self._get(msg)
         value = msg.get("Value", "")
         if ch.cti_vars.get(var) == value:
@@ -372,8 +399,8 @@ class CallTracker:
         _, call_over = self.state.remove(ch.uniqueid)
         if not ch.dismissed:
             self.state.first_hangup.setdefault(ch.linkedid, (snap, cause))
-        out: list[CallEvent] = [
-            ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", ""))]
+        out = self._ended_with(ch, snap)
+        out.append(ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", "")))
         if call_over:
             first = self.state.first_hangup.pop(ch.linkedid, (snap, cause))
             out.append(CallEnded(self.node, ch.call_id, first[0], first[1]))
@@ -407,6 +434,13 @@ class CallTracker:
             out.append(DialResultReported(
                 self.node, ch and ch.call_id, fields.get("Interaction", ""),
                 fields.get("Endpoint", ""), fields.get("DialStatus", ""), snap))
+        elif name == "CTIAmdResult":
+            status = fields.get("AmdStatus", "")
+            if ch is not None and snap is not None and status and self._amd.user_event(
+                    ch.uniqueid):
+                out.append(AmdDecided(
+                    self.node, ch.call_id, fields.get("Interaction") or snap.interaction or "",
+                    status, fields.get("AmdCause", ""), snap))
         elif name in AGENT_FEATURES:
             # The contract sends Endpoint=${CUT(CHANNEL,-,1)} ("SIP/agent1101"); an older
             # dialplan sent the bare peer ("agent1101"): the channel's device is exact.
@@ -425,3 +459,73 @@ class CallTracker:
             self.node, msg.get("ActionID", ""), msg.get("Response") == "Success",
             int(reason) if reason.isdigit() else 0, msg.get("Channel", ""), uid,
             ch.call_id if ch else None)]
+
+    # --- recording, supervision, AMD, DTMF ----------------------------------------------
+
+    def _on_mixmonitor_start(self, msg: Msg) -> list[CallEvent]:
+        """MixMonitor records the channel; its file and ID came in the VarSets before."""
+        ch = self._get(msg)
+        ch.update(msg)
+        rec = self._recordings.started(ch.uniqueid)
+        return [RecordingStarted(self.node, ch.call_id, ch.snapshot(), rec.file,
+                                 rec.mixmonitor_id)]
+
+    def _on_mixmonitor_stop(self, msg: Msg) -> list[CallEvent]:
+        """StopMixMonitor ended a recording (the event names no file and no ID)."""
+        ch = self._get(msg)
+        ch.update(msg)
+        rec = self._recordings.stopped(ch.uniqueid)
+        return [RecordingStopped(self.node, ch.call_id, ch.snapshot(), rec.file,
+                                 rec.mixmonitor_id)]
+
+    def _on_chanspy_start(self, msg: Msg) -> list[CallEvent]:
+        """ChanSpy: the Spyer channel listens to (whispers to, barges into) the Spyee."""
+        spyer, spyee = self._get(msg, "Spyer"), self._get(msg, "Spyee")
+        spyer.update(msg, "Spyer")
+        spyee.update(msg, "Spyee")
+        spied = spyee.snapshot()
+        self._spies.started(spyer.uniqueid, spied)
+        return [SpyStarted(self.node, spyee.call_id, spyer.snapshot(), spied)]
+
+    def _on_chanspy_stop(self, msg: Msg) -> list[CallEvent]:
+        """ChanSpy ended. The Spyee fields are missing when the spyee is gone. With a
+        silent spyee it comes only when the spied call ends (trace 12)."""
+        spyer = self._get(msg, "Spyer")  # a spyer already hung up raises _DeadChannel
+        spyer.update(msg, "Spyer")
+        was = self._spies.stopped(spyer.uniqueid)
+        now = self._find(msg, "Spyee")
+        spyee = now.snapshot() if now is not None else was
+        call_id = spyee.call_id if spyee is not None else spyer.call_id
+        return [SpyStopped(self.node, call_id, spyer.snapshot(), spyee)]
+
+    def _amd_decided(self, msg: Msg) -> list[CallEvent]:
+        """AMDCAUSE, set by AMD() right after AMDSTATUS: the decision is known."""
+        status = self._amd.cause_set(msg["Uniqueid"])
+        if status is None:
+            return []
+        ch = self._get(msg)
+        snap = ch.snapshot()
+        return [AmdDecided(self.node, ch.call_id, snap.interaction or "", status,
+                           msg.get("Value", ""), snap)]
+
+    def _on_dtmf_end(self, msg: Msg) -> list[CallEvent]:
+        """A key press ended; reported once, on the channel that received it."""
+        if msg.get("Direction") != "Received":
+            return []
+        ch = self._get(msg)
+        duration = msg.get("DurationMs", "0")
+        return [DtmfReceived(self.node, ch.call_id, ch.snapshot(), msg.get("Digit", ""),
+                             int(duration) if duration.isdigit() else 0)]
+
+    def _ended_with(self, ch: Channel, snap: ChannelSnapshot) -> list[CallEvent]:
+        """What ends with a channel: its recordings, its spying; before its ChannelHungUp."""
+        uid = ch.uniqueid
+        self._amd.forget(uid)
+        out: list[CallEvent] = [
+            RecordingStopped(self.node, ch.call_id, snap, rec.file, rec.mixmonitor_id,
+                             by_hangup=True)
+            for rec in self._recordings.forget(uid)]
+        spyee = self._spies.stopped(uid)
+        if spyee is not None:  # hung up without a ChanSpyStop
+            out.append(SpyStopped(self.node, spyee.call_id, snap, spyee))
+        return out

@@ -182,3 +182,122 @@ def test_to_dict_is_json_ready() -> None:
     [started] = t.feed(chan("Newchannel", "SIP/a-01", "1.1"))
     data = json.loads(json.dumps(ev.to_dict(started)))
     assert data["event"] == "CallStarted" and data["channel"]["device"] == "SIP/a"
+
+
+# --- recording, supervision, AMD, DTMF (the captures show the common order) ------------
+
+
+def mixmonitor_start(t: CallTracker, uid: str, file: str, *between: dict) -> list:
+    return feed(t, chan("VarSet", "PJSIP/cust-01", uid, Variable="MIXMONITOR_FILENAME",
+                        Value=file), *between,
+                chan("MixMonitorStart", "PJSIP/cust-01", uid))
+
+
+def test_recording_of_a_channel_that_hangs_up_stops_with_it() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    [started] = mixmonitor_start(t, "1.1", "/rec/a.wav")
+    assert (started.file, started.mixmonitor_id) == ("/rec/a.wav", None)  # no i(): no ID
+    out = feed(t, chan("Hangup", "PJSIP/cust-01", "1.1", "1.1", Cause="16"))
+    assert [type(e).__name__ for e in out] == ["RecordingStopped", "ChannelHungUp", "CallEnded"]
+    assert (out[0].file, out[0].by_hangup) == ("/rec/a.wav", True)
+
+
+def test_the_id_is_the_variable_set_after_the_file_not_a_bridge_variable() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    [started] = mixmonitor_start(
+        t, "1.1", "/rec/a.wav",
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="BRIDGEPEER", Value="0xnot-it"),
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="REC_ID", Value="0x55d0c0a8"),
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="BRIDGEPVTCALLID", Value="x@y"))
+    assert started.mixmonitor_id == "0x55d0c0a8"
+
+
+def test_two_recordings_on_one_channel_stop_newest_first() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    mixmonitor_start(t, "1.1", "/rec/whole-call.wav")
+    mixmonitor_start(t, "1.1", "/rec/this-part.wav")
+    [stopped] = feed(t, chan("MixMonitorStop", "PJSIP/cust-01", "1.1"))
+    assert (stopped.file, stopped.by_hangup) == ("/rec/this-part.wav", False)
+    out = feed(t, chan("Hangup", "PJSIP/cust-01", "1.1", "1.1", Cause="16"))
+    assert [(e.file, e.by_hangup) for e in out if isinstance(e, ev.RecordingStopped)] == [
+        ("/rec/whole-call.wav", True)]
+
+
+def spy(event: str, spyer: tuple[str, str], spyee: tuple[str, str] | None) -> dict:
+    msg = {"Event": event, "SpyerChannel": spyer[0], "SpyerUniqueid": spyer[1],
+           "SpyerLinkedid": spyer[1], "SpyerChannelState": "6"}
+    if spyee is not None:
+        msg |= {"SpyeeChannel": spyee[0], "SpyeeUniqueid": spyee[1],
+                "SpyeeLinkedid": "1.1", "SpyeeChannelState": "6"}
+    return msg
+
+
+SUPERVISOR, AGENT = ("PJSIP/2001-05", "9.1"), ("PJSIP/1001-02", "1.2")
+
+
+def test_a_spy_stop_without_spyee_fields_names_the_spyee_of_the_start() -> None:
+    t = CallTracker("n")
+    [started] = feed(t, chan("Newchannel", *AGENT, "1.1"), chan("Newchannel", *SUPERVISOR, "9.1"),
+                     spy("ChanSpyStart", SUPERVISOR, AGENT))[2:]
+    assert (started.call_id, started.spyer.device, started.spyee.device) == (
+        "n/1.1", "PJSIP/2001", "PJSIP/1001")
+    [stopped] = feed(t, chan("Hangup", *AGENT, "1.1", Cause="16"),
+                     spy("ChanSpyStop", SUPERVISOR, None))[2:]
+    assert isinstance(stopped, ev.SpyStopped)
+    assert (stopped.call_id, stopped.spyee.device) == ("n/1.1", "PJSIP/1001")
+
+
+def test_a_spyer_hanging_up_without_spy_stop_stops_spying_once() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", *AGENT, "1.1"), chan("Newchannel", *SUPERVISOR, "9.1"),
+         spy("ChanSpyStart", SUPERVISOR, AGENT))
+    out = feed(t, chan("Hangup", *SUPERVISOR, "9.1", Cause="16"),
+               spy("ChanSpyStop", SUPERVISOR, AGENT))
+    assert [type(e).__name__ for e in out] == ["SpyStopped", "ChannelHungUp", "CallEnded"]
+    assert out[0].call_id == "n/1.1"
+
+
+def amd_varsets(uid: str, status: str, cause: str) -> list[dict]:
+    return [chan("VarSet", "SIP/trunk-0f", uid, Variable="AMDSTATUS", Value=status),
+            chan("VarSet", "SIP/trunk-0f", uid, Variable="AMDCAUSE", Value=cause)]
+
+
+def test_amd_without_the_user_event_is_decided_from_its_variables() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"),
+               chan("VarSet", "SIP/trunk-0f", "4.1", Variable="CTI_INTERACTION", Value="int-4"),
+               *amd_varsets("4.1", "HUMAN", "HUMAN-800-800"))
+    [amd] = [e for e in out if isinstance(e, ev.AmdDecided)]
+    assert (amd.call_id, amd.interaction, amd.status, amd.cause) == (
+        "n/4.1", "int-4", "HUMAN", "HUMAN-800-800")
+
+
+def test_amd_seen_only_as_the_user_event_is_decided_once() -> None:
+    """An AMI account without the dialplan read class gets no VarSet at all."""
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"),
+               chan("UserEvent", "SIP/trunk-0f", "4.1", "4.1", UserEvent="CTIAmdResult",
+                    Interaction="int-4", AmdStatus="MACHINE", AmdCause="MAXWORDS-3-2"))
+    [amd] = [e for e in out if isinstance(e, ev.AmdDecided)]
+    assert (amd.interaction, amd.status) == ("int-4", "MACHINE")
+
+
+def test_amd_that_could_not_run_decides_nothing() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"), *amd_varsets("4.1", "", ""),
+               chan("UserEvent", "SIP/trunk-0f", "4.1", "4.1", UserEvent="CTIAmdResult",
+                    Interaction="int-4", AmdStatus="", AmdCause=""))
+    assert not [e for e in out if isinstance(e, ev.AmdDecided)]
+
+
+def test_a_digit_is_reported_on_the_channel_that_received_it_only() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("DTMFEnd", "PJSIP/1001-02", "1.2", Digit="5", DurationMs="120",
+                       Direction="Sent"),
+               chan("DTMFEnd", "PJSIP/cust-01", "1.1", Digit="5", DurationMs="120",
+                    Direction="Received"))
+    [digit] = [e for e in out if isinstance(e, ev.DtmfReceived)]
+    assert (digit.channel.device, digit.digit, digit.duration_ms) == ("PJSIP/cust", "5", 120)
