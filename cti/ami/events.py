@@ -175,6 +175,12 @@ class BlindTransferred:
 class AttendedTransferred:
     """An attended transfer completed: the two transferer legs left, the others joined.
 
+    transferee: who talked with ``transferer`` (Asterisk's OrigTransferer) before;
+    target: who talked with the second transferer leg (the consulted party).
+    Asterisk names them only when each bridge held exactly two channels; else
+    they are derived from the bridges as they were before the transfer, Local
+    pairs followed to the real party. None when there was nobody (the App case:
+    that side ran ``dest_app``) or several.
     dest_type is Asterisk's DestType (Bridge, App, Link, Threeway, Fail).
     """
 
@@ -185,6 +191,7 @@ class AttendedTransferred:
     target: ChannelSnapshot | None
     dest_type: str
     result: str
+    dest_app: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ from cti.ami.events import (
     UserEventReceived,
 )
 from cti.ami.monitoring import AmdResults, Recordings, Spies
+from cti.ami.parties import behind, talkers, transfer_sides, who_hung_up
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,11 @@ _CHANNEL_HEADERS = frozenset({
     "CallerIDNum", "CallerIDName", "ConnectedLineNum", "ConnectedLineName", "Language",
     "AccountCode", "Context", "Exten", "Priority", "Uniqueid", "Linkedid", "ActionID",
 })
+
+
+def _only(channels: list[Channel]) -> Channel | None:
+    """The one channel of a list; None when there is none or several (not ours to pick)."""
+    return channels[0] if len(channels) == 1 else None
 
 
 class CallTracker:
@@ -199,7 +205,7 @@ class CallTracker:
             bridge = st.channels[ch.partner].bridge_id  # a Local ;2 running dialplan
         if bridge is None:
             return []
-        return [p.snapshot() for p in st.talkers(bridge) if p.uniqueid != uniqueid]
+        return [p.snapshot() for p in talkers(st, bridge) if p.uniqueid != uniqueid]
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -245,8 +251,12 @@ class CallTracker:
         return []
 
     def _on_update(self, msg: Msg) -> list[CallEvent]:
-        """Caller id, connected line, or dialplan position changed: fields only."""
-        self._get(msg).update(msg)
+        """Caller id, connected line, or dialplan position (and application) changed."""
+        ch = self._get(msg)
+        ch.update(msg)
+        app = msg.get("Application")
+        if app is not None:
+            ch.app = app
         return []
 
     def _on_varset(self, msg: Msg) -> list[CallEvent]:
@@ -286,6 +296,8 @@ class CallTracker:
     def _on_dial_begin(self, msg: Msg) -> list[CallEvent]:
         """Dial() (or an Originate, with no caller) starts ringing DestChannel."""
         caller, target = self._dial_parties(msg)
+        if caller is not None:
+            self.state.dial_began(caller, target)
         self.state.first_hangup.pop(target.linkedid, None)
         return [DialBegan(self.node, target.call_id, caller and caller.snapshot(),
                           target.snapshot(), msg.get("DialString", ""))]
@@ -294,6 +306,7 @@ class CallTracker:
         """A dial attempt ended with DialStatus (ANSWER, NOANSWER, BUSY, CANCEL, ...)."""
         caller, target = self._dial_parties(msg)
         status = msg.get("DialStatus", "")
+        self.state.dial_ended(target, status == "ANSWER")
         if status != "ANSWER":
             self.state.dismiss(target)
         return [DialEnded(self.node, target.call_id, caller and caller.snapshot(),
@@ -304,7 +317,10 @@ class CallTracker:
         return []
 
     def _on_bridge_enter(self, msg: Msg) -> list[CallEvent]:
-        """A channel joins a bridge; with two or more inside, say who talks to whom."""
+        """A channel joins a bridge; with two or more real parties, say who talks to whom.
+
+        SwapUniqueid names a channel this one replaces (its BridgeLeave follows).
+        """
         ch = self._get(msg)
         ch.update(msg)
         bridge_id = msg["BridgeUniqueid"]
@@ -312,7 +328,7 @@ class CallTracker:
         self.state.first_hangup.pop(ch.linkedid, None)
         if len(self.state.bridges[bridge_id]) < 2:
             return []
-        parties = self.state.talkers(bridge_id)
+        parties = talkers(self.state, bridge_id, swap=msg.get("SwapUniqueid"))
         if len(parties) < 2:
             return []
         return [PartiesBridged(self.node, ch.call_id, bridge_id,
@@ -356,12 +372,29 @@ class CallTracker:
             msg.get("Extension", ""), msg.get("Result", ""))]
 
     def _on_attended_transfer(self, msg: Msg) -> list[CallEvent]:
-        """Attended transfer: OrigTransferer's peer (Transferee) joins TransferTarget."""
+        """Attended transfer: who talked with OrigTransferer (the transferee) now talks
+        with who talked with SecondTransferer (the target), or runs DestApp.
+
+        Asterisk names Transferee / TransferTarget only when that side's bridge
+        held two channels; otherwise they come from the bridges (parties.py).
+        """
+        st = self.state
         transferer = self._find(msg, "OrigTransferer")
-        transferee = self._find(msg, "Transferee")
-        target = self._find(msg, "TransferTarget") or self._find(msg, "SecondTransferer")
+        second = self._find(msg, "SecondTransferer")
+        bridges = (msg.get("OrigBridgeUniqueid") or None, msg.get("SecondBridgeUniqueid") or None)
+        excluded = {msg.get(f"{p}Uniqueid") for p in (
+            "OrigTransferer", "SecondTransferer", "LocalOne", "LocalTwo")} - {None}
+        first_side, second_side = transfer_sides(st, *bridges, excluded)
+
+        def party(named: Channel | None, side: list[Channel]) -> Channel | None:
+            if named is None:
+                return _only(side)
+            return _only(behind(st, named, seen=bridges)) or named
+
+        transferee = party(self._find(msg, "Transferee"), first_side)
+        target = party(self._find(msg, "TransferTarget"), second_side)
         anchor = transferee or transferer or target
-        for leg in (transferer, self._find(msg, "SecondTransferer")):
+        for leg in (transferer, second):
             if leg is not None:
                 self.state.dismiss(leg)
         if anchor is not None:
@@ -370,7 +403,7 @@ class CallTracker:
         return [AttendedTransferred(
             self.node, call_id, transferer and transferer.snapshot(),
             transferee and transferee.snapshot(), target and target.snapshot(),
-            msg.get("DestType", ""), msg.get("Result", ""))]
+            msg.get("DestType", ""), msg.get("Result", ""), msg.get("DestApp", ""))]
 
     def _on_local_bridge(self, msg: Msg) -> list[CallEvent]:
         """The two halves of a Local channel are linked (also paired by name on creation)."""
@@ -396,9 +429,10 @@ class CallTracker:
         ch.update(msg)
         cause = int(msg.get("Cause") or 0)
         snap = ch.snapshot()
+        if not ch.dismissed and ch.linkedid not in self.state.first_hangup:
+            party = who_hung_up(self.state, ch)
+            self.state.first_hangup[ch.linkedid] = (party.snapshot(), cause)
         _, call_over = self.state.remove(ch.uniqueid)
-        if not ch.dismissed:
-            self.state.first_hangup.setdefault(ch.linkedid, (snap, cause))
         out = self._ended_with(ch, snap)
         out.append(ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", "")))
         if call_over:

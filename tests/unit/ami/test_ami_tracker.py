@@ -301,3 +301,86 @@ def test_a_digit_is_reported_on_the_channel_that_received_it_only() -> None:
                     Direction="Received"))
     [digit] = [e for e in out if isinstance(e, ev.DtmfReceived)]
     assert (digit.channel.device, digit.digit, digit.duration_ms) == ("PJSIP/cust", "5", 120)
+
+
+# --- Local pairs: the real parties ------------------------------------------------------
+
+PIPE1, PIPE2 = ("Local/1101@agent-dial-0084;1", "1.2"), ("Local/1101@agent-dial-0084;2", "1.3")
+PHONE, CUSTOMER = ("PJSIP/1101-0a", "1.4"), ("PJSIP/cust-01", "1.1")
+
+
+def agent_behind_a_local_pair(t: CallTracker) -> list[ev.CallEvent]:
+    """The customer dials Local/1101@agent-dial; its ;2 answers, then Dial()s the phone."""
+    return feed(t, *(chan("Newchannel", *ch) for ch in (CUSTOMER, PIPE1, PIPE2)),
+                chan("DialBegin", *CUSTOMER, DestChannel=PIPE1[0], DestUniqueid=PIPE1[1],
+                     DestLinkedid="1.0"),
+                chan("Newexten", *PIPE2, Application="Answer", AppData=""),
+                chan("DialEnd", *CUSTOMER, DestChannel=PIPE1[0], DestUniqueid=PIPE1[1],
+                     DestLinkedid="1.0", DialStatus="ANSWER"),
+                chan("Newexten", *PIPE2, Application="Dial", AppData="PJSIP/1101,30"),
+                chan("BridgeEnter", *CUSTOMER, BridgeUniqueid="B1"),
+                chan("BridgeEnter", *PIPE1, BridgeUniqueid="B1"),
+                chan("Newchannel", *PHONE, ChannelState="0"),
+                chan("DialBegin", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                     DestLinkedid="1.0", DestChannelState="5"))
+
+
+def test_a_local_half_bridged_while_the_phone_behind_still_rings_is_no_answer() -> None:
+    t = CallTracker("n")
+    out = agent_behind_a_local_pair(t)
+    assert not [e for e in out if isinstance(e, ev.PartiesBridged)]
+    assert t.talking_with(CUSTOMER[1]) == []
+    out = feed(t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                       DestLinkedid="1.0", DialStatus="ANSWER"),
+               chan("BridgeEnter", *PHONE, BridgeUniqueid="B2"),
+               chan("BridgeEnter", *PIPE2, BridgeUniqueid="B2"))
+    [bridged] = [e for e in out if isinstance(e, ev.PartiesBridged)]
+    assert {p.device for p in bridged.parties} == {"PJSIP/cust", "PJSIP/1101"}
+
+
+def test_a_phone_that_never_answers_behind_a_local_half_never_talks() -> None:
+    t = CallTracker("n")
+    out = agent_behind_a_local_pair(t) + feed(
+               t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                       DestLinkedid="1.0", DialStatus="NOANSWER"),
+               chan("Hangup", *PHONE, Cause="19"),
+               chan("Newexten", *PIPE2, Application="Hangup", AppData=""),
+               chan("Hangup", *PIPE2, Cause="16"))
+    assert not [e for e in out if isinstance(e, ev.PartiesBridged)]
+
+
+def talking_through_a_local_pair(t: CallTracker) -> None:
+    agent_behind_a_local_pair(t)
+    feed(t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                 DestLinkedid="1.0", DialStatus="ANSWER"),
+         chan("BridgeEnter", *PHONE, BridgeUniqueid="B2"),
+         chan("BridgeEnter", *PIPE2, BridgeUniqueid="B2"))
+
+
+def test_the_phone_hanging_up_behind_a_local_pair_is_who_hung_up() -> None:
+    """The phone's BYE tears the pipe down first; its own Hangup event comes last."""
+    t = CallTracker("n")
+    talking_through_a_local_pair(t)
+    out = feed(t, chan("BridgeLeave", *PHONE, BridgeUniqueid="B2"),
+               chan("BridgeLeave", *PIPE2, BridgeUniqueid="B2"),
+               chan("Hangup", *PIPE2, Cause="16"),
+               chan("BridgeLeave", *PIPE1, BridgeUniqueid="B1"),
+               chan("Hangup", *PIPE1, Cause="16"),
+               chan("BridgeLeave", *CUSTOMER, BridgeUniqueid="B1"),
+               chan("Hangup", *CUSTOMER, Cause="16"),
+               chan("Hangup", *PHONE, Cause="16"))
+    [ended] = [e for e in out if isinstance(e, ev.CallEnded)]
+    assert (ended.first_hangup.device, ended.cause) == ("PJSIP/1101", 16)
+
+
+def test_the_customer_hanging_up_in_front_of_a_local_pair_is_who_hung_up() -> None:
+    t = CallTracker("n")
+    talking_through_a_local_pair(t)
+    out = feed(t, chan("BridgeLeave", *CUSTOMER, BridgeUniqueid="B1"),
+               chan("BridgeLeave", *PIPE1, BridgeUniqueid="B1"),
+               chan("Hangup", *PIPE1, Cause="16"),
+               chan("Hangup", *CUSTOMER, Cause="16"),
+               chan("Hangup", *PIPE2, Cause="16"),
+               chan("Hangup", *PHONE, Cause="16"))
+    [ended] = [e for e in out if isinstance(e, ev.CallEnded)]
+    assert ended.first_hangup.device == "PJSIP/cust"
