@@ -22,6 +22,11 @@ def device_of(name: str) -> str:
     return base
 
 
+def _known(value: str) -> str:
+    """Asterisk writes ``<unknown>`` for a caller id or connected line it does not have."""
+    return "" if value == "<unknown>" else value
+
+
 @dataclass(slots=True)
 class Channel:
     """A live channel; ``snapshot()`` is cached until a field changes."""
@@ -59,15 +64,15 @@ class Channel:
 
     def update(self, msg: Mapping[str, str], prefix: str = "") -> None:
         """Refresh the standard channel fields from a message (``Dest``/``Transferer``
-        prefixed blocks included)."""
+        prefixed blocks included). Asterisk's ``<unknown>`` caller id becomes ""."""
         get = msg.get
         state = get(prefix + "ChannelState")
         if state is not None and state.isdigit():
             self.state = int(state)
-        self.caller_num = get(prefix + "CallerIDNum", self.caller_num)
-        self.caller_name = get(prefix + "CallerIDName", self.caller_name)
-        self.connected_num = get(prefix + "ConnectedLineNum", self.connected_num)
-        self.connected_name = get(prefix + "ConnectedLineName", self.connected_name)
+        self.caller_num = _known(get(prefix + "CallerIDNum", self.caller_num))
+        self.caller_name = _known(get(prefix + "CallerIDName", self.caller_name))
+        self.connected_num = _known(get(prefix + "ConnectedLineNum", self.connected_num))
+        self.connected_name = _known(get(prefix + "ConnectedLineName", self.connected_name))
         self.context = get(prefix + "Context", self.context)
         self.exten = get(prefix + "Exten", self.exten)
         self._snap = None

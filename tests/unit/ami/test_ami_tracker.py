@@ -384,3 +384,20 @@ def test_the_customer_hanging_up_in_front_of_a_local_pair_is_who_hung_up() -> No
                chan("Hangup", *PHONE, Cause="16"))
     [ended] = [e for e in out if isinstance(e, ev.CallEnded)]
     assert ended.first_hangup.device == "PJSIP/cust"
+
+
+def test_asterisks_unknown_caller_id_is_empty() -> None:
+    unknown = {"CallerIDNum": "<unknown>", "CallerIDName": "<unknown>",
+               "ConnectedLineNum": "<unknown>", "ConnectedLineName": "<unknown>"}
+    t = CallTracker("n")
+    [started] = feed(t, chan("Newchannel", "SIP/trunk-01", "1.1", **unknown))
+    dest = {f"Dest{k}": v for k, v in unknown.items()}
+    [began] = feed(t, chan("DialBegin", "SIP/trunk-01", "1.1", DestChannel="PJSIP/1001-02",
+                           DestUniqueid="1.2", DestLinkedid="1.1", **dest))
+    t.resync([{"Channel": "SIP/x-03", "Uniqueid": "3.1", "Linkedid": "3.1", **unknown}])
+    for snap in (started.channel, began.target, t.channel("3.1")):
+        assert (snap.caller_num, snap.caller_name, snap.connected_num,
+                snap.connected_name) == ("", "", "", "")
+    [known] = feed(t, chan("Newchannel", "SIP/trunk-04", "4.1", CallerIDNum="5551234",
+                           CallerIDName="Juan Perez"))
+    assert (known.channel.caller_num, known.channel.caller_name) == ("5551234", "Juan Perez")
