@@ -199,7 +199,9 @@ class ChannelHungUp:
     """A channel hung up. cause is the Q.850 code (16 normal, 17 busy, 19 no answer, ...).
 
     lost is True when Asterisk never reported the hang-up and a resync after a
-    reconnect found the channel gone (a restart sends no Hangup at all).
+    reconnect found the channel gone (a restart sends no Hangup at all); then
+    ended_at is the wall-clock time (epoch seconds) the link went down, the
+    latest the channel was known to live (None if that is unknown).
     """
 
     node: str
@@ -208,6 +210,7 @@ class ChannelHungUp:
     cause: int
     cause_txt: str
     lost: bool = False
+    ended_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +219,9 @@ class CallEnded:
 
     first_hangup is the channel that hung up first since the call's last dial,
     bridge or transfer (who ended the conversation), and cause its cause;
-    legs that failed earlier (a no-answer attempt) do not count.
+    legs that failed earlier (a no-answer attempt) do not count. A Local
+    channel half that only carried the call between two bridges is replaced by
+    the real party on its side. lost / ended_at: as in ``ChannelHungUp``.
     """
 
     node: str
@@ -224,6 +229,7 @@ class CallEnded:
     first_hangup: ChannelSnapshot | None
     cause: int
     lost: bool = False
+    ended_at: float | None = None
 
 
 # --- recording, supervision, AMD, DTMF ------------------------------------------------
@@ -416,10 +422,15 @@ class LinkUp:
 
 @dataclass(frozen=True, slots=True)
 class LinkDown:
-    """The link to the node dropped; events are missed until ``Resynced``."""
+    """The link to the node dropped; events are missed until ``Resynced``.
+
+    down_at: wall-clock time (epoch seconds) the link went down: when the socket
+    closed, or, when the watchdog found it dead, when Asterisk was last heard.
+    """
 
     node: str
     reason: str
+    down_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -429,12 +440,16 @@ class Resynced:
     ended_calls: calls known before that Asterisk no longer has (each also got
     ``ChannelHungUp(lost=True)`` and ``CallEnded(lost=True)``);
     appeared_calls: calls Asterisk has that were unknown (each got ``CallStarted``).
+    ended_at: when the ended calls ended, as far as anyone can tell: the
+    wall-clock time (epoch seconds) the link went down (``LinkDown.down_at``),
+    not the reconnect time. None on the first connection or when unknown.
     """
 
     node: str
     ended_calls: tuple[str, ...]
     appeared_calls: tuple[str, ...]
     channels: int
+    ended_at: float | None = None
 
 
 CallEvent = (

@@ -58,6 +58,8 @@ class AmiFeed:
         self.client = AmiClient(config.node, config.host, config.port, config.username,
                                 config.secret, sink=self._inbox.put_nowait, **client_options)
         self._task: asyncio.Task[None] | None = None
+        #: when the link went down, for the calls the next resync finds lost
+        self._down_at: float | None = None
 
     async def start(self) -> None:
         """Log in (raising a clear error if the first connection fails), then consume."""
@@ -96,6 +98,8 @@ class AmiFeed:
                     self._out(item)
                     await self._resync()
                 elif isinstance(item, LinkDown):
+                    if self._down_at is None:  # the first drop since the last resync
+                        self._down_at = item.down_at
                     self._out(item)
                 else:
                     for event in self.tracker.feed(item):
@@ -118,8 +122,9 @@ class AmiFeed:
         try:
             channels = await self.client.core_show_channels()
             before = set(self.tracker.state.channels)
-            for event in self.tracker.resync(channels):
+            for event in self.tracker.resync(channels, ended_at=self._down_at):
                 self._out(event)
+            self._down_at = None
             await self._learn_interactions(
                 [m for m in channels if m.get("Uniqueid") not in before])
             for item in [*await self.client.device_state_list(),

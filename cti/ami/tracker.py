@@ -140,13 +140,15 @@ class CallTracker:
                         self.node, msg.get("Event"), exc)
             return []
 
-    def resync(self, listed: Iterable[Msg]) -> list[CallEvent]:
+    def resync(self, listed: Iterable[Msg], ended_at: float | None = None
+               ) -> list[CallEvent]:
         """Rebuild the picture from CoreShowChannel items after a (re)connect.
 
         Channels known but not listed hung up while the link was down (a
-        restarted Asterisk sends no Hangup): they get ``ChannelHungUp(lost=True)``
-        and their calls ``CallEnded(lost=True)``. Listed channels that were
-        unknown are created (``CallStarted`` for new calls). Ends with ``Resynced``.
+        restarted Asterisk may send no Hangup): they get ``ChannelHungUp(lost=True)``
+        and their calls ``CallEnded(lost=True)``, both with ``ended_at``, the
+        time the link went down. Listed channels that were unknown are created
+        (``CallStarted`` for new calls). Ends with ``Resynced``.
         """
         st = self.state
         listed = list(listed)
@@ -158,10 +160,12 @@ class CallTracker:
             snap = ch.snapshot()
             out.extend(self._ended_with(ch, snap))
             out.append(ChannelHungUp(self.node, ch.call_id, snap, 0,
-                                     "gone while the AMI link was down", lost=True))
+                                     "gone while the AMI link was down", lost=True,
+                                     ended_at=ended_at))
             if call_over:
                 first = st.first_hangup.pop(ch.linkedid, (snap, 0))
-                out.append(CallEnded(self.node, ch.call_id, first[0], first[1], lost=True))
+                out.append(CallEnded(self.node, ch.call_id, first[0], first[1], lost=True,
+                                     ended_at=ended_at))
                 ended.append(ch.call_id)
         appeared: list[str] = []
         for m in listed:
@@ -184,7 +188,8 @@ class CallTracker:
                 st.leave_bridge(ch)
         for bridge_id in [b for b, members in st.bridges.items() if not members]:
             del st.bridges[bridge_id]
-        out.append(Resynced(self.node, tuple(ended), tuple(appeared), len(st.channels)))
+        out.append(Resynced(self.node, tuple(ended), tuple(appeared), len(st.channels),
+                            ended_at))
         return out
 
     def channel(self, uniqueid: str) -> ChannelSnapshot | None:

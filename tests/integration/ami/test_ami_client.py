@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 import socket
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -138,6 +139,24 @@ async def test_watchdog_declares_a_silent_server_dead_and_reconnects(ami: FakeAm
         down = next(i for i in sink.items if isinstance(i, LinkDown))
         assert "Ping" in down.reason
         await client.stop()
+
+
+async def test_a_link_found_dead_by_the_watchdog_went_down_when_last_heard(
+        ami: FakeAmi) -> None:
+    """Not when the missing Pong was noticed, ping_timeout (here 0.3 s) later."""
+    sink = Recorder()
+    client = make_client(ami, sink, ping_interval=0.05, ping_timeout=0.3)
+    async with asyncio.timeout(5):
+        await client.start()
+        await ami.wait(lambda: sum(a["Action"] == "Ping" for a in ami.actions) >= 2)
+        ami.silent = True
+        silent_at = time.time()
+        await sink.wait(lambda items: any(isinstance(i, LinkDown) for i in items))
+        noticed_at = time.time()
+        await client.stop()
+    down = next(i for i in sink.items if isinstance(i, LinkDown))
+    assert down.down_at is not None
+    assert silent_at - 0.2 < down.down_at < silent_at + 0.05 < noticed_at - 0.2
 
 
 async def test_drop_mid_action_fails_it_once_and_the_link_recovers(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -32,6 +34,12 @@ async def next_of(queue: asyncio.Queue[ev.CallEvent], kind: type,
 
 
 
+async def until(condition: Callable[[], bool]) -> None:
+    """Wait, yielding to the loop, until condition() holds (the caller bounds the time)."""
+    while not condition():
+        await asyncio.sleep(0.005)
+
+
 def config(server: FakeAmi, node: str = "pbx1") -> NodeConfig:
     return NodeConfig(node, "127.0.0.1", server.port, "cti", "s3cret")
 
@@ -57,6 +65,27 @@ async def test_restart_without_hangups_is_closed_by_the_resync(ami: FakeAmi) -> 
     assert isinstance(hung, ev.ChannelHungUp) and hung.lost
     assert hung.channel.interaction == "int-7"
     assert resynced.ended_calls == ("pbx1/100.1",) and resynced.appeared_calls == ()
+
+
+async def test_calls_lost_in_a_restart_end_when_the_link_went_down(ami: FakeAmi) -> None:
+    """Not at the reconnect: here the backoff keeps the link down for 0.3 s."""
+    seen: list[tuple[float, ev.CallEvent]] = []
+    feed = AmiFeed(config(ami), lambda e: seen.append((time.time(), e)),
+                   backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0), ping_interval=0)
+    async with asyncio.timeout(5):
+        await feed.start()
+        ami.conn.send(channel_event("Newchannel", "SIP/trunk-1", "100.1", "100.1"))
+        await until(lambda: any(isinstance(e, ev.CallStarted) for _, e in seen))
+        before_drop = time.time()
+        ami.drop()
+        await until(lambda: any(isinstance(e, ev.Resynced) for _, e in seen[2:]))
+        await feed.stop()
+    [down] = [e for _, e in seen if isinstance(e, ev.LinkDown) and e.reason != "client stopped"]
+    [up_at] = [at for at, e in seen if isinstance(e, ev.LinkUp) and e.reconnect]
+    resynced = [e for _, e in seen if isinstance(e, ev.Resynced)][-1]
+    [ended] = [e for _, e in seen if isinstance(e, ev.CallEnded)]
+    assert down.down_at is not None and before_drop <= down.down_at < up_at - 0.25
+    assert resynced.ended_at == ended.ended_at == down.down_at
 
 
 async def test_calls_that_appeared_while_down_are_announced(ami: FakeAmi) -> None:
@@ -99,7 +128,7 @@ async def test_live_events_reach_the_consumer_in_order(ami: FakeAmi) -> None:
     kinds = [type(e).__name__ for e in got]
     assert kinds == ["LinkUp", "Resynced", "CallStarted", "DeviceStateChanged",
                      "ChannelHungUp", "CallEnded", "LinkDown"]
-    assert got[-1] == ev.LinkDown("pbx1", "client stopped")
+    assert isinstance(got[-1], ev.LinkDown) and got[-1].reason == "client stopped"
     hung = got[4]
     assert isinstance(hung, ev.ChannelHungUp) and (hung.cause, hung.cause_txt) == (17, "User busy")
 

@@ -162,6 +162,16 @@ def test_resync_rebuilds_bridges_and_reports_what_changed() -> None:
     assert [p.device for p in t.talking_with("8.1")] == ["SIP/agent"]
 
 
+def test_calls_lost_while_down_end_when_the_link_went_down_not_at_the_resync() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "SIP/old-01", "7.1", "7.1"))
+    out = t.resync([], ended_at=1795442000.25)
+    hung, ended, resynced = out
+    assert isinstance(hung, ev.ChannelHungUp) and hung.ended_at == 1795442000.25
+    assert isinstance(ended, ev.CallEnded) and ended.ended_at == 1795442000.25
+    assert resynced == ev.Resynced("n", ("n/7.1",), (), 0, ended_at=1795442000.25)
+
+
 def test_user_events_of_the_dialplan_contract_are_typed() -> None:
     t = CallTracker("n")
     out = feed(t, chan("UserEvent", "PJSIP/1001-01", "3.1", UserEvent="CTIAgentPause",
