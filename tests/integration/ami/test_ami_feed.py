@@ -13,7 +13,7 @@ from ami_fake_server import FakeAmi, channel_event
 
 from cti.ami import events as ev
 from cti.ami.backoff import Backoff
-from cti.ami.errors import AmiLoginFailed
+from cti.ami.errors import AmiActionTimeout, AmiLoginFailed
 from cti.ami.feed import AmiCluster, AmiFeed, NodeConfig
 
 
@@ -154,6 +154,33 @@ async def test_two_nodes_feed_one_consumer_with_namespaced_calls() -> None:
         await b.stop()
     assert {(s.node, s.call_id) for s in started} == {
         ("east", "east/1795442707.0"), ("west", "west/1795442707.0")}
+
+
+async def test_each_node_waits_for_answers_as_long_as_its_own_config_says() -> None:
+    slow, fast_node = FakeAmi(), FakeAmi()
+    for server in (slow, fast_node):
+        server.handlers["Status"] = lambda conn, msg: None  # never answers
+        await server.start()
+    nodes = [NodeConfig("far", "127.0.0.1", slow.port, "cti", "s3cret", action_timeout=0.4),
+             NodeConfig("near", "127.0.0.1", fast_node.port, "cti", "s3cret",
+                        action_timeout=0.05)]
+    cluster = AmiCluster(nodes, **fast())
+    try:
+        async with asyncio.timeout(5):
+            await cluster.start()
+            for node, timeout in (("near", 0.05), ("far", 0.4)):
+                with pytest.raises(AmiActionTimeout) as err:
+                    await cluster.client(node).send({"Action": "Status"})
+                assert err.value.timeout == timeout
+    finally:
+        await cluster.stop()
+        await slow.stop()
+        await fast_node.stop()
+
+
+def test_a_cluster_wide_action_timeout_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"NodeConfig\.action_timeout"):
+        AmiCluster([NodeConfig("pbx1", "127.0.0.1", 5038, "cti", "s")], action_timeout=3)
 
 
 async def test_cluster_names_the_node_that_failed_to_log_in(ami: FakeAmi) -> None:
