@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from ami_fake_server import FakeAmi, channel_event
+from collector import Collector
 
 from cti.ami import events as ev
 from cti.ami.backoff import Backoff
@@ -32,12 +32,6 @@ async def next_of(queue: asyncio.Queue[ev.CallEvent], kind: type,
             return event
 
 
-
-
-async def until(condition: Callable[[], bool]) -> None:
-    """Wait, yielding to the loop, until condition() holds (the caller bounds the time)."""
-    while not condition():
-        await asyncio.sleep(0.005)
 
 
 def config(server: FakeAmi, node: str = "pbx1") -> NodeConfig:
@@ -69,21 +63,22 @@ async def test_restart_without_hangups_is_closed_by_the_resync(ami: FakeAmi) -> 
 
 async def test_calls_lost_in_a_restart_end_when_the_link_went_down(ami: FakeAmi) -> None:
     """Not at the reconnect: here the backoff keeps the link down for 0.3 s."""
-    seen: list[tuple[float, ev.CallEvent]] = []
-    feed = AmiFeed(config(ami), lambda e: seen.append((time.time(), e)),
-                   backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0), ping_interval=0)
+    seen = Collector(stamp=time.time)
+    feed = AmiFeed(config(ami), seen, backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0),
+                   ping_interval=0)
     async with asyncio.timeout(5):
         await feed.start()
         ami.conn.send(channel_event("Newchannel", "SIP/trunk-1", "100.1", "100.1"))
-        await until(lambda: any(isinstance(e, ev.CallStarted) for _, e in seen))
+        await seen.wait_for(ev.CallStarted)
         before_drop = time.time()
         ami.drop()
-        await until(lambda: any(isinstance(e, ev.Resynced) for _, e in seen[2:]))
+        await seen.wait_for(ev.Resynced, 2)
         await feed.stop()
-    [down] = [e for _, e in seen if isinstance(e, ev.LinkDown) and e.reason != "client stopped"]
-    [up_at] = [at for at, e in seen if isinstance(e, ev.LinkUp) and e.reconnect]
-    resynced = [e for _, e in seen if isinstance(e, ev.Resynced)][-1]
-    [ended] = [e for _, e in seen if isinstance(e, ev.CallEnded)]
+    [down] = [e for e in seen.of(ev.LinkDown) if e.reason != "client stopped"]
+    [up_at] = [at for at, e in zip(seen.stamps, seen.items, strict=True)
+               if isinstance(e, ev.LinkUp) and e.reconnect]
+    resynced = seen.of(ev.Resynced)[-1]
+    [ended] = seen.of(ev.CallEnded)
     assert down.down_at is not None and before_drop <= down.down_at < up_at - 0.25
     assert resynced.ended_at == ended.ended_at == down.down_at
 
@@ -114,17 +109,17 @@ async def test_calls_that_appeared_while_down_are_announced(ami: FakeAmi) -> Non
 
 
 async def test_live_events_reach_the_consumer_in_order(ami: FakeAmi) -> None:
-    got: list[ev.CallEvent] = []
-    feed = AmiFeed(config(ami), got.append, **fast())
+    collected = Collector()
+    feed = AmiFeed(config(ami), collected, **fast())
     async with asyncio.timeout(5):
         await feed.start()
         ami.conn.send(channel_event("Newchannel", "SIP/a-1", "1.1", "1.1"))
         ami.conn.send({"Event": "DeviceStateChange", "Device": "SIP/a", "State": "INUSE"})
         ami.conn.send(channel_event("Hangup", "SIP/a-1", "1.1", "1.1", Cause=17,
                                     **{"Cause-txt": "User busy"}))
-        while not any(isinstance(e, ev.CallEnded) for e in got):
-            await asyncio.sleep(0.005)
+        await collected.wait_for(ev.CallEnded)
         await feed.stop()
+    got = collected.items
     kinds = [type(e).__name__ for e in got]
     assert kinds == ["LinkUp", "Resynced", "CallStarted", "DeviceStateChanged",
                      "ChannelHungUp", "CallEnded", "LinkDown"]
@@ -196,10 +191,10 @@ async def test_cluster_names_the_node_that_failed_to_log_in(ami: FakeAmi) -> Non
 
 async def test_a_consumer_that_raises_is_logged_and_later_events_still_come(
         ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
-    got: list[ev.CallEvent] = []
+    got = Collector()
 
     def consumer(event: ev.CallEvent) -> None:
-        got.append(event)
+        got(event)
         if isinstance(event, ev.CallStarted) and event.channel.name == "SIP/bad-1":
             raise RuntimeError("routing bug")
 
@@ -208,9 +203,8 @@ async def test_a_consumer_that_raises_is_logged_and_later_events_still_come(
         await feed.start()
         ami.conn.send(channel_event("Newchannel", "SIP/bad-1", "1.1", "1.1"))
         ami.conn.send(channel_event("Newchannel", "SIP/good-2", "2.2", "2.2"))
-        while not any(isinstance(e, ev.CallStarted) and e.channel.name == "SIP/good-2"
-                      for e in got):
-            await asyncio.sleep(0.005)
+        started = await got.wait_for(ev.CallStarted, 2)
+        assert [s.channel.name for s in started] == ["SIP/bad-1", "SIP/good-2"]
         await feed.stop()
     assert "the consumer raised on CallStarted" in caplog.text
     assert feed.client.connections == 1
