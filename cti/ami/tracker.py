@@ -269,11 +269,13 @@ class CallTracker:
         MixMonitor's file and ID and AMD()'s result are taken note of."""
         var = msg.get("Variable", "")
         uid = msg.get("Uniqueid", "none")
-        if uid == "none":
+        if uid == "none" or uid in self.state.dead:
             return []  # "Channel: none" is a global variable
         if var == "MIXMONITOR_FILENAME" or uid in self._recordings.announced:
+            self._get(msg)  # known from now on, so its hang-up clears the note
             self._recordings.variable_set(uid, var, msg.get("Value", ""))
         if var == "AMDSTATUS":
+            self._get(msg)
             self._amd.status_set(uid, msg.get("Value", ""))
             return []
         if var == "AMDCAUSE":
@@ -430,6 +432,8 @@ class CallTracker:
         if ch is None:
             log.warning("node %s: Hangup for unknown channel %s (%s); ignored",
                         self.node, msg["Uniqueid"], msg.get("Channel"))
+            self._recordings.forget(msg["Uniqueid"])
+            self._amd.forget(msg["Uniqueid"])
             return []
         ch.update(msg)
         cause = int(msg.get("Cause") or 0)
