@@ -22,9 +22,8 @@ def device_of(name: str) -> str:
     return base
 
 
-def _known(value: str) -> str:
-    """Asterisk writes ``<unknown>`` for a caller id or connected line it does not have."""
-    return "" if value == "<unknown>" else value
+#: What Asterisk writes for a caller id or connected line it does not have.
+UNKNOWN = "<unknown>"
 
 
 @dataclass(slots=True)
@@ -69,10 +68,15 @@ class Channel:
         state = get(prefix + "ChannelState")
         if state is not None and state.isdigit():
             self.state = int(state)
-        self.caller_num = _known(get(prefix + "CallerIDNum", self.caller_num))
-        self.caller_name = _known(get(prefix + "CallerIDName", self.caller_name))
-        self.connected_num = _known(get(prefix + "ConnectedLineNum", self.connected_num))
-        self.connected_name = _known(get(prefix + "ConnectedLineName", self.connected_name))
+        # inline, not a helper: this runs for nearly every AMI event
+        if (value := get(prefix + "CallerIDNum")) is not None:
+            self.caller_num = "" if value == UNKNOWN else value
+        if (value := get(prefix + "CallerIDName")) is not None:
+            self.caller_name = "" if value == UNKNOWN else value
+        if (value := get(prefix + "ConnectedLineNum")) is not None:
+            self.connected_num = "" if value == UNKNOWN else value
+        if (value := get(prefix + "ConnectedLineName")) is not None:
+            self.connected_name = "" if value == UNKNOWN else value
         self.context = get(prefix + "Context", self.context)
         self.exten = get(prefix + "Exten", self.exten)
         self._snap = None
