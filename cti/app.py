@@ -142,11 +142,10 @@ class Service:
 
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""
-        nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value())
-                 for n in self.config.service.ami]
+        nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value(),
+                            n.action_timeout) for n in self.config.service.ami]
         self._resynced = {n.node: asyncio.Event() for n in nodes}
-        self.cluster = AmiCluster(nodes, out=self._on_ami_event,
-                                  action_timeout=self.config.service.ami[0].action_timeout)
+        self.cluster = AmiCluster(nodes, out=self._on_ami_event)
         await self.cluster.start()
         for node in self.cluster.feeds:
             self._links[node] = self.cluster.client(node)

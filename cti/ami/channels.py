@@ -22,6 +22,10 @@ def device_of(name: str) -> str:
     return base
 
 
+#: What Asterisk writes for a caller id or connected line it does not have.
+UNKNOWN = "<unknown>"
+
+
 @dataclass(slots=True)
 class Channel:
     """A live channel; ``snapshot()`` is cached until a field changes."""
@@ -38,7 +42,16 @@ class Channel:
     context: str = ""
     exten: str = ""
     cti_vars: dict[str, str] = field(default_factory=dict)
+    app: str = ""  # the dialplan application it runs (Newexten)
     bridge_id: str | None = None
+    #: the bridge it is in or was in last, and the one before (a move between two)
+    last_bridge: str | None = None
+    prev_bridge: str | None = None
+    #: Local halves only: who else was in its bridge last (hang-ups of pipes)
+    peers: tuple[str, ...] = ()
+    #: dial targets not bridged yet (ringing, or answered a moment ago)
+    ringing: set[str] = field(default_factory=set)
+    dialled_by: str | None = None
     partner: str | None = None  # uniqueid of the other half of a Local pair
     #: a failed dial target or a transferer: its hang-up does not say who ended the call
     dismissed: bool = False
@@ -50,15 +63,20 @@ class Channel:
 
     def update(self, msg: Mapping[str, str], prefix: str = "") -> None:
         """Refresh the standard channel fields from a message (``Dest``/``Transferer``
-        prefixed blocks included)."""
+        prefixed blocks included). Asterisk's ``<unknown>`` caller id becomes ""."""
         get = msg.get
         state = get(prefix + "ChannelState")
         if state is not None and state.isdigit():
             self.state = int(state)
-        self.caller_num = get(prefix + "CallerIDNum", self.caller_num)
-        self.caller_name = get(prefix + "CallerIDName", self.caller_name)
-        self.connected_num = get(prefix + "ConnectedLineNum", self.connected_num)
-        self.connected_name = get(prefix + "ConnectedLineName", self.connected_name)
+        # inline, not a helper: this runs for nearly every AMI event
+        if (value := get(prefix + "CallerIDNum")) is not None:
+            self.caller_num = "" if value == UNKNOWN else value
+        if (value := get(prefix + "CallerIDName")) is not None:
+            self.caller_name = "" if value == UNKNOWN else value
+        if (value := get(prefix + "ConnectedLineNum")) is not None:
+            self.connected_num = "" if value == UNKNOWN else value
+        if (value := get(prefix + "ConnectedLineName")) is not None:
+            self.connected_name = "" if value == UNKNOWN else value
         self.context = get(prefix + "Context", self.context)
         self.exten = get(prefix + "Exten", self.exten)
         self._snap = None
@@ -126,6 +144,7 @@ class NodeState:
         if len(self.dead) > self.max_dead:
             del self.dead[next(iter(self.dead))]
         self.leave_bridge(ch)
+        self._dial_over(ch)
         if ch.partner is not None and ch.partner in self.channels:
             self.channels[ch.partner].partner = None
         base = ch.name[:-2]
@@ -146,11 +165,36 @@ class NodeState:
         if ch.partner is not None and ch.partner in self.channels:
             self.channels[ch.partner].dismissed = True
 
+    def dial_began(self, caller: Channel, target: Channel) -> None:
+        caller.ringing.add(target.uniqueid)
+        target.dialled_by = caller.uniqueid
+
+    def dial_ended(self, target: Channel, answered: bool) -> None:
+        """A failed dial is over; an answered one once the target is bridged."""
+        if not answered:
+            self._dial_over(target)
+
+    def _dial_over(self, target: Channel) -> None:
+        caller = self.channels.get(target.dialled_by) if target.dialled_by else None
+        if caller is not None:
+            caller.ringing.discard(target.uniqueid)
+        target.dialled_by = None
+
     def enter_bridge(self, ch: Channel, bridge_id: str) -> None:
         if ch.bridge_id is not None and ch.bridge_id != bridge_id:
             self.leave_bridge(ch)
-        self.bridges.setdefault(bridge_id, {})[ch.uniqueid] = None
+        if ch.last_bridge is not None and ch.last_bridge != bridge_id:
+            ch.prev_bridge = ch.last_bridge
+        ch.last_bridge = bridge_id
+        members = self.bridges.setdefault(bridge_id, {})
+        members[ch.uniqueid] = None
         ch.bridge_id = bridge_id
+        if ch.dialled_by is not None:
+            self._dial_over(ch)
+        for uid in members:
+            mate = self.channels.get(uid)
+            if mate is not None and mate.name.startswith("Local/"):
+                mate.peers = tuple(u for u in members if u != uid)
 
     def leave_bridge(self, ch: Channel) -> None:
         if ch.bridge_id is None:
@@ -159,26 +203,3 @@ class NodeState:
         if members is not None:
             members.pop(ch.uniqueid, None)
         ch.bridge_id = None
-
-    def talkers(self, bridge_id: str) -> list[Channel]:
-        """The parties that really talk through ``bridge_id``, following Local pairs.
-
-        A Local half whose partner sits in another bridge is a pipe, not a
-        party: the other bridge's parties are collected instead.
-        """
-        out: list[Channel] = []
-        seen = {bridge_id}
-        stack = [bridge_id]
-        while stack:
-            for uid in self.bridges.get(stack.pop(), ()):
-                ch = self.channels.get(uid)
-                if ch is None:
-                    continue
-                partner = self.channels.get(ch.partner) if ch.partner else None
-                if partner is not None and partner.bridge_id is not None:
-                    if partner.bridge_id not in seen:
-                        seen.add(partner.bridge_id)
-                        stack.append(partner.bridge_id)
-                    continue
-                out.append(ch)
-        return out

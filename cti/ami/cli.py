@@ -1,4 +1,8 @@
-"""``cti ami record FILE`` and ``cti ami replay FILE``."""
+"""``cti ami record FILE`` and ``cti ami replay FILE``.
+
+Errors are one line on stderr. Exit codes: 0 done, 2 the input is wrong
+(file, options, secret, config), 1 Asterisk could not be reached.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,13 @@ import sys
 from pathlib import Path
 
 from cti.ami.client import AmiClient
-from cti.ami.errors import AmiError
+from cti.ami.errors import AmiError, AmiLoginFailed
 from cti.ami.events import to_dict
 from cti.ami.replay import ReplayError, load, replay
+from cti.errors import CtiError
+
+#: exit codes
+BAD_INPUT, UNREACHABLE = 2, 1
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,17 +58,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     rep.set_defaults(func=_replay)
 
 
-def _fail(message: str) -> int:
+class _BadInput(Exception):
+    """Something in the command line or the config is wrong (exit code 2)."""
+
+
+def _fail(message: str, code: int = BAD_INPUT) -> int:
     print(f"cti ami: {message}", file=sys.stderr)
-    return 1
+    return code
 
 
 def _replay(args: argparse.Namespace) -> int:
     try:
         items = load(args.file)
-    except FileNotFoundError:
-        return _fail(f"no such file: {args.file}")
-    except (ReplayError, OSError) as exc:
+    except ReplayError as exc:
         return _fail(str(exc))
     out = sys.stdout
     try:
@@ -80,10 +90,16 @@ def _node_defaults(args: argparse.Namespace) -> None:
     if (args.config / "cti.yaml").is_file():
         from cti.config import load_config
 
-        nodes = load_config(args.config).service.ami
+        try:
+            nodes = load_config(args.config).service.ami
+        except CtiError:
+            raise _BadInput(f"{args.config}/cti.yaml has errors; see `cti config check "
+                            f"{args.config}`, or pass --host/--port/--user") from None
         node = next((n for n in nodes if args.node in (None, n.name)), None)
         if node is None:
-            raise SystemExit(_fail(f"no AMI node {args.node!r} in {args.config}/cti.yaml"))
+            names = ", ".join(n.name for n in nodes)
+            raise _BadInput(f"no AMI node {args.node!r} in {args.config}/cti.yaml "
+                            f"(it has: {names})")
     args.host = args.host or (node.host if node else "127.0.0.1")
     args.port = args.port or (node.port if node else 5038)
     args.user = args.user or (node.username if node else "cti")
@@ -93,7 +109,12 @@ def _node_defaults(args: argparse.Namespace) -> None:
 
 
 def _record(args: argparse.Namespace) -> int:
-    _node_defaults(args)
+    if args.duration is not None and not args.duration > 0:
+        return _fail(f"--duration must be a positive number of seconds, not {args.duration:g}")
+    try:
+        _node_defaults(args)
+    except _BadInput as exc:
+        return _fail(str(exc))
     secret = args.secret
     if not secret:
         return _fail("no AMI secret: pass --secret, set CTI_AMI_SECRET or give --config")
@@ -105,7 +126,12 @@ def _record(args: argparse.Namespace) -> int:
         try:
             written = asyncio.run(_record_async(args, secret, handle))
         except AmiError as exc:
-            return _fail(str(exc))
+            handle.close()
+            with contextlib.suppress(OSError):
+                if args.file.stat().st_size == 0:
+                    args.file.unlink()  # nothing was captured: leave no empty file behind
+            return _fail(str(exc), BAD_INPUT if isinstance(exc, AmiLoginFailed)
+                         else UNREACHABLE)
     print(f"cti ami: wrote {written} bytes to {args.file}", file=sys.stderr)
     return 0
 

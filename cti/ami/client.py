@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -71,12 +72,16 @@ class _Protocol(asyncio.Protocol):
         self.parser = AmiParser(max_message_bytes=client.max_message_bytes)
         self.transport: asyncio.Transport | None = None
         self.closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        #: wall clock: when Asterisk last sent anything, and when the link went down
+        self.last_heard_at = time.time()
+        self.down_at: float | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
+        self.last_heard_at = time.time()
         client = self.client
         if client.on_bytes is not None:
             client.on_bytes(data)
@@ -89,7 +94,13 @@ class _Protocol(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.closed.done():
-            self.closed.set_result(f"connection lost: {exc}" if exc else "closed by Asterisk")
+            self.closed_now(f"connection lost: {exc}" if exc else "closed by Asterisk")
+
+    def closed_now(self, reason: str, down_at: float | None = None) -> None:
+        """Mark the link closed (once): why, and since when (default: now)."""
+        if not self.closed.done():
+            self.down_at = time.time() if down_at is None else down_at
+            self.closed.set_result(reason)
 
 
 class AmiClient(AmiActions):
@@ -298,16 +309,17 @@ class AmiClient(AmiActions):
         """Close the transport and fail every pending action."""
         proto, self._proto = self._proto, None
         was_connected, self.connected = self.connected, False
+        down_at = None
         if proto is not None and proto.transport is not None:
             proto.transport.abort()
-            if not proto.closed.done():
-                proto.closed.set_result(reason)
+            proto.closed_now(reason)
+            down_at = proto.down_at
         for action_id, pending in list(self._pending.items()):
             if not pending.future.done():
                 pending.future.set_exception(AmiLinkLost(self.node, pending.action, action_id))
         self._pending.clear()
         if was_connected:
-            self._deliver(LinkDown(self.node, reason))
+            self._deliver(LinkDown(self.node, reason, down_at or time.time()))
 
     async def _supervise(self) -> None:
         """Wait for the link to drop, then reconnect with backoff until stop()."""
@@ -346,10 +358,10 @@ class AmiClient(AmiActions):
             except AmiActionTimeout:
                 log.warning("AMI node %s: no answer to Ping within %g s; declaring the link "
                             "to %s:%s dead", self.node, self.ping_timeout, self.host, self.port)
+                # dead since it was last heard, not since the Ping timed out
+                proto.closed_now("watchdog: no answer to Ping", proto.last_heard_at)
                 if proto.transport is not None:
                     proto.transport.abort()
-                if not proto.closed.done():
-                    proto.closed.set_result("watchdog: no answer to Ping")
                 return
             except AmiError:
                 return

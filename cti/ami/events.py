@@ -175,6 +175,12 @@ class BlindTransferred:
 class AttendedTransferred:
     """An attended transfer completed: the two transferer legs left, the others joined.
 
+    transferee: who talked with ``transferer`` (Asterisk's OrigTransferer) before;
+    target: who talked with the second transferer leg (the consulted party).
+    Asterisk names them only when each bridge held exactly two channels; else
+    they are derived from the bridges as they were before the transfer, Local
+    pairs followed to the real party. None when there was nobody (the App case:
+    that side ran ``dest_app``) or several.
     dest_type is Asterisk's DestType (Bridge, App, Link, Threeway, Fail).
     """
 
@@ -185,6 +191,7 @@ class AttendedTransferred:
     target: ChannelSnapshot | None
     dest_type: str
     result: str
+    dest_app: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,7 +199,9 @@ class ChannelHungUp:
     """A channel hung up. cause is the Q.850 code (16 normal, 17 busy, 19 no answer, ...).
 
     lost is True when Asterisk never reported the hang-up and a resync after a
-    reconnect found the channel gone (a restart sends no Hangup at all).
+    reconnect found the channel gone (a restart sends no Hangup at all); then
+    ended_at is the wall-clock time (epoch seconds) the link went down, the
+    latest the channel was known to live (None if that is unknown).
     """
 
     node: str
@@ -201,6 +210,7 @@ class ChannelHungUp:
     cause: int
     cause_txt: str
     lost: bool = False
+    ended_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +219,9 @@ class CallEnded:
 
     first_hangup is the channel that hung up first since the call's last dial,
     bridge or transfer (who ended the conversation), and cause its cause;
-    legs that failed earlier (a no-answer attempt) do not count.
+    legs that failed earlier (a no-answer attempt) do not count. A Local
+    channel half that only carried the call between two bridges is replaced by
+    the real party on its side. lost / ended_at: as in ``ChannelHungUp``.
     """
 
     node: str
@@ -217,6 +229,111 @@ class CallEnded:
     first_hangup: ChannelSnapshot | None
     cause: int
     lost: bool = False
+    ended_at: float | None = None
+
+
+# --- recording, supervision, AMD, DTMF ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStarted:
+    """MixMonitor started recording ``channel`` (MixMonitorStart).
+
+    file: the absolute path Asterisk writes, as its VarSet ``MIXMONITOR_FILENAME``
+    said just before ("" if that VarSet was not seen: the AMI account lacks the
+    ``dialplan`` read class). mixmonitor_id: what MixMonitor put in the variable
+    named by its ``i(VAR)`` option, the ID StopMixMonitor takes; None without ``i()``.
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    file: str
+    mixmonitor_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingStopped:
+    """A recording of ``channel`` ended; the file is complete.
+
+    by_hangup is False for StopMixMonitor (MixMonitorStop) and True when the
+    channel hung up while recording (Asterisk sends no MixMonitorStop then).
+    file / mixmonitor_id are those of its ``RecordingStarted`` (with several
+    recordings on one channel, a MixMonitorStop is matched to the newest, as
+    StopMixMonitor without an ID stops the newest).
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    file: str
+    mixmonitor_id: str | None
+    by_hangup: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SpyStarted:
+    """ChanSpy: ``spyer`` (a supervisor's channel) listens to ``spyee`` (ChanSpyStart).
+
+    call_id is the spied call (the spyee's); the spyer's own call is
+    ``spyer.call_id``. Whisper and barge look the same: the mode is ChanSpy's
+    option, and with its ``d`` option the spyer changes it with DTMF 4 (listen),
+    5 (whisper), 6 (barge), which only shows as ``DtmfReceived`` on the spyer.
+    """
+
+    node: str
+    call_id: str
+    spyer: ChannelSnapshot
+    spyee: ChannelSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class SpyStopped:
+    """The spyer stopped listening (ChanSpyStop, or the spyer hung up without one).
+
+    spyee is the one of the ``SpyStarted`` when ChanSpyStop carries none; None
+    only when the start was never seen. call_id: the spied call, else the spyer's.
+    """
+
+    node: str
+    call_id: str
+    spyer: ChannelSnapshot
+    spyee: ChannelSnapshot | None
+
+
+@dataclass(frozen=True, slots=True)
+class AmdDecided:
+    """Answering-machine detection (AMD()) decided about an outbound call.
+
+    status: HUMAN, MACHINE, NOTSURE or HANGUP; cause: e.g. ``HUMAN-800-800``,
+    ``MAXWORDS-3-2``, ``TOOLONG-4900``. Reported once per AMD() run, from its
+    VarSets ``AMDSTATUS``/``AMDCAUSE`` or from the dialplan's ``UserEvent(CTIAmdResult,
+    Interaction, AmdStatus, AmdCause)``, whichever comes first. The Originate's
+    ``OriginateResult`` (success, reason 4) came earlier, at answer.
+    interaction: the call's ``CTI_INTERACTION`` ("" if unknown).
+    """
+
+    node: str
+    call_id: str
+    interaction: str
+    status: str
+    cause: str
+    channel: ChannelSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class DtmfReceived:
+    """``channel`` received a DTMF digit (DTMFEnd, Direction Received): what its side pressed.
+
+    Digits a channel sends (Direction Sent) are not reported: the same key
+    press shows once, on the channel that received it.
+    """
+
+    node: str
+    call_id: str
+    channel: ChannelSnapshot
+    digit: str
+    duration_ms: int
 
 
 # --- devices, user events, originate ---------------------------------------------------
@@ -305,10 +422,15 @@ class LinkUp:
 
 @dataclass(frozen=True, slots=True)
 class LinkDown:
-    """The link to the node dropped; events are missed until ``Resynced``."""
+    """The link to the node dropped; events are missed until ``Resynced``.
+
+    down_at: wall-clock time (epoch seconds) the link went down: when the socket
+    closed, or, when the watchdog found it dead, when Asterisk was last heard.
+    """
 
     node: str
     reason: str
+    down_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,12 +440,16 @@ class Resynced:
     ended_calls: calls known before that Asterisk no longer has (each also got
     ``ChannelHungUp(lost=True)`` and ``CallEnded(lost=True)``);
     appeared_calls: calls Asterisk has that were unknown (each got ``CallStarted``).
+    ended_at: when the ended calls ended, as far as anyone can tell: the
+    wall-clock time (epoch seconds) the link went down (``LinkDown.down_at``),
+    not the reconnect time. None on the first connection or when unknown.
     """
 
     node: str
     ended_calls: tuple[str, ...]
     appeared_calls: tuple[str, ...]
     channels: int
+    ended_at: float | None = None
 
 
 CallEvent = (
@@ -331,7 +457,8 @@ CallEvent = (
     | ChannelLeftBridge | CallHeld | CallResumed | BlindTransferred | AttendedTransferred
     | ChannelHungUp | CallEnded | DeviceStateChanged | ExtensionStateChanged
     | UserEventReceived | DialResultReported | AgentFeatureUsed | OriginateResult
-    | LinkUp | LinkDown | Resynced
+    | RecordingStarted | RecordingStopped | SpyStarted | SpyStopped | AmdDecided
+    | DtmfReceived | LinkUp | LinkDown | Resynced
 )
 
 

@@ -33,13 +33,21 @@ _STOP: Any = object()  # put in the inbox by stop(): the consumer ends after wha
 
 @dataclass(frozen=True)
 class NodeConfig:
-    """Where one Asterisk node's AMI listens, and the account to use."""
+    """Where one Asterisk node's AMI listens, the account to use, and how long to
+    wait for the answer to an action (seconds)."""
 
     node: str
     host: str
     port: int
     username: str
     secret: str
+    action_timeout: float = 5.0
+
+
+def _per_node_only(client_options: dict[str, Any]) -> None:
+    if "action_timeout" in client_options:
+        raise TypeError("action_timeout is set per node: pass NodeConfig.action_timeout, "
+                        "not a feed or cluster option")
 
 
 class AmiFeed:
@@ -55,9 +63,13 @@ class AmiFeed:
             else self.events.put_nowait)
         self._inbox: asyncio.Queue[Delivery] = asyncio.Queue()
         self.tracker = CallTracker(config.node)
+        _per_node_only(client_options)
         self.client = AmiClient(config.node, config.host, config.port, config.username,
-                                config.secret, sink=self._inbox.put_nowait, **client_options)
+                                config.secret, sink=self._inbox.put_nowait,
+                                action_timeout=config.action_timeout, **client_options)
         self._task: asyncio.Task[None] | None = None
+        #: when the link went down, for the calls the next resync finds lost
+        self._down_at: float | None = None
 
     async def start(self) -> None:
         """Log in (raising a clear error if the first connection fails), then consume."""
@@ -96,6 +108,8 @@ class AmiFeed:
                     self._out(item)
                     await self._resync()
                 elif isinstance(item, LinkDown):
+                    if self._down_at is None:  # the first drop since the last resync
+                        self._down_at = item.down_at
                     self._out(item)
                 else:
                     for event in self.tracker.feed(item):
@@ -118,8 +132,9 @@ class AmiFeed:
         try:
             channels = await self.client.core_show_channels()
             before = set(self.tracker.state.channels)
-            for event in self.tracker.resync(channels):
+            for event in self.tracker.resync(channels, ended_at=self._down_at):
                 self._out(event)
+            self._down_at = None
             await self._learn_interactions(
                 [m for m in channels if m.get("Uniqueid") not in before])
             for item in [*await self.client.device_state_list(),
@@ -153,6 +168,7 @@ class AmiCluster:
         self.events: asyncio.Queue[CallEvent] = (
             out if isinstance(out, asyncio.Queue) else asyncio.Queue())
         target: Out = out if out is not None else self.events
+        _per_node_only(client_options)
         self.feeds = {n.node: AmiFeed(n, target, **client_options) for n in nodes}
         if len(self.feeds) == 0:
             raise ValueError("AmiCluster needs at least one AMI node")

@@ -22,6 +22,7 @@ from cti.ami.channels import Channel, NodeState
 from cti.ami.events import (
     STATE_UP,
     AgentFeatureUsed,
+    AmdDecided,
     AttendedTransferred,
     BlindTransferred,
     CallEnded,
@@ -37,13 +38,20 @@ from cti.ami.events import (
     DialBegan,
     DialEnded,
     DialResultReported,
+    DtmfReceived,
     ExtensionStateChanged,
     InteractionTagged,
     OriginateResult,
     PartiesBridged,
+    RecordingStarted,
+    RecordingStopped,
     Resynced,
+    SpyStarted,
+    SpyStopped,
     UserEventReceived,
 )
+from cti.ami.monitoring import AmdResults, Recordings, Spies
+from cti.ami.parties import behind, talkers, transfer_sides, who_hung_up
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +77,11 @@ _CHANNEL_HEADERS = frozenset({
 })
 
 
+def _only(channels: list[Channel]) -> Channel | None:
+    """The one channel of a list; None when there is none or several (not ours to pick)."""
+    return channels[0] if len(channels) == 1 else None
+
+
 class CallTracker:
     """Follows channels, bridges and calls of one Asterisk node."""
 
@@ -77,6 +90,9 @@ class CallTracker:
         self.state = NodeState(node)
         self._devices: dict[str, str] = {}
         self._extensions: dict[tuple[str, str], int] = {}
+        self._recordings = Recordings()
+        self._spies = Spies()
+        self._amd = AmdResults()
         self._handlers: dict[str, Callable[[Msg], list[CallEvent]]] = {
             "Newchannel": self._on_newchannel,
             "Newstate": self._on_newstate,
@@ -101,6 +117,11 @@ class CallTracker:
             "ExtensionStatus": self._on_extension_status,
             "UserEvent": self._on_user_event,
             "OriginateResponse": self._on_originate_response,
+            "MixMonitorStart": self._on_mixmonitor_start,
+            "MixMonitorStop": self._on_mixmonitor_stop,
+            "ChanSpyStart": self._on_chanspy_start,
+            "ChanSpyStop": self._on_chanspy_stop,
+            "DTMFEnd": self._on_dtmf_end,
         }
 
     # --- public API -------------------------------------------------------------------
@@ -119,13 +140,15 @@ class CallTracker:
                         self.node, msg.get("Event"), exc)
             return []
 
-    def resync(self, listed: Iterable[Msg]) -> list[CallEvent]:
+    def resync(self, listed: Iterable[Msg], ended_at: float | None = None
+               ) -> list[CallEvent]:
         """Rebuild the picture from CoreShowChannel items after a (re)connect.
 
         Channels known but not listed hung up while the link was down (a
-        restarted Asterisk sends no Hangup): they get ``ChannelHungUp(lost=True)``
-        and their calls ``CallEnded(lost=True)``. Listed channels that were
-        unknown are created (``CallStarted`` for new calls). Ends with ``Resynced``.
+        restarted Asterisk may send no Hangup): they get ``ChannelHungUp(lost=True)``
+        and their calls ``CallEnded(lost=True)``, both with ``ended_at``, the
+        time the link went down. Listed channels that were unknown are created
+        (``CallStarted`` for new calls). Ends with ``Resynced``.
         """
         st = self.state
         listed = list(listed)
@@ -135,11 +158,14 @@ class CallTracker:
         for uid in [u for u in st.channels if u not in present]:
             ch, call_over = st.remove(uid)
             snap = ch.snapshot()
+            out.extend(self._ended_with(ch, snap))
             out.append(ChannelHungUp(self.node, ch.call_id, snap, 0,
-                                     "gone while the AMI link was down", lost=True))
+                                     "gone while the AMI link was down", lost=True,
+                                     ended_at=ended_at))
             if call_over:
                 first = st.first_hangup.pop(ch.linkedid, (snap, 0))
-                out.append(CallEnded(self.node, ch.call_id, first[0], first[1], lost=True))
+                out.append(CallEnded(self.node, ch.call_id, first[0], first[1], lost=True,
+                                     ended_at=ended_at))
                 ended.append(ch.call_id)
         appeared: list[str] = []
         for m in listed:
@@ -162,7 +188,8 @@ class CallTracker:
                 st.leave_bridge(ch)
         for bridge_id in [b for b, members in st.bridges.items() if not members]:
             del st.bridges[bridge_id]
-        out.append(Resynced(self.node, tuple(ended), tuple(appeared), len(st.channels)))
+        out.append(Resynced(self.node, tuple(ended), tuple(appeared), len(st.channels),
+                            ended_at))
         return out
 
     def channel(self, uniqueid: str) -> ChannelSnapshot | None:
@@ -183,7 +210,7 @@ class CallTracker:
             bridge = st.channels[ch.partner].bridge_id  # a Local ;2 running dialplan
         if bridge is None:
             return []
-        return [p.snapshot() for p in st.talkers(bridge) if p.uniqueid != uniqueid]
+        return [p.snapshot() for p in talkers(st, bridge) if p.uniqueid != uniqueid]
 
     # --- helpers ----------------------------------------------------------------------
 
@@ -229,15 +256,32 @@ class CallTracker:
         return []
 
     def _on_update(self, msg: Msg) -> list[CallEvent]:
-        """Caller id, connected line, or dialplan position changed: fields only."""
-        self._get(msg).update(msg)
+        """Caller id, connected line, or dialplan position (and application) changed."""
+        ch = self._get(msg)
+        ch.update(msg)
+        app = msg.get("Application")
+        if app is not None:
+            ch.app = app
         return []
 
     def _on_varset(self, msg: Msg) -> list[CallEvent]:
-        """A channel variable was set; only ``CTI_*`` ones are kept (IVR tags, endpoints)."""
+        """A channel variable was set. ``CTI_*`` ones are kept (IVR tags, endpoints);
+        MixMonitor's file and ID and AMD()'s result are taken note of."""
         var = msg.get("Variable", "")
-        if not var.startswith("CTI_") or msg.get("Uniqueid", "none") == "none":
+        uid = msg.get("Uniqueid", "none")
+        if uid == "none" or uid in self.state.dead:
             return []  # "Channel: none" is a global variable
+        if var == "MIXMONITOR_FILENAME" or uid in self._recordings.announced:
+            self._get(msg)  # known from now on, so its hang-up clears the note
+            self._recordings.variable_set(uid, var, msg.get("Value", ""))
+        if var == "AMDSTATUS":
+            self._get(msg)
+            self._amd.status_set(uid, msg.get("Value", ""))
+            return []
+        if var == "AMDCAUSE":
+            return self._amd_decided(msg)
+        if not var.startswith("CTI_"):
+            return []
         ch = self._get(msg)
         value = msg.get("Value", "")
         if ch.cti_vars.get(var) == value:
@@ -259,6 +303,8 @@ class CallTracker:
     def _on_dial_begin(self, msg: Msg) -> list[CallEvent]:
         """Dial() (or an Originate, with no caller) starts ringing DestChannel."""
         caller, target = self._dial_parties(msg)
+        if caller is not None:
+            self.state.dial_began(caller, target)
         self.state.first_hangup.pop(target.linkedid, None)
         return [DialBegan(self.node, target.call_id, caller and caller.snapshot(),
                           target.snapshot(), msg.get("DialString", ""))]
@@ -267,6 +313,7 @@ class CallTracker:
         """A dial attempt ended with DialStatus (ANSWER, NOANSWER, BUSY, CANCEL, ...)."""
         caller, target = self._dial_parties(msg)
         status = msg.get("DialStatus", "")
+        self.state.dial_ended(target, status == "ANSWER")
         if status != "ANSWER":
             self.state.dismiss(target)
         return [DialEnded(self.node, target.call_id, caller and caller.snapshot(),
@@ -277,7 +324,10 @@ class CallTracker:
         return []
 
     def _on_bridge_enter(self, msg: Msg) -> list[CallEvent]:
-        """A channel joins a bridge; with two or more inside, say who talks to whom."""
+        """A channel joins a bridge; with two or more real parties, say who talks to whom.
+
+        SwapUniqueid names a channel this one replaces (its BridgeLeave follows).
+        """
         ch = self._get(msg)
         ch.update(msg)
         bridge_id = msg["BridgeUniqueid"]
@@ -285,7 +335,7 @@ class CallTracker:
         self.state.first_hangup.pop(ch.linkedid, None)
         if len(self.state.bridges[bridge_id]) < 2:
             return []
-        parties = self.state.talkers(bridge_id)
+        parties = talkers(self.state, bridge_id, swap=msg.get("SwapUniqueid"))
         if len(parties) < 2:
             return []
         return [PartiesBridged(self.node, ch.call_id, bridge_id,
@@ -329,12 +379,29 @@ class CallTracker:
             msg.get("Extension", ""), msg.get("Result", ""))]
 
     def _on_attended_transfer(self, msg: Msg) -> list[CallEvent]:
-        """Attended transfer: OrigTransferer's peer (Transferee) joins TransferTarget."""
+        """Attended transfer: who talked with OrigTransferer (the transferee) now talks
+        with who talked with SecondTransferer (the target), or runs DestApp.
+
+        Asterisk names Transferee / TransferTarget only when that side's bridge
+        held two channels; otherwise they come from the bridges (parties.py).
+        """
+        st = self.state
         transferer = self._find(msg, "OrigTransferer")
-        transferee = self._find(msg, "Transferee")
-        target = self._find(msg, "TransferTarget") or self._find(msg, "SecondTransferer")
+        second = self._find(msg, "SecondTransferer")
+        bridges = (msg.get("OrigBridgeUniqueid") or None, msg.get("SecondBridgeUniqueid") or None)
+        excluded = {msg.get(f"{p}Uniqueid") for p in (
+            "OrigTransferer", "SecondTransferer", "LocalOne", "LocalTwo")} - {None}
+        first_side, second_side = transfer_sides(st, *bridges, excluded)
+
+        def party(named: Channel | None, side: list[Channel]) -> Channel | None:
+            if named is None:
+                return _only(side)
+            return _only(behind(st, named, seen=bridges)) or named
+
+        transferee = party(self._find(msg, "Transferee"), first_side)
+        target = party(self._find(msg, "TransferTarget"), second_side)
         anchor = transferee or transferer or target
-        for leg in (transferer, self._find(msg, "SecondTransferer")):
+        for leg in (transferer, second):
             if leg is not None:
                 self.state.dismiss(leg)
         if anchor is not None:
@@ -343,7 +410,7 @@ class CallTracker:
         return [AttendedTransferred(
             self.node, call_id, transferer and transferer.snapshot(),
             transferee and transferee.snapshot(), target and target.snapshot(),
-            msg.get("DestType", ""), msg.get("Result", ""))]
+            msg.get("DestType", ""), msg.get("Result", ""), msg.get("DestApp", ""))]
 
     def _on_local_bridge(self, msg: Msg) -> list[CallEvent]:
         """The two halves of a Local channel are linked (also paired by name on creation)."""
@@ -365,15 +432,18 @@ class CallTracker:
         if ch is None:
             log.warning("node %s: Hangup for unknown channel %s (%s); ignored",
                         self.node, msg["Uniqueid"], msg.get("Channel"))
+            self._recordings.forget(msg["Uniqueid"])
+            self._amd.forget(msg["Uniqueid"])
             return []
         ch.update(msg)
         cause = int(msg.get("Cause") or 0)
         snap = ch.snapshot()
+        if not ch.dismissed and ch.linkedid not in self.state.first_hangup:
+            party = who_hung_up(self.state, ch)
+            self.state.first_hangup[ch.linkedid] = (party.snapshot(), cause)
         _, call_over = self.state.remove(ch.uniqueid)
-        if not ch.dismissed:
-            self.state.first_hangup.setdefault(ch.linkedid, (snap, cause))
-        out: list[CallEvent] = [
-            ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", ""))]
+        out = self._ended_with(ch, snap)
+        out.append(ChannelHungUp(self.node, ch.call_id, snap, cause, msg.get("Cause-txt", "")))
         if call_over:
             first = self.state.first_hangup.pop(ch.linkedid, (snap, cause))
             out.append(CallEnded(self.node, ch.call_id, first[0], first[1]))
@@ -407,6 +477,13 @@ class CallTracker:
             out.append(DialResultReported(
                 self.node, ch and ch.call_id, fields.get("Interaction", ""),
                 fields.get("Endpoint", ""), fields.get("DialStatus", ""), snap))
+        elif name == "CTIAmdResult":
+            status = fields.get("AmdStatus", "")
+            if ch is not None and snap is not None and status and self._amd.user_event(
+                    ch.uniqueid):
+                out.append(AmdDecided(
+                    self.node, ch.call_id, fields.get("Interaction") or snap.interaction or "",
+                    status, fields.get("AmdCause", ""), snap))
         elif name in AGENT_FEATURES:
             # The contract sends Endpoint=${CUT(CHANNEL,-,1)} ("SIP/agent1101"); an older
             # dialplan sent the bare peer ("agent1101"): the channel's device is exact.
@@ -425,3 +502,73 @@ class CallTracker:
             self.node, msg.get("ActionID", ""), msg.get("Response") == "Success",
             int(reason) if reason.isdigit() else 0, msg.get("Channel", ""), uid,
             ch.call_id if ch else None)]
+
+    # --- recording, supervision, AMD, DTMF ----------------------------------------------
+
+    def _on_mixmonitor_start(self, msg: Msg) -> list[CallEvent]:
+        """MixMonitor records the channel; its file and ID came in the VarSets before."""
+        ch = self._get(msg)
+        ch.update(msg)
+        rec = self._recordings.started(ch.uniqueid)
+        return [RecordingStarted(self.node, ch.call_id, ch.snapshot(), rec.file,
+                                 rec.mixmonitor_id)]
+
+    def _on_mixmonitor_stop(self, msg: Msg) -> list[CallEvent]:
+        """StopMixMonitor ended a recording (the event names no file and no ID)."""
+        ch = self._get(msg)
+        ch.update(msg)
+        rec = self._recordings.stopped(ch.uniqueid)
+        return [RecordingStopped(self.node, ch.call_id, ch.snapshot(), rec.file,
+                                 rec.mixmonitor_id)]
+
+    def _on_chanspy_start(self, msg: Msg) -> list[CallEvent]:
+        """ChanSpy: the Spyer channel listens to (whispers to, barges into) the Spyee."""
+        spyer, spyee = self._get(msg, "Spyer"), self._get(msg, "Spyee")
+        spyer.update(msg, "Spyer")
+        spyee.update(msg, "Spyee")
+        spied = spyee.snapshot()
+        self._spies.started(spyer.uniqueid, spied)
+        return [SpyStarted(self.node, spyee.call_id, spyer.snapshot(), spied)]
+
+    def _on_chanspy_stop(self, msg: Msg) -> list[CallEvent]:
+        """ChanSpy ended. The Spyee fields are missing when the spyee is gone. With a
+        silent spyee it comes only when the spied call ends (trace 12)."""
+        spyer = self._get(msg, "Spyer")  # a spyer already hung up raises _DeadChannel
+        spyer.update(msg, "Spyer")
+        was = self._spies.stopped(spyer.uniqueid)
+        now = self._find(msg, "Spyee")
+        spyee = now.snapshot() if now is not None else was
+        call_id = spyee.call_id if spyee is not None else spyer.call_id
+        return [SpyStopped(self.node, call_id, spyer.snapshot(), spyee)]
+
+    def _amd_decided(self, msg: Msg) -> list[CallEvent]:
+        """AMDCAUSE, set by AMD() right after AMDSTATUS: the decision is known."""
+        status = self._amd.cause_set(msg["Uniqueid"])
+        if status is None:
+            return []
+        ch = self._get(msg)
+        snap = ch.snapshot()
+        return [AmdDecided(self.node, ch.call_id, snap.interaction or "", status,
+                           msg.get("Value", ""), snap)]
+
+    def _on_dtmf_end(self, msg: Msg) -> list[CallEvent]:
+        """A key press ended; reported once, on the channel that received it."""
+        if msg.get("Direction") != "Received":
+            return []
+        ch = self._get(msg)
+        duration = msg.get("DurationMs", "0")
+        return [DtmfReceived(self.node, ch.call_id, ch.snapshot(), msg.get("Digit", ""),
+                             int(duration) if duration.isdigit() else 0)]
+
+    def _ended_with(self, ch: Channel, snap: ChannelSnapshot) -> list[CallEvent]:
+        """What ends with a channel: its recordings, its spying; before its ChannelHungUp."""
+        uid = ch.uniqueid
+        self._amd.forget(uid)
+        out: list[CallEvent] = [
+            RecordingStopped(self.node, ch.call_id, snap, rec.file, rec.mixmonitor_id,
+                             by_hangup=True)
+            for rec in self._recordings.forget(uid)]
+        spyee = self._spies.stopped(uid)
+        if spyee is not None:  # hung up without a ChanSpyStop
+            out.append(SpyStopped(self.node, spyee.call_id, snap, spyee))
+        return out

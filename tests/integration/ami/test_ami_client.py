@@ -6,14 +6,16 @@ import asyncio
 import logging
 import random
 import socket
-from collections.abc import Callable
+import time
 from typing import Any
 
 import pytest
 from ami_fake_server import FakeAmi, channel_event
+from collector import Collector
 
 from cti.ami.backoff import Backoff
 from cti.ami.client import AmiClient, Delivery
+from cti.ami.codec import encode
 from cti.ami.errors import (
     AmiActionFailed,
     AmiActionTimeout,
@@ -24,28 +26,6 @@ from cti.ami.errors import (
 from cti.ami.events import LinkDown, LinkUp
 
 FAST = Backoff(initial=0.01, cap=0.05, rng=random.Random(1))
-
-
-class Recorder:
-    """A sink that keeps every delivery and lets a test wait for one."""
-
-    def __init__(self) -> None:
-        self.items: list[Delivery] = []
-        self._event = asyncio.Event()
-
-    def __call__(self, item: Delivery) -> None:
-        self.items.append(item)
-        self._event.set()
-
-    async def wait(self, predicate: Callable[[list[Delivery]], bool]) -> None:
-        while not predicate(self.items):
-            self._event.clear()
-            await self._event.wait()
-
-    def events(self, name: str) -> list[dict[str, str]]:
-        return [m for m in self.items if isinstance(m, dict) and m.get("Event") == name]
-
-
 
 
 def make_client(server: FakeAmi, sink: Any = None, **options: Any) -> AmiClient:
@@ -126,7 +106,7 @@ async def test_originate_always_carries_async(ami: FakeAmi) -> None:
 
 
 async def test_watchdog_declares_a_silent_server_dead_and_reconnects(ami: FakeAmi) -> None:
-    sink = Recorder()
+    sink = Collector()
     client = make_client(ami, sink, ping_interval=0.05, ping_timeout=0.1)
     async with asyncio.timeout(5):
         await client.start()
@@ -140,10 +120,28 @@ async def test_watchdog_declares_a_silent_server_dead_and_reconnects(ami: FakeAm
         await client.stop()
 
 
+async def test_a_link_found_dead_by_the_watchdog_went_down_when_last_heard(
+        ami: FakeAmi) -> None:
+    """Not when the missing Pong was noticed, ping_timeout (here 0.3 s) later."""
+    sink = Collector()
+    client = make_client(ami, sink, ping_interval=0.05, ping_timeout=0.3)
+    async with asyncio.timeout(5):
+        await client.start()
+        await ami.wait(lambda: sum(a["Action"] == "Ping" for a in ami.actions) >= 2)
+        ami.silent = True
+        silent_at = time.time()
+        await sink.wait(lambda items: any(isinstance(i, LinkDown) for i in items))
+        noticed_at = time.time()
+        await client.stop()
+    down = next(i for i in sink.items if isinstance(i, LinkDown))
+    assert down.down_at is not None
+    assert silent_at - 0.2 < down.down_at < silent_at + 0.05 < noticed_at - 0.2
+
+
 async def test_drop_mid_action_fails_it_once_and_the_link_recovers(
         ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
     ami.handlers["Originate"] = lambda conn, msg: conn.close()
-    sink = Recorder()
+    sink = Collector()
     client = make_client(ami, sink)
     async with asyncio.timeout(5):
         await client.start()
@@ -165,7 +163,7 @@ async def test_drop_mid_list_fails_the_list_and_the_link_recovers(ami: FakeAmi) 
         conn.close()
 
     ami.handlers["CoreShowChannels"] = half_list
-    sink = Recorder()
+    sink = Collector()
     client = make_client(ami, sink)
     async with asyncio.timeout(5):
         await client.start()
@@ -178,14 +176,13 @@ async def test_drop_mid_list_fails_the_list_and_the_link_recovers(ami: FakeAmi) 
 
 
 async def test_drop_mid_event_does_not_glue_halves_together(ami: FakeAmi) -> None:
-    sink = Recorder()
-    client = make_client(ami, sink)
+    sink, received = Collector(), Collector()
+    client = make_client(ami, sink, on_bytes=received)
     async with asyncio.timeout(5):
         await client.start()
-        whole = channel_event("Newchannel", "SIP/a-1", "1.1", "1.1")
-        from cti.ami.codec import encode
-        ami.conn.raw(encode(whole)[:60])
-        await asyncio.sleep(0)  # let the half reach the socket before the drop
+        half = encode(channel_event("Newchannel", "SIP/a-1", "1.1", "1.1"))[:60]
+        ami.conn.raw(half)
+        await received.wait(lambda _: received.data.endswith(half))  # the client holds it
         ami.drop()
         await sink.wait(lambda items: sum(isinstance(i, LinkUp) for i in items) == 2)
         ami.conn.send(channel_event("Newchannel", "SIP/b-2", "2.2", "2.2"))
@@ -201,7 +198,7 @@ async def test_drop_mid_event_does_not_glue_halves_together(ami: FakeAmi) -> Non
 ])
 async def test_bad_input_is_logged_and_the_stream_goes_on(
         ami: FakeAmi, garbage: bytes, caplog: pytest.LogCaptureFixture) -> None:
-    sink = Recorder()
+    sink = Collector()
     client = make_client(ami, sink, max_message_bytes=256 * 1024)
     async with asyncio.timeout(5):
         await client.start()
@@ -217,11 +214,11 @@ async def test_bad_input_is_logged_and_the_stream_goes_on(
 
 async def test_a_sink_that_raises_is_logged_and_the_stream_goes_on(
         ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
-    seen: list[str] = []
+    seen = Collector()
 
     def sink(item: Delivery) -> None:
         if isinstance(item, dict):
-            seen.append(item["Channel"])
+            seen(item["Channel"])
             if item["Channel"] == "SIP/bad-1":
                 raise RuntimeError("handler bug")
 
@@ -230,36 +227,36 @@ async def test_a_sink_that_raises_is_logged_and_the_stream_goes_on(
         await client.start()
         ami.conn.send(channel_event("Newchannel", "SIP/bad-1", "1.1", "1.1"))
         ami.conn.send(channel_event("Newchannel", "SIP/good-2", "2.2", "2.2"))
-        while len(seen) < 2:
-            await asyncio.sleep(0.005)
-        assert seen == ["SIP/bad-1", "SIP/good-2"]
+        await seen.wait(lambda items: len(items) >= 2)
+        assert seen.items == ["SIP/bad-1", "SIP/good-2"]
         assert "sink raised" in caplog.text
         assert client.connections == 1  # no reconnect
         await client.stop()
 
 
 async def test_stop_during_the_reconnect_wait_really_stops(ami: FakeAmi) -> None:
-    client = make_client(ami, backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0))
+    sink = Collector()
+    client = make_client(ami, sink, backoff=Backoff(initial=30, cap=30, jitter=0.0))
     async with asyncio.timeout(5):
         await client.start()
         ami.drop()
-        while client.connected:
-            await asyncio.sleep(0.005)
+        await sink.wait_for(LinkDown)
+        assert client.backoff.attempts == 1  # the supervisor waits out its 30 s backoff
         await client.stop()
-        await asyncio.sleep(0.4)  # past the backoff: it must not have reconnected
-    assert ami.logins == 1
+    # nothing is left that could reconnect later
+    assert [t.get_name() for t in asyncio.all_tasks() if t.get_name().startswith("ami-")] == []
+    assert ami.logins == 1 and not client.connected
 
 
 async def test_utf8_split_inside_a_character_is_decoded(ami: FakeAmi) -> None:
-    sink = Recorder()
-    client = make_client(ami, sink)
+    sink, received = Collector(), Collector()
+    client = make_client(ami, sink, on_bytes=received)
     async with asyncio.timeout(5):
         await client.start()
         data = b"Event: UserEvent\r\nUserEvent: CTIHello\r\nNote: Zo\xc3\xab\r\n\r\n"
         cut = data.index(b"\xc3") + 1
         ami.conn.raw(data[:cut])
-        await ami.conn.writer.drain()
-        await asyncio.sleep(0.01)  # two separate TCP reads
+        await received.wait(lambda _: received.data.endswith(data[:cut]))  # read before the rest
         ami.conn.raw(data[cut:])
         await sink.wait(lambda items: bool(sink.events("UserEvent")))
         assert sink.events("UserEvent")[0]["Note"] == "Zoë"
@@ -309,7 +306,7 @@ async def test_helpers_send_the_fields_asterisk_expects(ami: FakeAmi) -> None:
 
 async def test_a_refused_login_on_reconnect_keeps_retrying_until_it_works(
         ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
-    sink = Recorder()
+    sink = Collector()
     client = make_client(ami, sink)
     async with asyncio.timeout(5):
         await client.start()

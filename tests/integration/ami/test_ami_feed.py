@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from typing import Any
 
 import pytest
 from ami_fake_server import FakeAmi, channel_event
+from collector import Collector
 
 from cti.ami import events as ev
 from cti.ami.backoff import Backoff
-from cti.ami.errors import AmiLoginFailed
+from cti.ami.errors import AmiActionTimeout, AmiLoginFailed
 from cti.ami.feed import AmiCluster, AmiFeed, NodeConfig
 
 
@@ -59,6 +61,28 @@ async def test_restart_without_hangups_is_closed_by_the_resync(ami: FakeAmi) -> 
     assert resynced.ended_calls == ("pbx1/100.1",) and resynced.appeared_calls == ()
 
 
+async def test_calls_lost_in_a_restart_end_when_the_link_went_down(ami: FakeAmi) -> None:
+    """Not at the reconnect: here the backoff keeps the link down for 0.3 s."""
+    seen = Collector(stamp=time.time)
+    feed = AmiFeed(config(ami), seen, backoff=Backoff(initial=0.3, cap=0.3, jitter=0.0),
+                   ping_interval=0)
+    async with asyncio.timeout(5):
+        await feed.start()
+        ami.conn.send(channel_event("Newchannel", "SIP/trunk-1", "100.1", "100.1"))
+        await seen.wait_for(ev.CallStarted)
+        before_drop = time.time()
+        ami.drop()
+        await seen.wait_for(ev.Resynced, 2)
+        await feed.stop()
+    [down] = [e for e in seen.of(ev.LinkDown) if e.reason != "client stopped"]
+    [up_at] = [at for at, e in zip(seen.stamps, seen.items, strict=True)
+               if isinstance(e, ev.LinkUp) and e.reconnect]
+    resynced = seen.of(ev.Resynced)[-1]
+    [ended] = seen.of(ev.CallEnded)
+    assert down.down_at is not None and before_drop <= down.down_at < up_at - 0.25
+    assert resynced.ended_at == ended.ended_at == down.down_at
+
+
 async def test_calls_that_appeared_while_down_are_announced(ami: FakeAmi) -> None:
     feed = AmiFeed(config(ami), **fast())
     async with asyncio.timeout(5):
@@ -85,21 +109,21 @@ async def test_calls_that_appeared_while_down_are_announced(ami: FakeAmi) -> Non
 
 
 async def test_live_events_reach_the_consumer_in_order(ami: FakeAmi) -> None:
-    got: list[ev.CallEvent] = []
-    feed = AmiFeed(config(ami), got.append, **fast())
+    collected = Collector()
+    feed = AmiFeed(config(ami), collected, **fast())
     async with asyncio.timeout(5):
         await feed.start()
         ami.conn.send(channel_event("Newchannel", "SIP/a-1", "1.1", "1.1"))
         ami.conn.send({"Event": "DeviceStateChange", "Device": "SIP/a", "State": "INUSE"})
         ami.conn.send(channel_event("Hangup", "SIP/a-1", "1.1", "1.1", Cause=17,
                                     **{"Cause-txt": "User busy"}))
-        while not any(isinstance(e, ev.CallEnded) for e in got):
-            await asyncio.sleep(0.005)
+        await collected.wait_for(ev.CallEnded)
         await feed.stop()
+    got = collected.items
     kinds = [type(e).__name__ for e in got]
     assert kinds == ["LinkUp", "Resynced", "CallStarted", "DeviceStateChanged",
                      "ChannelHungUp", "CallEnded", "LinkDown"]
-    assert got[-1] == ev.LinkDown("pbx1", "client stopped")
+    assert isinstance(got[-1], ev.LinkDown) and got[-1].reason == "client stopped"
     hung = got[4]
     assert isinstance(hung, ev.ChannelHungUp) and (hung.cause, hung.cause_txt) == (17, "User busy")
 
@@ -127,6 +151,33 @@ async def test_two_nodes_feed_one_consumer_with_namespaced_calls() -> None:
         ("east", "east/1795442707.0"), ("west", "west/1795442707.0")}
 
 
+async def test_each_node_waits_for_answers_as_long_as_its_own_config_says() -> None:
+    slow, fast_node = FakeAmi(), FakeAmi()
+    for server in (slow, fast_node):
+        server.handlers["Status"] = lambda conn, msg: None  # never answers
+        await server.start()
+    nodes = [NodeConfig("far", "127.0.0.1", slow.port, "cti", "s3cret", action_timeout=0.4),
+             NodeConfig("near", "127.0.0.1", fast_node.port, "cti", "s3cret",
+                        action_timeout=0.05)]
+    cluster = AmiCluster(nodes, **fast())
+    try:
+        async with asyncio.timeout(5):
+            await cluster.start()
+            for node, timeout in (("near", 0.05), ("far", 0.4)):
+                with pytest.raises(AmiActionTimeout) as err:
+                    await cluster.client(node).send({"Action": "Status"})
+                assert err.value.timeout == timeout
+    finally:
+        await cluster.stop()
+        await slow.stop()
+        await fast_node.stop()
+
+
+def test_a_cluster_wide_action_timeout_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"NodeConfig\.action_timeout"):
+        AmiCluster([NodeConfig("pbx1", "127.0.0.1", 5038, "cti", "s")], action_timeout=3)
+
+
 async def test_cluster_names_the_node_that_failed_to_log_in(ami: FakeAmi) -> None:
     bad = NodeConfig("west", "127.0.0.1", ami.port, "cti", "wrong")
     cluster = AmiCluster([config(ami, "east"), bad], **fast())
@@ -140,10 +191,10 @@ async def test_cluster_names_the_node_that_failed_to_log_in(ami: FakeAmi) -> Non
 
 async def test_a_consumer_that_raises_is_logged_and_later_events_still_come(
         ami: FakeAmi, caplog: pytest.LogCaptureFixture) -> None:
-    got: list[ev.CallEvent] = []
+    got = Collector()
 
     def consumer(event: ev.CallEvent) -> None:
-        got.append(event)
+        got(event)
         if isinstance(event, ev.CallStarted) and event.channel.name == "SIP/bad-1":
             raise RuntimeError("routing bug")
 
@@ -152,9 +203,8 @@ async def test_a_consumer_that_raises_is_logged_and_later_events_still_come(
         await feed.start()
         ami.conn.send(channel_event("Newchannel", "SIP/bad-1", "1.1", "1.1"))
         ami.conn.send(channel_event("Newchannel", "SIP/good-2", "2.2", "2.2"))
-        while not any(isinstance(e, ev.CallStarted) and e.channel.name == "SIP/good-2"
-                      for e in got):
-            await asyncio.sleep(0.005)
+        started = await got.wait_for(ev.CallStarted, 2)
+        assert [s.channel.name for s in started] == ["SIP/bad-1", "SIP/good-2"]
         await feed.stop()
     assert "the consumer raised on CallStarted" in caplog.text
     assert feed.client.connections == 1

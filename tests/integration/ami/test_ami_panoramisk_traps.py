@@ -30,10 +30,12 @@ from typing import Any
 
 import pytest
 from ami_fake_server import FakeAmi
+from collector import Collector
 
 from cti.ami.backoff import Backoff
 from cti.ami.client import AmiClient, Delivery
 from cti.ami.errors import AmiNotConnected
+from cti.ami.events import LinkDown
 
 
 def client_for(server: FakeAmi, sink: Any = None) -> AmiClient:
@@ -55,12 +57,12 @@ async def test_queue_add_style_answer_resolves(ami: FakeAmi) -> None:
 
 
 async def test_action_while_down_fails_at_once(ami: FakeAmi) -> None:
-    client = client_for(ami)  # 5 s backoff: it stays down during the test
+    sink = Collector()
+    client = client_for(ami, sink)  # 5 s backoff: it stays down during the test
     async with asyncio.timeout(5):
         await client.start()
         ami.drop()
-        while client.connected:
-            await asyncio.sleep(0.005)
+        await sink.wait_for(LinkDown)
         with pytest.raises(AmiNotConnected, match="cannot send Ping: the link is down"):
             await client.ping()
         await client.stop()

@@ -61,4 +61,22 @@ async def test_record_against_a_refused_port_is_one_clear_line(
         code = await asyncio.to_thread(args.func, args)
     assert code == 1
     err = capsys.readouterr().err
-    assert f"127.0.0.1:{port}" in err and "Traceback" not in err
+    assert f"127.0.0.1:{port}" in err and "Traceback" not in err and err.count("\n") == 1
+    assert not (tmp_path / "x.txt").exists()  # no empty capture left behind
+
+
+async def test_record_with_a_wrong_secret_is_bad_input_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server = FakeAmi(secret="right")
+    await server.start()
+    args = parse(["ami", "record", str(tmp_path / "x.txt"), "--port", str(server.port),
+                  "--config", str(tmp_path), "--secret", "wrong-secret"])
+    try:
+        async with asyncio.timeout(10):
+            code = await asyncio.to_thread(args.func, args)
+    finally:
+        await server.stop()
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "login failed for user 'cti'" in err and err.count("\n") == 1
+    assert "wrong-secret" not in err

@@ -65,28 +65,85 @@ def test_replay_of_a_json_array_of_events(tmp_path: Path,
     assert out[2]["cause"] == 16
 
 
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    return captured.err
+
+
 def test_replay_of_a_missing_file_is_one_clear_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["ami", "replay", str(tmp_path / "nope.txt")]) == 1
-    err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "no such file" in err
+    assert run(["ami", "replay", str(tmp_path / "nope.txt")]) == 2
+    assert "no such file" in one_line_error(capsys)
 
 
 def test_replay_of_broken_json_is_one_clear_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text("[{\"Event\": ")
-    assert run(["ami", "replay", str(bad)]) == 1
-    err = capsys.readouterr().err
-    assert "not valid JSON" in err and "Traceback" not in err
+    assert run(["ami", "replay", str(bad)]) == 2
+    assert "not valid JSON" in one_line_error(capsys)
+
+
+def test_replay_of_a_fastagi_log_says_it_is_not_an_ami_capture(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    log = TRACES / "01-answer-agent-hangs-up.agi.jsonl"
+    assert run(["ami", "replay", str(log)]) == 2
+    err = one_line_error(capsys)
+    assert "FastAGI" in err and "01-answer-agent-hangs-up.ami.jsonl" in err
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    pytest.param(bytes(range(256)) * 4, "binary", id="binary"),
+    pytest.param(b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64, "binary", id="executable"),
+    pytest.param(b"# Notes\n\nNothing about Asterisk here.\n", "no AMI message", id="text"),
+    pytest.param(b"", "empty", id="empty"),
+    pytest.param(b'{"hello": "world"}\n', "not an AMI trace", id="other-jsonl"),
+])
+def test_replay_of_something_that_is_not_a_capture_is_one_clear_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, says: str) -> None:
+    capture = tmp_path / "capture.txt"
+    capture.write_bytes(content)
+    assert run(["ami", "replay", str(capture)]) == 2
+    assert says in one_line_error(capsys)
+
+
+def test_replay_of_a_directory_is_one_clear_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["ami", "replay", str(tmp_path)]) == 2
+    assert "is a directory" in one_line_error(capsys)
 
 
 def test_record_without_secret_is_refused(
         tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CTI_AMI_SECRET", raising=False)
-    assert run(["ami", "record", str(tmp_path / "x.txt"), "--config", str(tmp_path)]) == 1
-    assert "CTI_AMI_SECRET" in capsys.readouterr().err
+    assert run(["ami", "record", str(tmp_path / "x.txt"), "--config", str(tmp_path)]) == 2
+    assert "CTI_AMI_SECRET" in one_line_error(capsys)
+
+
+def test_record_into_a_missing_directory_is_one_clear_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "no-such-dir" / "x.txt"
+    assert run(["ami", "record", str(target), "--config", str(tmp_path), "--secret", "s"]) == 2
+    assert f"cannot write {target}" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("duration", ["0", "-5"])
+def test_record_with_a_duration_that_is_not_positive_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], duration: str) -> None:
+    assert run(["ami", "record", str(tmp_path / "x.txt"), "--config", str(tmp_path),
+                "--secret", "s", f"--duration={duration}"]) == 2
+    assert "--duration" in one_line_error(capsys)
+    assert not (tmp_path / "x.txt").exists()
+
+
+def test_record_of_a_node_the_config_does_not_have_is_one_clear_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    config = Path(__file__).resolve().parents[3] / "config"
+    assert run(["ami", "record", "x.txt", "--config", str(config), "--node", "nowhere"]) == 2
+    assert "no AMI node 'nowhere'" in one_line_error(capsys)
 
 
 def test_record_takes_the_ami_account_from_the_config(

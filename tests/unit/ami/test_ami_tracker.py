@@ -162,6 +162,16 @@ def test_resync_rebuilds_bridges_and_reports_what_changed() -> None:
     assert [p.device for p in t.talking_with("8.1")] == ["SIP/agent"]
 
 
+def test_calls_lost_while_down_end_when_the_link_went_down_not_at_the_resync() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "SIP/old-01", "7.1", "7.1"))
+    out = t.resync([], ended_at=1795442000.25)
+    hung, ended, resynced = out
+    assert isinstance(hung, ev.ChannelHungUp) and hung.ended_at == 1795442000.25
+    assert isinstance(ended, ev.CallEnded) and ended.ended_at == 1795442000.25
+    assert resynced == ev.Resynced("n", ("n/7.1",), (), 0, ended_at=1795442000.25)
+
+
 def test_user_events_of_the_dialplan_contract_are_typed() -> None:
     t = CallTracker("n")
     out = feed(t, chan("UserEvent", "PJSIP/1001-01", "3.1", UserEvent="CTIAgentPause",
@@ -182,3 +192,222 @@ def test_to_dict_is_json_ready() -> None:
     [started] = t.feed(chan("Newchannel", "SIP/a-01", "1.1"))
     data = json.loads(json.dumps(ev.to_dict(started)))
     assert data["event"] == "CallStarted" and data["channel"]["device"] == "SIP/a"
+
+
+# --- recording, supervision, AMD, DTMF (the captures show the common order) ------------
+
+
+def mixmonitor_start(t: CallTracker, uid: str, file: str, *between: dict) -> list:
+    return feed(t, chan("VarSet", "PJSIP/cust-01", uid, Variable="MIXMONITOR_FILENAME",
+                        Value=file), *between,
+                chan("MixMonitorStart", "PJSIP/cust-01", uid))
+
+
+def test_recording_of_a_channel_that_hangs_up_stops_with_it() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    [started] = mixmonitor_start(t, "1.1", "/rec/a.wav")
+    assert (started.file, started.mixmonitor_id) == ("/rec/a.wav", None)  # no i(): no ID
+    out = feed(t, chan("Hangup", "PJSIP/cust-01", "1.1", "1.1", Cause="16"))
+    assert [type(e).__name__ for e in out] == ["RecordingStopped", "ChannelHungUp", "CallEnded"]
+    assert (out[0].file, out[0].by_hangup) == ("/rec/a.wav", True)
+
+
+def test_the_id_is_the_variable_set_after_the_file_not_a_bridge_variable() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    [started] = mixmonitor_start(
+        t, "1.1", "/rec/a.wav",
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="BRIDGEPEER", Value="0xnot-it"),
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="REC_ID", Value="0x55d0c0a8"),
+        chan("VarSet", "PJSIP/cust-01", "1.1", Variable="BRIDGEPVTCALLID", Value="x@y"))
+    assert started.mixmonitor_id == "0x55d0c0a8"
+
+
+def test_two_recordings_on_one_channel_stop_newest_first() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", "PJSIP/cust-01", "1.1", "1.1"))
+    mixmonitor_start(t, "1.1", "/rec/whole-call.wav")
+    mixmonitor_start(t, "1.1", "/rec/this-part.wav")
+    [stopped] = feed(t, chan("MixMonitorStop", "PJSIP/cust-01", "1.1"))
+    assert (stopped.file, stopped.by_hangup) == ("/rec/this-part.wav", False)
+    out = feed(t, chan("Hangup", "PJSIP/cust-01", "1.1", "1.1", Cause="16"))
+    assert [(e.file, e.by_hangup) for e in out if isinstance(e, ev.RecordingStopped)] == [
+        ("/rec/whole-call.wav", True)]
+
+
+def spy(event: str, spyer: tuple[str, str], spyee: tuple[str, str] | None) -> dict:
+    msg = {"Event": event, "SpyerChannel": spyer[0], "SpyerUniqueid": spyer[1],
+           "SpyerLinkedid": spyer[1], "SpyerChannelState": "6"}
+    if spyee is not None:
+        msg |= {"SpyeeChannel": spyee[0], "SpyeeUniqueid": spyee[1],
+                "SpyeeLinkedid": "1.1", "SpyeeChannelState": "6"}
+    return msg
+
+
+SUPERVISOR, AGENT = ("PJSIP/2001-05", "9.1"), ("PJSIP/1001-02", "1.2")
+
+
+def test_a_spy_stop_without_spyee_fields_names_the_spyee_of_the_start() -> None:
+    t = CallTracker("n")
+    [started] = feed(t, chan("Newchannel", *AGENT, "1.1"), chan("Newchannel", *SUPERVISOR, "9.1"),
+                     spy("ChanSpyStart", SUPERVISOR, AGENT))[2:]
+    assert (started.call_id, started.spyer.device, started.spyee.device) == (
+        "n/1.1", "PJSIP/2001", "PJSIP/1001")
+    [stopped] = feed(t, chan("Hangup", *AGENT, "1.1", Cause="16"),
+                     spy("ChanSpyStop", SUPERVISOR, None))[2:]
+    assert isinstance(stopped, ev.SpyStopped)
+    assert (stopped.call_id, stopped.spyee.device) == ("n/1.1", "PJSIP/1001")
+
+
+def test_a_spyer_hanging_up_without_spy_stop_stops_spying_once() -> None:
+    t = CallTracker("n")
+    feed(t, chan("Newchannel", *AGENT, "1.1"), chan("Newchannel", *SUPERVISOR, "9.1"),
+         spy("ChanSpyStart", SUPERVISOR, AGENT))
+    out = feed(t, chan("Hangup", *SUPERVISOR, "9.1", Cause="16"),
+               spy("ChanSpyStop", SUPERVISOR, AGENT))
+    assert [type(e).__name__ for e in out] == ["SpyStopped", "ChannelHungUp", "CallEnded"]
+    assert out[0].call_id == "n/1.1"
+
+
+def amd_varsets(uid: str, status: str, cause: str) -> list[dict]:
+    return [chan("VarSet", "SIP/trunk-0f", uid, Variable="AMDSTATUS", Value=status),
+            chan("VarSet", "SIP/trunk-0f", uid, Variable="AMDCAUSE", Value=cause)]
+
+
+def test_amd_without_the_user_event_is_decided_from_its_variables() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"),
+               chan("VarSet", "SIP/trunk-0f", "4.1", Variable="CTI_INTERACTION", Value="int-4"),
+               *amd_varsets("4.1", "HUMAN", "HUMAN-800-800"))
+    [amd] = [e for e in out if isinstance(e, ev.AmdDecided)]
+    assert (amd.call_id, amd.interaction, amd.status, amd.cause) == (
+        "n/4.1", "int-4", "HUMAN", "HUMAN-800-800")
+
+
+def test_amd_seen_only_as_the_user_event_is_decided_once() -> None:
+    """An AMI account without the dialplan read class gets no VarSet at all."""
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"),
+               chan("UserEvent", "SIP/trunk-0f", "4.1", "4.1", UserEvent="CTIAmdResult",
+                    Interaction="int-4", AmdStatus="MACHINE", AmdCause="MAXWORDS-3-2"))
+    [amd] = [e for e in out if isinstance(e, ev.AmdDecided)]
+    assert (amd.interaction, amd.status) == ("int-4", "MACHINE")
+
+
+def test_amd_that_could_not_run_decides_nothing() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("Newchannel", "SIP/trunk-0f", "4.1", "4.1"), *amd_varsets("4.1", "", ""),
+               chan("UserEvent", "SIP/trunk-0f", "4.1", "4.1", UserEvent="CTIAmdResult",
+                    Interaction="int-4", AmdStatus="", AmdCause=""))
+    assert not [e for e in out if isinstance(e, ev.AmdDecided)]
+
+
+def test_a_digit_is_reported_on_the_channel_that_received_it_only() -> None:
+    t = CallTracker("n")
+    out = feed(t, chan("DTMFEnd", "PJSIP/1001-02", "1.2", Digit="5", DurationMs="120",
+                       Direction="Sent"),
+               chan("DTMFEnd", "PJSIP/cust-01", "1.1", Digit="5", DurationMs="120",
+                    Direction="Received"))
+    [digit] = [e for e in out if isinstance(e, ev.DtmfReceived)]
+    assert (digit.channel.device, digit.digit, digit.duration_ms) == ("PJSIP/cust", "5", 120)
+
+
+# --- Local pairs: the real parties ------------------------------------------------------
+
+PIPE1, PIPE2 = ("Local/1101@agent-dial-0084;1", "1.2"), ("Local/1101@agent-dial-0084;2", "1.3")
+PHONE, CUSTOMER = ("PJSIP/1101-0a", "1.4"), ("PJSIP/cust-01", "1.1")
+
+
+def agent_behind_a_local_pair(t: CallTracker) -> list[ev.CallEvent]:
+    """The customer dials Local/1101@agent-dial; its ;2 answers, then Dial()s the phone."""
+    return feed(t, *(chan("Newchannel", *ch) for ch in (CUSTOMER, PIPE1, PIPE2)),
+                chan("DialBegin", *CUSTOMER, DestChannel=PIPE1[0], DestUniqueid=PIPE1[1],
+                     DestLinkedid="1.0"),
+                chan("Newexten", *PIPE2, Application="Answer", AppData=""),
+                chan("DialEnd", *CUSTOMER, DestChannel=PIPE1[0], DestUniqueid=PIPE1[1],
+                     DestLinkedid="1.0", DialStatus="ANSWER"),
+                chan("Newexten", *PIPE2, Application="Dial", AppData="PJSIP/1101,30"),
+                chan("BridgeEnter", *CUSTOMER, BridgeUniqueid="B1"),
+                chan("BridgeEnter", *PIPE1, BridgeUniqueid="B1"),
+                chan("Newchannel", *PHONE, ChannelState="0"),
+                chan("DialBegin", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                     DestLinkedid="1.0", DestChannelState="5"))
+
+
+def test_a_local_half_bridged_while_the_phone_behind_still_rings_is_no_answer() -> None:
+    t = CallTracker("n")
+    out = agent_behind_a_local_pair(t)
+    assert not [e for e in out if isinstance(e, ev.PartiesBridged)]
+    assert t.talking_with(CUSTOMER[1]) == []
+    out = feed(t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                       DestLinkedid="1.0", DialStatus="ANSWER"),
+               chan("BridgeEnter", *PHONE, BridgeUniqueid="B2"),
+               chan("BridgeEnter", *PIPE2, BridgeUniqueid="B2"))
+    [bridged] = [e for e in out if isinstance(e, ev.PartiesBridged)]
+    assert {p.device for p in bridged.parties} == {"PJSIP/cust", "PJSIP/1101"}
+
+
+def test_a_phone_that_never_answers_behind_a_local_half_never_talks() -> None:
+    t = CallTracker("n")
+    out = agent_behind_a_local_pair(t) + feed(
+               t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                       DestLinkedid="1.0", DialStatus="NOANSWER"),
+               chan("Hangup", *PHONE, Cause="19"),
+               chan("Newexten", *PIPE2, Application="Hangup", AppData=""),
+               chan("Hangup", *PIPE2, Cause="16"))
+    assert not [e for e in out if isinstance(e, ev.PartiesBridged)]
+
+
+def talking_through_a_local_pair(t: CallTracker) -> None:
+    agent_behind_a_local_pair(t)
+    feed(t, chan("DialEnd", *PIPE2, DestChannel=PHONE[0], DestUniqueid=PHONE[1],
+                 DestLinkedid="1.0", DialStatus="ANSWER"),
+         chan("BridgeEnter", *PHONE, BridgeUniqueid="B2"),
+         chan("BridgeEnter", *PIPE2, BridgeUniqueid="B2"))
+
+
+def test_the_phone_hanging_up_behind_a_local_pair_is_who_hung_up() -> None:
+    """The phone's BYE tears the pipe down first; its own Hangup event comes last."""
+    t = CallTracker("n")
+    talking_through_a_local_pair(t)
+    out = feed(t, chan("BridgeLeave", *PHONE, BridgeUniqueid="B2"),
+               chan("BridgeLeave", *PIPE2, BridgeUniqueid="B2"),
+               chan("Hangup", *PIPE2, Cause="16"),
+               chan("BridgeLeave", *PIPE1, BridgeUniqueid="B1"),
+               chan("Hangup", *PIPE1, Cause="16"),
+               chan("BridgeLeave", *CUSTOMER, BridgeUniqueid="B1"),
+               chan("Hangup", *CUSTOMER, Cause="16"),
+               chan("Hangup", *PHONE, Cause="16"))
+    [ended] = [e for e in out if isinstance(e, ev.CallEnded)]
+    assert (ended.first_hangup.device, ended.cause) == ("PJSIP/1101", 16)
+
+
+def test_the_customer_hanging_up_in_front_of_a_local_pair_is_who_hung_up() -> None:
+    t = CallTracker("n")
+    talking_through_a_local_pair(t)
+    out = feed(t, chan("BridgeLeave", *CUSTOMER, BridgeUniqueid="B1"),
+               chan("BridgeLeave", *PIPE1, BridgeUniqueid="B1"),
+               chan("Hangup", *PIPE1, Cause="16"),
+               chan("Hangup", *CUSTOMER, Cause="16"),
+               chan("Hangup", *PIPE2, Cause="16"),
+               chan("Hangup", *PHONE, Cause="16"))
+    [ended] = [e for e in out if isinstance(e, ev.CallEnded)]
+    assert ended.first_hangup.device == "PJSIP/cust"
+
+
+def test_asterisks_unknown_caller_id_is_empty() -> None:
+    unknown = {"CallerIDNum": "<unknown>", "CallerIDName": "<unknown>",
+               "ConnectedLineNum": "<unknown>", "ConnectedLineName": "<unknown>"}
+    t = CallTracker("n")
+    [started] = feed(t, chan("Newchannel", "SIP/trunk-01", "1.1", **unknown))
+    dest = {f"Dest{k}": v for k, v in unknown.items()}
+    [began] = feed(t, chan("DialBegin", "SIP/trunk-01", "1.1", DestChannel="PJSIP/1001-02",
+                           DestUniqueid="1.2", DestLinkedid="1.1", **dest))
+    t.resync([{"Channel": "SIP/x-03", "Uniqueid": "3.1", "Linkedid": "3.1", **unknown}])
+    for snap in (started.channel, began.target, t.channel("3.1")):
+        assert (snap.caller_num, snap.caller_name, snap.connected_num,
+                snap.connected_name) == ("", "", "", "")
+    [known] = feed(t, chan("Newchannel", "SIP/trunk-04", "4.1", CallerIDNum="5551234",
+                           CallerIDName="Juan Perez"))
+    assert (known.channel.caller_num, known.channel.caller_name) == ("5551234", "Juan Perez")
