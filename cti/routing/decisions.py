@@ -152,10 +152,11 @@ def _escalated(step: Step, escalated: d.Escalated) -> None:
               queue=escalated.queue, step=escalated.step)
 
 
-def close_call(step: Step, call: LiveCall, outcome: str, cause: int | None = None) -> None:
+def close_call(step: Step, call: LiveCall, outcome: str, cause: int | None = None,
+               at: float | None = None) -> None:
     """The contact is over: its interaction closes (the case, if any, goes on)."""
     step.emit(ev.CallEnded, call, outcome=outcome, cause=cause, segment=call.segment,
-              queued=call.queued_at is not None)
+              queued=call.queued_at is not None, at=at)
     step.router.calls.remove(call)
 
 

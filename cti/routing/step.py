@@ -50,8 +50,9 @@ class Step:
     # --- facts and actions --------------------------------------------------------
 
     def emit(self, cls: type[E], call: LiveCall | None = None, **fields: Any) -> E:
-        """A domain event at this step's wall time; the envelope comes from ``call``
-        unless ``fields`` name it."""
+        """A domain event at this step's wall time (unless ``at`` is given: a hang-up
+        Asterisk never reported ended when the link went down); the envelope comes
+        from ``call`` unless ``fields`` name it."""
         if call is not None:
             fields.setdefault("interaction_id", call.interaction_id)
             fields.setdefault("queue", call.queue)
@@ -60,7 +61,8 @@ class Step:
             fields.setdefault("case_id", call.case_id)
             if call.customer:
                 fields.setdefault("customer_id", call.customer.get("customer_id"))
-        event = self.router.stream.new(cls, at=self.now.wall, **fields)
+        at = fields.pop("at", None) or self.now.wall
+        event = self.router.stream.new(cls, at=at, **fields)
         self.effects.append(event)
         return event
 

@@ -136,13 +136,14 @@ def on_hangup(step: Step, hungup: ami.ChannelHungUp) -> None:
     if call is None:
         return
     lost = hungup.lost
+    end = hungup.ended_at if lost else None  # when the link went down, not the resync
     if hungup.channel.uniqueid == call.agent_uniqueid:
         # The agent's leg ended (agent hung up, blind transfer, re-queue by redirect).
         router.calls.set_agent_leg(call, None)
         if call.phase is Phase.TALKING:
             agent_leg_done(step, call)
             if call.is_callback:  # the agent's leg was the whole call
-                close_call(step, call, "lost" if lost else "callback", cause=hungup.cause)
+                close_call(step, call, "lost" if lost else "callback", hungup.cause, end)
         return
     if call.is_callback:
         return  # the caller left after choosing a callback; the place is kept
@@ -150,24 +151,26 @@ def on_hangup(step: Step, hungup: ami.ChannelHungUp) -> None:
         if call.phase is Phase.RINGING:
             step.emit(ev.OfferFailed, call, attempt=call.offers, reason="caller-left")
         step.feed(acd.CallAbandoned(call.interaction_id))
-        close_call(step, call, "lost" if lost else "abandoned", cause=hungup.cause)
+        close_call(step, call, "lost" if lost else "abandoned", hungup.cause, end)
     elif call.phase in (Phase.TALKING, Phase.AFTER_AGENT):
-        agent_leg_done(step, call)
+        agent_leg_done(step, call, end)
         outcome = "transferred" if call.transferred else "answered"
-        close_call(step, call, "lost" if lost else outcome, cause=hungup.cause)
+        close_call(step, call, "lost" if lost else outcome, hungup.cause, end)
     elif call.phase is Phase.IVR:
-        close_call(step, call, "lost" if lost else call.ivr_outcome, cause=hungup.cause)
+        close_call(step, call, "lost" if lost else call.ivr_outcome, hungup.cause, end)
     else:
-        close_call(step, call, "lost" if lost else "completed", cause=hungup.cause)
+        close_call(step, call, "lost" if lost else "completed", hungup.cause, end)
 
 
-def agent_leg_done(step: Step, call: LiveCall) -> None:
+def agent_leg_done(step: Step, call: LiveCall, at: float | None = None) -> None:
     """The agent's part is over: talk time stops, the ACD puts the agent in wrap-up."""
     if call.phase is not Phase.TALKING:
         return
     step.feed(acd.CallEnded(call.interaction_id))
-    talked = None if call.answered_at is None else round(step.now.wall - call.answered_at, 3)
-    step.emit(ev.AgentLeftCall, call, attempt=call.offers, segment=call.segment, talked=talked)
+    end = at or step.now.wall
+    talked = None if call.answered_at is None else round(end - call.answered_at, 3)
+    step.emit(ev.AgentLeftCall, call, attempt=call.offers, segment=call.segment, talked=talked,
+              at=at)
     step.router.calls.move(call, "agent_left")
 
 

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ async def test_asterisk_restart_closes_lost_calls_and_frees_agents(env: Env) -> 
         await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="talking")
         waiting = env.sim.place_call("5557777", "", "900", digits=["3"])  # billing: nobody
         await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1, what="waiting")
+        went_down = time.time()
         await env.sim.restart(down_seconds=0.5)  # no Hangup events at all, like Asterisk
         await wait_for(lambda: len(env.service.calls) == 0, timeout=20,
                        what="lost calls closed after the resync")
@@ -67,6 +69,8 @@ async def test_asterisk_restart_closes_lost_calls_and_frees_agents(env: Env) -> 
         assert talking.uniqueid != waiting.uniqueid
     cases = await env.store.interactions.between(*_window())
     assert [c.outcome for c in cases] == ["lost", "lost"]  # closed as such
+    # ... at the time the link went down, not when the resync found them gone
+    assert all(went_down - 1 < c.closed_at.timestamp() < went_down + 0.5 for c in cases)
     records = await env.store.calls.between(*_window())
     assert [r.outcome for r in records] == ["lost", "lost"]
     assert sum(r.answered_at is not None for r in records) == 1  # the talking one
