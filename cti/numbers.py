@@ -257,3 +257,29 @@ class CallbackLimiter:
             return
         for key in [k for k, v in self._seen.items() if not v or v[-1] <= now - self.window]:
             del self._seen[key]
+
+
+@dataclass
+class Dialling:
+    """What the IVR needs to accept an outside number: the policy, the trunk and the
+    callback limit, in one object built from config (``ServiceConfig.dialling()``)."""
+
+    policy: NumberPolicy
+    trunk: Trunk
+    limiter: CallbackLimiter
+
+    @classmethod
+    def default(cls) -> Dialling:
+        """Spain, the shipped trunk, 3 callbacks a number an hour (tests, simulations)."""
+        return cls(NumberPolicy("ES"), Trunk(), CallbackLimiter(3))
+
+    def callback(self, text: str, now: float) -> PhoneNumber:
+        """Check a number to call back and count it; raise ``NumberRefused`` (reasons of
+        ``NumberPolicy.check``, or ``rate-limit``)."""
+        number = self.policy.check(text)
+        if not self.limiter.allow(number.e164, now):
+            raise NumberRefused(text, "rate-limit",
+                                f"already {self.limiter.limit} callbacks to {number.e164} "
+                                f"within {self.limiter.window:g} s "
+                                "(numbers.max_callbacks_per_hour in cti.yaml)")
+        return number
