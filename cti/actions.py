@@ -19,6 +19,7 @@ import structlog
 
 from cti.calls import LiveCall
 from cti.config import AgentConfig, Dialplan
+from cti.numbers import Dialling
 from cti.routing.items import OfferNotDelivered
 
 log = structlog.get_logger(__name__)
@@ -34,9 +35,13 @@ class Actions:
         links: Mapping[str, AmiSender],
         dialplan: Dialplan,
         report: Callable[[Any], None],
+        *,
+        dialling: Dialling | None = None,
     ) -> None:
         self._links = links
         self._dialplan = dialplan
+        #: the numbers callbacks may call and the trunk (ServiceConfig.dialling())
+        self._dialling = dialling or Dialling.default()
         self._report = report
         self._chains: dict[str, asyncio.Task[None]] = {}
         self._ids = itertools.count(1)
@@ -68,18 +73,28 @@ class Actions:
         self._chain(call, run, on_error=self._offer_failed(call, agent.id))
 
     def originate_callback(self, call: LiveCall, agent: AgentConfig, ring_timeout: float) -> None:
-        """Call the agent first; when the agent answers, the dialplan calls the customer."""
+        """Call the agent first; when the agent answers, the dialplan calls the customer.
+
+        The number is checked again (cti/numbers.py): one that is not a number the
+        service may dial is never originated and is reported like a failed offer.
+        The dialplan gets it in the trunk's format (Exten) and the trunk's dial
+        string for it (CTI_DIAL); the agent's phone shows only the checked number.
+        """
         action_id = f"cti-callback-{next(self._ids)}"
         call.originate_action = action_id
+        text = call.callback_number or call.caller_number
+        trunk = self._dialling.trunk
 
         async def run(send: Callable[[dict[str, Any]], Any]) -> None:
+            number = self._dialling.policy.check(text)      # NumberRefused: not dialled
             await send({
                 "Action": "Originate", "ActionID": action_id, "Channel": agent.endpoint,
                 "Context": self._dialplan.outbound_context,
-                "Exten": call.callback_number or call.caller_number, "Priority": "1",
+                "Exten": trunk.number(number), "Priority": "1",
                 "Timeout": str(int(ring_timeout * 1000)), "Async": "true",
-                "CallerID": f'"Callback {call.caller_number}" <{call.caller_number}>',
-                "Variable": f"CTI_INTERACTION={call.interaction_id}",
+                "CallerID": f'"Callback {number.e164}" <{number.e164}>',
+                "Variable": [f"CTI_INTERACTION={call.interaction_id}",
+                             f"CTI_DIAL={trunk.dial_string(number)}"],
             })
 
         self._chain(call, run, on_error=self._offer_failed(call, agent.id))
