@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from cti.ami import privileges
 from cti.ami.codec import encode
 from cti.sim import operations as ops
 from cti.sim.channel import STATE_DESC, Channel
@@ -34,20 +35,27 @@ def action(name: str) -> Callable[[Handler], Handler]:
 
 @action("Login")
 async def _login(s: AmiSession, msg: Msg) -> None:
-    if msg.get("Username") != s.pbx.username or msg.get("Secret") != s.pbx.secret:
+    if s.authenticated:
+        s.respond(msg, "Success", Message="Already authenticated")
+        return
+    account = s.pbx.accounts.get(msg.get("Username", ""))
+    if account is None or not account.admits(s.remote_ip) or \
+            msg.get("Secret") != account.secret:
+        # a wrong user, secret or address: one second, then the same error (authenticate)
         await asyncio.sleep(s.core.scaled(1.0))
         s.error(msg, "Authentication failed")
         s.closing = True
         return
-    s.authenticated = True
-    s.events_on = msg.get("Events", "on").lower() not in ("off", "no", "false", "0")
+    s.authenticated, s.account = True, account
+    mask = privileges.event_mask(msg.get("Events", ""))
+    s.events = account.read & (privileges.ALL if mask is None else mask)
     s.respond(msg, "Success", Message="Authentication accepted")
     uptime = int(s.core.now() - s.core.started_at)
     s.on_event(encode({"Event": "FullyBooted", "Privilege": "system,all", "Uptime": uptime,
                        "LastReload": uptime, "Status": "Fully Booted"}), "system")
     s.on_event(encode({"Event": "SuccessfulAuth", "Privilege": "security,all",
                        "EventTV": event_tv(), "Severity": "Informational", "Service": "AMI",
-                       "EventVersion": 1, "AccountID": s.pbx.username,
+                       "EventVersion": 1, "AccountID": account.username,
                        "SessionID": s.session_id, "LocalAddress": s.local,
                        "RemoteAddress": s.remote, "UsingPassword": 0,
                        "SessionTV": s.session_tv}), "security")
@@ -66,9 +74,12 @@ async def _ping(s: AmiSession, msg: Msg) -> None:
 
 @action("Events")
 async def _events(s: AmiSession, msg: Msg) -> None:
-    mask = msg.get("EventMask", "on").lower()
-    s.events_on = mask not in ("off", "no", "false", "0")
-    s.respond(msg, "Success", Events="On" if s.events_on else "Off")
+    mask = privileges.event_mask(msg.get("EventMask", ""))
+    if mask is None:
+        s.error(msg, "Invalid event mask")
+        return
+    s.events = s.account.read & mask if s.account is not None else frozenset()
+    s.respond(msg, "Success", Events="On" if mask else "Off")
 
 
 @action("ListCommands")
@@ -103,6 +114,10 @@ async def _getvar(s: AmiSession, msg: Msg) -> None:
     name = msg.get("Variable", "")
     if not name:
         s.error(msg, "No variable specified")
+        return
+    refused = privileges.refusal(msg, s.write_classes)
+    if refused:  # SHELL()/EVAL() need the system class
+        s.error(msg, refused)
         return
     ch = None
     if msg.get("Channel"):
@@ -173,11 +188,9 @@ async def _redirect(s: AmiSession, msg: Msg) -> None:
 
 @action("Originate")
 async def _originate(s: AmiSession, msg: Msg) -> None:
-    if not msg.get("Channel"):
-        s.error(msg, "Channel not specified")
-        return
-    if not msg.get("Application") and not msg.get("Exten"):
-        s.error(msg, "Exten not specified")
+    problem = _originate_problem(s, msg)
+    if problem:
+        s.error(msg, problem)
         return
     variables: dict[str, str] = {}
     for item in msg.get("Variable", "").replace("\n", ",").split(","):
@@ -212,6 +225,34 @@ async def _originate(s: AmiSession, msg: Msg) -> None:
         await ops.originate(s.core, req, respond)
 
 
+def _originate_problem(s: AmiSession, msg: Msg) -> str:
+    """What action_originate (main/manager.c) refuses, in the order it checks."""
+    if not msg.get("Channel"):
+        return "Channel not specified"
+    context, exten, priority = msg.get("Context", ""), msg.get("Exten", ""), \
+        msg.get("Priority", "")
+    if priority and not priority.lstrip("-").isdigit() and \
+            s.core.dialplan.label(context, exten, priority) is None:
+        return "Invalid priority"
+    if msg.get("Timeout") and not msg["Timeout"].lstrip("-").isdigit():
+        return "Invalid timeout"
+    if "/" not in msg["Channel"]:
+        return "Invalid channel"
+    if msg.get("Application"):
+        refused = privileges.refusal(msg, s.write_classes)
+        if refused:
+            return refused
+    elif not exten:
+        # Asterisk says so without Async; with Async it queues a call that goes nowhere
+        return "Originate with 'Exten' requires 'Context' and 'Priority'"
+    if exten and priority:
+        number = int(priority) if priority.lstrip("-").isdigit() else \
+            s.core.dialplan.label(context, exten, priority)
+        if number and s.core.dialplan.find(context, exten, number) is None:
+            return "Extension does not exist."
+    return ""
+
+
 @action("PlayDTMF")
 async def _play_dtmf(s: AmiSession, msg: Msg) -> None:
     ch = s.channel(msg)
@@ -225,8 +266,9 @@ async def _play_dtmf(s: AmiSession, msg: Msg) -> None:
     duration = int(msg["Duration"]) if msg.get("Duration", "").isdigit() else 250
     await asyncio.sleep(s.core.scaled(duration / 1000))
     s.respond(msg, "Success", Message="DTMF successfully queued")
-    ops.receive_dtmf(s.core, ch.local_peer if ch.name.endswith(";1") and ch.local_peer
-                     else ch, digit[0], duration)
+    # a digit played on one half of a Local pair is received by the other half (on ;1:
+    # 01-answer-agent-hangs-up; on ;2: 25-supervisor-whisper-barge)
+    ops.receive_dtmf(s.core, ch.local_peer or ch, digit[0], duration)
 
 
 @action("Bridge")

@@ -42,6 +42,13 @@ DEAD_OK = {"GET VARIABLE", "GET FULL VARIABLE", "SET VARIABLE", "VERBOSE", "NOOP
            "CHANNEL STATUS", "DATABASE GET", "DATABASE PUT", "DATABASE DEL",
            "DATABASE DELTREE", "ASYNCAGI BREAK", "HANGUP"}
 SAMPLES_PER_SECOND = 8000
+#: commands whose handler returns RESULT_FAILURE when it answers ``result=-1``
+#: (res_agi.c: ``return (res >= 0) ? RESULT_SUCCESS : RESULT_FAILURE``, and STREAM FILE
+#: of a file that cannot be opened); GET DATA and EXEC never fail that way
+FAILING_COMMANDS = {"ANSWER", "STREAM FILE", "CONTROL STREAM FILE", "GET OPTION",
+                    "WAIT FOR DIGIT", "SAY NUMBER", "SAY DIGITS", "SAY ALPHA", "SAY PHONETIC",
+                    "SAY DATE", "SAY TIME", "SAY DATETIME", "SEND TEXT", "SEND IMAGE",
+                    "RECORD FILE", "RECEIVE CHAR"}
 
 
 def prompt_exists(name: str) -> bool:
@@ -60,8 +67,8 @@ class AgiSession:
         #: set when the channel hangs up or leaves (redirect) while the session runs
         self.gone: asyncio.Future[Why] = loop.create_future()
         self.hangup_sent = False
-        #: the script itself sent HANGUP (AGISTATUS is then FAILURE, 19-agi-errors)
-        self.own_hangup = False
+        #: a command failed while the channel was up: AGISTATUS will be FAILURE
+        self.failed = False
         #: set while the session waits for the next command (no command running)
         self.idle = asyncio.Event()
         self.commands: dict[str, Callable[[list[str]], Awaitable[list[str]]]] = {
@@ -157,8 +164,10 @@ class AgiSession:
             result = [RESULT_511]
         else:
             result = await self.commands[name](args)
+        code, text = exec_result(name, result[-1])
+        if code == "-1" and not self.gone.done() and not ch.hung_up:
+            self.failed = True  # run_agi: "The failure was not because of a hangup"
         if not ch.hung_up:
-            code, text = exec_result(name, result[-1])
             core.chan_event("AGIExecEnd", ch, "agi,all", CommandId=command_id, Command=line,
                             ResultCode=code, Result=text)
         return result
@@ -347,7 +356,6 @@ class AgiSession:
             # Asterisk prints the soft-hangup flag (AST_SOFTHANGUP_EXPLICIT) as the cause;
             # the channel goes when the session ends, with cause 0 (19-agi-errors)
             self.core.chan_event("SoftHangupRequest", ch, Cause=32)
-            self.own_hangup = True
             ch.hangup_cause = 0
             ch.queued_hangup = True
         self.channel_gone(Why.HANGUP)
@@ -372,7 +380,7 @@ def exec_result(name: str | None, line: str) -> tuple[str, str]:
         return "511", "Command Not Permitted on a dead channel or intercept routine"
     if code.startswith("520"):
         return "520", "Usage"
-    if name == "STREAM FILE" and "result=-1" in rest:
+    if name in FAILING_COMMANDS and rest.startswith("result=-1"):
         return "-1", "Failure"
     if "result=-2" in rest:
         return "200", "Unknown Result"
@@ -394,7 +402,8 @@ async def agi_app(core: Core, ch: Channel, data: str) -> str | None:
     A hang-up or redirect does not end the application: the session is told
     (result=-1, HANGUP, then 511s) and Asterisk keeps the channel in AGI until the
     server closes the socket; only then AGISTATUS=HANGUP is set and the channel
-    hangs up or moves (06-hangup-during-ivr, 07-redirect-during-hold-agi).
+    hangs up or moves (06-hangup-during-ivr, 07-redirect-during-hold-agi). A failed
+    command makes AGISTATUS FAILURE instead (see the module's docstring).
     """
     url = data.split(",")[0].strip()
     host, port, request = agi_address(core, url)
@@ -417,11 +426,11 @@ async def agi_app(core: Core, ch: Channel, data: str) -> str | None:
             ch.arm()
     if why is None and session.gone.done():
         why = session.gone.result()
-    if why is None:
-        core.var_set(ch, "AGISTATUS", "SUCCESS")
-        return None
+    status = "FAILURE" if session.failed else "SUCCESS" if why is None else "HANGUP"
     if not ch.hung_up:
-        core.var_set(ch, "AGISTATUS", "FAILURE" if session.own_hangup else "HANGUP")
+        core.var_set(ch, "AGISTATUS", status)
+    if why is None:
+        return None
     ch.signal(why)
     ch.check()
     return None

@@ -9,7 +9,10 @@ import asyncio
 import contextlib
 from typing import TYPE_CHECKING, Any
 
+from cti.ami import privileges
 from cti.ami.codec import AmiParser, Malformed, encode
+from cti.sim import monitor_actions  # noqa: F401 (registers MixMonitor, StopMixMonitor, ...)
+from cti.sim.accounts import Account
 from cti.sim.actions import ACTIONS
 from cti.sim.channel import Channel
 from cti.sim.pbx import event_tv
@@ -31,9 +34,13 @@ class AmiSession:
         self.pbx, self.core = pbx, pbx.core
         self.reader, self.writer = reader, writer
         self.authenticated = False
-        self.events_on = True
+        #: the logged-in user; its read classes filter events, its write classes actions
+        self.account: Account | None = None
+        #: classes of the events this session receives (read classes & the Events mask)
+        self.events: frozenset[str] = frozenset()
         self.closing = False
         peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
+        self.remote_ip = str(peer[0])
         self.remote = f"IPV4/TCP/{peer[0]}/{peer[1]}"
         self.local = f"IPV4/TCP/{pbx.host}/{pbx.ami_port}"
         self.session_id = f"0x{id(self):x}"
@@ -45,8 +52,15 @@ class AmiSession:
         if not self.closing:
             self.writer.write(encode(fields))
 
+    @property
+    def write_classes(self) -> frozenset[str]:
+        return self.account.write if self.account is not None else frozenset()
+
     def on_event(self, data: bytes, category: str) -> None:
-        if self.authenticated and self.events_on and not self.closing:
+        """Deliver an event whose Privilege class is ``category`` ("" for none), if the
+        account reads that class and the Events mask lets it through."""
+        if self.authenticated and not self.closing and \
+                (not category or category in self.events):
             self.writer.write(data)
             if self.writer.transport.get_write_buffer_size() > MAX_BACKLOG:
                 # Asterisk drops a client that does not read (writetimeout)
@@ -111,8 +125,12 @@ class AmiSession:
             return
         key = name.lower()
         if not self.authenticated and key not in ("login", "logoff", "challenge"):
-            self.error(msg, "Authentication Required")
-            self.closing = True
+            self._not_allowed(name)
+            self.error(msg, privileges.PERMISSION_DENIED)  # main/manager.c process_message
+            return
+        if self.authenticated and not privileges.may_send(name, self.write_classes):
+            self._not_allowed(name)
+            self.error(msg, privileges.PERMISSION_DENIED)
             return
         handler = ACTIONS.get(key)
         if handler is None:
@@ -122,9 +140,20 @@ class AmiSession:
                 "EventTV": event_tv(), "Severity": "Error", "Service": "AMI", "EventVersion": 1,
                 "SessionID": self.session_id, "LocalAddress": self.local,
                 "RemoteAddress": self.remote, "RequestType": f"Action: {name}",
-                "SessionTV": self.session_tv, "AccountID": self.pbx.username})
+                "SessionTV": self.session_tv, "AccountID": self.username})
             return
         await handler(self, msg)
+
+    @property
+    def username(self) -> str:
+        return self.account.username if self.account is not None else ""
+
+    def _not_allowed(self, name: str) -> None:
+        self.core.emit("RequestNotAllowed", "security,all", {
+            "EventTV": event_tv(), "Severity": "Error", "Service": "AMI", "EventVersion": 1,
+            "AccountID": self.username, "SessionID": self.session_id,
+            "LocalAddress": self.local, "RemoteAddress": self.remote,
+            "RequestType": f"Action: {name}", "SessionTV": self.session_tv})
 
     def channel(self, msg: Msg, key: str = "Channel") -> Channel | None:
         return self.core.find(msg.get(key, ""))

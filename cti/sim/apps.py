@@ -10,6 +10,7 @@ interrupts whatever is running.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable
 
 from cti.sim.channel import BUSY, UP, Channel, Interrupted, Why
@@ -192,6 +193,15 @@ def split_args(data: str) -> list[str]:
     return [a.strip() for a in data.split(",")] if data else []
 
 
+_OPTION = re.compile(r"([A-Za-z])(?:\(([^)]*)\))?")
+
+
+def parse_options(text: str) -> dict[str, str]:
+    """Application options: ``bi(CTI_MIXMON_ID)v(2)`` -> {"b": "", "i": "CTI_MIXMON_ID",
+    "v": "2"}."""
+    return {m.group(1): m.group(2) or "" for m in _OPTION.finditer(text or "")}
+
+
 @app("NoOp")
 async def _noop(core: Core, ch: Channel, data: str) -> str | None:
     return None
@@ -345,42 +355,10 @@ async def _voicemail(core: Core, ch: Channel, data: str) -> str | None:
     return None
 
 
-@app("ChanSpy")
-async def _chanspy(core: Core, ch: Channel, data: str) -> str | None:
-    """Listen to a channel. Without media the spy's own hang-up does not end ChanSpy:
-    it ends, with ChanSpyStop, when the spied channel does (12-supervisor-spy)."""
-    args = split_args(data)
-    spyee = core.find(args[0]) if args else None
-    if spyee is None:
-        await ch.wait_for(None, None)
-        return None
-    await ch.wait_for(None, core.scaled(0.1))
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    spyee.on_hangup.append(lambda _c: done.done() or done.set_result(None))
-    fields = ch.header("Spyer")
-    fields.update(spyee.header("Spyee"))
-    core.emit("ChanSpyStart", "call,all", fields)
-    if spyee.bridge is not None:  # the spy's audiohook makes the bridge set BRIDGEPEER again
-        for member in spyee.bridge.channels:
-            peer_name = member.variables.get("BRIDGEPEER")
-            if peer_name:
-                core.var_set(member, "BRIDGEPEER", peer_name)
-    while not done.done():
-        try:
-            await ch.wait_for(done, None)
-        except Interrupted as exc:
-            if exc.why is not Why.HANGUP or ch.hung_up:
-                raise
-            ch.arm()
-    fields = ch.header("Spyer")
-    fields.update(spyee.header("Spyee"))
-    core.emit("ChanSpyStop", "call,all", fields)
-    return STOP
-
-
 def _register_late() -> None:
-    # AGI and Dial live in their own modules; import here to avoid cycles
-    from cti.sim import agi, dial
+    # AGI, Dial, AMD, ChanSpy and MixMonitor live in their own modules; import them here
+    # to avoid cycles (amd, chanspy and recording register their applications)
+    from cti.sim import agi, amd, chanspy, dial, recording  # noqa: F401
 
     APPS["agi"] = agi.agi_app
     APPS["dial"] = dial.dial_app

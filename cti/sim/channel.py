@@ -24,7 +24,7 @@ STATE_DESC = {0: "Down", 1: "Rsrvd", 2: "OffHook", 3: "Dialing", 4: "Ring", 5: "
 #: Hangup causes (Q.850) and their Cause-txt.
 CAUSE_TXT = {0: "Unknown", 1: "Unallocated (unassigned) number", 16: "Normal Clearing",
              17: "User busy", 18: "No user responding", 19: "User alerting, no answer",
-             21: "Call Rejected", 34: "Circuit/channel congestion",
+             21: "Call Rejected", 26: "Answered elsewhere", 34: "Circuit/channel congestion",
              127: "Interworking, unspecified"}
 
 UNKNOWN = "<unknown>"
@@ -94,6 +94,13 @@ class Channel:
     queued_hangup: bool = False
     #: where an AMI Redirect sends the channel once its application has stopped
     redirect_to: tuple[str, str, int] | None = None
+    #: the number dialled to reach this channel on a trunk (``SIP/trunk/5559876``)
+    number: str = ""
+    #: what the far end sends: "human" (voice), "machine" (a greeting), "silence" (no
+    #: RTP); Local channels carry no audio of their own
+    audio: str = "silence"
+    #: the phone's talk timer runs (it hangs up when it expires)
+    talk_timer_armed: bool = False
 
     @property
     def tech(self) -> str:

@@ -1,17 +1,27 @@
-"""``cti sim``: run the PBX simulator standalone (AMI server + callers + agent phones)."""
+"""``cti sim``: run the PBX simulator standalone (AMI server + callers + agent phones).
+
+The AMI secret never goes on the command line (``ps`` shows it): it comes from
+the environment variable CTI_SIM_SECRET, from ``--secret-file``, or from an
+account file (``--accounts``, manager.conf style).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from pathlib import Path
 
+from cti.sim.customers import OutboundProfile
 from cti.sim.errors import SimError
 from cti.sim.phones import Behaviour
 from cti.sim.server import DEFAULT_DIALPLAN, SimPbx
 from cti.sim.traffic import Traffic, TrafficProfile
+
+SECRET_ENV = "CTI_SIM_SECRET"
+DEFAULT_SECRET = "change-me"  # as in dialplan/manager_cti.conf
 
 
 def _address(text: str) -> tuple[str, int]:
@@ -29,8 +39,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
                    help="the service's FastAGI address (default: the dialplan's CTI_AGI)")
     p.add_argument("--dialplan", type=Path, default=DEFAULT_DIALPLAN,
                    help="extensions.conf to run (default dialplan/extensions_cti.conf)")
-    p.add_argument("--username", default="cti")
-    p.add_argument("--secret", default="change-me")
+    p.add_argument("--username", default="cti", help="the AMI user (default cti)")
+    p.add_argument("--secret-file", type=Path, default=None,
+                   help=f"file holding the AMI secret (default: ${SECRET_ENV}, else "
+                        f"{DEFAULT_SECRET!r})")
+    p.add_argument("--secret", dest="secret_on_command_line", default=None,
+                   help=argparse.SUPPRESS)
+    p.add_argument("--accounts", type=Path, default=None,
+                   help="manager.conf-style file of AMI users (secret, read, write, "
+                        "permit, deny), e.g. dialplan/manager_cti.conf")
     p.add_argument("--agents", type=int, default=20,
                    help="agent phones PJSIP/1001... answering after --answer-after s")
     p.add_argument("--answer-after", type=float, default=2.0)
@@ -40,7 +57,55 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--digits", default="1,2,3", help="menu digits callers choose from")
     p.add_argument("--speed", type=float, default=1.0, help="simulated seconds per second")
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--outbound", type=_outbound, default=None, metavar="SETTINGS",
+                   help="customers outbound calls reach, e.g. answer=0.7,busy=0.05,"
+                        "machine=0.2,silence=0,delay=3:12,talk=60 (talk: median seconds)")
     p.set_defaults(func=run)
+
+
+_OUTBOUND_KEYS = {"answer": "answer_rate", "busy": "busy_rate", "machine": "machine_rate",
+                  "silence": "silence_rate", "talk": "talk_median", "sigma": "talk_sigma"}
+
+
+def _outbound(text: str) -> OutboundProfile:
+    """``answer=0.7,machine=0.2,delay=3:12,talk=60`` -> OutboundProfile."""
+    values: dict[str, object] = {}
+    for item in (i for i in text.split(",") if i.strip()):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        try:
+            if key == "delay":
+                low, _, high = value.partition(":")
+                values["answer_delay"] = (float(low), float(high or low))
+            elif key in _OUTBOUND_KEYS and sep:
+                values[_OUTBOUND_KEYS[key]] = float(value)
+            else:
+                raise argparse.ArgumentTypeError(
+                    f"unknown outbound setting {item.strip()!r}; use "
+                    f"{', '.join([*_OUTBOUND_KEYS, 'delay'])} as key=value")
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item.strip()!r}: not a number") from None
+    try:
+        return OutboundProfile(**values)  # type: ignore[arg-type]
+    except SimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def read_secret(args: argparse.Namespace) -> str:
+    """The AMI secret: --secret-file, else $CTI_SIM_SECRET, else the default."""
+    if args.secret_on_command_line is not None:
+        raise SimError(f"--secret puts the secret where ps shows it; set {SECRET_ENV} "
+                       "or use --secret-file FILE")
+    if args.secret_file is not None:
+        try:
+            secret = args.secret_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SimError(f"cannot read --secret-file {args.secret_file}: "
+                           f"{exc.strerror}") from None
+        if not secret:
+            raise SimError(f"--secret-file {args.secret_file} is empty")
+        return secret
+    return os.environ.get(SECRET_ENV) or DEFAULT_SECRET
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,10 +125,15 @@ def run(args: argparse.Namespace) -> int:
 
 async def _run(args: argparse.Namespace) -> None:
     pbx = SimPbx(args.ami[0], args.ami[1], dialplan=args.dialplan, agi_address=args.agi,
-                 username=args.username, secret=args.secret, speed=args.speed)
+                 username=args.username, secret=read_secret(args), speed=args.speed)
+    if args.accounts is not None:
+        pbx.load_accounts(args.accounts)
+    if args.outbound is not None:
+        pbx.set_outbound_profile(args.outbound, seed=args.seed)
     for n in range(args.agents):
         pbx.add_phone(f"PJSIP/{1001 + n}", Behaviour.answers(args.answer_after))
     # the trunk of outbound calls (click-to-dial, callbacks): customers answer after 2 s
+    # (or as --outbound says) and hang up after a talk time drawn from it
     pbx.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
     await pbx.start()
     profile = TrafficProfile(calls_per_minute=args.calls_per_minute, mean_patience=args.patience,

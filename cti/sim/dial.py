@@ -1,7 +1,8 @@
 """Dial: ring one destination, report DialBegin/DialState/DialEnd, bridge on answer.
 
-Destinations are ``Local/EXT@CTX[/n]`` (a Local pair whose ``;2`` half runs
-the dialplan) or a simulated phone (``PJSIP/1001``, ``SIP/agent1101``). A
+Destinations, one or several joined by ``&`` (they ring in parallel), are
+``Local/EXT@CTX[/n]`` (a Local pair whose ``;2`` half runs the dialplan) or a
+simulated phone (``PJSIP/1001``, ``SIP/agent1101``). A
 destination reports its progress on ``channel.progress``: ``ringing``,
 ``answer``, ``busy``, ``congestion`` or ``hangup``.
 """
@@ -18,6 +19,8 @@ DIAL_VARS = ("DIALSTATUS", "DIALEDPEERNUMBER", "DIALEDPEERNAME", "ANSWEREDTIME",
              "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_MS", "RINGTIME", "RINGTIME_MS",
              "PROGRESSTIME", "PROGRESSTIME_MS")
 
+#: the cause the losing legs of a Dial hang up with (AST_CAUSE_ANSWERED_ELSEWHERE)
+ANSWERED_ELSEWHERE = 26
 #: DIALSTATUS of a destination that hung up before answering, by its cause
 _STATUS_BY_CAUSE = {17: "BUSY", 34: "CONGESTION", 20: "CHANUNAVAIL", 1: "CHANUNAVAIL"}
 
@@ -46,11 +49,12 @@ def create_destination(core: Core, target: str, linkedid: str | None,
         if caller is not None:
             core.local_bridge(one, two, context, exten)
         return one
-    endpoint = endpoint_of(target)
+    endpoint, number = parse_target(target)
     phone = core.phone_for(endpoint)
     if phone is None or not phone.available():
         return None
     ch = core.new_channel(endpoint, phone.context, "s", linkedid=linkedid)
+    ch.number = number
     ch.progress = asyncio.Queue()
     ch.owner = phone
     ch.exten = ""
@@ -62,21 +66,34 @@ def create_destination(core: Core, target: str, linkedid: str | None,
 
 
 def endpoint_of(target: str) -> str:
-    """The endpoint a dial string reaches: ``PJSIP/1001``, ``PJSIP/5559876@trunk`` and
-    ``PJSIP/trunk/sip:5559876@host`` reach ``PJSIP/1001``, ``PJSIP/trunk``, ``PJSIP/trunk``.
+    """The endpoint a dial string reaches (see ``parse_target``); "" for none."""
+    return parse_target(target)[0]
 
-    As chan_pjsip does, what follows a second slash is a SIP URI or else the name of
-    an AOR; the simulator has no AORs, so ``PJSIP/trunk/5559876`` reaches nothing
-    (CHANUNAVAIL) and "" is returned.
+
+def parse_target(target: str) -> tuple[str, str]:
+    """(endpoint, dialled number) of a dial string, the way the channel drivers read it.
+
+    chan_pjsip: ``PJSIP/1001``, ``PJSIP/5559876@trunk`` and
+    ``PJSIP/trunk/sip:5559876@host`` reach ``PJSIP/1001``, ``PJSIP/trunk``,
+    ``PJSIP/trunk``; what follows a second slash is a SIP URI or else the name of
+    an AOR, and the simulator has no AORs, so ``PJSIP/trunk/5559876`` reaches
+    nothing (CHANUNAVAIL): ("", ""). chan_sip: ``SIP/trunk/5559876`` (peer, then
+    the number) and ``SIP/5559876@trunk`` reach ``SIP/trunk``. The number is kept
+    as dialled, ``+`` included.
     """
     tech, _, rest = target.partition("/")
+    number = ""
     if "/" in rest:
-        rest, _, uri = rest.partition("/")
-        if not uri.startswith(("sip:", "sips:")):
-            return ""
+        rest, _, tail = rest.partition("/")
+        if tail.startswith(("sip:", "sips:")):
+            number = tail.partition(":")[2].partition("@")[0]
+        elif tech.upper() == "SIP" and tail:
+            number = tail
+        else:
+            return "", ""
     elif "@" in rest:
-        rest = rest.rsplit("@", 1)[1]
-    return f"{tech}/{rest}"
+        number, _, rest = rest.rpartition("@")
+    return f"{tech}/{rest}", number
 
 
 def start_destination(core: Core, dest: Channel) -> None:
@@ -115,9 +132,25 @@ def dial_event(core: Core, name: str, caller: Channel | None, dest: Channel,
     core.emit(name, "call,all", fields)
 
 
-async def next_progress(ch: Channel, dest: Channel, timeout: float | None) -> str | None:
-    assert dest.progress is not None
-    getter = asyncio.ensure_future(dest.progress.get())
+class _Legs(asyncio.Queue):  # type: ignore[type-arg]
+    """The progress reports of every outgoing leg of one Dial, as (leg, report)."""
+
+    def tag(self, leg: Channel) -> None:
+        leg.progress = _Tagged(self, leg)
+
+
+class _Tagged(asyncio.Queue):  # type: ignore[type-arg]
+    def __init__(self, legs: _Legs, leg: Channel) -> None:
+        super().__init__()
+        self._legs, self._leg = legs, leg
+
+    def put_nowait(self, item: str) -> None:
+        self._legs.put_nowait((self._leg, item))
+
+
+async def _next_report(ch: Channel, legs: _Legs,
+                       timeout: float | None) -> tuple[Channel, str] | None:
+    getter = asyncio.ensure_future(legs.get())
     try:
         return await ch.wait_for(getter, timeout)
     finally:
@@ -126,53 +159,92 @@ async def next_progress(ch: Channel, dest: Channel, timeout: float | None) -> st
 
 
 async def dial_app(core: Core, ch: Channel, data: str) -> str | None:
+    """Dial(dest[&dest...][,timeout[,options]]): every destination rings at once; the
+    first to answer is bridged, the others get DialEnd CANCEL and hang up with cause
+    26 (answered elsewhere), as app_dial does."""
     args = split_args(data)
-    target = args[0] if args else ""
+    targets = [t for t in (args[0] if args else "").split("&") if t]
     timeout = float(args[1]) if len(args) > 1 and args[1] else None
     for name in DIAL_VARS:
         core.var_set(ch, name, "")
     began = core.now()
-    dest = create_destination(core, target.split("&")[0], ch.linkedid, ch)
-    if dest is None:
+    created = [(t, create_destination(core, t, ch.linkedid, ch)) for t in targets]
+    legs: dict[Channel, str] = {dest: t for t, dest in created if dest is not None}
+    if not legs:
         core.var_set(ch, "DIALSTATUS", "CHANUNAVAIL")
         return None
-    dial_event(core, "DialBegin", ch, dest, DialString=dial_string(target))
-    start_destination(core, dest)
+    reports = _Legs()
+    for dest, target in legs.items():
+        reports.tag(dest)
+        dial_event(core, "DialBegin", ch, dest, DialString=dial_string(target))
+    for dest in legs:
+        start_destination(core, dest)
     deadline = None if timeout is None else core.now() + core.scaled(timeout)
-    status = ""
+    failed: list[str] = ["CHANUNAVAIL"] * (len(targets) - len(legs))
+    rang = False
     try:
-        while not status:
+        while True:
             remaining = None if deadline is None else max(0.0, deadline - core.now())
-            what = await next_progress(ch, dest, remaining)
-            if what is None:
-                status = "NOANSWER"
-            elif what == "ringing":
-                ms = int((core.now() - began) * 1000 * core.speed)
-                core.var_set(ch, "RINGTIME", str(ms // 1000))
-                core.var_set(ch, "RINGTIME_MS", str(ms))
+            report = await _next_report(ch, reports, remaining)
+            if report is None:
+                _end_all(core, ch, legs, "NOANSWER", cause=0)
+                return None
+            dest, what = report
+            if dest not in legs:
+                continue
+            if what == "ringing":
+                if not rang:
+                    rang = True
+                    ms = int((core.now() - began) * 1000 * core.speed)
+                    core.var_set(ch, "RINGTIME", str(ms // 1000))
+                    core.var_set(ch, "RINGTIME_MS", str(ms))
                 dial_event(core, "DialState", ch, dest, DialStatus="RINGING")
                 core.indicate_ringing(ch)
             elif what == "answer":
-                status = "ANSWER"
-            elif what in ("busy", "congestion"):
-                status = what.upper()
-            elif what == "hangup":
-                status = _STATUS_BY_CAUSE.get(dest.hangup_cause, "NOANSWER")
+                winner = dest, legs.pop(dest)
+                break
+            else:
+                status = what.upper() if what in ("busy", "congestion") else \
+                    _STATUS_BY_CAUSE.get(dest.hangup_cause, "NOANSWER")
+                del legs[dest]
+                failed.append(status)
+                dial_event(core, "DialEnd", ch, dest, DialStatus=status)
+                if not legs:
+                    core.var_set(ch, "DIALSTATUS", _overall(failed))
+                core.hangup(dest, 0, soft=False)
+                if not legs:
+                    return None
     except Interrupted:
-        dial_event(core, "DialEnd", ch, dest, DialStatus="CANCEL")
-        core.var_set(ch, "DIALSTATUS", "CANCEL")
-        core.hangup(dest, 16, soft=False)
+        _end_all(core, ch, legs, "CANCEL", cause=16)
         raise
-    if status != "ANSWER":
-        dial_event(core, "DialEnd", ch, dest, DialStatus=status)
-        core.var_set(ch, "DIALSTATUS", status)
-        core.hangup(dest, 0, soft=False)
-        return None
-    await _bridged(core, ch, dest, began, target)
+    for loser in legs:
+        dial_event(core, "DialEnd", ch, loser, DialStatus="CANCEL")
+    for loser in legs:
+        core.hangup(loser, ANSWERED_ELSEWHERE, soft=False)
+    await _bridged(core, ch, *winner, began)
     return None
 
 
-async def _bridged(core: Core, ch: Channel, dest: Channel, began: float, target: str) -> None:
+def _end_all(core: Core, ch: Channel, legs: dict[Channel, str], status: str,
+             cause: int) -> None:
+    """The Dial ends without an answer: DialEnd for every leg still ringing, then
+    DIALSTATUS, then their hang-up."""
+    for dest in legs:
+        dial_event(core, "DialEnd", ch, dest, DialStatus=status)
+    core.var_set(ch, "DIALSTATUS", status)
+    for dest in legs:
+        core.hangup(dest, cause, soft=False)
+
+
+def _overall(statuses: list[str]) -> str:
+    """DIALSTATUS when every leg failed (app_dial: busy, then congestion, then none)."""
+    for status in ("BUSY", "CONGESTION", "CHANUNAVAIL"):
+        if status in statuses:
+            return status
+    return statuses[-1] if statuses else "CHANUNAVAIL"
+
+
+async def _bridged(core: Core, ch: Channel, dest: Channel, target: str, began: float) -> None:
     core.var_set(ch, "DIALSTATUS", "ANSWER")
     core.var_set(ch, "DIALEDPEERNAME", dest.name)
     core.var_set(ch, "DIALEDPEERNUMBER", dial_string(target))

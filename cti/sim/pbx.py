@@ -12,6 +12,7 @@ import itertools
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from cti.ami.codec import encode
@@ -54,6 +55,14 @@ class Core:
         self.phone_for: Callable[[str], Any] = lambda _endpoint: None
         self.agi_override: tuple[str, int] | None = None
         self.counters: dict[str, int] = {}
+        #: the monitor spool directory (MixMonitor files); None: a temporary one
+        self.recordings_dir: Path | None = None
+        #: every MixMonitor started, in order (cti.sim.recording.Recording)
+        self.recordings: list[Any] = []
+        from cti.sim.customers import CustomerBook  # customers -> phones -> this module
+
+        #: the scripts of the numbers trunks reach (outbound customers)
+        self.customers = CustomerBook()
 
     # -- time -------------------------------------------------------------
 
@@ -253,6 +262,14 @@ class Core:
             self.var_set(b, "BRIDGEPEER", a.name)
         for callback in ch.on_bridge:
             callback(ch, True)
+
+    def refresh_bridge_peers(self, bridge: Bridge) -> None:
+        """The bridge is set up again (an audiohook was attached or detached on a
+        member: MixMonitor, ChanSpy): Asterisk sets BRIDGEPEER again on its members."""
+        for member in list(bridge.channels):
+            peer_name = member.variables.get("BRIDGEPEER")
+            if peer_name:
+                self.var_set(member, "BRIDGEPEER", peer_name)
 
     def bridge_leave(self, ch: Channel, *, collapse: bool = True) -> None:
         """Take ``ch`` out of its bridge; a two-party bridge left alone hangs up the other."""

@@ -7,12 +7,15 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cti.sim.accounts import Account, load_accounts
 from cti.sim.ami import AmiSession
 from cti.sim.callers import CallHandle, place_call
+from cti.sim.customers import OutboundProfile
 from cti.sim.dialplan import Dialplan
-from cti.sim.errors import UnknownEndpoint
+from cti.sim.errors import SimError, UnknownEndpoint
 from cti.sim.pbx import Core
 from cti.sim.phones import Behaviour, Phone
+from cti.sim.recording import Recording
 
 DEFAULT_DIALPLAN = Path(__file__).resolve().parents[2] / "dialplan" / "extensions_cti.conf"
 
@@ -25,10 +28,13 @@ class SimPbx:
         ami_port: its port; 0 picks a free one (read ``ami_port`` after ``start()``).
         dialplan: the extensions.conf to run (default: the project's dialplan).
         agi_address: send every AGI() to this (host, port) instead of the URL's.
-        username, secret: the AMI account.
+        username, secret: the AMI account (read=all, write=all, any address); see
+            ``set_account`` and ``load_accounts`` for accounts as manager.conf has them.
         speed: simulated seconds per real second (ring delays, prompts, waits).
         inbound_context: where ``place_call`` enters the dialplan.
         restart_seconds: how long a restart keeps the AMI port closed.
+        recordings_dir: the monitor spool directory: MixMonitor files named without
+            a directory are written there (default: a new temporary directory).
     """
 
     def __init__(self, host: str = "127.0.0.1", ami_port: int = 0, *,
@@ -36,14 +42,18 @@ class SimPbx:
                  agi_address: tuple[str, int] | None = None, username: str = "cti",
                  secret: str = "change-me", speed: float = 1.0,
                  inbound_context: str = "cti-inbound", restart_seconds: float = 10.0,
-                 channel_seq: dict[str, int] | None = None) -> None:
+                 channel_seq: dict[str, int] | None = None,
+                 recordings_dir: Path | str | None = None) -> None:
         plan = dialplan if isinstance(dialplan, Dialplan) else \
             Dialplan.load(dialplan or DEFAULT_DIALPLAN)
         self.core = Core(plan, speed=speed, channel_seq=channel_seq)
         self.core.agi_override = agi_address
         self.core.phone_for = self._phone_for
+        self.core.recordings_dir = Path(recordings_dir) if recordings_dir is not None else None
         self.host, self.ami_port = host, ami_port
         self.username, self.secret = username, secret
+        #: the manager users by name (main/manager.c checks Login against these)
+        self.accounts: dict[str, Account] = {username: Account(username, secret)}
         self.inbound_context = inbound_context
         self.restart_seconds = restart_seconds
         self.phones: dict[str, Phone] = {}
@@ -129,6 +139,26 @@ class SimPbx:
             self.sessions.discard(session)
             self._session_tasks.discard(task)
 
+    # -- AMI accounts -------------------------------------------------------
+
+    def set_account(self, username: str, secret: str, *, read: str = "all",
+                    write: str = "all", permit: tuple[str, ...] = (),
+                    deny: tuple[str, ...] = ()) -> Account:
+        """Add or replace a manager user, with manager.conf's values, e.g.
+        ``set_account("cti", "s3cret", read="call,dialplan", write="call,originate",
+        deny=("0.0.0.0/0.0.0.0",), permit=("127.0.0.1/255.255.255.255",))``.
+        Sessions already logged in keep the classes they had."""
+        account = Account.of(username, secret, read=read, write=write, permit=permit,
+                             deny=deny)
+        self.accounts[username] = account
+        return account
+
+    def load_accounts(self, path: Path | str) -> dict[str, Account]:
+        """Replace the users with those of a manager.conf-style file (one section each:
+        secret, read, write, permit, deny), e.g. ``dialplan/manager_cti.conf``."""
+        self.accounts = load_accounts(path)
+        return self.accounts
+
     # -- phones -------------------------------------------------------------
 
     def add_phone(self, endpoint: str, behaviour: Behaviour | None = None, *,
@@ -157,6 +187,17 @@ class SimPbx:
         phone = self.phone(endpoint)
         phone.registered = registered
         phone.publish(self.core)
+
+    def set_customer(self, number: str, behaviour: Behaviour) -> None:
+        """What the customer at ``number`` does when a trunk dials it, e.g.
+        ``set_customer("5559877", Behaviour.human(after=3.0))``."""
+        self.core.customers.scripts[number] = behaviour
+
+    def set_outbound_profile(self, profile: OutboundProfile | None,
+                             seed: int | None = None) -> None:
+        """Numbers without their own script draw one from ``profile`` (answer rate,
+        answer delay, machines, talk time); None: they get the trunk phone's."""
+        self.core.customers.set_profile(profile, seed)
 
     def dial_feature(self, endpoint: str, code: str) -> str:
         """The phone dials a feature code (``*45``); returns its channel name."""
@@ -197,6 +238,22 @@ class SimPbx:
             return False
         self.core.far_end_hangup(ch, cause)
         return True
+
+    # -- recordings ---------------------------------------------------------
+
+    @property
+    def recordings(self) -> list[Recording]:
+        """Every MixMonitor started, in order; ``.path`` is the file, ``.done`` once
+        written, ``.seconds`` its length."""
+        return list(self.core.recordings)
+
+    def recording(self, mixmonitor_id: str) -> Recording:
+        """The recording with that MixMonitorID (the AMI response's, or ``i(VAR)``'s)."""
+        for rec in self.core.recordings:
+            if rec.id == mixmonitor_id:
+                return rec
+        raise SimError(f"no recording {mixmonitor_id!r}; MixMonitor returns the ID "
+                       "only with the i(VAR) option")
 
     @property
     def counters(self) -> dict[str, int]:

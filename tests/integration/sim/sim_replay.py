@@ -11,14 +11,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cti.ami.codec import AmiParser, Malformed, parse_block
 from cti.sim import Behaviour, SimPbx
 
-TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parents[3].parent / "shared" / "asterisk-traces"
 RECORDED_DIALPLAN = TRACES / "asterisk-config" / "extensions.conf"
 
 RECONNECT = "<reconnect>"
@@ -33,12 +35,16 @@ TIME_VARIABLES = {"ANSWEREDTIME", "ANSWEREDTIME_MS", "DIALEDTIME", "DIALEDTIME_M
 COMPARED = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
             "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
             "UserEvent", "NewCallerid", "NewConnectedLine", "SoftHangupRequest",
-            "HangupRequest", "AGIExecStart", "AGIExecEnd", "DTMFBegin", "DTMFEnd", "VarSet"}
+            "HangupRequest", "AGIExecStart", "AGIExecEnd", "DTMFBegin", "DTMFEnd", "VarSet",
+            "MixMonitorStart", "MixMonitorStop", "MixMonitorMute"}
 #: events that pace the replay: an action waits until the simulator sent as many
 #: of these as the recording had before it
 SYNC = {"Newchannel", "Newstate", "Newexten", "DialBegin", "DialState", "DialEnd",
         "BridgeEnter", "BridgeLeave", "Hangup", "MusicOnHoldStart", "MusicOnHoldStop",
-        "UserEvent"}
+        "UserEvent", "MixMonitorStart", "MixMonitorStop", "ChanSpyStart", "ChanSpyStop",
+        "AGIExecStart"}
+#: Asterisk's monitor spool, where MIXMONITOR_FILENAME points in the recordings
+ASTERISK_MONITOR = "/var/spool/asterisk/monitor"
 #: events without a channel that are not compared: Asterisk repeats unchanged device
 #: states; RTCPSent needs media
 UNCOMPARED = {"DeviceStateChange", "RTCPSent"}
@@ -47,7 +53,7 @@ VOLATILE = {"Uniqueid", "Linkedid", "DestUniqueid", "DestLinkedid", "BridgeUniqu
             "Timestamp", "EventTV", "SessionID", "SessionTV", "RemoteAddress", "LocalAddress",
             "Uptime", "LastReload", "Duration", "Seconds", "TransfererUniqueid",
             "TransfererLinkedid", "TransfereeUniqueid", "TransfereeLinkedid",
-            "BridgeNumChannels", "CommandId", "Output", "Privilege"}
+            "BridgeNumChannels", "CommandId", "Output", "MixMonitorID"}
 
 
 @dataclass
@@ -182,12 +188,29 @@ class Replay:
     agi: ScriptedAgi | None = None
 
 
-def configure(pbx: SimPbx) -> None:
+#: scenarios recorded with SIP phones that send audio (RTP) and answer after 0.5 s
+WITH_MEDIA = ("23-", "25-")
+
+
+def configure(pbx: SimPbx, stem: str) -> None:
     """Phones as in the recording setup: the SIP phones agent1101/agent1102 (sipp user
-    agents, caller id "sipp") answer at once."""
+    agents, caller id "sipp") answer at once and send no audio, except in the later
+    recordings (WITH_MEDIA); the carrier's customers of 24-outbound-amd."""
+    with_media = stem.startswith(WITH_MEDIA)
+    phone = Behaviour.answers(0.5, audio="human") if with_media else \
+        Behaviour.answers(0.01, audio="silence")
     for peer in ("agent1101", "agent1102"):
-        pbx.add_phone(f"SIP/{peer}", Behaviour.answers(0.01), context="agents-phones",
+        pbx.add_phone(f"SIP/{peer}", phone, context="agents-phones",
                       cid_num="sipp", cid_name="sipp")
+    if not stem.startswith("24-"):
+        return
+    # the carrier (its device state is only known once used: not in DeviceStateList before)
+    pbx.add_phone("SIP/trunk", Behaviour.answers(0.5), context="from-pstn")
+    # no RTP at all; a 0.6 s "hello" after 0.4 s of silence; a greeting of words
+    # (they talk until the agent hangs up)
+    pbx.set_customer("5559876", Behaviour.silent(after=0.0, talk_seconds=math.inf))
+    pbx.set_customer("5559877", Behaviour.human(after=0.5, talk_seconds=math.inf))
+    pbx.set_customer("5559878", Behaviour.machine(after=0.5, talk_seconds=math.inf))
 
 
 class _Connection:
@@ -216,10 +239,11 @@ async def replay(stem: str, speed: float = 5.0) -> Replay:
     trace = Trace.load(stem)
     agi = ScriptedAgi(trace)
     await agi.start()
+    spool = tempfile.TemporaryDirectory(prefix="cti-replay-monitor-")
     pbx = SimPbx(dialplan=RECORDED_DIALPLAN, agi_address=("127.0.0.1", agi.port),
                  secret="cti-secret", speed=speed, channel_seq=trace.channel_seq(),
-                 restart_seconds=8.0)
-    configure(pbx)
+                 restart_seconds=8.0, recordings_dir=spool.name)
+    configure(pbx, stem)
     await pbx.start()
     result = Replay(trace, agi=agi)
     loop = asyncio.get_running_loop()
@@ -249,14 +273,32 @@ async def replay(stem: str, speed: float = 5.0) -> Replay:
                     break
                 await asyncio.sleep(0.01)
             if not conn.reading.done():
-                conn.send(action)
+                conn.send(_translate_ids(action, trace.received, result.received))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(conn.reading, 3)
         conn.writer.close()
     finally:
         await pbx.stop()
         await agi.stop()
+        spool.cleanup()
+    for msg in result.received:  # the simulator's spool stands for Asterisk's
+        if msg.get("Variable") == "MIXMONITOR_FILENAME":
+            msg["Value"] = msg["Value"].replace(spool.name, ASTERISK_MONITOR)
     return result
+
+
+def _translate_ids(action: dict[str, str], recorded: list[dict[str, str]],
+                   received: list[dict[str, str]]) -> dict[str, str]:
+    """An action naming a MixMonitorID the recording returned names the one the
+    simulator returned to the same action instead."""
+    ids = {}
+    for msg in recorded:
+        if "MixMonitorID" in msg and "Response" in msg:
+            mine = next((m.get("MixMonitorID") for m in received
+                         if m.get("ActionID") == msg["ActionID"] and "Response" in m), None)
+            if mine:
+                ids[msg["MixMonitorID"]] = mine
+    return {k: ids.get(v, v) for k, v in action.items()}
 
 
 def _outside_call(pbx: SimPbx, t: float, msg: dict[str, str],
@@ -293,6 +335,8 @@ def others(messages: list[dict[str, str]]) -> dict[str, list[tuple]]:
 
 def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tuple]]]:
     out: dict[str, list[tuple[str, tuple]]] = {}
+    #: MixMonitorIDs (pointers printed by Asterisk) are ids: VarSets of i(VAR) too
+    monitor_ids = {m["MixMonitorID"] for m in messages if "MixMonitorID" in m}
     for msg in messages:
         event = msg.get("Event")
         if event not in COMPARED or "Channel" not in msg:
@@ -301,7 +345,8 @@ def per_channel(messages: list[dict[str, str]]) -> dict[str, list[tuple[str, tup
         if event == "VarSet" and variable in SIP_ONLY_VARIABLES:
             continue
         fields = tuple((k, "" if _volatile(k) or (k == "Value" and variable in TIME_VARIABLES)
-                        else v) for k, v in msg.items() if k != "Event")
+                        or (k == "Value" and v in monitor_ids) else v)
+                       for k, v in msg.items() if k != "Event")
         out.setdefault(msg["Channel"], []).append((event, fields))
     return out
 

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from sim_ami import Ami, running
 
-from cti.ami.codec import AmiParser, Malformed
-from cti.sim import Behaviour, Dialplan, SimPbx, Traffic, TrafficProfile
+from cti.sim import Behaviour, Dialplan, OutboundProfile, SimPbx, Traffic, TrafficProfile
 
 
 class Ivr:
@@ -47,43 +47,6 @@ class Ivr:
         writer.close()
 
 
-class Ami:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.messages: list[dict[str, str]] = []
-        self.new = asyncio.Event()
-        self.parser = AmiParser()
-
-    async def connect(self, secret: str = "s3cret") -> None:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        self.task = asyncio.ensure_future(self._read())
-        await self.send(Action="Login", Username="cti", Secret=secret)
-
-    async def _read(self) -> None:
-        while data := await self.reader.read(65536):
-            for msg in self.parser.feed(data):
-                if not isinstance(msg, Malformed):
-                    self.messages.append(msg)
-            self.new.set()
-
-    async def send(self, **fields: str) -> None:
-        self.writer.write("".join(f"{k}: {v}\r\n" for k, v in fields.items()).encode() + b"\r\n")
-        await self.writer.drain()
-
-    async def wait_for(self, _from: int = 0, **match: str) -> dict[str, str]:
-        """The first message from index ``_from`` on whose fields match."""
-        seen = _from
-        while True:
-            for msg in self.messages[seen:]:
-                if all(msg.get(k) == v for k, v in match.items()):
-                    return msg
-            seen = len(self.messages)
-            if self.task.done():
-                raise AssertionError(f"connection closed before {match}")
-            self.new.clear()
-            await self.new.wait()
-
-
 @pytest.fixture
 async def setup() -> AsyncIterator[tuple[SimPbx, Ami, Ivr]]:
     ivr = Ivr()
@@ -94,14 +57,10 @@ async def setup() -> AsyncIterator[tuple[SimPbx, Ami, Ivr]]:
     pbx.add_phone("PJSIP/1002", Behaviour.never_answers())
     pbx.add_phone("PJSIP/1003", Behaviour.busy())
     pbx.add_phone("PJSIP/1004", registered=False)
-    await pbx.start()
-    ami = Ami(pbx.ami_port)
-    await ami.connect()
     try:
-        yield pbx, ami, ivr
+        async with running(pbx) as ami:
+            yield pbx, ami, ivr
     finally:
-        ami.writer.close()
-        await pbx.stop()
         ivr.server.close()
 
 
@@ -309,6 +268,33 @@ async def test_sim_click_to_dial_rings_agent_then_customer_on_the_trunk(setup) -
         end = await ami.wait_for(Event="DialEnd", Channel=result["Channel"])
     assert result["Response"] == "Success" and result["Reason"] == "4"
     assert end["DestChannel"].startswith("PJSIP/trunk-") and end["DialStatus"] == "ANSWER"
+
+
+async def test_sim_callback_customer_hangs_up_after_its_talk_time(setup) -> None:
+    """A customer reached by number whose script has no talk time (the demo's trunk)
+    talks for a time drawn from the outbound profile, then hangs up: the agent's leg
+    ends too (it used to stay up for ever)."""
+    pbx, ami, _ = setup
+    pbx.add_phone("PJSIP/1006", Behaviour.answers(0.5))  # never hangs up by itself
+    pbx.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
+    pbx.set_outbound_profile(OutboundProfile(answer_rate=1.0, busy_rate=0.0, machine_rate=0.0,
+                                             talk_median=3.0, talk_sigma=0.0))
+    pbx.set_customer("5559876", Behaviour.answers(1.0))  # its own script, no talk time
+    loop = asyncio.get_running_loop()
+    async with asyncio.timeout(10):
+        await ami.send(Action="Originate", Channel="PJSIP/1006", Context="cti-outbound",
+                       Exten="5559876", Priority="1", Async="true", ActionID="o")
+        agent = (await ami.wait_for(Event="OriginateResponse", ActionID="o"))["Channel"]
+        bridged = await ami.wait_for(Event="BridgeEnter", Channel=agent)
+        connected_at = loop.time()
+        customer = next(m["Channel"] for m in ami.messages if m.get("Event") == "BridgeEnter"
+                        and m["BridgeUniqueid"] == bridged["BridgeUniqueid"]
+                        and m["Channel"] != agent)
+        await ami.wait_for(Event="Hangup", Channel=customer)
+        talked = (loop.time() - connected_at) * 20.0
+        await ami.wait_for(Event="Hangup", Channel=agent)
+    assert customer.startswith("PJSIP/trunk-")
+    assert talked == pytest.approx(3.0, abs=0.5)
 
 
 async def test_sim_pjsip_dial_string_with_a_number_after_the_slash_is_unavailable(setup) -> None:

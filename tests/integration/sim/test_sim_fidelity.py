@@ -2,10 +2,12 @@
 
 Each scenario's recorded AMI actions are replayed against a SimPbx running
 the recorded extensions.conf, with a scripted FastAGI server playing the
-recorded IVR commands. Compared: per channel, the sequence of call events
-(COMPARED in sim_replay) with every field name and every value except ids,
-times and counters; every response and list event by ActionID; every line
-the FastAGI server receives (ids normalised).
+recorded IVR commands and the recorded phones and customers (sim_replay.configure).
+Compared: per channel, the sequence of call events (COMPARED in sim_replay)
+with every field name and every value (Privilege included) except ids, times
+and counters; every response and list event by ActionID; every line the
+FastAGI server receives (ids normalised). Ids include MixMonitorIDs (a pointer
+Asterisk prints) and the monitor spool directory in MIXMONITOR_FILENAME.
 
 Accepted differences, on purpose:
 - Order across channels is not compared: Asterisk interleaves events of
@@ -14,9 +16,10 @@ Accepted differences, on purpose:
   OriginateResponse, BlindTransfer, ChanSpyStart/Stop, FullyBooted,
   SuccessfulAuth, RequestBadFormat) are compared as one sequence per type.
 - Not compared: chan_sip/RTP variables (SIPCALLID, RTPAUDIOQOS..., no SIP
-  dialogue or media here), the values of duration variables (ANSWEREDTIME...),
+  dialogue or RTP here), the values of duration variables (ANSWEREDTIME...),
   DeviceStateChange (Asterisk repeats unchanged device states from its cache
-  threads; the simulator sends one event per real change), RTCPSent (no media).
+  threads; the simulator sends one event per real change), RTCPSent (the
+  simulated phones have no RTP session to report on).
 - STREAM FILE ``endpos`` after an interruption depends on timing.
 - Calls no AMI action made (the SIP trunk call of 15, the feature code dialled
   by a SIP phone in 20) are started by the replay at their recorded time, and
@@ -34,7 +37,7 @@ import sim_replay as replay_mod
 
 SCENARIOS = sorted(p.name[: -len(".ami.jsonl")] for p in replay_mod.TRACES.glob("*.ami.jsonl"))
 
-#: scenarios not replayed, and why (none at the moment: all 22 are replayed)
+#: scenarios not replayed, and why (none at the moment: all 25 are replayed)
 KNOWN_GAPS: dict[str, str] = {}
 #: event types left out of one scenario's comparison, and why
 ACCEPTED: dict[str, tuple[str, str]] = {

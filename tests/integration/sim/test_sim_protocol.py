@@ -64,8 +64,10 @@ async def test_sim_unknown_action_and_missing_fields_get_asterisk_errors(pbx: Si
 
 
 async def test_sim_action_before_login_is_refused(pbx: SimPbx) -> None:
+    """main/manager.c process_message: "Permission denied", and the session stays open."""
     _, out = await _talk(pbx.ami_port, b"Action: Ping\r\nActionID: p\r\n\r\n" + END)
-    assert out[0] == {"Response": "Error", "ActionID": "p", "Message": "Authentication Required"}
+    assert out[0] == {"Response": "Error", "ActionID": "p", "Message": "Permission denied"}
+    assert out[1] == {"Response": "Error", "ActionID": "end", "Message": "Permission denied"}
 
 
 async def test_sim_events_off_stops_the_stream(pbx: SimPbx) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from cti.sim.agi import USAGE_STREAM_FILE, exec_result, prompt_exists
 from cti.sim.channel import CAUSE_TXT, STATE_DESC, Bridge, Channel
-from cti.sim.dial import endpoint_of
+from cti.sim.dial import endpoint_of, parse_target
 from cti.sim.operations import parse_callerid
 
 
@@ -69,9 +69,15 @@ def test_sim_stream_file_usage_is_multiline_520() -> None:
     assert not prompt_exists("no-such-prompt") and prompt_exists("cti-welcome")
 
 
-@pytest.mark.parametrize(("target", "endpoint"), [
-    ("PJSIP/1001", "PJSIP/1001"), ("PJSIP/5559876@trunk", "PJSIP/trunk"),
-    ("PJSIP/trunk/sip:5559876@10.0.0.1", "PJSIP/trunk"), ("SIP/agent1101", "SIP/agent1101"),
-    ("PJSIP/trunk/5559876", "")])
-def test_sim_dial_strings_reach_their_endpoint(target: str, endpoint: str) -> None:
+@pytest.mark.parametrize(("target", "endpoint", "number"), [
+    ("PJSIP/1001", "PJSIP/1001", ""), ("PJSIP/5559876@trunk", "PJSIP/trunk", "5559876"),
+    ("PJSIP/trunk/sip:5559876@10.0.0.1", "PJSIP/trunk", "5559876"),
+    ("PJSIP/+34911234567@trunk", "PJSIP/trunk", "+34911234567"),
+    ("SIP/agent1101", "SIP/agent1101", ""), ("SIP/trunk/5559876", "SIP/trunk", "5559876"),
+    ("SIP/5559876@trunk", "SIP/trunk", "5559876"),
+    ("PJSIP/trunk/5559876", "", "")])
+def test_sim_dial_strings_reach_their_endpoint(target: str, endpoint: str, number: str) -> None:
+    """chan_pjsip reads what follows a second slash as a SIP URI or an AOR name; chan_sip
+    as the number to call on that peer."""
+    assert parse_target(target) == (endpoint, number)
     assert endpoint_of(target) == endpoint

@@ -1,0 +1,109 @@
+"""cti.ami.privileges (Asterisk 20's action classes) and manager.conf accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cti.ami import privileges
+from cti.sim import SimError
+from cti.sim.accounts import load_accounts, parse_accounts
+from cti.sim.actions import ACTIONS as SIM_ACTIONS
+
+PROJECT_ACCOUNTS = Path(__file__).resolve().parents[3] / "dialplan" / "manager_cti.conf"
+
+
+def test_every_action_the_simulator_answers_has_asterisks_registration() -> None:
+    known = {name.lower() for name in privileges.ACTIONS}
+    assert set(SIM_ACTIONS) <= known
+
+
+@pytest.mark.parametrize(("action", "classes"), [
+    ({"Action": "Hangup", "Channel": "x"}, {"call"}),
+    ({"Action": "ping"}, set()),
+    ({"Action": "Originate", "Channel": "PJSIP/1", "Exten": "s"}, {"originate"}),
+    ({"Action": "Originate", "Application": "System", "Data": "id"}, {"originate", "system"}),
+    ({"Action": "Originate", "Application": "ChanSpy", "Data": "PJSIP/1,qw"}, {"originate"}),
+    ({"Action": "Originate", "Application": "Queue", "Data": "q,,,,,agi://x"},
+     {"originate", "agi"}),
+    ({"Action": "Originate", "Application": "Queue", "Data": "sales"}, {"originate"}),
+    ({"Action": "Originate", "Application": "Set", "Data": "X=${EVAL(y)}"},
+     {"originate", "system"}),
+    ({"Action": "Getvar", "Variable": "SHELL(id)"}, {"call", "system"}),
+    ({"Action": "MixMonitor", "Channel": "x"}, {"system"}),
+    ({"Action": "Command", "Command": "core show version"}, {"command"})])
+def test_required_classes_follow_asterisks_registrations(action: dict[str, str],
+                                                         classes: set[str]) -> None:
+    assert privileges.required_classes(action) == classes
+
+
+def test_refusal_names_asterisks_messages() -> None:
+    spy = {"Action": "Originate", "Application": "ChanSpy", "Data": "PJSIP/1,qw"}
+    system = {"Action": "Originate", "Application": "system", "Data": "id"}
+    assert privileges.refusal(spy, {"originate"}) is None
+    assert privileges.refusal(spy, {"call"}) == "Permission denied"
+    assert privileges.refusal(system, {"originate"}) == \
+        "Originate Access Forbidden: app or data blacklisted"
+    assert privileges.refusal({"Action": "GetConfig"}, {"system"}) is None  # config|system
+    assert privileges.refusal({"Action": "Getvar", "Variable": "EVAL(x)"}, {"call"}) == \
+        "GetVar Access Forbidden: Variable"
+
+
+def test_classes_and_event_masks_parse_like_manager_conf() -> None:
+    assert privileges.parse_classes("call, Dialplan") == {"call", "dialplan"}
+    assert privileges.parse_classes("all") == privileges.ALL
+    assert privileges.parse_classes("none") == frozenset()
+    with pytest.raises(ValueError, match="unknown AMI class 'cal'"):
+        privileges.parse_classes("cal,dialplan")
+    assert privileges.event_mask("off") == frozenset()
+    assert privileges.event_mask("on") == privileges.ALL
+    assert privileges.event_mask(str(1 << 1 | 1 << 11)) == {"call", "dialplan"}
+    assert privileges.event_mask("") is None
+    assert privileges.may_read({"call"}, "Newchannel", "call,all")
+    assert not privileges.may_read({"call"}, "VarSet")
+
+
+def test_accounts_file_sections_and_rules() -> None:
+    accounts = parse_accounts("""
+[general]
+enabled = yes
+[cti]
+secret = s
+deny = 0.0.0.0/0.0.0.0
+permit = 10.1.0.0/255.255.0.0
+read = call,user
+write = call
+[reader]
+secret = r
+""")
+    cti, reader = accounts["cti"], accounts["reader"]
+    assert (cti.read, cti.write) == ({"call", "user"}, {"call"})
+    assert cti.admits("10.1.2.3") and not cti.admits("127.0.0.1")
+    assert reader.admits("127.0.0.1") and reader.read == reader.write == frozenset()
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[cti]\nread = call\n", "<manager.conf>:1: user \\[cti\\] has no secret"),
+    ("[cti]\nsecret = s\nwrite = cal\n", "<manager.conf>:3: unknown AMI class 'cal'"),
+    ("[cti]\nsecret = s\npermit = localhost\n", "<manager.conf>:3: 'localhost' is not an")])
+def test_accounts_file_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(SimError, match=message):
+        parse_accounts(text)
+
+
+def test_the_projects_account_permits_what_the_service_sends() -> None:
+    """The actions cti/ami/actions.py and cti/actions.py send (Command excepted: the
+    service does not call it, and it needs the command class)."""
+    cti = load_accounts(PROJECT_ACCOUNTS)["cti"]
+    sent = [{"Action": a} for a in ("Login", "Logoff", "Ping", "Events", "Redirect",
+                                    "Hangup", "Setvar", "Getvar", "Bridge", "BlindTransfer",
+                                    "Atxfer", "PlayDTMF", "UserEvent", "CoreShowChannels",
+                                    "DeviceStateList", "ExtensionStateList",
+                                    "StopMixMonitor", "MixMonitorMute")]
+    sent += [{"Action": "Originate", "Channel": "PJSIP/1001", "Exten": "5559876"},
+             {"Action": "Originate", "Channel": "PJSIP/1002", "Application": "ChanSpy",
+              "Data": "PJSIP/1001-00000001,qw"}]
+    assert [a for a in sent if privileges.refusal(a, cti.write)] == []
+    for event in ("Newchannel", "VarSet", "UserEvent", "FullyBooted", "DeviceStateChange"):
+        assert privileges.may_read(cti.read, event), event
