@@ -13,6 +13,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,8 +41,6 @@ class Pbx:
     host: MemoryHost
     runner: FlowRunner
     events: list[dict[str, str]] = field(default_factory=list, repr=False)
-    #: channels (Uniqueid) whose AGI session had a command fail
-    failed_agi: set[str] = field(default_factory=set)
 
     def apps(self, app: str, channel: str | None = None) -> list[str]:
         """AppData of every ``app`` the dialplan ran (optionally on one channel)."""
@@ -110,37 +109,63 @@ def _record(env: Pbx, data: bytes) -> None:
     if not isinstance(msg, dict):
         return
     env.events.append(msg)
-    # res_agi ends a session with AGISTATUS=FAILURE when any command failed during it,
-    # even if the script went on and finished (19-agi-errors): remember the channel
-    if msg.get("Event") == "AGIExecEnd" and (
-            msg.get("Result") == "Failure" or msg.get("ResultCode") in ("510", "520")):
-        env.failed_agi.add(msg.get("Uniqueid", ""))
-
-
-def agistatus_as_res_agi(env: Pbx) -> None:
-    """Make the simulator end an AGI with a failed command as FAILURE, as res_agi does."""
-    core = env.sim.core
-    var_set = core.var_set
-
-    def patched(ch: Any, name: str, value: str) -> None:
-        if name == "AGISTATUS" and value == "SUCCESS" and ch.uniqueid in env.failed_agi:
-            env.failed_agi.discard(ch.uniqueid)
-            value = "FAILURE"
-        var_set(ch, name, value)
-
-    core.var_set = patched  # type: ignore[method-assign]
 
 
 # -- 1. the AMI account ---------------------------------------------------------
 
-def test_the_shipped_ami_account_has_no_dangerous_rights_and_covers_every_action() -> None:
+async def test_the_shipped_ami_account_runs_no_shell_and_reads_no_secrets(pbx: Pbx) -> None:
+    """dialplan/manager_cti.conf loaded into the simulator, which refuses what
+    Asterisk 20 refuses (cti/ami/privileges.py): the attacks fail, every action
+    the service sends passes."""
+    from cti.ami.errors import AmiActionFailed
+    from cti.asterisk_check import SERVICE_ACTIONS
+    from cti.sim.accounts import parse_accounts
+
+    text = (ROOT / "dialplan" / "manager_cti.conf").read_text()
+    accounts = parse_accounts(text.replace(";secret = <a long random secret>",
+                                           f"secret = {pbx.sim.secret}"))
+    pbx.sim.accounts = accounts
+    assert accounts["cti"].write == {"call", "originate", "user", "reporting"}
+    ami = await pbx.ami()
+    refused: dict[str, str] = {}
+    attacks = {
+        "shell": {"Action": "Originate", "Channel": "PJSIP/1001", "Application": "System",
+                  "Data": "id > /tmp/owned"},
+        "shell-function": {"Action": "Originate", "Channel": "PJSIP/1001",
+                           "Application": "NoOp", "Data": "${SHELL(id)}"},
+        "secrets": {"Action": "GetConfig", "Filename": "manager.conf"},
+        "cli": {"Action": "Command", "Command": "core show version"},
+        "record": {"Action": "MixMonitor", "Channel": "PJSIP/1001-00000001", "File": "x.wav"},
+    }
+    try:
+        for name, action in attacks.items():
+            try:
+                await ami.send(action)
+            except AmiActionFailed as exc:
+                refused[name] = exc.message
+        for action in SERVICE_ACTIONS:
+            try:
+                await ami.send({"Action": action})
+            except AmiActionFailed as exc:
+                assert "Permission denied" not in exc.message, action
+    finally:
+        await ami.stop()
+    assert refused == {
+        "shell": "Originate Access Forbidden: app or data blacklisted",
+        "shell-function": "Originate Access Forbidden: app or data blacklisted",
+        "secrets": "Permission denied", "cli": "Permission denied",
+        "record": "Permission denied"}
+
+
+def test_the_shipped_asterisk_files_pass_the_check_once_the_secret_is_set(
+        tmp_path: Path) -> None:
     from cti.asterisk_check import check_asterisk_dir
 
-    findings = check_asterisk_dir(ROOT / "dialplan", usernames={"cti"})
-    assert [f for f in findings if f.severity == "error"] == []
-    account = (ROOT / "dialplan" / "manager_cti.conf").read_text()
-    write = next(line for line in account.splitlines() if line.startswith("write"))
-    assert write.split("=", 1)[1].split() == ["call,originate,user,reporting"]
+    for name in ("manager_cti.conf", "extensions_cti.conf"):
+        text = (ROOT / "dialplan" / name).read_text()
+        (tmp_path / name).write_text(text.replace(";secret = <a long random secret>",
+                                                  f"secret = {secrets.token_urlsafe(24)}"))
+    assert [str(f) for f in check_asterisk_dir(tmp_path, usernames={"cti"})] == []
 
 
 # -- 2. a callback number dials extra destinations ------------------------------
@@ -278,7 +303,6 @@ async def test_with_the_service_down_a_waiting_caller_goes_to_fallback(pbx: Pbx)
 
 async def test_a_missing_announcement_prompt_does_not_send_waiting_callers_away(
         pbx: Pbx) -> None:
-    agistatus_as_res_agi(pbx)
     pbx.app.hold.prompts = HoldPrompts(position="no-such-position")
     pbx.app.hold.announce_every = 0                     # announce on every slice
     pbx.sim.core.globals["CTI_HOLD_FAILURES"] = "2"
@@ -329,7 +353,6 @@ async def test_a_held_caller_is_not_held_for_ever_nor_spins(pbx: Pbx) -> None:
 async def test_the_ivr_decision_stands_when_a_prompt_failed_during_it(pbx: Pbx) -> None:
     """19-agi-errors: one failed command makes AGISTATUS=FAILURE although the IVR
     queued the call; the caller must wait in hold, not go to cti-fallback."""
-    agistatus_as_res_agi(pbx)
     pbx.runner.flows["main"].steps["welcome"].prompts = ["no-such-welcome"]  # type: ignore[union-attr]
     call = pbx.sim.place_call("5550000", "Eve", "900", digits=BILLING)
     await pbx.in_context(call.name, "cti-hold")
