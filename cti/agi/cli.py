@@ -10,8 +10,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cti.agi.errors import FlowValidationError
-from cti.agi.loader import LoadedFlow, load_flows
+from cti.agi.loader import LoadedFlow
 from cti.agi.memory_host import MemoryHost
+from cti.agi.wiring import load_config_flows
 from cti.config import Config, load_config
 from cti.errors import ConfigError
 
@@ -60,14 +61,10 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, LoadedFlow]] | No
         for line in exc.errors:
             print(f"cti ivr: {args.config}/{line}", file=sys.stderr)
         return None
-    ivr = config.service.ivr
     if args.flows is None:
-        args.flows = config.path(ivr.flows_dir)
-    entries = {"numbers": ivr.numbers, "default_flow": ivr.default_flow,
-               "survey_flow": ivr.survey_flow}
+        args.flows = config.path(config.service.ivr.flows_dir)
     try:
-        flows = load_flows(args.flows, queues=set(config.queues), skills=config.skills(),
-                           policy=config.service.numbers.policy(), entries=entries)
+        flows = load_config_flows(config, args.flows)
     except FlowValidationError as exc:
         for line in exc.errors:
             print(f"cti ivr: {_where(line, args.flows, args.config)}", file=sys.stderr)

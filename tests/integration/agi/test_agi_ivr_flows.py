@@ -355,3 +355,14 @@ async def test_ivr_digit_typed_during_welcome_answers_the_main_menu(ivr: Ivr) ->
     assert menu.data == {"digit": "3", "attempt": 1}
     assert ivr.host.queued[result.interaction_id]["queue"] == "billing"
     assert not any(c.startswith("GET DATA tourism/main-menu") for c in t.commands)
+
+
+async def test_ivr_a_flow_that_does_not_exist_sends_the_caller_to_fallback_cleanly(
+        ivr: Ivr, caplog: pytest.LogCaptureFixture) -> None:
+    ivr.app.numbers = {"900": "nope"}           # e.g. a flow file removed by a reload
+    async with asyncio.timeout(5):
+        t, result = await ivr.call()
+    assert result is None and ivr.host.interactions == {}   # no interaction left behind
+    assert t.commands == ["ANSWER", 'SET VARIABLE CTI_ACTION "fallback"']
+    assert ivr.server.stats["errors"] == 0 and "Traceback" not in caplog.text
+    assert "no IVR flow named 'nope'" in caplog.text
