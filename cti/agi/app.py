@@ -54,7 +54,7 @@ class IvrApp:
         self.results: list[FlowResult] = []
 
     def routes(self) -> Mapping[str, Handler]:
-        return {"ivr": self.ivr, "survey": self.survey, "hold": self.hold}
+        return {"ivr": self.ivr, "survey": self.survey, "hold": self.hold_step}
 
     def flow_for(self, dnid: str) -> str:
         """The flow of a new call to ``dnid``."""
@@ -69,6 +69,11 @@ class IvrApp:
         await session.answer()
         await self._run(session, flow, call_info(session, self.node, dnid), None)
 
+    async def hold_step(self, session: AgiSession) -> None:
+        # a refused URL leaves CTI_HOLD_OK unset: the dialplan counts a failed step
+        if await self._params(session, (), fallback=False) is not None:
+            await self.hold(session)
+
     async def survey(self, session: AgiSession) -> None:
         if await self._params(session, ()) is None:
             return
@@ -80,8 +85,8 @@ class IvrApp:
         await self._run(session, self.survey_flow, call_info(session, self.node),
                         interaction_id)
 
-    async def _params(self, session: AgiSession, allowed: tuple[str, ...] | set[str]
-                      ) -> dict[str, str] | None:
+    async def _params(self, session: AgiSession, allowed: tuple[str, ...] | set[str], *,
+                      fallback: bool = True) -> dict[str, str] | None:
         """The URL's arguments; None (and the caller to cti-fallback) when refused."""
         request = session.request
         try:
@@ -93,8 +98,8 @@ class IvrApp:
             log.warning("FastAGI request of %s refused: %s; check that the dialplan "
                         "encodes the number with URIENCODE (dialplan/extensions_cti.conf)",
                         session.channel, exc)
-            with contextlib.suppress(AgiError):
-                await session.set_variable("CTI_ACTION", "fallback")
+            if fallback:
+                await _fallback(session)
             return None
 
     async def _run(self, session: AgiSession, flow: str, call: CallInfo,

@@ -48,6 +48,9 @@ class Ivr:
         ``agi.allow`` stay until a restart)."""
         service = config.service
         dialling = service.dialling()
+        limiter = self.runner.dialling.limiter          # callbacks counted so far stay
+        limiter.limit = dialling.limiter.limit
+        dialling.limiter = limiter
         self.runner.flows = flows
         self.runner.dialling = dialling
         self.runner.tz = config.hours.zone

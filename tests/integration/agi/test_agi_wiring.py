@@ -62,5 +62,7 @@ async def test_a_reload_changes_the_flow_of_a_number(tmp_path: Path) -> None:
     ivr = build_ivr(config, customers(), flows)
     text = (directory / "cti.yaml").read_text().replace('"900": main', '"900": vip')
     (directory / "cti.yaml").write_text(text)
+    ivr.runner.dialling.limiter.allow("+34612345678", now=0)
     ivr.reconfigure(load_config(directory), flows)
     assert ivr.app.flow_for("900") == "vip"
+    assert ivr.app.hold.dialling.limiter.count("+34612345678", now=1) == 1  # counts kept
