@@ -10,6 +10,7 @@ where it was written. Used by ``cti config check --asterisk DIR``.
 from __future__ import annotations
 
 import glob
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,18 +114,9 @@ def _header(line: Line, known: dict[str, Section]) -> Section:
     return section
 
 
+_COMMENT = re.compile(r"(?<!\\);.*$")
+
+
 def _strip_comment(line: str) -> str:
-    out: list[str] = []
-    escaped = False
-    for ch in line:
-        if escaped:
-            out.append(ch)
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-            out.append(ch)
-        elif ch == ";":
-            break
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Everything before the first ``;`` that is not escaped as ``\\;``."""
+    return _COMMENT.sub("", line)
