@@ -23,12 +23,10 @@ from aiohttp import web
 from acd.engine import Engine
 from cti.acd_specs import specs
 from cti.actions import Actions
-from cti.agi.app import IvrApp
 from cti.agi.errors import FlowValidationError
-from cti.agi.hold import HoldStep
 from cti.agi.interpreter import FlowRunner
-from cti.agi.loader import load_flows
 from cti.agi.server import AgiServer
+from cti.agi.wiring import Ivr, build_ivr, load_config_flows
 from cti.ami import events as ami
 from cti.ami.feed import AmiCluster, NodeConfig
 from cti.api import views
@@ -90,6 +88,7 @@ class Service:
         self._flows: dict[str, Any] = {}
         self._host: ServiceIvrHost | None = None
         self._runner: FlowRunner | None = None
+        self._ivr: Ivr | None = None
         self._stopped = False
 
     # --- lifecycle --------------------------------------------------------------------
@@ -155,13 +154,11 @@ class Service:
         config = self.config
         assert self.store is not None and self.loop is not None
         self._host = ServiceIvrHost(config, self.store, self.loop, self.calls,
-                                    locate_node=self._locate_node)
+                                    locate_node=self._locate_node,
+                                    channel_known=self._channel_known)
         flows = {name: f.flow for name, f in self._flows.items()}
-        self._runner = FlowRunner(flows, self._host, tz=config.hours.zone)
-        hold = HoldStep(self._host, announce_every=config.service.routing.hold_announce_every)
-        ivr = IvrApp(self._runner, hold, default_flow=config.service.ivr.default_flow)
-        self.agi = AgiServer(ivr.routes(), host=config.service.agi.host,
-                             port=config.service.agi.port)
+        self._ivr = build_ivr(config, self._host, flows)
+        self._runner, self.agi = self._ivr.runner, self._ivr.server
         await self.agi.start()
 
     async def _start_http(self) -> None:
@@ -254,6 +251,13 @@ class Service:
         feed = self.cluster.feeds.get(node) or next(iter(self.cluster.feeds.values()))
         return feed.tracker.channel(uniqueid)
 
+    def _channel_known(self, uniqueid: str, channel: str) -> bool:
+        """Whether a tracked Asterisk has this channel (the IVR queues no phantom call)."""
+        if self.cluster is None:
+            return True
+        return any((snap := feed.tracker.channel(uniqueid)) is not None and snap.name == channel
+                   for feed in self.cluster.feeds.values())
+
     def _locate_node(self, uniqueid: str, channel: str) -> str:
         """The node whose Asterisk has this channel (the AGI environment does not say;
         the channel existed, and was tracked, before its AGI session began)."""
@@ -324,14 +328,15 @@ class Service:
         self._flows = flows
         if self._host is not None:
             self._host.reconfigure(new)
+        if self._ivr is not None:
+            self._ivr.reconfigure(new, {name: f.flow for name, f in flows.items()})
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))
         return {"queues": len(new.queues), "agents": len(new.agents), "flows": len(flows)}
 
 
 def _load_flows(config: Config) -> dict[str, Any]:
     try:
-        return load_flows(config.path(config.service.ivr.flows_dir), queues=set(config.queues),
-                          skills=config.skills())
+        return load_config_flows(config)
     except FlowValidationError as exc:
         raise ConfigError([f"ivr flows: {line}" for line in exc.errors]) from None
 

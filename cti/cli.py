@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from cti.errors import CtiError
 
 if TYPE_CHECKING:
-    from cti.config import AgentConfig, QueueConfig
+    from cti.config import AgentConfig, Config, QueueConfig
 
 DEFAULT_CONFIG = Path("config")
 
@@ -37,6 +37,10 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate a config directory and summarise it")
     check.add_argument("directory", nargs="?", type=Path, default=DEFAULT_CONFIG)
+    check.add_argument("--asterisk", type=Path, metavar="DIR",
+                       help="also check an Asterisk configuration directory (/etc/asterisk): "
+                            "the AMI account's rights, permit/deny and secret, and what the "
+                            "dialplan lets callers send (docs/security.md)")
     check.set_defaults(func=_config_check)
 
     for name in _AREAS:
@@ -83,7 +87,29 @@ def _config_check(args: argparse.Namespace) -> int:
     print()
     print(f"{len(config.queues)} queues, {len(config.agents)} agents, {len(skills)} skills: "
           + ", ".join(skills))
+    if args.asterisk is not None:
+        return _asterisk_check(args.asterisk, config)
     return 0
+
+
+def _asterisk_check(directory: Path, config: Config) -> int:
+    from cti.asterisk_check import check_asterisk_dir
+
+    print()
+    if not directory.is_dir():
+        print(f"{directory}: not a directory", file=sys.stderr)
+        return 2
+    names = config.service.dialplan
+    findings = check_asterisk_dir(directory, usernames={n.username for n in config.service.ami},
+                                  inbound="cti-inbound", outbound=names.outbound_context,
+                                  hold=names.hold_context)
+    for finding in findings:
+        print(finding, file=sys.stderr if finding.severity == "error" else sys.stdout)
+    errors = sum(f.severity == "error" for f in findings)
+    warnings = len(findings) - errors
+    print(f"{directory}: " + ("OK" if not findings else
+                              f"{errors} error(s), {warnings} warning(s)"))
+    return 2 if errors else 0
 
 
 _QUEUE_COLUMNS = ["queue", "skills", "strategy", "ring", "wrap-up", "max wait", "exit", "SL"]

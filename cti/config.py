@@ -16,8 +16,10 @@ Secrets are ``SecretStr``: they never show in a repr, a log line or an error.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import ssl
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from pathlib import Path
@@ -37,6 +39,16 @@ from pydantic import (
 
 from acd.specs import Strategy
 from cti.errors import ConfigError
+from cti.numbers import (
+    DEFAULT_TYPES,
+    CallbackLimiter,
+    Dialling,
+    NumberPolicy,
+    NumberType,
+    Trunk,
+    dial_template_problem,
+    known_region,
+)
 
 FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
 
@@ -52,6 +64,13 @@ class _Model(BaseModel):
 # --- cti.yaml ---------------------------------------------------------------
 
 
+#: Secrets shipped in examples or known as vendor defaults: never accepted.
+PLACEHOLDER_SECRETS = frozenset({
+    "", "change-me", "changeme", "change_me", "cti-secret", "secret", "password", "passw0rd",
+    "amp111", "admin", "manager", "mysecret", "1234", "12345", "123456",
+})
+
+
 class AmiNode(_Model):
     name: str = Field("pbx1", pattern=_NAME)
     host: str = "127.0.0.1"
@@ -59,11 +78,72 @@ class AmiNode(_Model):
     username: str
     secret: SecretStr
     action_timeout: float = Field(5.0, gt=0)
+    #: AMI over TLS (manager.conf tlsenable=yes, usually port 5039). The AMI client
+    #: must connect with ``ssl_context()``.
+    tls: bool = False
+    #: The CA (PEM) that signed Asterisk's tlscertfile; None: the system's CAs.
+    ca_file: Path | None = None
+
+    @field_validator("secret")
+    @classmethod
+    def _not_a_placeholder(cls, secret: SecretStr) -> SecretStr:
+        if secret.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                "a placeholder, not a secret: set a long random secret for the account in "
+                "manager.conf and export it as CTI_AMI_SECRET before starting the service")
+        return secret
+
+    @model_validator(mode="after")
+    def _ca_needs_tls(self) -> AmiNode:
+        if self.ca_file is not None and not self.tls:
+            raise ValueError("ca_file is only used with tls: true")
+        return self
+
+    def ssl_context(self, directory: Path | None = None) -> ssl.SSLContext | None:
+        """The TLS context to open this node's AMI connection with (None: plain TCP).
+
+        Verifies Asterisk's certificate against ``ca_file`` (or the system's CAs) and
+        that it names ``host``; TLS 1.2 at least. ``directory`` resolves a relative
+        ``ca_file`` (the config directory).
+        """
+        if not self.tls:
+            return None
+        cafile = self.ca_file
+        if cafile is not None and not cafile.is_absolute() and directory is not None:
+            cafile = (directory / cafile).resolve()
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH,
+                                             cafile=str(cafile) if cafile else None)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        return context
 
 
 class Listen(_Model):
     host: str = "127.0.0.1"
     port: int = Field(ge=0, le=65535)
+
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+
+
+class AgiListen(Listen):
+    """The FastAGI server; only Asterisk may connect to it."""
+
+    #: Addresses, networks (10.0.0.0/24) or host names allowed to connect. None: the
+    #: AMI nodes' hosts and the loopback addresses.
+    allow: list[str] | None = None
+
+    @field_validator("allow")
+    @classmethod
+    def _addresses(cls, allow: list[str] | None) -> list[str] | None:
+        for entry in allow or []:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                if not _HOSTNAME.match(entry):
+                    raise ValueError(f"{entry!r} is not an address, a network such as "
+                                     "10.0.0.0/24, or a host name") from None
+        return allow
 
 
 class Database(_Model):
@@ -100,6 +180,87 @@ class Dialplan(_Model):
 class Ivr(_Model):
     flows_dir: Path = Path("../ivr_flows")  # relative to the config directory
     default_flow: str = "main"
+    #: The flow of a new call by the number dialled (${EXTEN} of cti-inbound);
+    #: a number not listed runs default_flow.
+    numbers: dict[str, str] = {}
+    #: The post-call survey (cti-survey runs it on the call's interaction).
+    survey_flow: str = "survey"
+    #: Seconds a caller may stay in cti-hold at most, whatever happens (then cti-fallback).
+    hold_limit: float = Field(3600, gt=0)
+    #: Hold steps in a row that did not run (the service unreachable) before cti-fallback.
+    hold_failures: int = Field(15, ge=1, le=1000)
+
+    @field_validator("numbers", mode="before")
+    @classmethod
+    def _numbers_as_text(cls, numbers: Any) -> Any:
+        # YAML reads 900: main as an int key; the dialplan sends text
+        if isinstance(numbers, dict):
+            return {str(k): v for k, v in numbers.items()}
+        return numbers
+
+    @field_validator("numbers")
+    @classmethod
+    def _dialled_numbers(cls, numbers: dict[str, str]) -> dict[str, str]:
+        for number in numbers:
+            if not re.fullmatch(r"\+?[0-9*#]{1,20}", number):
+                raise ValueError(f"{number!r}: a dialled number is digits, * or #, with an "
+                                 "optional leading + (as ${EXTEN} arrives in cti-inbound)")
+        return numbers
+
+
+class Numbers(_Model):
+    """Which outside numbers the service may dial (callbacks, click-to-dial, transfers)."""
+
+    #: How to read numbers written without + (caller ids in national format).
+    default_region: str = "ES"
+    #: Countries whose numbers may be called; None: only default_region.
+    allowed_countries: list[str] | None = None
+    allowed_types: list[NumberType] = sorted(DEFAULT_TYPES)
+    max_callbacks_per_hour: int = Field(3, ge=1, le=1000)
+
+    @field_validator("default_region")
+    @classmethod
+    def _region(cls, region: str) -> str:
+        if not known_region(region):
+            raise ValueError(f"{region!r} is not a country code such as ES, GB, US")
+        return region
+
+    @field_validator("allowed_countries")
+    @classmethod
+    def _regions(cls, regions: list[str] | None) -> list[str] | None:
+        for region in regions or []:
+            if not known_region(region):
+                raise ValueError(f"{region!r} is not a country code such as ES, GB, US")
+        return regions
+
+    def policy(self) -> NumberPolicy:
+        return NumberPolicy(self.default_region, self.allowed_countries, self.allowed_types)
+
+
+class TrunkConfig(_Model):
+    """The one dial string every outside call leaves by (callbacks, click-to-dial,
+    IVR transfers to outside numbers)."""
+
+    dial: str = "PJSIP/${NUMBER}@trunk"
+    number_format: Literal["e164", "national", "international"] = "e164"
+    #: The trunk's country, for the national format; None: numbers.default_region.
+    country: str | None = None
+    international_prefix: str = Field("00", pattern=r"^[0-9]{1,4}$")
+
+    @field_validator("dial")
+    @classmethod
+    def _one_destination(cls, dial: str) -> str:
+        problem = dial_template_problem(dial)
+        if problem:
+            raise ValueError(problem)
+        return dial
+
+    @field_validator("country")
+    @classmethod
+    def _region(cls, region: str | None) -> str | None:
+        if region is not None and not known_region(region):
+            raise ValueError(f"{region!r} is not a country code such as ES, GB, US")
+        return region
 
 
 class JournalConfig(_Model):
@@ -122,7 +283,7 @@ class Routing(_Model):
 
 class ServiceConfig(_Model):
     ami: list[AmiNode] = Field(min_length=1)
-    agi: Listen = Listen(port=4573)
+    agi: AgiListen = AgiListen(port=4573)
     http: Listen = Listen(port=8080)
     database: Database = Database()
     journal: JournalConfig = JournalConfig()
@@ -130,6 +291,24 @@ class ServiceConfig(_Model):
     ivr: Ivr = Ivr()
     log: Logging = Logging()
     routing: Routing = Routing()
+    numbers: Numbers = Numbers()
+    trunk: TrunkConfig = TrunkConfig()
+
+    def agi_allowed_peers(self) -> list[str]:
+        """Who may connect to FastAGI: ``agi.allow``, else the AMI hosts and loopback."""
+        if self.agi.allow is not None:
+            return list(self.agi.allow)
+        return sorted({n.host for n in self.ami} | {"127.0.0.1", "::1"})
+
+    def trunk_spec(self) -> Trunk:
+        t = self.trunk
+        return Trunk(t.dial, t.number_format, t.country or self.numbers.default_region,
+                     t.international_prefix)
+
+    def dialling(self) -> Dialling:
+        """Policy, trunk and callback limit for the IVR and the callback originate."""
+        return Dialling(self.numbers.policy(), self.trunk_spec(),
+                        CallbackLimiter(self.numbers.max_callbacks_per_hour, 3600.0))
 
     @field_validator("database", mode="before")
     @classmethod
@@ -146,6 +325,10 @@ class ServiceConfig(_Model):
 # --- queues.yaml ------------------------------------------------------------
 
 
+#: A voicemail box as VoiceMail() takes one: box@context.
+_MAILBOX = re.compile(r"^[A-Za-z0-9_-]+@[A-Za-z0-9_-]+$")
+
+
 class MaxWaitExit(_Model):
     """What happens to a call that waited ``max_wait`` seconds."""
 
@@ -156,6 +339,9 @@ class MaxWaitExit(_Model):
     def _target_when_needed(self) -> MaxWaitExit:
         if self.action in ("overflow", "voicemail") and not self.target:
             raise ValueError(f"action {self.action!r} needs a target (a queue or a mailbox)")
+        if self.action == "voicemail" and not _MAILBOX.match(self.target or ""):
+            raise ValueError(f"target {self.target!r} is not a mailbox like 8000@default "
+                             "(letters, digits, _ and - around one @)")
         return self
 
 
@@ -220,7 +406,8 @@ _HASH = re.compile(r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}$")
 class AgentConfig(_Model):
     id: str = Field(pattern=_NAME)
     name: str
-    endpoint: str = Field(pattern=r"^[A-Za-z0-9]+/\S+$")
+    #: One Dial destination: no & (a second one), comma (Dial options) or spaces.
+    endpoint: str = Field(pattern=r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$")
     skills: dict[str, SkillLevel] = {}
     queues: list[str] = []
     role: Literal["agent", "supervisor", "admin"] = "agent"
@@ -430,6 +617,13 @@ def _reject_duplicates(values: Iterable[str], what: str) -> None:
 
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+#: ${NAME}s that are not environment variables: the trunk's number (trunk.dial).
+_NOT_ENV = frozenset({"NUMBER"})
+#: What to do about a missing variable, where more can be said than its name.
+_ENV_HINTS = {
+    "CTI_AMI_SECRET": "export CTI_AMI_SECRET=<the secret of the cti account in manager.conf> "
+                      "before starting the service",
+}
 
 
 def _read_yaml(path: Path) -> Any:
@@ -453,6 +647,7 @@ def _read_yaml(path: Path) -> Any:
     if missing:
         raise ConfigError(
             [f"{path.name}: environment variable {name} is not set (referenced as ${{{name}}})"
+             + (f"; {_ENV_HINTS[name]}" if name in _ENV_HINTS else "")
              for name in sorted(set(missing))]
         )
     return data
@@ -466,6 +661,8 @@ def _expand_env(value: Any, missing: list[str]) -> Any:
     if isinstance(value, str):
         def replace(match: re.Match[str]) -> str:
             name, default = match.group(1), match.group(2)
+            if name in _NOT_ENV:
+                return match.group(0)
             if name in os.environ:
                 return os.environ[name]
             if default is not None:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import random
+import secrets
 import signal
 import sys
 import time
@@ -50,6 +52,9 @@ DEMO_CUSTOMERS = [
 
 async def run_demo(config_dir: Path, *, agents: int = 10, calls_per_minute: float = 20.0,
                    duration: float | None = None) -> int:
+    # The simulated PBX takes whatever secret it is given: a random one, unless the
+    # caller set CTI_AMI_SECRET (config/cti.yaml has no default secret on purpose).
+    os.environ.setdefault("CTI_AMI_SECRET", secrets.token_urlsafe(18))
     var = config_dir.resolve().parent / "var"
     var.mkdir(exist_ok=True)
     log_path = var / "demo.log"

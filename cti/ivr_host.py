@@ -40,8 +40,12 @@ LOOKUP_TIMEOUT = 1.0
 
 class ServiceIvrHost:
     def __init__(self, config: Config, store: Store, loop: RoutingLoop, calls: CallRegistry,
-                 locate_node: Callable[[str, str], str]) -> None:
+                 locate_node: Callable[[str, str], str], *,
+                 channel_known: Callable[[str, str], bool] | None = None) -> None:
         self._config = config
+        #: (uniqueid, channel name) -> True when a tracked Asterisk has it; None: the
+        #: check is not wired (every channel is taken as real).
+        self._channel_known = channel_known
         self._store = store
         self._loop = loop
         self._calls = calls
@@ -103,6 +107,15 @@ class ServiceIvrHost:
                       priority: int, attributes: Mapping[str, Any]) -> None:
         self._loop.submit(Enqueue(interaction_id, queue, dict(skills), priority,
                                   dict(attributes)))
+
+    async def channel_exists(self, call_id: str, channel: str) -> bool:
+        if self._channel_known is None:
+            return True
+        known = self._channel_known(call_id, channel)
+        if not known:
+            log.warning("IVR asked to queue a channel no Asterisk has", channel=channel,
+                        uniqueid=call_id)
+        return known
 
     async def hold_status(self, interaction_id: str) -> HoldStatus | None:
         live = self._calls.get(interaction_id)

@@ -37,6 +37,11 @@ if TYPE_CHECKING:  # imported lazily so a broken store cannot break collection
 T = TypeVar("T")
 TEMPLATE_DB = "cti_template"
 
+# config/cti.yaml reads the AMI secret from CTI_AMI_SECRET with no default (the
+# service refuses placeholder secrets): tests that load the shipped config get a
+# random one.
+os.environ.setdefault("CTI_AMI_SECRET", f"test-{uuid.uuid4().hex}")
+
 
 def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion on a private loop in a thread (usable from

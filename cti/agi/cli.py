@@ -10,9 +10,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from cti.agi.errors import FlowValidationError
-from cti.agi.loader import LoadedFlow, load_flows
+from cti.agi.loader import LoadedFlow
 from cti.agi.memory_host import MemoryHost
+from cti.agi.wiring import load_config_flows
 from cti.config import Config, load_config
+from cti.errors import ConfigError
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +23,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     check = ivr_sub.add_parser("check", help="validate every flow in the flows directory")
     _common(check)
+    check.add_argument("--sounds", type=Path, metavar="DIR",
+                       help="an Asterisk sounds directory (/var/lib/asterisk/sounds/en): "
+                            "list the prompts missing from it")
     check.set_defaults(func=_check)
 
     sim = ivr_sub.add_parser("simulate", help="run one call through a flow, without Asterisk")
@@ -45,20 +50,37 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("config"),
                         help="config directory, for queue and skill names (default: config)")
-    parser.add_argument("--flows", type=Path, default=Path("ivr_flows"),
-                        help="flows directory (default: ivr_flows)")
+    parser.add_argument("--flows", type=Path, default=None,
+                        help="flows directory (default: ivr.flows_dir of cti.yaml)")
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, dict[str, LoadedFlow]] | None:
-    config = load_config(args.config)
     try:
-        flows = load_flows(args.flows, queues=set(config.queues), skills=config.skills())
+        config = load_config(args.config)
+    except ConfigError as exc:
+        for line in exc.errors:
+            print(f"cti ivr: {args.config}/{line}", file=sys.stderr)
+        return None
+    if args.flows is None:
+        args.flows = config.path(config.service.ivr.flows_dir)
+    try:
+        flows = load_config_flows(config, args.flows)
     except FlowValidationError as exc:
         for line in exc.errors:
-            print(f"cti ivr: {args.flows}/{line}", file=sys.stderr)
+            print(f"cti ivr: {_where(line, args.flows, args.config)}", file=sys.stderr)
         print(f"cti ivr: {len(exc.errors)} problem(s) in {args.flows}", file=sys.stderr)
         return None
     return config, flows
+
+
+def _where(line: str, flows: Path, config: Path) -> str:
+    """A loader line with the directory of the file it names (flows or config)."""
+    name = line.split(":", 1)[0]
+    if name == "cti.yaml":
+        return f"{config}/{line}"
+    if name.endswith((".yaml", ".yml")) and "/" not in name:
+        return f"{flows}/{line}"
+    return line
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -69,7 +91,28 @@ def _check(args: argparse.Namespace) -> int:
     for name, lf in sorted(flows.items()):
         print(f"{lf.path}: {name}: {len(lf.flow.steps)} steps, start {lf.flow.start}")
     print(f"{len(flows)} flows OK")
-    return 0
+    if args.sounds is None:
+        return 0
+    return _check_sounds(args.sounds, flows)
+
+
+def _check_sounds(directory: Path, flows: dict[str, LoadedFlow]) -> int:
+    from cti.agi.sounds import find_missing, prompts_played
+
+    if not directory.is_dir():
+        print(f"cti ivr: --sounds {directory}: not a directory", file=sys.stderr)
+        return 1
+    played = prompts_played({n: lf.flow for n, lf in flows.items()})
+    missing = find_missing(played, directory)
+    for prompt in missing:
+        print(f"missing: {prompt.name}  ({', '.join(prompt.where)})")
+    variable = [p for p in played if p.variable]
+    for prompt in variable:
+        print(f"not checked: {prompt.name}  (chosen by a variable; {', '.join(prompt.where)})")
+    checked = len(played) - len(variable)
+    print(f"{directory}: {checked - len(missing)} of {checked} prompts found"
+          + (f", {len(missing)} missing" if missing else ""))
+    return 1 if missing else 0
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -120,6 +163,7 @@ async def _run(args: argparse.Namespace, config: Config, flows: dict[str, Loaded
         print(f"flow {args.flow}, caller {args.caller}, {at:%Y-%m-%d %H:%M %Z} ({state}), "
               f"digits {digits}")
         sim = await simulate({n: lf.flow for n, lf in flows.items()}, args.flow, host,
+                             dialling=config.service.dialling(),
                              caller=args.caller, name=args.name, dnid=args.dnid,
                              digits=digits, at=at, tz=tz, hangup_after=args.hangup_after)
     finally:

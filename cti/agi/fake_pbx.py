@@ -6,7 +6,9 @@ prompts play to the end, GET DATA takes the next scripted entry ("" is a
 timeout; "!1" is pressed during the next prompt that 1 may interrupt instead),
 variables are kept. ``hangup_after=N`` makes the caller hang up
 after N commands: Asterisk then sends ``HANGUP`` and answers 511 to anything
-that needs a live channel.
+that needs a live channel. A prompt in ``missing_prompts`` cannot be played:
+STREAM FILE answers ``200 result=-1 endpos=0`` and GET DATA ``200 result=-1``
+(19-agi-errors), the channel staying up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class CallTranscript:
     variables: dict[str, str] = field(default_factory=dict)
     hung_up: bool = False
     hangup_due: bool = False
+    missing: frozenset[str] = frozenset()
 
 
 def environment(*, path: str, caller: str, name: str = "", dnid: str = "900",
@@ -54,10 +57,11 @@ class FakePbx:
     async def call(self, path: str, *, caller: str = "5551234", name: str = "",
                    dnid: str = "900", uniqueid: str = "1795440000.1",
                    digits: Iterable[str] = (), hangup_after: int | None = None,
-                   variables: dict[str, str] | None = None) -> CallTranscript:
+                   variables: dict[str, str] | None = None,
+                   missing_prompts: Iterable[str] = ()) -> CallTranscript:
         """Run one AGI session until the server closes it; return what happened."""
         pending = list(digits)
-        t = CallTranscript(variables=dict(variables or {}))
+        t = CallTranscript(variables=dict(variables or {}), missing=frozenset(missing_prompts))
         reader, writer = await asyncio.open_connection(self.host, self.port)
         try:
             writer.write(environment(path=path, caller=caller, name=name, dnid=dnid,
@@ -96,9 +100,13 @@ class FakePbx:
             value = t.variables.get(words[2])
             return "200 result=0" if value is None else f"200 result=1 ({value})"
         if verb.startswith("GET DATA"):
+            if len(words) > 2 and words[2] in t.missing:
+                return "200 result=-1"
             entry = pending.pop(0) if pending else ""
             return f"200 result={entry}" if entry else "200 result= (timeout)"
         if verb.startswith("STREAM FILE"):
+            if len(words) > 2 and words[2] in t.missing:
+                return "200 result=-1 endpos=0"
             escape = words[3] if len(words) > 3 else ""
             if pending and pending[0].startswith("!") and pending[0][1:2] in escape \
                     and pending[0][1:2]:

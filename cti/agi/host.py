@@ -69,6 +69,12 @@ class IvrHost(Protocol):
         """Give the call to the ACD. The IVR then tags the channel and returns."""
         ...
 
+    async def channel_exists(self, call_id: str, channel: str) -> bool:
+        """True when an Asterisk of this service has this channel (``agi_uniqueid``,
+        ``agi_channel``): the IVR refuses to queue a call that does not exist (a
+        FastAGI client that is not Asterisk could otherwise enqueue phantom calls)."""
+        ...
+
     async def hold_status(self, interaction_id: str) -> HoldStatus | None:
         """Where a waiting call stands; None when it is no longer queued."""
         ...

@@ -4,6 +4,13 @@ The channel is anything with the typed FastAGI session methods (``AgiSession``).
 Every step taken is reported to the host (``record_step``) and kept in
 ``FlowResult.path``. A hang-up (``AgiHangup``) ends the run cleanly and is
 recorded as a ``caller_hangup`` step.
+
+A prompt Asterisk cannot play (``200 result=-1`` with the channel still up) is
+logged as a warning naming it and listed in the step's ``failed_prompts``; a
+menu, input or survey whose question cannot be played takes its way out at
+once instead of counting timeouts. Whatever leaves Asterisk (a transfer
+target, a mailbox, a number to call back) is checked before it is set on
+the channel (``cti/agi/outside.py``, ``cti/numbers.py``).
 """
 
 from __future__ import annotations
@@ -42,7 +49,9 @@ from cti.agi.models import (
     TransferStep,
     VoicemailStep,
 )
+from cti.agi.outside import TargetRefused, mailbox, transfer_target
 from cti.agi.session import DigitsInput, Playback
+from cti.numbers import Dialling, NumberRefused
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +71,7 @@ class Channel(Protocol):
     async def say_alpha(self, text: str, escape_digits: str = "") -> Playback: ...
     async def say_date(self, epoch: int, escape_digits: str = "") -> Playback: ...
     async def set_variable(self, name: str, value: str) -> None: ...
+    async def channel_status(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +113,9 @@ class _Run:
     path: list[PathEntry] = field(default_factory=list)
     #: A digit that interrupted a play step: the next menu or input starts with it.
     pending_digit: str | None = None
+    #: The step running now, and the prompts it could not play.
+    step: str = ""
+    failed_prompts: list[str] = field(default_factory=list)
 
     def render(self, template: str) -> str:
         return _TEMPLATE.sub(lambda m: self.vars.get(m.group(1), ""), template)
@@ -129,13 +142,22 @@ class FlowRunner:
         clock: the current instant (aware datetime); tests pass a fixed one.
         tz: the contact centre's time zone, for time-of-day conditions.
         max_steps: a run taking more steps than this is stopped (a safety net).
+        dialling: which outside numbers may be called back or transferred to, and
+            the trunk (``ServiceConfig.dialling()``; default ``Dialling.default()``).
+        hold_limit, hold_failures: set on the channel as CTI_HOLD_LIMIT and
+            CTI_HOLD_FAILURES when a call is queued (None: the dialplan's globals).
     """
 
     def __init__(self, flows: Mapping[str, Flow], host: IvrHost, *,
                  http: HttpFetcher | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 tz: tzinfo = UTC, max_steps: int = 500) -> None:
+                 tz: tzinfo = UTC, max_steps: int = 500, dialling: Dialling | None = None,
+                 hold_limit: float | None = None, hold_failures: int | None = None) -> None:
         self.flows, self.host = flows, host
+        self.dialling = dialling or Dialling.default()
+        self.hold_vars = {name: str(round(value)) for name, value in (
+            ("CTI_HOLD_LIMIT", hold_limit), ("CTI_HOLD_FAILURES", hold_failures))
+            if value is not None}
         self._own_http = AiohttpFetcher() if http is None else None
         self.http: HttpFetcher = http or self._own_http  # type: ignore[assignment]
         self.clock, self.tz, self.max_steps = clock, tz, max_steps
@@ -158,7 +180,10 @@ class FlowRunner:
         """Run ``flow`` from ``step`` (default: its start) until a terminal step."""
         if flow not in self.flows:
             raise FlowRuntimeError(f"no IVR flow named {flow!r} (flows: "
-                                   f"{', '.join(sorted(self.flows))}); check the AGI URL")
+                                   f"{', '.join(sorted(self.flows))}); check ivr.numbers "
+                                   "and ivr.default_flow in cti.yaml")
+        if step is not None and step not in self.flows[flow].steps:
+            raise FlowRuntimeError(f"flow {flow!r} has no step {step!r}")
         if interaction_id is None:
             interaction_id = await self.host.open_interaction(call)
         # Every log line of this session (its own task) carries the interaction id.
@@ -174,8 +199,13 @@ class FlowRunner:
         try:
             for _ in range(self.max_steps):
                 current = self.flows[run.flow].steps[sid]
+                run.step = sid
                 outcome = await self._steps[type(current)](run, sid, current)
-                self._record(run, sid, current.type, outcome.data)
+                data = outcome.data
+                if run.failed_prompts:
+                    data = {**data, "failed_prompts": run.failed_prompts}
+                    run.failed_prompts = []
+                self._record(run, sid, current.type, data)
                 if outcome.flow is not None:
                     run.flow = run.vars["flow"] = outcome.flow
                     self._defaults(run, outcome.flow)
@@ -210,10 +240,23 @@ class FlowRunner:
     async def _prompts(self, run: _Run, prompts: list[str], escape: str = "") -> str | None:
         """Play prompts in turn; return the digit that stopped one, if any."""
         for prompt in prompts:
-            played = await run.channel.stream_file(run.render(prompt), escape)
-            if played.digit is not None:
+            name = run.render(prompt)
+            played = await run.channel.stream_file(name, escape)
+            if played.failed:
+                await self._prompt_failed(run, name)
+            elif played.digit is not None:
                 return played.digit
         return None
+
+    async def _prompt_failed(self, run: _Run, prompt: str) -> None:
+        """Asterisk answered ``result=-1``: the caller hung up or the prompt cannot be
+        played. CHANNEL STATUS tells them apart (after a hang-up Asterisk sends HANGUP
+        before its reply, and AgiHangup ends the flow)."""
+        await run.channel.channel_status()
+        run.failed_prompts.append(prompt)
+        log.warning("interaction %s: prompt %r could not be played (flow %s, step %s); "
+                    "check that the sound file exists: cti ivr check --sounds DIR",
+                    run.interaction_id, prompt, run.flow, run.step)
 
     async def _ask(self, run: _Run, prompts: list[str], timeout: float, max_digits: int,
                    escape: str) -> DigitsInput:
@@ -226,13 +269,16 @@ class FlowRunner:
             prompts = ["silence/1"]
         if first is not None and max_digits == 1:
             return DigitsInput(first)
-        got = await run.channel.get_data(run.render(prompts[-1]), int(timeout * 1000),
+        name = run.render(prompts[-1])
+        got = await run.channel.get_data(name, int(timeout * 1000),
                                          max_digits - (1 if first else 0))
+        if got.failed:
+            await self._prompt_failed(run, name)
         return DigitsInput((first or "") + got.digits, got.timed_out, got.failed)
 
     async def _maybe_play(self, run: _Run, prompt: str | None) -> None:
         if prompt:
-            await run.channel.stream_file(run.render(prompt))
+            await self._prompts(run, [prompt])
 
     # -- steps ------------------------------------------------------------------
 
@@ -250,6 +296,8 @@ class FlowRunner:
             digit = got.digits[:1]
             if digit in step.options:
                 return _Next(step.options[digit], {"digit": digit, "attempt": attempt + 1})
+            if got.failed:      # the question cannot be played: asking again is no use
+                return _Next(step.on_fail, {"result": "failed", "tries": [*tries, "failed"]})
             tries.append(f"invalid:{digit}" if digit else "timeout")
             await self._maybe_play(run, step.invalid_prompt if digit else step.timeout_prompt)
         return _Next(step.on_fail, {"result": "failed", "tries": tries})
@@ -265,6 +313,8 @@ class FlowRunner:
                 run.vars[step.var] = digits
                 return _Next(step.next, {"var": step.var, "value": digits,
                                          "attempt": attempt + 1})
+            if got.failed and not digits:
+                return _Next(step.on_fail, {"result": "failed", "tries": [*tries, "failed"]})
             tries.append(f"invalid:{digits}" if digits else "timeout")
             await self._maybe_play(run, step.invalid_prompt if digits else step.timeout_prompt)
         return _Next(step.on_fail, {"result": "failed", "tries": tries})
@@ -335,7 +385,7 @@ class FlowRunner:
         ch = run.channel
         kind = item.kind
         if kind == "prompt":
-            await ch.stream_file(text)
+            await self._prompts(run, [text])
         elif kind == "digits":
             digits = re.sub(r"[^0-9*#]", "", text)
             if not digits:
@@ -358,11 +408,11 @@ class FlowRunner:
             whole = int(amount)
             await ch.say_number(whole)
             if kind == "amount":
-                await ch.stream_file(item.currency)
+                await self._prompts(run, [item.currency])
                 cents = int((abs(amount) - abs(whole)) * 100)
                 if cents:
                     await ch.say_number(cents)
-                    await ch.stream_file(item.cents)
+                    await self._prompts(run, [item.cents])
         return True
 
     async def _http(self, run: _Run, sid: str, step: HttpStep) -> _Next:
@@ -386,10 +436,18 @@ class FlowRunner:
         for name, value in extra.items():
             await run.channel.set_variable(name, value)
 
+    async def _confirm_channel(self, run: _Run) -> None:
+        """Refuse to queue a call for a channel no Asterisk of this service has."""
+        call_id, channel = run.vars["call_id"], run.vars["channel"]
+        if not await self.host.channel_exists(call_id, channel):
+            raise FlowRuntimeError(f"channel {channel} ({call_id}) is not on any Asterisk "
+                                   "of this service; not queueing it")
+
     async def _queue(self, run: _Run, sid: str, step: QueueStep) -> _Next:
         skills = {**run.skills, **(step.skills or {})}
         priority = step.priority if step.priority is not None else run.priority
-        await self._tag(run)
+        await self._confirm_channel(run)
+        await self._tag(run, **self.hold_vars)
         await self._maybe_play(run, step.prompt)
         run.vars["queue"] = step.queue
         await self.host.enqueue(run.interaction_id, queue=step.queue, skills=skills,
@@ -404,34 +462,63 @@ class FlowRunner:
         return _Next(None, data, action="queue")
 
     async def _transfer(self, run: _Run, sid: str, step: TransferStep) -> _Next:
-        target = run.render(step.target)
+        try:
+            if step.number is not None:
+                number = self.dialling.policy.check(run.render(step.number))
+                target = self.dialling.trunk.dial_string(number)
+            else:
+                target = transfer_target(step.target or "", run.vars)
+        except (NumberRefused, TargetRefused) as exc:
+            return self._refused(run, sid, step.on_invalid, "transfer", exc)
         await self._maybe_play(run, step.prompt)
         await self._tag(run, CTI_TRANSFER_TARGET=target, CTI_ACTION="transfer")
         return _Next(None, {"target": target}, action="transfer")
 
     async def _voicemail(self, run: _Run, sid: str, step: VoicemailStep) -> _Next:
-        mailbox = run.render(step.mailbox)
+        try:
+            box = mailbox(step.mailbox, run.vars)
+        except TargetRefused as exc:
+            return self._refused(run, sid, step.on_invalid, "voicemail", exc)
         await self._maybe_play(run, step.prompt)
-        await self._tag(run, CTI_MAILBOX=mailbox, CTI_ACTION="voicemail")
-        return _Next(None, {"mailbox": mailbox}, action="voicemail")
+        await self._tag(run, CTI_MAILBOX=box, CTI_ACTION="voicemail")
+        return _Next(None, {"mailbox": box}, action="voicemail")
+
+    def _refused(self, run: _Run, sid: str, on_invalid: str | None, what: str,
+                 exc: Exception) -> _Next:
+        log.warning("interaction %s: %s refused in flow %s, step %s: %s", run.interaction_id,
+                    what, run.flow, sid, exc)
+        if on_invalid is None:
+            raise FlowRuntimeError(f"step {sid} of flow {run.flow}: {exc}; add on_invalid "
+                                   "to the step to choose where the caller goes") from None
+        return _Next(on_invalid, {"refused": str(exc)})
 
     async def _callback(self, run: _Run, sid: str, step: CallbackStep) -> _Next:
-        number = re.sub(r"[^0-9+]", "", run.render(step.number))
+        text = run.render(step.number)
+        try:
+            number = self.dialling.callback(text, self.clock().timestamp())
+        except NumberRefused as exc:
+            log.info("interaction %s: no callback to %r: %s", run.interaction_id, text,
+                     exc.detail)
+            await self._maybe_play(run, step.invalid_prompt)
+            return _Next(step.on_invalid, {"refused": exc.reason, "number": text})
+        await self._confirm_channel(run)
         await self._tag(run)
         # The callback first: the call then enters the queue as a callback (an agent
         # free now gets an Originate, not a Redirect of a caller who is leaving).
-        await self.host.request_callback(run.interaction_id, number)
+        await self.host.request_callback(run.interaction_id, number.e164)
         await self.host.enqueue(run.interaction_id, queue=step.queue, skills=dict(run.skills),
                                 priority=run.priority, attributes=dict(run.vars))
         await self._maybe_play(run, step.prompt)
         await run.channel.set_variable("CTI_ACTION", "callback")
-        return _Next(None, {"number": number, "queue": step.queue}, action="callback")
+        return _Next(None, {"number": number.e164, "queue": step.queue}, action="callback")
 
     async def _survey(self, run: _Run, sid: str, step: SurveyStep) -> _Next:
         low, high = step.scale
         max_digits = len(str(high))
         for attempt in range(step.retries + 1):
             got = await self._ask(run, step.prompt, step.timeout, max_digits, "0123456789")
+            if got.failed and not got.digits:
+                break           # the question cannot be played
             if got.digits.isdigit() and low <= int(got.digits) <= high:
                 score = int(got.digits)
                 await self.host.record_survey(run.interaction_id, step.kind, score)

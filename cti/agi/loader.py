@@ -5,17 +5,20 @@ Lines read ``FILE: STEP: FIELD: message`` so a sysadmin can go straight to it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
 
 from cti.agi.errors import FlowValidationError
 from cti.agi.models import Flow
-from cti.agi.validate import check_flows
+from cti.agi.validate import check_entries, check_flows
+
+if TYPE_CHECKING:
+    from cti.numbers import NumberPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,11 +99,15 @@ def read_flows(paths: Iterable[Path]) -> tuple[dict[str, LoadedFlow], list[str]]
 
 
 def load_flows(directory: Path | str, *, queues: set[str] | None = None,
-               skills: set[str] | None = None) -> dict[str, LoadedFlow]:
+               skills: set[str] | None = None, policy: NumberPolicy | None = None,
+               entries: Mapping[str, Any] | None = None) -> dict[str, LoadedFlow]:
     """Load and validate every ``*.yaml`` flow in ``directory``.
 
     Args:
         queues, skills: the names config knows; None skips that check.
+        policy: the outside numbers flows may transfer to; None skips that check.
+        entries: ``check_entries`` keywords (numbers, default_flow, survey_flow): the
+            flows cti.yaml starts must exist; None skips that check.
 
     Raises:
         FlowValidationError: with every problem found, one line each.
@@ -110,7 +117,9 @@ def load_flows(directory: Path | str, *, queues: set[str] | None = None,
     if not paths:
         raise FlowValidationError([f"{directory}: no *.yaml flow files found"])
     flows, errors = read_flows(paths)
-    errors += check_flows(flows, queues=queues, skills=skills)
+    errors += check_flows(flows, queues=queues, skills=skills, policy=policy)
+    if entries is not None:
+        errors += check_entries(flows, **entries)
     if errors:
         raise FlowValidationError(errors)
     return flows

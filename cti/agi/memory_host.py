@@ -37,6 +37,8 @@ class MemoryHost:
     queued: dict[str, dict[str, Any]] = field(default_factory=dict)
     callbacks: dict[str, str] = field(default_factory=dict)
     surveys: list[tuple[str, str, int]] = field(default_factory=list)
+    #: (call_id, channel) pairs Asterisk has; None: every channel exists.
+    channels: set[tuple[str, str]] | None = None
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def _customer(self, customer_id: str | None) -> Customer | None:
@@ -73,6 +75,9 @@ class MemoryHost:
                                        "priority": priority, "attributes": dict(attributes)}
         position = sum(1 for q in self.queued.values() if q["queue"] == queue)
         self.holds.setdefault(interaction_id, HoldStatus(position, 60.0 * position))
+
+    async def channel_exists(self, call_id: str, channel: str) -> bool:
+        return self.channels is None or (call_id, channel) in self.channels
 
     async def hold_status(self, interaction_id: str) -> HoldStatus | None:
         return self.holds.get(interaction_id)

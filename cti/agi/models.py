@@ -262,24 +262,43 @@ class QueueStep(_Step):
 
 
 class TransferStep(_Step):
+    """Send the caller elsewhere: ``target``, an inside Dial string (``PJSIP/2001``,
+    ``Local/2001@internal``), or ``number``, an outside number dialled through the
+    trunk of cti.yaml. Values from variables may hold only letters, digits and
+    ``_ . + -``; a refused target goes to ``on_invalid`` (default: cti-fallback)."""
+
     type: Literal["transfer"]
-    target: str = Field(min_length=1)         # a Dial string: PJSIP/2001, Local/2001@internal
+    target: str | None = Field(None, min_length=1)
+    number: str | None = Field(None, min_length=1)
     prompt: str | None = None
+    on_invalid: StepId | None = None
+
+    @model_validator(mode="after")
+    def _target_or_number(self) -> TransferStep:
+        if (self.target is None) == (self.number is None):
+            raise ValueError("give target (an inside dial string such as PJSIP/2001) or "
+                             "number (an outside number, dialled through the trunk)")
+        return self
 
 
 class VoicemailStep(_Step):
     type: Literal["voicemail"]
     mailbox: str = Field(pattern=r"^\S+@\S+$")  # box@context
     prompt: str | None = None
+    on_invalid: StepId | None = None          # a mailbox from variables that is refused
 
 
 class CallbackStep(_Step):
-    """Record the number to call back and queue the callback; then hang up."""
+    """Check the number to call back (cti.yaml numbers:), queue the callback; then hang
+    up. A number that cannot be called back plays ``invalid_prompt`` and goes to
+    ``on_invalid`` (required: voicemail, a queue, a hangup)."""
 
     type: Literal["callback"]
     queue: str
     number: str = "${caller_number}"
     prompt: str | None = "cti-callback-confirmed"
+    invalid_prompt: str | None = "cti-callback-invalid"
+    on_invalid: StepId | None = None
 
 
 class SurveyStep(_Step):
@@ -333,7 +352,7 @@ class Flow(_Model):
 def successors(step: Any) -> dict[str, str]:
     """The steps one step can lead to, by field name (``options.1``, ``next``, ...)."""
     out: dict[str, str] = {}
-    for name in ("next", "on_fail", "found", "not_found", "default", "on_error"):
+    for name in ("next", "on_fail", "found", "not_found", "default", "on_error", "on_invalid"):
         target = getattr(step, name, None)
         if isinstance(target, str):
             out[name] = target

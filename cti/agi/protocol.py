@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import unquote, urlsplit
 
 HANGUP_LINE = "HANGUP"
 
@@ -105,10 +105,38 @@ def command_line(*parts: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class AgiRequest:
-    """What the dialplan asked for: ``agi://host:port/PATH?ARGS``."""
+    """What the dialplan asked for: ``agi://host:port/PATH?ARGS``.
+
+    ``pairs`` keeps every ``key=value`` in order (a key may repeat); ``params``
+    maps each key to its last value. Values are percent-decoded only (``+`` stays
+    ``+``, as URIENCODE writes a number like ``%2B34...``).
+    """
 
     path: str
     params: Mapping[str, str] = field(default_factory=dict)
+    pairs: tuple[tuple[str, str], ...] = ()
+
+
+class BadRequest(ValueError):
+    """The AGI URL is not one this server accepts (repeated or unknown arguments)."""
+
+
+def strict_params(request: AgiRequest, allowed: Iterable[str]) -> dict[str, str]:
+    """The request's arguments, refusing a repeated or unknown key.
+
+    Raises:
+        BadRequest: naming the key, so the log says what the dialplan sent.
+    """
+    known = set(allowed)
+    out: dict[str, str] = {}
+    for key, value in request.pairs:
+        if key not in known:
+            raise BadRequest(f"unknown argument {key!r} in /{request.path} (allowed: "
+                             f"{', '.join(sorted(known)) or 'none'})")
+        if key in out:
+            raise BadRequest(f"argument {key!r} given twice in /{request.path}")
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +169,14 @@ class AgiEnvironment:
     def request(self) -> AgiRequest:
         return parse_request(self.values.get("network_script") or self.values.get("request", ""))
 
+    @property
+    def args(self) -> list[str]:
+        """``agi_arg_1``... : what followed the URL in AGI(url,arg1,...)."""
+        out: list[str] = []
+        while f"arg_{len(out) + 1}" in self.values:
+            out.append(self.values[f"arg_{len(out) + 1}"])
+        return out
+
 
 def parse_env_line(line: str) -> tuple[str, str]:
     """``agi_callerid: 5551234`` -> ("callerid", "5551234"); ValueError otherwise."""
@@ -165,4 +201,14 @@ def parse_request(text: str) -> AgiRequest:
         path, query = parts.path, parts.query
     else:
         path, _, query = text.partition("?")
-    return AgiRequest(path.strip("/"), dict(parse_qsl(query, keep_blank_values=True)))
+    pairs = tuple(parse_query(query))
+    return AgiRequest(path.strip("/"), dict(pairs), pairs)
+
+
+def parse_query(query: str) -> list[tuple[str, str]]:
+    """``dnid=%2B3491&x=1`` -> [("dnid", "+3491"), ("x", "1")]; ``+`` is not a space."""
+    pairs = []
+    for item in query.split("&") if query else []:
+        key, _, value = item.partition("=")
+        pairs.append((unquote(key), unquote(value)))
+    return pairs

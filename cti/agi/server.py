@@ -2,15 +2,21 @@
 
 A client that sends half a header block or goes silent is dropped after
 ``header_timeout`` seconds; nothing one connection does blocks another
-(panoramisk's server froze the loop on a half header).
+(panoramisk's server froze the loop on a half header). Only Asterisk may
+connect: with ``allowed_peers`` a connection from any other address is
+closed before a byte is read (anyone reaching the port could otherwise
+queue phantom calls).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
 from cti.agi.errors import AgiError, AgiHangup
 from cti.agi.protocol import AgiEnvironment, parse_env_line
@@ -22,6 +28,10 @@ Handler = Callable[[AgiSession], Awaitable[None]]
 
 #: More agi_ lines than this is not Asterisk.
 MAX_HEADER_LINES = 100
+#: A refused address is logged at most once in this many seconds.
+REFUSED_LOG_EVERY = 60.0
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class AgiServer:
@@ -32,6 +42,9 @@ class AgiServer:
         header_timeout: seconds a client has to send the whole agi_ block.
         reply_timeout: default seconds to wait for a command's reply.
         backlog: connections waiting to be accepted (bursts of calls).
+        allowed_peers: addresses, networks (``10.0.0.0/24``) or host names (resolved
+            at ``start()``) that may connect; None lets anyone in (tests only: the
+            service passes ``ServiceConfig.agi_allowed_peers()``).
     """
 
     def __init__(
@@ -43,6 +56,7 @@ class AgiServer:
         header_timeout: float = 5.0,
         reply_timeout: float = DEFAULT_REPLY_TIMEOUT,
         backlog: int = 1024,
+        allowed_peers: Iterable[str] | None = None,
     ) -> None:
         self.routes = {path.strip("/"): handler for path, handler in routes.items()}
         self.host, self.port = host, port
@@ -53,8 +67,12 @@ class AgiServer:
         self.backlog = backlog
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.allowed_peers = None if allowed_peers is None else list(allowed_peers)
+        self._networks: list[Network] | None = None
+        self._refused_logged: dict[str, float] = {}
         #: Counters for logs and benchmarks.
-        self.stats = {"sessions": 0, "completed": 0, "hangups": 0, "dropped": 0, "errors": 0}
+        self.stats = {"sessions": 0, "completed": 0, "hangups": 0, "dropped": 0, "errors": 0,
+                      "refused": 0}
 
     @property
     def active_sessions(self) -> int:
@@ -62,6 +80,8 @@ class AgiServer:
 
     async def start(self) -> None:
         """Listen; returns once the socket is bound (``port`` is then the real one)."""
+        if self.allowed_peers is not None:
+            self._networks = await _resolve(self.allowed_peers)
         self._server = await asyncio.start_server(self._on_connect, self.host, self.port,
                                                   backlog=self.backlog)
         self.port = self._server.sockets[0].getsockname()[1]
@@ -113,8 +133,35 @@ class AgiServer:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
+    def peer_allowed(self, address: str) -> bool:
+        """True when ``address`` (an IP) may use this server."""
+        if self._networks is None:
+            return True
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        return any(ip in network for network in self._networks)
+
+    def _refuse(self, address: str) -> None:
+        self.stats["refused"] += 1
+        now = time.monotonic()
+        if now - self._refused_logged.get(address, -REFUSED_LOG_EVERY) >= REFUSED_LOG_EVERY:
+            self._refused_logged[address] = now
+            log.warning("FastAGI connection from %s refused: not an Asterisk of this service "
+                        "(agi.allow in cti.yaml; default: the AMI nodes' hosts and 127.0.0.1)",
+                        address)
+        if len(self._refused_logged) > 10_000:
+            self._refused_logged.clear()
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        if not self.peer_allowed(address):
+            self._refuse(address)
+            return
         try:
             async with asyncio.timeout(self.header_timeout):
                 env = await _read_env(reader)
@@ -170,3 +217,24 @@ async def _read_env(reader: asyncio.StreamReader) -> AgiEnvironment:
         name, value = parse_env_line(line)
         values[name] = value
     raise ValueError(f"more than {MAX_HEADER_LINES} agi_ header lines")
+
+
+async def _resolve(entries: Iterable[str]) -> list[Network]:
+    """Addresses and networks as they are; host names through DNS (every address)."""
+    loop = asyncio.get_running_loop()
+    networks: list[Network] = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+            continue
+        except ValueError:
+            pass
+        try:
+            infos = await loop.getaddrinfo(entry, None, type=socket.SOCK_STREAM)
+        except OSError as exc:
+            log.warning("FastAGI: cannot resolve allowed host %r (%s); it is left out",
+                        entry, exc)
+            continue
+        for info in infos:
+            networks.append(ipaddress.ip_network(str(info[4][0]).split("%", 1)[0]))
+    return networks

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from urllib.parse import quote
 
 from cti.agi.app import IvrApp
 from cti.agi.fake_pbx import CallTranscript, FakePbx
@@ -16,6 +17,7 @@ from cti.agi.interpreter import FlowResult, FlowRunner
 from cti.agi.memory_host import MemoryHost
 from cti.agi.models import Flow
 from cti.agi.server import AgiServer
+from cti.numbers import Dialling
 
 
 @dataclass
@@ -28,15 +30,15 @@ class Simulation:
 async def simulate(flows: Mapping[str, Flow], flow: str, host: MemoryHost, *,
                    caller: str, digits: Sequence[str], at: datetime, tz: tzinfo,
                    name: str = "", dnid: str = "900", hangup_after: int | None = None,
-                   timeout: float = 60.0) -> Simulation:
+                   timeout: float = 60.0, dialling: Dialling | None = None) -> Simulation:
     fetcher = AiohttpFetcher()
-    runner = FlowRunner(flows, host, http=fetcher, clock=lambda: at, tz=tz)
-    app = IvrApp(runner, HoldStep(host), default_flow=flow)
+    runner = FlowRunner(flows, host, http=fetcher, clock=lambda: at, tz=tz, dialling=dialling)
+    app = IvrApp(runner, HoldStep(host, dialling=dialling), default_flow=flow)
     server = AgiServer(app.routes(), port=0, reply_timeout=timeout)
     try:
         async with asyncio.timeout(timeout), server:
             transcript = await FakePbx(server.port).call(
-                f"ivr?flow={flow}&dnid={dnid}", caller=caller, name=name, dnid=dnid,
+                f"ivr?dnid={quote(dnid, safe='')}", caller=caller, name=name, dnid=dnid,
                 digits=digits, hangup_after=hangup_after)
     finally:
         await fetcher.close()

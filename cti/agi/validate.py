@@ -30,9 +30,11 @@ from cti.agi.models import (
     VoicemailStep,
     successors,
 )
+from cti.agi.outside import template_problem
 
 if TYPE_CHECKING:
     from cti.agi.loader import LoadedFlow
+    from cti.numbers import NumberPolicy
 
 #: Variables every flow has (from the agi_ environment and the service).
 BUILTIN_VARS = frozenset({
@@ -101,15 +103,57 @@ def _is_known(name: str, known: set[str]) -> bool:
 
 
 def check_flows(flows: Mapping[str, LoadedFlow], *, queues: set[str] | None = None,
-                skills: set[str] | None = None) -> list[str]:
-    """Return the error lines for a set of parsed flows (empty when all is well)."""
+                skills: set[str] | None = None,
+                policy: NumberPolicy | None = None) -> list[str]:
+    """Return the error lines for a set of parsed flows (empty when all is well).
+
+    ``policy`` checks the outside numbers flows transfer to (cti.yaml numbers:).
+    """
     known = _known_vars(flows)
     errors: list[str] = []
     for name, lf in flows.items():
         errors += [f"{lf.path.name}: {where}: {message}"
                    for where, message in _check_flow(lf.flow, flows, known[name], queues, skills)]
+        errors += [f"{lf.path.name}: {where}: {message}"
+                   for where, message in _check_outside(lf.flow, policy)]
     errors += _check_loops(flows)
     return errors
+
+
+def check_entries(flows: Mapping[str, object], *, numbers: Mapping[str, str],
+                  default_flow: str, survey_flow: str) -> list[str]:
+    """The flows cti.yaml starts (ivr.numbers, default_flow, survey_flow) must exist."""
+    known = ", ".join(sorted(flows))
+    errors = [f"cti.yaml: ivr.numbers.{number}: no flow named {flow!r}; flows: {known}"
+              for number, flow in numbers.items() if flow not in flows]
+    for field, flow in (("default_flow", default_flow), ("survey_flow", survey_flow)):
+        if flow not in flows:
+            errors.append(f"cti.yaml: ivr.{field}: no flow named {flow!r}; flows: {known}")
+    return errors
+
+
+def _check_outside(flow: Flow, policy: NumberPolicy | None) -> Iterator[tuple[str, str]]:
+    """What leaves Asterisk: one dial destination, one mailbox, numbers the policy allows."""
+    from cti.numbers import NumberRefused
+
+    for sid, step in flow.steps.items():
+        if isinstance(step, CallbackStep) and step.on_invalid is None:
+            yield (f"{sid}: on_invalid", "a callback needs on_invalid: where a caller whose "
+                   "number cannot be called back goes (voicemail, a queue, a hangup)")
+        if isinstance(step, TransferStep) and step.target is not None:
+            problem = template_problem(step.target, "target")
+            if problem:
+                yield f"{sid}: target", problem
+        if isinstance(step, TransferStep) and step.number is not None \
+                and "${" not in step.number and policy is not None:
+            try:
+                policy.check(step.number)
+            except NumberRefused as exc:
+                yield f"{sid}: number", str(exc)
+        if isinstance(step, VoicemailStep):
+            problem = template_problem(step.mailbox, "mailbox")
+            if problem:
+                yield f"{sid}: mailbox", problem
 
 
 def _check_flow(flow: Flow, flows: Mapping[str, LoadedFlow], known: set[str],
@@ -176,7 +220,8 @@ def _used_vars(step: Any) -> dict[str, set[str]]:
     fields = {
         PlayStep: ("prompts",), MenuStep: ("prompt",), InputStep: ("prompt",),
         SetStep: ("vars",), SayStep: ("items",), HttpStep: ("url", "body", "headers"),
-        TransferStep: ("target",), VoicemailStep: ("mailbox",), CallbackStep: ("number",),
+        TransferStep: ("target", "number"), VoicemailStep: ("mailbox",),
+        CallbackStep: ("number",),
         QueueStep: ("prompt",), SurveyStep: ("prompt",),
     }.get(type(step), ())
     for field in fields:

@@ -13,6 +13,7 @@ from acd import events as acd
 from cti import events as ev
 from cti.ami.commands import Hangup, Originate, Redirect, Setvar
 from cti.calls import IllegalMove, LiveCall
+from cti.numbers import NumberRefused
 from cti.routing.items import OfferNotDelivered
 
 if TYPE_CHECKING:
@@ -50,14 +51,25 @@ def _offer(step: Step, offer: d.Offer) -> None:
     call.offers += 1
     not_delivered = OfferNotDelivered(call.interaction_id, agent.id)
     if offer.callback:
+        try:
+            number = router.dialling.policy.check(call.callback_number or call.caller_number)
+        except NumberRefused as exc:
+            # The call's number is at fault, not the agent: the agent stays as it was.
+            log.warning("callback number refused; callback dropped", error=str(exc))
+            step.emit(ev.OfferFailed, call, attempt=call.offers, reason="bad-number",
+                      dial_status=exc.reason)
+            step.feed(acd.CallRemoved(call.interaction_id, "callback number refused"))
+            close_call(step, call, "bad-number")
+            return
+        trunk = router.dialling.trunk
         call.originate_action = f"cti-callback-{next(_ORIGINATE_IDS)}"
-        number = call.callback_number or call.caller_number
         step.ami(call, Originate(
             channel=agent.endpoint, action_id=call.originate_action,
-            context=router.config.service.dialplan.outbound_context, exten=number,
-            timeout_ms=int(offer.ring_timeout * 1000),
-            caller_id=f'"Callback" <{number}>',
-            variables={"CTI_INTERACTION": call.interaction_id}), on_error=not_delivered)
+            context=router.config.service.dialplan.outbound_context,
+            exten=trunk.number(number), timeout_ms=int(offer.ring_timeout * 1000),
+            caller_id=f'"Callback {number.e164}" <{number.e164}>',
+            variables={"CTI_INTERACTION": call.interaction_id,
+                       "CTI_DIAL": trunk.dial_string(number)}), on_error=not_delivered)
     else:
         step.ami(call,
                  Setvar(call.channel, "CTI_AGENT_ENDPOINT", agent.endpoint),

@@ -30,6 +30,7 @@ from cti.calls import CallRegistry
 from cti.config import Config
 from cti.events import DomainEvent
 from cti.log import call_context
+from cti.numbers import Dialling
 from cti.routing import devices, requests, telephony
 from cti.routing.effects import AmiRequest, Effect, Reply
 from cti.routing.items import (
@@ -94,6 +95,14 @@ class Router:
         self.links_up: set[str] = set()
         self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
+        self._dialling: tuple[Config, Dialling] | None = None
+
+    @property
+    def dialling(self) -> Dialling:
+        """Which outside numbers may be dialled, and the trunk's format (from config)."""
+        if self._dialling is None or self._dialling[0] is not self.config:
+            self._dialling = (self.config, self.config.service.dialling())
+        return self._dialling[1]
 
     def process(self, item: Any, now: Now) -> list[Effect]:
         """One inbox item in, its effects out (in the order they happened)."""

@@ -10,9 +10,10 @@ substituted when the line runs, as Asterisk does.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cti.sim.errors import DialplanError
 
@@ -128,31 +129,39 @@ class Dialplan:
         return plan
 
     def find(self, context: str, exten: str, priority: int) -> Step | None:
-        ext = self.match(context, exten)
-        return None if ext is None else ext.steps.get(priority)
-
-    def match(self, context: str, exten: str, _seen: frozenset[str] = frozenset()) -> \
-            Extension | None:
-        """The extension Asterisk would pick: an exact name first, then the best pattern."""
-        ctx = self.contexts.get(context)
-        if ctx is None or context in _seen:
-            return None
-        exact = ctx.extensions.get(exten)
-        if exact is not None and exact.steps:
-            return exact
-        patterns = [e for n, e in ctx.extensions.items()
-                    if n.startswith("_") and e.steps and pattern_matches(n, exten)]
-        if patterns:
-            return min(patterns, key=lambda e: _specificity(e.name))
-        for inc in ctx.includes:
-            found = self.match(inc, exten, _seen | {context})
-            if found is not None:
-                return found
+        """The step Asterisk runs: the first matching extension, in Asterisk's order,
+        that has ``priority`` (pbx_find_extension keeps looking when one lacks it)."""
+        for ext in self.candidates(context, exten):
+            step = ext.steps.get(priority)
+            if step is not None:
+                return step
         return None
 
+    def match(self, context: str, exten: str) -> Extension | None:
+        """The extension Asterisk would pick: an exact name first, then the most
+        specific pattern, then the included contexts in order."""
+        return next(iter(self.candidates(context, exten)), None)
+
+    def candidates(self, context: str, exten: str,
+                   _seen: frozenset[str] = frozenset()) -> Iterator[Extension]:
+        """Every extension of ``context`` (and its includes) that matches ``exten``, in
+        the order Asterisk tries them."""
+        ctx = self.contexts.get(context)
+        if ctx is None or context in _seen:
+            return
+        ordered = sorted((e for e in ctx.extensions.values() if e.steps),
+                         key=lambda e: extension_sort_key(e.name))
+        for ext in ordered:
+            if extension_matches(ext.name, exten):
+                yield ext
+        for inc in ctx.includes:
+            yield from self.candidates(inc, exten, _seen | {context})
+
     def label(self, context: str, exten: str, label: str) -> int | None:
-        ext = self.match(context, exten)
-        return None if ext is None else ext.labels.get(label)
+        for ext in self.candidates(context, exten):
+            if label in ext.labels:
+                return ext.labels[label]
+        return None
 
     def hints(self) -> Iterable[tuple[str, str, str]]:
         """(context, exten, hint) for every hint, in file order."""
@@ -178,36 +187,140 @@ def _strip_comment(line: str) -> str:
     return "".join(out)
 
 
-_CLASSES = {"X": "[0-9]", "Z": "[1-9]", "N": "[2-9]"}
+# -- extension patterns, as main/pbx.c matches and sorts them -----------------
+#
+# '_' starts a pattern; X Z N (any case) are 0-9, 1-9, 2-9; [...] a set with
+# ranges (a '-' just before ']' is itself); '.' one or more of anything, '!' zero
+# or more; '-' outside a set is ignored in the pattern and in the number; every
+# other character is itself (case counts). So ``_X.`` never matches ``+3491...``.
+
+_CLASS_CHARS = {"N": "23456789", "X": "0123456789", "Z": "123456789"}
 
 
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    out = []
-    body = pattern[1:]
-    i = 0
-    while i < len(body):
-        ch = body[i]
-        if ch.upper() in _CLASSES:
-            out.append(_CLASSES[ch.upper()])
-        elif ch == ".":
-            out.append(".+")
-        elif ch == "!":
-            out.append(".*")
-        elif ch == "[":
-            end = body.index("]", i)
-            out.append(f"[{body[i + 1 : end]}]")
+def extension_matches(pattern: str, exten: str) -> bool:
+    """True when ``exten`` is a match for ``pattern`` (Asterisk's E_MATCH)."""
+    if not pattern.startswith("_"):
+        return pattern.replace("-", "") == exten.replace("-", "")
+    pat, data = pattern[1:], exten
+    i = j = 0
+    while True:
+        while j < len(data) and data[j] == "-":
+            j += 1
+        while i < len(pat) and pat[i] == "-":
+            i += 1
+        if j >= len(data) or i >= len(pat) or pat[i] == "/":
+            break
+        ch, c = pat[i], data[j]
+        if ch == "[":
+            end = pat.find("]", i + 1)
+            if end < 0:
+                return False
+            if end == i + 1:            # an empty set is ignored
+                i += 2
+                continue
+            if not _in_set(pat[i + 1 : end], c):
+                return False
             i = end
-        else:
-            out.append(re.escape(ch))
+        elif ch.upper() in _CLASS_CHARS:
+            if c not in _CLASS_CHARS[ch.upper()]:
+                return False
+        elif ch in ".!":                # one or more / zero or more: the rest matches
+            return True
+        elif c != ch:
+            return False
         i += 1
-    return re.compile("^" + "".join(out) + "$")
+        j += 1
+    if j < len(data):                   # number longer than the pattern
+        return False
+    rest = pat[i:]
+    return rest == "" or rest[0] in "/!"  # '.' still to match: one character short
+
+
+def _in_set(body: str, c: str) -> bool:
+    k = 0
+    while k < len(body):
+        if k + 2 < len(body) and body[k + 1] == "-":
+            if body[k] <= c <= body[k + 2]:
+                return True
+            k += 3
+        else:
+            if c == body[k]:
+                return True
+            k += 1
+    return False
 
 
 def pattern_matches(pattern: str, exten: str) -> bool:
-    return bool(_pattern_regex(pattern).match(exten))
+    return extension_matches(pattern, exten)
 
 
-def _specificity(pattern: str) -> tuple[int, int]:
-    # fewer wildcard characters and longer fixed parts win, as Asterisk sorts patterns
-    body = pattern[1:]
-    return (body.count(".") + body.count("!"), -len(body))
+def extension_sort_key(name: str) -> tuple[int, Any]:
+    """Asterisk's ``ext_cmp`` order: plain names first, then patterns from the most
+    specific; position by position a smaller set of characters wins, then '.'
+    before '!', and a longer pattern before one that ends there."""
+    if not name.startswith("_"):
+        return (0, name.replace("-", ""))
+    return (1, _pattern_positions(name[1:]))
+
+
+_END = (0x30000, bytes(32))
+
+
+def _pattern_positions(body: str) -> list[tuple[int, bytes]]:
+    """One (score, bits) a position, as ext_cmp_pattern_pos computes them; the bits
+    are inverted so that a larger set of equal score sorts first, as memcmp does."""
+    out: list[tuple[int, bytes]] = []
+    i = 0
+    while True:
+        bits = bytearray(32)
+        score = 0
+        while score == 0:
+            while i < len(body) and body[i] == "-":
+                i += 1
+            if i >= len(body):
+                out.append(_END)
+                return out
+            ch = body[i]
+            i += 1
+            if ch.upper() in _CLASS_CHARS:
+                chars = _CLASS_CHARS[ch.upper()]
+                for c in chars:
+                    _set_bit(bits, ord(c))
+                score = (len(chars) << 8) | ord(chars[0])
+            elif ch == ".":
+                score = 0x18000
+            elif ch == "!":
+                score = 0x28000
+            elif ch == "[":
+                end = body.find("]", i)
+                if end < 0:
+                    out.append((0x40000, bytes(32)))
+                    return out
+                count, lowest = _set_bits(body[i:end], bits)
+                i = end + 1
+                if count:                   # an empty set: read the next position
+                    score = (count << 8) | lowest
+            else:
+                _set_bit(bits, ord(ch) & 0xFF)
+                score = 0x0100 | (ord(ch) & 0xFF)
+        out.append((score, bytes(255 - b for b in bits)))
+
+
+def _set_bits(body: str, bits: bytearray) -> tuple[int, int]:
+    count, lowest, k = 0, 0xFF, 0
+    while k < len(body):
+        first = last = ord(body[k]) & 0xFF
+        if k + 2 < len(body) and body[k + 1] == "-":
+            last = ord(body[k + 2]) & 0xFF
+            k += 2
+        lowest = min(lowest, first)
+        for code in range(first, last + 1):
+            if not bits[code // 8] & (0x80 >> (code % 8)):
+                _set_bit(bits, code)
+                count += 1
+        k += 1
+    return count, lowest
+
+
+def _set_bit(bits: bytearray, code: int) -> None:
+    bits[code // 8] |= 0x80 >> (code % 8)

@@ -31,7 +31,7 @@ class Ivr:
     now: list[datetime] = field(default_factory=lambda: [OPEN])
     wall: list[float] = field(default_factory=lambda: [1_800_000_000.0])
 
-    async def call(self, path: str = "ivr?flow=main&dnid=900", **kw) -> tuple[
+    async def call(self, path: str = "ivr?dnid=900", **kw) -> tuple[
             CallTranscript, FlowResult | None]:
         before = len(self.app.results)
         transcript = await self.pbx.call(path, **kw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from agi_ivr_support import CHRISTMAS, NIGHT, Ivr
 from aiohttp import web
 
@@ -75,18 +76,33 @@ async def test_ivr_transfer_sets_target_for_the_dialplan(ivr: Ivr) -> None:
         t, result = await ivr.call(caller="5550000", digits=["5"])
     assert result.action == "transfer"
     assert t.variables["CTI_ACTION"] == "transfer"
-    assert t.variables["CTI_TRANSFER_TARGET"] == "PJSIP/34911234567@trunk"
+    # an outside number: checked, then dialled through trunk.dial of cti.yaml
+    assert t.variables["CTI_TRANSFER_TARGET"] == "PJSIP/+34911234567@trunk"
 
 
 async def test_ivr_after_hours_callback_keeps_a_place(ivr: Ivr) -> None:
     ivr.now[0] = NIGHT
     async with asyncio.timeout(5):
-        t, result = await ivr.call(caller="5550000", digits=["1"])
+        t, result = await ivr.call(caller="0034 612 345 678", digits=["1"])
     assert result.action == "callback"
-    assert ivr.host.callbacks[result.interaction_id] == "5550000"
+    assert ivr.host.callbacks[result.interaction_id] == "+34612345678"
     assert ivr.host.queued[result.interaction_id]["queue"] == "general"
     assert t.variables["CTI_ACTION"] == "callback"
     assert "main.closed:goto" in kinds(result)
+
+
+async def test_ivr_after_hours_callback_to_a_number_that_cannot_be_called_takes_voicemail(
+        ivr: Ivr) -> None:
+    ivr.now[0] = NIGHT
+    for caller in ("", "5551234", "+16502530000", "+34803123456"):
+        async with asyncio.timeout(5):
+            t, result = await ivr.call(caller=caller, digits=["1"])
+        callback = next(e for e in result.path if e.kind == "callback")
+        assert callback.data["refused"] in ("not-a-number", "invalid", "country", "type")
+        assert 'STREAM FILE tourism/callback-invalid ""' in t.commands
+        assert (result.action, t.variables["CTI_MAILBOX"]) == ("voicemail", "8000@default")
+        assert result.interaction_id not in ivr.host.callbacks
+        assert result.interaction_id not in ivr.host.queued
 
 
 async def test_ivr_holiday_voicemail(ivr: Ivr) -> None:
@@ -108,7 +124,8 @@ async def test_ivr_after_hours_no_answer_hangs_up(ivr: Ivr) -> None:
 
 async def test_ivr_post_call_survey_lands_on_the_same_interaction(ivr: Ivr) -> None:
     async with asyncio.timeout(5):
-        t, result = await ivr.call("ivr?flow=survey&interaction=int-0042", digits=["4", "9"])
+        t, result = await ivr.call("survey", digits=["4", "9"],
+                                   variables={"CTI_INTERACTION": "int-0042"})
     assert result.interaction_id == "int-0042"
     assert ivr.host.surveys == [("int-0042", "csat", 4), ("int-0042", "nps", 9)]
     assert t.commands[-1] == "HANGUP"
@@ -117,18 +134,84 @@ async def test_ivr_post_call_survey_lands_on_the_same_interaction(ivr: Ivr) -> N
 
 async def test_ivr_survey_rejects_out_of_scale_score(ivr: Ivr) -> None:
     async with asyncio.timeout(5):
-        _, result = await ivr.call("ivr?flow=survey&interaction=int-0043",
-                                   digits=["7", "3", "10"])
+        _, result = await ivr.call("survey", digits=["7", "3", "10"],
+                                   variables={"CTI_INTERACTION": "int-0043"})
     assert ivr.host.surveys == [("int-0043", "csat", 3), ("int-0043", "nps", 10)]
     assert result.path[0].data["attempt"] == 2
 
 
-async def test_ivr_unknown_flow_is_an_error_not_a_crash(ivr: Ivr) -> None:
+async def test_ivr_survey_without_an_interaction_on_the_channel_runs_nothing(
+        ivr: Ivr) -> None:
     async with asyncio.timeout(5):
-        t, result = await ivr.call("ivr?flow=nope")
+        t, result = await ivr.call("survey", digits=["4"])
     assert result is None
-    assert ivr.server.stats["errors"] == 1
-    assert t.commands == ["ANSWER", 'SET VARIABLE CTI_ACTION "fallback"']
+    assert t.commands == ["GET VARIABLE CTI_INTERACTION"]
+
+
+@pytest.mark.parametrize("path", [
+    "ivr?flow=vip&dnid=900",                          # the flow is not the URL's to choose
+    "ivr?dnid=900&step=classify",
+    "ivr?dnid=900&dnid=901",                          # a repeated key
+    "ivr?dnid=900&interaction=int-0001",
+    "survey?interaction=int-0001",                    # survey reads the channel only
+    "hold?x=1",
+])
+async def test_ivr_url_with_unknown_or_repeated_arguments_goes_to_fallback(
+        ivr: Ivr, path: str) -> None:
+    async with asyncio.timeout(5):
+        t, result = await ivr.call(path, variables={"CTI_INTERACTION": "int-0009"})
+    assert result is None
+    if path.startswith("hold"):
+        assert t.commands == []              # no CTI_HOLD_OK: the dialplan counts a failure
+        return
+    assert t.commands == ['SET VARIABLE CTI_ACTION "fallback"']
+    assert ivr.host.interactions == {}
+    assert ivr.server.stats["errors"] == 0
+
+
+async def test_ivr_the_dialled_number_chooses_the_flow_from_config(ivr: Ivr) -> None:
+    ivr.app.numbers = {"901": "vip", "+34910000000": "main"}
+    async with asyncio.timeout(5):
+        _, vip = await ivr.call("ivr?dnid=901", caller="5550000")
+        _, main = await ivr.call("ivr?dnid=%2B34910000000", caller="5550000", digits=["3"])
+        _, other = await ivr.call("ivr?dnid=900%26flow%3Dvip", caller="5550000", digits=["3"])
+    assert vip.path[0].flow == "vip" and ivr.host.queued[vip.interaction_id]["queue"] == "vip"
+    assert main.path[0].flow == "main"
+    assert ivr.host.interactions[main.interaction_id].dnid == "+34910000000"
+    assert other.path[0].flow == "main"                      # not in the table: default
+    assert ivr.host.interactions[other.interaction_id].dnid == "900&flow=vip"
+    assert ivr.host.queued[other.interaction_id]["queue"] == "billing"
+
+
+async def test_ivr_a_prompt_that_cannot_be_played_is_recorded_not_counted_as_timeouts(
+        ivr: Ivr, caplog: pytest.LogCaptureFixture) -> None:
+    async with asyncio.timeout(5):
+        t, result = await ivr.call(caller="5550000", missing_prompts={"tourism/main-menu"})
+    menu = next(e for e in result.path if e.step == "main_menu")
+    assert menu.data == {"result": "failed", "tries": ["failed"],
+                         "failed_prompts": ["tourism/main-menu"]}
+    assert t.commands.count("GET DATA tourism/main-menu 5000 1") == 1   # no retries burnt
+    assert ivr.host.queued[result.interaction_id]["queue"] == "general"  # on_fail at once
+    assert "prompt 'tourism/main-menu' could not be played (flow main, step main_menu)" \
+        in caplog.text
+
+
+async def test_ivr_a_missing_announcement_does_not_stop_the_flow(ivr: Ivr) -> None:
+    async with asyncio.timeout(5):
+        t, result = await ivr.call(caller="5550000", digits=["3"],
+                                   missing_prompts={"tourism/welcome"})
+    assert result.path[0].data["failed_prompts"] == ["tourism/welcome"]
+    assert t.commands[1:3] == ['STREAM FILE tourism/welcome "0123456789*#"', "CHANNEL STATUS"]
+    assert ivr.host.queued[result.interaction_id]["queue"] == "billing"
+
+
+async def test_ivr_refuses_to_queue_a_channel_no_asterisk_has(ivr: Ivr) -> None:
+    ivr.host.channels = {("1795440000.7", "PJSIP/trunk-00000007")}
+    async with asyncio.timeout(5):
+        t, result = await ivr.call(caller="5550000", digits=["3"])
+    assert result is None
+    assert ivr.host.queued == {}
+    assert t.variables["CTI_ACTION"] == "fallback"
 
 
 # -- self-service through a real web service -----------------------------------
@@ -272,3 +355,14 @@ async def test_ivr_digit_typed_during_welcome_answers_the_main_menu(ivr: Ivr) ->
     assert menu.data == {"digit": "3", "attempt": 1}
     assert ivr.host.queued[result.interaction_id]["queue"] == "billing"
     assert not any(c.startswith("GET DATA tourism/main-menu") for c in t.commands)
+
+
+async def test_ivr_a_flow_that_does_not_exist_sends_the_caller_to_fallback_cleanly(
+        ivr: Ivr, caplog: pytest.LogCaptureFixture) -> None:
+    ivr.app.numbers = {"900": "nope"}           # e.g. a flow file removed by a reload
+    async with asyncio.timeout(5):
+        t, result = await ivr.call()
+    assert result is None and ivr.host.interactions == {}   # no interaction left behind
+    assert t.commands == ["ANSWER", 'SET VARIABLE CTI_ACTION "fallback"']
+    assert ivr.server.stats["errors"] == 0 and "Traceback" not in caplog.text
+    assert "no IVR flow named 'nope'" in caplog.text

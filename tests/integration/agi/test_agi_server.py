@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from cti.agi.errors import AgiConnectionLost, AgiTimeout
 from cti.agi.server import AgiServer
@@ -69,6 +70,7 @@ async def test_agi_silent_client_times_out_without_blocking_others() -> None:
         assert await reader.read() == b""          # closed by the server
         writer.close()
     assert server.stats == {"sessions": 1, "completed": 1, "hangups": 0, "dropped": 1,
+                            "refused": 0,
                             "errors": 0}
 
 
@@ -204,3 +206,23 @@ async def test_agi_stop_lets_running_sessions_finish_within_grace() -> None:
     assert finished == ["Local/900@from-pstn-00000001;2"]
     assert server.stats["completed"] == 1
 
+
+
+async def test_agi_connections_from_addresses_not_allowed_are_closed_unread() -> None:
+    server = AgiServer({"ivr": echo_caller}, port=0, allowed_peers=["10.9.9.9", "192.0.2.0/24"])
+    async with asyncio.timeout(5), server:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(HEADER.format(n=1).encode())
+        with contextlib.suppress(ConnectionResetError):  # closed with our header unread
+            assert await reader.read() == b""        # closed, no command sent
+        writer.close()
+    assert server.stats["refused"] == 1 and server.stats["sessions"] == 0
+
+
+async def test_agi_allowed_host_names_and_loopback_are_served() -> None:
+    server = AgiServer({"ivr": echo_caller}, port=0, allowed_peers=["localhost", "::1"])
+    async with asyncio.timeout(5), server:
+        await run_client(server.port, 7)
+    assert server.stats == {**server.stats, "completed": 1, "refused": 0}
+    assert server.peer_allowed("::ffff:127.0.0.1")   # IPv4 on an IPv6 socket
+    assert not server.peer_allowed("10.0.0.1")

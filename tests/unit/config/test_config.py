@@ -170,7 +170,7 @@ def test_secret_comes_from_the_environment_and_never_shows(
 
 
 def test_unset_environment_variable_is_named(config_dir: Path) -> None:
-    _edit(config_dir, "cti.yaml", "${CTI_AMI_SECRET:-cti-secret}", "${CTI_TEST_UNSET_SECRET}")
+    _edit(config_dir, "cti.yaml", "secret: ${CTI_AMI_SECRET}", "secret: ${CTI_TEST_UNSET_SECRET}")
     assert _errors(config_dir) == [
         "cti.yaml: environment variable CTI_TEST_UNSET_SECRET is not set "
         "(referenced as ${CTI_TEST_UNSET_SECRET})"
