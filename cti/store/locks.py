@@ -1,38 +1,22 @@
-"""File locks between processes: who runs the embedded server, who uses it, and
-one ``cti run`` per configuration.
+"""File locks between processes, and one ``cti run`` per configuration.
 
-All are ``flock`` locks: the kernel drops them when their process dies, however
-it dies (SIGKILL included), so there is no stale lock to clean up. A flock
-belongs to an open file, not to a process: two objects in one process conflict
-like two processes do. Our file descriptors are not inherited by children
-(PEP 446), so the PostgreSQL server started by ``pg_ctl`` never holds one.
-
-Embedded data directory (``DataDirLocks``):
-
-- the directory itself, exclusive, held only while a process starts or stops
-  the server: starts, adoptions and stops happen one at a time;
-- ``cti_embedded.owner.lock``, exclusive, held by the process that runs the
-  server (it started it, or found it running with no owner: its starter died);
-- ``cti_embedded.users.lock``, shared, held by every process using the server.
-  The owner stops the server only if it can take this one exclusively: no one
-  else uses it.
+``flock`` locks: the kernel drops them when their process dies, however it
+dies (SIGKILL included), so there is no stale lock to clean up. A flock
+belongs to an open file, not to a process: two objects in one process
+conflict like two processes do. Our file descriptors are not inherited by
+children (PEP 446), so a server we start never holds one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
 from cti.errors import CtiError
-from cti.store.errors import EmbeddedPostgresFailed
 
-OWNER_FILE = "cti_embedded.owner.lock"
-USERS_FILE = "cti_embedded.users.lock"
 _POLL = 0.05
 
 
@@ -48,7 +32,7 @@ class InstanceLocked(CtiError):
         self.directory, self.pid = directory, pid
 
 
-class _Flock:
+class Flock:
     """One flock on one path (a file, created if missing, or a directory)."""
 
     def __init__(self, path: Path, *, directory: bool = False) -> None:
@@ -77,75 +61,20 @@ class _Flock:
         self._fd = fd
         return True
 
-    def take(self, timeout: float, *, what: str) -> None:
-        """Take the lock exclusively, waiting up to ``timeout`` seconds."""
+    def take(self, timeout: float) -> bool:
+        """Take the lock exclusively, waiting up to ``timeout`` seconds; False if
+        it stayed taken."""
         deadline = time.monotonic() + timeout
         while not self.try_take():
             if time.monotonic() >= deadline:
-                raise EmbeddedPostgresFailed(
-                    f"{what}: {self.path} stayed locked by another process for {timeout:.0f}s; "
-                    "is another cti starting or stopping the embedded server?")
+                return False
             time.sleep(_POLL)
+        return True
 
     def release(self) -> None:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing the only descriptor of the open file drops the flock
-
-
-class DataDirLocks:
-    """The three locks of one embedded data directory (see the module docstring)."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self._turn = _Flock(data_dir, directory=True)
-        self._owner = _Flock(data_dir / OWNER_FILE)
-        self._user = _Flock(data_dir / USERS_FILE)
-
-    @contextlib.contextmanager
-    def turn(self, timeout: float) -> Iterator[None]:
-        """Hold the directory while starting or stopping: one process at a time."""
-        self._turn.take(timeout, what=f"embedded PostgreSQL in {self.data_dir}")
-        try:
-            yield
-        finally:
-            self._turn.release()
-
-    @property
-    def owner(self) -> bool:
-        """True while this object holds the owner lock."""
-        return self._owner.held
-
-    def claim_owner(self) -> bool:
-        """Become the owner unless a live process already is; True if we are."""
-        return self._owner.try_take()
-
-    def release_owner(self) -> None:
-        self._owner.release()
-
-    def register_user(self) -> None:
-        """Say that this object uses the server (shared; never waits: an exclusive
-        holder holds ``turn()`` too, and so do we when we call this)."""
-        if not self._user.try_take(shared=True):
-            raise EmbeddedPostgresFailed(
-                f"embedded PostgreSQL in {self.data_dir}: {USERS_FILE} is locked while "
-                "nothing stops the server; remove the file if no cti process runs")
-
-    def unregister_user(self) -> None:
-        self._user.release()
-
-    def alone(self) -> bool:
-        """True if no other object uses the server (call after ``unregister_user``);
-        the exclusive lock is dropped again at once."""
-        probe = _Flock(self.data_dir / USERS_FILE)
-        try:
-            return probe.try_take()
-        finally:
-            probe.release()
-
-    def release_all(self) -> None:
-        self._user.release()
-        self._owner.release()
 
 
 class InstanceLock:
@@ -164,7 +93,7 @@ class InstanceLock:
 
     def __init__(self, directory: Path | str) -> None:
         self.directory = Path(directory).expanduser().resolve()
-        self._lock = _Flock(self.directory, directory=True)
+        self._lock = Flock(self.directory, directory=True)
 
     def acquire(self) -> None:
         """Take the lock or raise ``InstanceLocked`` at once (never waits).

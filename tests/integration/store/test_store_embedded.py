@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from cti.store import EmbeddedPostgres, EmbeddedPostgresFailed, Store, StoreUnavailable
-from cti.store.embedded import _Postmaster
+from cti.store.embedded.postmaster import Postmaster
 
 
 async def _query(dsn: str, sql: str) -> object:
@@ -22,7 +22,8 @@ async def _query(dsn: str, sql: str) -> object:
 async def test_first_start_serves_the_database_over_tcp(
         private_pg_server: EmbeddedPostgres) -> None:
     dsn = private_pg_server.dsn
-    assert dsn == f"postgresql://postgres@127.0.0.1:{private_pg_server.port}/cti"
+    assert private_pg_server.display_dsn == (
+        f"postgresql://postgres@127.0.0.1:{private_pg_server.port}/cti")
     async with asyncio.timeout(10):
         assert await _query(dsn, "SELECT current_database()") == "cti"
         assert await _query(dsn, "SHOW listen_addresses") == "127.0.0.1"
@@ -31,12 +32,12 @@ async def test_first_start_serves_the_database_over_tcp(
 
 async def test_second_start_on_the_same_dir_reuses_the_running_server(
         private_pg_server: EmbeddedPostgres) -> None:
-    pid = _Postmaster.read(private_pg_server.data_dir).pid
+    pid = Postmaster.read(private_pg_server.data_dir).pid
     assert not private_pg_server.adopted
     other = EmbeddedPostgres(private_pg_server.data_dir)
     assert await asyncio.to_thread(other.start) == private_pg_server.dsn
     assert other.adopted and not other.owner
-    assert _Postmaster.read(private_pg_server.data_dir).pid == pid
+    assert Postmaster.read(private_pg_server.data_dir).pid == pid
     assert await asyncio.to_thread(other.stop) is False  # never stops what it adopted
     assert private_pg_server.is_running
 

