@@ -164,6 +164,7 @@ class EmbeddedPostgres:
                 the server log.
         """
         started = time.monotonic()
+        self._binaries()  # without the embedded extra: one line, before touching anything
         self._prepare_dir()
         with self._locks.turn(self.timeout):
             if not (self.data_dir / "PG_VERSION").exists():
@@ -394,6 +395,12 @@ class EmbeddedPostgres:
         return EmbeddedPostgresFailed(
             f"embedded PostgreSQL in {self.data_dir} has no port yet; call start() first")
 
+    def _binaries(self) -> Path:
+        if self._bin_dir is None:
+            found = postgres_bin_dir()
+            self._bin_dir = found if self._user is None else runnable_bin_dir(found, self._user)
+        return self._bin_dir
+
     def _postmaster(self) -> Postmaster | None:
         return Postmaster.read(self.data_dir)
 
@@ -410,10 +417,7 @@ class EmbeddedPostgres:
 
     def _run(self, exe: str, args: list[str], *, what: str, stdin: str | None = None,
              password: str | None = None) -> str:
-        if self._bin_dir is None:
-            found = postgres_bin_dir()
-            self._bin_dir = found if self._user is None else runnable_bin_dir(found, self._user)
-        cmd = [str(self._bin_dir / exe), *args]
+        cmd = [str(self._binaries() / exe), *args]
         as_user = self._user if exe != "psql" else None
         env = {**os.environ, "LC_ALL": "C", "PGCONNECT_TIMEOUT": "5"}
         if password is not None:
