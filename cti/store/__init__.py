@@ -9,6 +9,7 @@
 ``migrate`` applies ``migrations/NNN_name.sql``.
 """
 
+from cti.store.batch import Batch, BatchResult, Refused
 from cti.store.embedded import EmbeddedPostgres
 from cti.store.errors import (
     EmbeddedPostgresFailed,
@@ -36,6 +37,8 @@ from cti.store.store import Store
 __all__ = [
     "AgentState",
     "AgentStateChange",
+    "Batch",
+    "BatchResult",
     "CallRecord",
     "Customer",
     "EmbeddedPostgres",
@@ -48,6 +51,7 @@ __all__ = [
     "NoSuchInteraction",
     "Phone",
     "QueueEntry",
+    "Refused",
     "Store",
     "StoreRejected",
     "StoreUnavailable",

@@ -8,6 +8,8 @@ import asyncpg
 
 from cti.store.agent_states import AgentStates
 from cti.store.base import Db
+from cti.store.batch import Batch, BatchResult
+from cti.store.batch_writer import write_batch
 from cti.store.calls import CallRecords
 from cti.store.customers import Customers
 from cti.store.db import (
@@ -83,6 +85,16 @@ class Store:
     def pool(self) -> asyncpg.Pool:
         """The pool, for cti.store modules and tests; SQL stays in cti/store."""
         return self._pool
+
+    async def write_batch(self, batch: Batch) -> BatchResult:
+        """Apply ``batch`` in one transaction, one statement per kind of row (see
+        ``cti.store.batch``); rows naming a missing interaction are refused alone.
+
+        Raises:
+            StoreUnavailable: nothing was stored; the same batch may be retried.
+            StoreRejected: PostgreSQL refused a row; nothing was stored.
+        """
+        return await write_batch(self._db, batch)
 
     async def ping(self) -> None:
         """Raise ``StoreUnavailable`` unless PostgreSQL answers (for health checks)."""
