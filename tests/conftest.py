@@ -38,6 +38,28 @@ if TYPE_CHECKING:  # imported lazily so a broken store cannot break collection
 
 T = TypeVar("T")
 TEMPLATE_DB = "cti_template"
+_OWN_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """As root, the embedded server runs as another user, which must pass through
+    the parents of a data directory under ``tmp_path`` (it is given an ACL entry
+    for that). pytest resets /tmp/pytest-of-root to 0700 when any session of
+    root starts, which would cut that passage under a running test: give this
+    session a base directory of its own (removed after a passing session)."""
+    if os.geteuid() != 0 or config.option.basetemp is not None:
+        return
+    parent = Path(tempfile.mkdtemp(prefix="pytest-cti-"))
+    parent.chmod(0o711)
+    config.option.basetemp = parent / "tmp"
+    config.stash[_OWN_BASETEMP] = parent
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    parent = session.config.stash.get(_OWN_BASETEMP, None)
+    if parent is not None and exitstatus == 0:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
