@@ -56,11 +56,16 @@ def write_password(path: Path, user: str, password: str) -> None:
 
 
 def hba_asks_password(data_dir: Path) -> bool:
-    """True if pg_hba.conf is ours (a data directory made before passwords trusts)."""
+    """True if pg_hba.conf lets no one in without a password (a data directory
+    made before passwords says ``trust``). Lines someone added are kept as
+    long as they ask for a password too."""
     try:
-        return (data_dir / "pg_hba.conf").read_text() == HBA
+        text = (data_dir / "pg_hba.conf").read_text()
     except FileNotFoundError:
         return False
+    rules = [line.split() for line in text.splitlines()
+             if line.strip() and not line.lstrip().startswith("#")]
+    return bool(rules) and not any("trust" in rule for rule in rules)
 
 
 def write_hba(data_dir: Path) -> None:
