@@ -43,6 +43,7 @@ from cti.restore import load_snapshot, reconcile, restore, settle
 from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
+from cti.store.locks import InstanceLock
 from cti.store.migrate import migrate
 from cti.stream import EventStream, log_events
 
@@ -357,7 +358,15 @@ async def run_service(config_dir: Path) -> int:
     """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP."""
     config = load_config(config_dir)
     configure_logging(config.service.log.format, config.service.log.level)
-    service = Service(config)
+    lock = InstanceLock(config.directory)
+    lock.acquire()  # a second `cti run` on this configuration stops here, touching nothing
+    try:
+        return await _serve(Service(config))
+    finally:
+        lock.release()
+
+
+async def _serve(service: Service) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -28,6 +28,7 @@ from cti.config import Config, HoursConfig, load_config
 from cti.log import configure_logging
 from cti.sim.phones import Behaviour
 from cti.sim.server import SimPbx
+from cti.store.locks import InstanceLock
 
 log = structlog.get_logger(__name__)
 
@@ -58,7 +59,10 @@ async def run_demo(config_dir: Path, *, agents: int = 10, calls_per_minute: floa
     var = config_dir.resolve().parent / "var"
     var.mkdir(exist_ok=True)
     log_path = var / "demo.log"
-    with log_path.open("a", encoding="utf-8") as log_file:
+    lock = InstanceLock(config_dir)
+    lock.acquire()  # not beside a `cti run` or another demo on the same configuration
+    with contextlib.ExitStack() as cleanup, log_path.open("a", encoding="utf-8") as log_file:
+        cleanup.callback(lock.release)
         configure_logging("console", "info", stream=log_file)
         demo = Demo(load_config(config_dir), agents=agents, calls_per_minute=calls_per_minute)
         await demo.start()
@@ -127,13 +131,16 @@ class Demo:
         assert self.service is not None
         s = self.service
         http = f"http://{self.config.service.http.host}:{s.http_port}"
-        dsn = s.embedded.dsn if s.embedded else "(external)"
+        pg = s.embedded
+        dsn = pg.display_dsn if pg else "(external)"
         return "\n".join([
             "cti demo: a simulated PBX, the CTI service and embedded PostgreSQL are running.",
             f"  HTTP API        {http}/api/v1/status   (try: .venv/bin/cti status --url {http})",
             f"  AMI (simulated) 127.0.0.1:{self.sim.ami_port}  user cti",
             f"  FastAGI         127.0.0.1:{s.agi.port if s.agi else '-'}",
             f"  PostgreSQL      {dsn}",
+            *([f"                  psql: PGPASSFILE={pg.password_file} psql {pg.display_dsn}"]
+              if pg else []),
             f"  log             {log_path}",
             f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",

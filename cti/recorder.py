@@ -32,6 +32,7 @@ from cti.events import DomainEvent
 from cti.journal import Journal, JournalReader
 from cti.records import project
 from cti.store.errors import StoreRejected, StoreUnavailable
+from cti.store.outage import OutageLog, OutageNote
 from cti.store.rows import RowOp
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class Recorder:
         self._idle.set()
         self._progress = asyncio.Event()
         self._reread: list[DomainEvent] | None = None
+        self._outage = OutageLog(remind_every=300)
         self._max_backoff = max_backoff
         self._task: asyncio.Task[None] | None = None
         self.rejected: list[DomainEvent] = []
@@ -172,15 +174,14 @@ class Recorder:
             try:
                 await self._store_batch(batch)
             except StoreUnavailable as exc:
-                if self.database_up:
-                    log.warning("database unreachable; keeping events in memory",
-                                error=str(exc), pending=self.pending)
+                self._note(self._outage.failed(asyncio.get_running_loop().time(),
+                                               error=str(exc), backlog=self.pending))
                 self.database_up = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            if not self.database_up:
-                log.info("database back; writing the kept events", pending=self.pending)
+            self._note(self._outage.succeeded(asyncio.get_running_loop().time(),
+                                              backlog=self.pending))
             self.database_up = True
             backoff = 0.1
             if from_memory:
@@ -192,6 +193,11 @@ class Recorder:
             self._progress.set()
             if self._journal is not None:
                 self._journal.release(self.stored_seq)
+
+    @staticmethod
+    def _note(note: OutageNote | None) -> None:
+        if note is not None:
+            getattr(log, note.level)(note.message, **note.fields)
 
     def _from_journal(self) -> list[DomainEvent]:
         """The next batch read back from the journal; leaves catch-up when none is left."""

@@ -11,6 +11,8 @@ isolated and each costs a few tens of milliseconds.
     empty_dsn   a fresh database without any table (for migration tests)
     store       a cti.store.Store open on ``dsn``
     private_pg_server  a server of the test's own (about 0.7 s), to kill or corrupt
+    pg_scratch  an empty directory for a data directory of the test's own, on a RAM
+                disk if there is one, that the embedded server's user can enter
 
 A test that stops the shared server should start it again before it ends
 (``pg_server.start()`` reuses the data and the port); the next ``dsn`` starts
@@ -36,6 +38,28 @@ if TYPE_CHECKING:  # imported lazily so a broken store cannot break collection
 
 T = TypeVar("T")
 TEMPLATE_DB = "cti_template"
+_OWN_BASETEMP = pytest.StashKey[Path]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """As root, the embedded server runs as another user, which must pass through
+    the parents of a data directory under ``tmp_path`` (it is given an ACL entry
+    for that). pytest resets /tmp/pytest-of-root to 0700 when any session of
+    root starts, which would cut that passage under a running test: give this
+    session a base directory of its own (removed after a passing session)."""
+    if os.geteuid() != 0 or config.option.basetemp is not None:
+        return
+    parent = Path(tempfile.mkdtemp(prefix="pytest-cti-"))
+    parent.chmod(0o711)
+    config.option.basetemp = parent / "tmp"
+    config.stash[_OWN_BASETEMP] = parent
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    parent = session.config.stash.get(_OWN_BASETEMP, None)
+    if parent is not None and exitstatus == 0:
+        shutil.rmtree(parent, ignore_errors=True)
 
 # config/cti.yaml reads the AMI secret from CTI_AMI_SECRET with no default (the
 # service refuses placeholder secrets): tests that load the shipped config get a
@@ -63,47 +87,59 @@ def run_in_thread(coro: Coroutine[Any, Any, T]) -> T:
     return result[0]
 
 
-def _scratch_parent(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def _scratch_parent() -> Path:
     """Where the test server keeps its data: a RAM disk if there is one.
 
     Measured on the 2-core CI machine: CREATE DATABASE from the template
     takes 10-30 ms on /dev/shm and 100-400 ms on its virtual disk (PostgreSQL
     pushes the copied files to disk even with fsync off).
+
+    When run as root the server runs as another user, which must be able to
+    enter this directory: mkdtemp makes it 0700, so open it to others (its
+    name is unguessable and the data directory inside is 0700).
     """
     shm = Path("/dev/shm")
-    if shm.is_dir() and os.access(shm, os.W_OK):
-        return Path(tempfile.mkdtemp(prefix="cti-test-pg-", dir=shm))
-    return tmp_path_factory.mktemp("pg")
+    parent = Path(tempfile.mkdtemp(prefix="cti-test-pg-",
+                                   dir=shm if shm.is_dir() and os.access(shm, os.W_OK) else None))
+    parent.chmod(0o755)
+    return parent
+
+
+@pytest.fixture
+def pg_scratch() -> Iterator[Path]:
+    parent = _scratch_parent()
+    try:
+        yield parent
+    finally:
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def pg_server() -> Iterator[EmbeddedPostgres]:
     from cti.store import EmbeddedPostgres
 
-    parent = _scratch_parent(tmp_path_factory)
+    parent = _scratch_parent()
     server = EmbeddedPostgres(parent / "data", durable=False)
     try:
         server.start()
         yield server
     finally:
         server.stop()
-        if parent.is_relative_to("/dev/shm"):
-            shutil.rmtree(parent, ignore_errors=True)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture
-def private_pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedPostgres]:
+def private_pg_server() -> Iterator[EmbeddedPostgres]:
     from cti.store import EmbeddedPostgres
 
-    parent = _scratch_parent(tmp_path_factory)
+    parent = _scratch_parent()
     server = EmbeddedPostgres(parent / "data", durable=False, timeout=20)
     try:
         server.start()
         yield server
     finally:
         server.stop()
-        if parent.is_relative_to("/dev/shm"):
-            shutil.rmtree(parent, ignore_errors=True)
+        shutil.rmtree(parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

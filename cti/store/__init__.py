@@ -5,8 +5,11 @@
     case = await store.interactions.create(caller_number="+33612345678", queue="sales")
     await store.close()
 
-``EmbeddedPostgres`` runs a local server for ``database: embedded``;
-``migrate`` applies ``migrations/NNN_name.sql``.
+``store.events.apply(events, project)`` writes a batch of domain events and
+the rows they imply in one transaction; ``EmbeddedPostgres`` runs a local server for ``database:
+embedded``; ``migrate`` applies ``migrations/NNN_name.sql``; ``locks.InstanceLock``
+keeps one ``cti run`` per configuration; ``outage.OutageLog`` says when to log
+a database outage.
 """
 
 from cti.store.embedded import EmbeddedPostgres

@@ -13,7 +13,7 @@ from cti.store.models import AgentState, AgentStateChange
 
 _COLUMNS = columns(AgentStateChange)
 _CURRENT = columns(AgentState)
-_STATE = re.compile(r"[A-Z][A-Z_]*")
+STATE = re.compile(r"[A-Z][A-Z_]*")
 
 
 class AgentStates:
@@ -40,7 +40,7 @@ class AgentStates:
             ValueError: ``state`` is not UPPER_CASE, or a naive ``at``.
         """
         state = str(getattr(state, "name", state))
-        if not _STATE.fullmatch(state):
+        if not STATE.fullmatch(state):
             raise ValueError(f"agent {agent_id}: state {state!r} must be UPPER_CASE, e.g. READY")
         change = AgentStateChange(
             id=uuid4() if change_id is None else as_uuid(change_id, "change_id"),

@@ -53,8 +53,10 @@ class Db:
                     raise
                 await self.pool.expire_connections()
                 if attempt == 1:
-                    log.warning("database connection lost; retrying on a new one",
-                                database=self.where, error=str(exc.__cause__))
+                    # debug: during an outage every statement comes here; the
+                    # writer above logs the outage once (OutageLog)
+                    log.debug("database connection lost; retrying on a new one",
+                              database=self.where, error=str(exc.__cause__))
                     continue
                 if loop.time() >= deadline:
                     raise

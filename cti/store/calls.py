@@ -11,13 +11,13 @@ from cti.store.models import CallOutcome, CallRecord
 
 _COLUMNS = columns(CallRecord)
 _COMPUTED = frozenset({"wait_seconds", "talk_seconds"})
-_WRITTEN = [f.name for f in fields(CallRecord) if f.name not in _COMPUTED]
-_OUTCOMES = frozenset(CallOutcome.__args__)  # type: ignore[attr-defined]
+WRITTEN = [f.name for f in fields(CallRecord) if f.name not in _COMPUTED]
+OUTCOMES = frozenset(CallOutcome.__args__)  # type: ignore[attr-defined]
 _UPSERT = (
-    f"INSERT INTO call_records ({', '.join(_WRITTEN)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(_WRITTEN) + 1))}) "
+    f"INSERT INTO call_records ({', '.join(WRITTEN)}) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(WRITTEN) + 1))}) "
     "ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{n} = EXCLUDED.{n}" for n in _WRITTEN if n != "id")
+    + ", ".join(f"{n} = EXCLUDED.{n}" for n in WRITTEN if n != "id")
     + f", updated_at = now() RETURNING {_COLUMNS}"
 )
 
@@ -36,9 +36,9 @@ class CallRecords:
             ValueError: a naive datetime or an unknown outcome.
             StoreRejected: ``interaction_id`` names no interaction.
         """
-        if record.outcome is not None and record.outcome not in _OUTCOMES:
+        if record.outcome is not None and record.outcome not in OUTCOMES:
             raise ValueError(f"call outcome {record.outcome!r} is not one of "
-                             f"{', '.join(sorted(_OUTCOMES))}")
+                             f"{', '.join(sorted(OUTCOMES))}")
         record = replace(
             record,
             id=as_uuid(record.id, "id"),
@@ -48,7 +48,7 @@ class CallRecords:
             **{n: maybe_aware(getattr(record, n), n)
                for n in ("queued_at", "offered_at", "answered_at", "ended_at")},
         )
-        row = await self._db.fetchrow(_UPSERT, *(getattr(record, n) for n in _WRITTEN))
+        row = await self._db.fetchrow(_UPSERT, *(getattr(record, n) for n in WRITTEN))
         assert row is not None  # RETURNING always yields the row
         return to_model(CallRecord, row)
 

@@ -1,4 +1,4 @@
-"""The edge with asyncpg: connecting, JSON codecs, and error translation.
+"""The edge with asyncpg: connecting, JSON codecs, error translation, its logs.
 
 asyncpg's exceptions stop here: ``translate_errors`` turns them into our
 ``StoreError`` family, with the database named as ``user@host:port/db``
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
@@ -97,3 +98,29 @@ def translate_errors(where: str) -> Iterator[None]:
         raise StoreRejected(f"PostgreSQL at {where} refused the write: {exc}{detail}") from exc
     except asyncpg.PostgresError as exc:
         raise StoreError(f"PostgreSQL at {where} failed: {exc}") from exc
+
+
+class _QuietPoolRefill(logging.Filter):
+    """asyncpg's pool logs a warning with a full traceback each time it fails to
+    reconnect its ``min_size`` connections: every 1, 2, 4 ... s during an
+    outage. The writer above says once that the database is down (OutageLog);
+    turn those into one-line debug records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (error is not None and is_connection_error(error)
+                and record.getMessage().startswith("Failed to restore the pool connection floor")):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.msg, record.args = "pool connection floor not restored yet: %s", (error,)
+            record.exc_info, record.exc_text = None, None
+            # the level was checked before the filter ran: check it again
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+_QUIET = _QuietPoolRefill()
+
+
+def quiet_pool_refill_logs() -> None:
+    """Install the filter on asyncpg's pool logger (once; idempotent)."""
+    logging.getLogger("asyncpg.pool").addFilter(_QUIET)

@@ -5,7 +5,6 @@ functions read them, and create or update them for tools and tests."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, get_args
@@ -25,7 +24,6 @@ UPDATABLE = frozenset({
     "disposition", "flow",
 })
 _INSTANTS = frozenset({"queued_at", "answered_at", "closed_at"})
-_KIND = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 class Interactions:
@@ -52,10 +50,10 @@ class Interactions:
             ValueError: a bad channel, direction or status, or a naive datetime.
         """
         iid = uuid4() if interaction_id is None else as_uuid(interaction_id, "interaction_id")
-        _check_choice(channel, Channel, "channel")
-        _check_choice(direction, Direction, "direction")
+        check_choice(channel, Channel, "channel")
+        check_choice(direction, Direction, "direction")
         values = {"id": iid, "channel": channel, "direction": direction,
-                  "created_at": aware(created_at, "created_at"), **_checked(fields)}
+                  "created_at": aware(created_at, "created_at"), **checked_fields(fields)}
         names = list(values)
         await self._db.execute(
             f"INSERT INTO interactions ({', '.join(names)}) "
@@ -77,7 +75,7 @@ class Interactions:
             TypeError / ValueError: an unknown field or a bad value.
         """
         iid = as_uuid(interaction_id, "interaction_id")
-        values = _checked(fields)
+        values = checked_fields(fields)
         if not values:
             found = await self.get(iid)
             if found is None:
@@ -116,7 +114,7 @@ class Interactions:
         return [to_model(Interaction, r) for r in rows]
 
 
-def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
+def checked_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(fields) - UPDATABLE)
     if unknown:
         raise TypeError(f"interaction has no updatable field {', '.join(unknown)}; "
@@ -125,13 +123,13 @@ def _checked(fields: Mapping[str, Any]) -> dict[str, Any]:
     for name in _INSTANTS & set(values):
         values[name] = maybe_aware(values[name], name)
     if "status" in values:
-        _check_choice(values["status"], Status, "status")
+        check_choice(values["status"], Status, "status")
     if values.get("customer_id") is not None:
         values["customer_id"] = as_uuid(values["customer_id"], "customer_id")
     return values
 
 
-def _check_choice(value: object, choices: Any, what: str) -> None:
+def check_choice(value: object, choices: Any, what: str) -> None:
     allowed = get_args(choices)
     if value not in allowed:
         raise ValueError(f"{what} {value!r} is not one of {', '.join(allowed)}")

@@ -10,7 +10,13 @@ from cti.store.agent_states import AgentStates
 from cti.store.base import Db
 from cti.store.calls import CallRecords
 from cti.store.customers import Customers
-from cti.store.db import CONNECT_TIMEOUT, describe_dsn, init_connection, translate_errors
+from cti.store.db import (
+    CONNECT_TIMEOUT,
+    describe_dsn,
+    init_connection,
+    quiet_pool_refill_logs,
+    translate_errors,
+)
 from cti.store.events import Events
 from cti.store.interactions import Interactions
 from cti.store.migrate import migrate
@@ -61,6 +67,7 @@ class Store:
             MigrationFailed: see ``migrate()``.
         """
         where = describe_dsn(dsn)
+        quiet_pool_refill_logs()
         with translate_errors(where):
             pool = await asyncpg.create_pool(
                 dsn, min_size=min_size, max_size=max_size, init=init_connection,

@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from cti.store import EmbeddedPostgres, EmbeddedPostgresFailed, Store, StoreUnavailable
-from cti.store.embedded import _Postmaster
+from cti.store.embedded.postmaster import Postmaster
 
 
 async def _query(dsn: str, sql: str) -> object:
@@ -22,7 +22,8 @@ async def _query(dsn: str, sql: str) -> object:
 async def test_first_start_serves_the_database_over_tcp(
         private_pg_server: EmbeddedPostgres) -> None:
     dsn = private_pg_server.dsn
-    assert dsn == f"postgresql://postgres@127.0.0.1:{private_pg_server.port}/cti"
+    assert private_pg_server.display_dsn == (
+        f"postgresql://postgres@127.0.0.1:{private_pg_server.port}/cti")
     async with asyncio.timeout(10):
         assert await _query(dsn, "SELECT current_database()") == "cti"
         assert await _query(dsn, "SHOW listen_addresses") == "127.0.0.1"
@@ -31,12 +32,14 @@ async def test_first_start_serves_the_database_over_tcp(
 
 async def test_second_start_on_the_same_dir_reuses_the_running_server(
         private_pg_server: EmbeddedPostgres) -> None:
-    pid = _Postmaster.read(private_pg_server.data_dir).pid
+    pid = Postmaster.read(private_pg_server.data_dir).pid
     assert not private_pg_server.adopted
     other = EmbeddedPostgres(private_pg_server.data_dir)
     assert await asyncio.to_thread(other.start) == private_pg_server.dsn
-    assert other.adopted
-    assert _Postmaster.read(private_pg_server.data_dir).pid == pid
+    assert other.adopted and not other.owner
+    assert Postmaster.read(private_pg_server.data_dir).pid == pid
+    assert await asyncio.to_thread(other.stop) is False  # never stops what it adopted
+    assert private_pg_server.is_running
 
 
 async def test_data_and_dsn_survive_stop_and_start(private_pg_server: EmbeddedPostgres) -> None:
@@ -76,7 +79,7 @@ async def test_pid_file_naming_a_live_process_that_is_not_postgres_is_stale(
 
 def test_stop_when_not_running_does_nothing(tmp_path: Path) -> None:
     server = EmbeddedPostgres(tmp_path / "never-started")
-    server.stop()
+    assert server.stop() is False
     assert not server.is_running
 
 
@@ -111,3 +114,7 @@ async def test_concurrent_starts_on_one_dir_share_one_server(
         dsns = await asyncio.gather(*(asyncio.to_thread(s.start) for s in servers))
     assert len(set(dsns)) == 1
     assert sorted(s.adopted for s in servers) == [False, True, True]
+    starter = next(s for s in servers if not s.adopted)
+    assert [s.owner for s in servers] == [s is starter for s in servers]
+    stopped = [await asyncio.to_thread(s.stop) for s in (starter, *servers)]
+    assert stopped == [False, False, False, True]  # the last user out stops it

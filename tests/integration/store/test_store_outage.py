@@ -1,9 +1,11 @@
 """A Store across PostgreSQL outages, and errors that name the database."""
 
 import asyncio
+import logging
 from uuid import uuid4
 
 import pytest
+import structlog
 
 from cti.store import EmbeddedPostgres, Store, StoreUnavailable
 
@@ -85,3 +87,28 @@ async def test_retry_gives_up_after_retry_for_seconds(
                 await asyncio.to_thread(pg_server.start)
         finally:
             await store.close()
+
+
+async def test_an_outage_logs_no_traceback_and_no_line_per_attempt(
+        private_pg_server: EmbeddedPostgres, caplog: pytest.LogCaptureFixture) -> None:
+    """The writer above (the recorder, with OutageLog) says it once; the store
+    and asyncpg's pool refill only leave debug lines."""
+    caplog.set_level(logging.DEBUG, logger="asyncpg")
+    async with asyncio.timeout(40):
+        store = await Store.open(private_pg_server.dsn, min_size=2, max_size=2)
+        try:
+            await store.ping()
+            await asyncio.to_thread(private_pg_server.stop)
+            with structlog.testing.capture_logs() as store_lines:
+                for _ in range(3):
+                    with pytest.raises(StoreUnavailable):
+                        await store.ping()
+                # asyncpg tries to refill the pool at once, then every 1, 2, 4 ... s
+                while not any("pool connection floor" in r.getMessage() for r in caplog.records):
+                    await asyncio.sleep(0.02)
+        finally:
+            await store.close()
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert loud == [], [r.getMessage() for r in loud]
+    assert all(r.exc_info is None for r in caplog.records)
+    assert {line["log_level"] for line in store_lines} <= {"debug"}
