@@ -118,6 +118,11 @@ class Journal:
         return self.disk_from <= first and last <= self.on_disk_until
 
     @property
+    def backlog(self) -> int:
+        """Events appended and not yet on disk and handed on."""
+        return self._appended_seq - self.flushed_seq
+
+    @property
     def size(self) -> int:
         return sum(s.size for s in self._segments) + len(self._buffer)
 

@@ -21,7 +21,8 @@ def status(service: Service, router: Router, actions: Actions, now: float) -> di
         "uptime_seconds": round(service.uptime, 1),
         "draining": router.draining,
         "database": "up" if recorder is None or recorder.database_up else "down",
-        "pending_writes": 0 if recorder is None else recorder.pending,
+        "pending_writes": (0 if recorder is None else recorder.pending)
+        + (0 if service.journal is None else service.journal.backlog),
         "refused_writes": 0 if recorder is None else len(recorder.rejected),
         "journal": None if service.journal is None else {
             "bytes": service.journal.size, "max_bytes": service.journal.max_bytes,

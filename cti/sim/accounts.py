@@ -26,14 +26,15 @@ class Account:
     """One manager user.
 
     Attributes:
-        username, secret: the Login credentials.
+        username, secret: the Login credentials (a user with no secret cannot log
+            in, as in Asterisk).
         read: classes of the events it receives.
         write: classes of the actions it may send.
         rules: ("permit" | "deny", network) in file order.
     """
 
     username: str
-    secret: str
+    secret: str | None
     read: frozenset[str] = ALL
     write: frozenset[str] = ALL
     rules: tuple[tuple[str, Network], ...] = field(default=())
@@ -114,11 +115,10 @@ def parse_accounts(text: str, source: str = "<manager.conf>") -> dict[str, Accou
             raise SimError(f"{source}:{number}: {exc}") from None
     accounts = {}
     for name, values in sections.items():
-        if "secret" not in values:
-            raise SimError(f"{source}:{values['line']}: user [{name}] has no secret")
         rules = values["rules"]
         assert isinstance(rules, list)
-        accounts[name] = Account(name, str(values["secret"]),
+        secret = str(values["secret"]) if "secret" in values else None
+        accounts[name] = Account(name, secret,
                                  read=values.get("read", frozenset()),  # type: ignore[arg-type]
                                  write=values.get("write", frozenset()),  # type: ignore[arg-type]
                                  rules=tuple(rules))

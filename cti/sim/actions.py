@@ -40,7 +40,7 @@ async def _login(s: AmiSession, msg: Msg) -> None:
         return
     account = s.pbx.accounts.get(msg.get("Username", ""))
     if account is None or not account.admits(s.remote_ip) or \
-            msg.get("Secret") != account.secret:
+            account.secret is None or msg.get("Secret") != account.secret:
         # a wrong user, secret or address: one second, then the same error (authenticate)
         await asyncio.sleep(s.core.scaled(1.0))
         s.error(msg, "Authentication failed")

@@ -186,25 +186,46 @@ async def test_a_caller_id_with_a_second_destination_is_never_offered_a_callback
 
 async def test_the_callback_originate_dials_one_checked_number_through_the_trunk(
         pbx: Pbx) -> None:
+    """The routing step checks a callback's number again before it originates: a
+    refused one ends the callback without ringing (or blaming) the agent; a good one
+    is dialled once, through the trunk, and the agent's phone shows only it."""
+    import time
+
+    from acd.engine import Engine
+    from cti.acd_specs import specs
     from cti.actions import Actions
-    from cti.calls import LiveCall
-    from cti.config import AgentConfig, Dialplan
+    from cti.calls import CallRegistry, LiveCall
+    from cti.config import load_config
+    from cti.events import DomainEvent
+    from cti.routing import Enqueue, Now, Router, Step
+    from cti.routing.effects import AmiRequest
+    from cti.routing.requests import agent_command
+    from cti.stream import EventStream
+
+    config = load_config(ROOT / "config")
+    router = Router(config, Engine(*specs(config)), CallRegistry(), EventStream("t"))
+    step = Step(router, Now(0.0, time.time()))
+    agent_command(step, "a1001", "ready", None)
+    step.drain()
+
+    def callback(iid: str, number: str, at: float) -> list[Any]:
+        router.calls.add(LiveCall(iid, "pbx1", f"PJSIP/trunk-{iid}", f"1.{iid}",
+                                  caller_number=number, callback_number=number))
+        return router.process(Enqueue(iid, "bookings", {}, 0, {}), Now(at, time.time()))
+
+    refused = callback("bad", "5551234&PJSIP/0900123456", 1.0)
+    assert not [e for e in refused if isinstance(e, AmiRequest)]
+    failed = next(e for e in refused if isinstance(e, DomainEvent)
+                  and e.TYPE == "call.offer_failed")
+    assert failed.reason == "bad-number"
+    assert router.engine.agent("a1001").state.value == "READY"  # not blamed
 
     ami = await pbx.ami()
-    reports: list[Any] = []
-    actions = Actions({"pbx1": ami}, Dialplan(), reports.append)
-    agent = AgentConfig(id="a1001", name="Lucia", endpoint="PJSIP/1001")
+    actions = Actions({"pbx1": ami}, report=lambda item: None)
     try:
-        bad = LiveCall("int-bad", "pbx1", "PJSIP/trunk-1", "1.1",
-                       caller_number="5551234&PJSIP/0900123456",
-                       callback_number="5551234&PJSIP/0900123456")
-        actions.originate_callback(bad, agent, 10)
-        await pbx.until(lambda: reports, "the refused callback reported")
-        assert "5551234&PJSIP/0900123456" in reports[0].error
-        good = LiveCall("int-good", "pbx1", "PJSIP/trunk-2", "1.2",
-                        caller_number='612345678" <0900123456>',
-                        callback_number="+34612345678")
-        actions.originate_callback(good, agent, 10)
+        for effect in callback("good", "+34612345678", 2.0):
+            if isinstance(effect, AmiRequest):
+                actions.run(effect)
         dials = await pbx.until(lambda: pbx.apps("Dial"), "the customer dialled")
     finally:
         await ami.stop()

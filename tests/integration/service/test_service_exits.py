@@ -16,13 +16,13 @@ async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_b
     env.sim.set_behaviour("PJSIP/1001", Behaviour.answers(0.5, talk_seconds=6))
     customer = env.sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0))  # outbound trunk
     async with asyncio.timeout(60):
-        call = env.sim.place_call("5551234", "Juan Perez", "900", digits=[*BOOKINGS, "1"])
+        call = env.sim.place_call("612345678", "Juan Perez", "900", digits=[*BOOKINGS, "1"])
         assert await call.wait_ended()  # the caller pressed 1 in hold and hung up
         (interaction_id,) = env.service.router.engine.call_ids()
         assert env.service.router.engine.call(interaction_id).callback
         await env.flushed()
         (entry,) = await env.store.queue_entries.entries()
-        assert entry.is_callback and entry.callback_number == "5551234"
+        assert entry.is_callback and entry.callback_number == "+34612345678"
 
         await env.ready("a1001")
         await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="callback answered")
@@ -123,7 +123,7 @@ async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_fre
         sim, service = env.sim, env.service
         customer = sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0))
         await service.agent_command("a1007", "ready", None)
-        call = sim.place_call("5550009", "", "900", digits=["1"])
+        call = sim.place_call("612345009", "", "900", digits=["1"])
         assert await call.wait_ended() != "abandoned"
         await wait_for(lambda: customer.answered_calls == 1, what="customer called back")
         assert sim.phone("PJSIP/1007").answered_calls == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sim_ami import Ami, running
@@ -83,7 +84,7 @@ async def test_sim_inbound_call_runs_ivr_then_waits_in_hold(setup) -> None:
         name = await _queued_call(pbx, ami)
     assert name.startswith("PJSIP/trunk-")
     env = dict(x.split(": ", 1) for x in ivr.sessions[0] if x.startswith("agi_"))
-    assert env["agi_network_script"] == "ivr?flow=main&dnid=900"
+    assert env["agi_network_script"] == "ivr?dnid=900"
     assert env["agi_type"] == "PJSIP" and env["agi_dnid"] == "900"
     assert env["agi_callerid"] == "5551234" and env["agi_context"] == "cti-inbound"
     assert ivr.sessions[0][-3:] == ["200 result=0", "200 result=1", "200 result=1"]
@@ -116,7 +117,7 @@ async def test_sim_failed_dial_reports_status_and_returns_to_hold(setup, endpoin
         result = await ami.wait_for(Event="UserEvent", UserEvent="CTIDialResult")
         assert result["DialStatus"] == status and result["Endpoint"] == endpoint
         back = await ami.wait_for(Event="MusicOnHoldStart", Channel=name, Context="cti-hold",
-                                  Priority="2")
+                                  Priority=str(HOLD_MUSIC))
     assert back["Exten"] == "s"
     assert (status == "CHANUNAVAIL") == (not any(
         m.get("Event") == "DialBegin" for m in ami.messages))
@@ -219,6 +220,15 @@ async def test_sim_agent_phone_hangs_up_after_talk_time_and_caller_follows(setup
     assert pbx.phone("PJSIP/1001").answered_calls == 1
 
 
+def _hold_music_priority() -> int:
+    """Where cti-hold starts its music slice (after the limit checks of the loop)."""
+    plan = Dialplan.load(Path(__file__).resolve().parents[3] / "dialplan" / "extensions_cti.conf")
+    steps = plan.contexts["cti-hold"].extensions["s"].steps
+    return next(p for p, step in sorted(steps.items()) if step.app == "MusicOnHold")
+
+
+HOLD_MUSIC = _hold_music_priority()
+
 SMALL_PLAN = """
 [in]
 exten => 900,1,Answer()
@@ -263,7 +273,8 @@ async def test_sim_click_to_dial_rings_agent_then_customer_on_the_trunk(setup) -
     async with asyncio.timeout(10):
         await ami.send(Action="Originate", Channel="PJSIP/1001", Context="cti-outbound",
                        Exten="5559876", Priority="1", CallerID='"Ventas" <1001>',
-                       Async="true", Variable="CTI_INTERACTION=int-7", ActionID="o")
+                       Async="true", ActionID="o",
+                       Variable="CTI_INTERACTION=int-7,CTI_DIAL=PJSIP/5559876@trunk")
         result = await ami.wait_for(Event="OriginateResponse", ActionID="o")
         end = await ami.wait_for(Event="DialEnd", Channel=result["Channel"])
     assert result["Response"] == "Success" and result["Reason"] == "4"
@@ -283,7 +294,8 @@ async def test_sim_callback_customer_hangs_up_after_its_talk_time(setup) -> None
     loop = asyncio.get_running_loop()
     async with asyncio.timeout(10):
         await ami.send(Action="Originate", Channel="PJSIP/1006", Context="cti-outbound",
-                       Exten="5559876", Priority="1", Async="true", ActionID="o")
+                       Exten="5559876", Priority="1", Async="true", ActionID="o",
+                       Variable="CTI_DIAL=PJSIP/5559876@trunk")
         agent = (await ami.wait_for(Event="OriginateResponse", ActionID="o"))["Channel"]
         bridged = await ami.wait_for(Event="BridgeEnter", Channel=agent)
         connected_at = loop.time()

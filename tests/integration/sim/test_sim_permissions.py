@@ -138,11 +138,15 @@ async def test_sim_login_from_a_denied_address_fails_like_a_wrong_secret(pbx: Si
 
 
 async def test_sim_loads_the_projects_account_file(pbx: SimPbx) -> None:
-    accounts = pbx.load_accounts(ACCOUNTS)
-    cti = accounts["cti"]
+    """The shipped account has no secret (nobody logs in until one is set) and no
+    ``system`` class: the AMI MixMonitor action is refused, as on Asterisk."""
+    cti = pbx.load_accounts(ACCOUNTS)["cti"]
+    assert cti.secret is None
     assert cti.admits("127.0.0.1") and not cti.admits("192.0.2.7")
+    pbx.set_account("cti", "s3cret", read=",".join(sorted(cti.read)),
+                    write=",".join(sorted(cti.write)), permit=("127.0.0.1/255.255.255.255",))
     async with asyncio.timeout(5):
-        ami = await _login(pbx, "cti", cti.secret)
+        ami = await _login(pbx, "cti", "s3cret")
         await ami.send(Action="MixMonitor", Channel="PJSIP/x-1", File="a.wav", ActionID="m")
         reply = await ami.wait_for(ActionID="m")
-    assert reply["Message"] == "No such channel", "write=system permits MixMonitor"
+    assert reply["Message"] == "Permission denied"

@@ -50,6 +50,7 @@ def _config_on(directory: Path, data_dir: Path) -> Path:
 
 def _cti(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CTI_")}
+    env["CTI_AMI_SECRET"] = os.environ["CTI_AMI_SECRET"]
     return subprocess.run([sys.executable, "-m", "cti.cli", *args], capture_output=True,
                           text=True, timeout=60, env=env, cwd=ROOT)
 

@@ -59,6 +59,7 @@ def production_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 def _run(site: Path, code: str, *args: str) -> subprocess.CompletedProcess[str]:
     prelude = f"import sys; sys.path[:0] = [{str(ROOT)!r}, {str(site)!r}]\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CTI_", "PYTHON"))}
+    env["CTI_AMI_SECRET"] = os.environ["CTI_AMI_SECRET"]
     return subprocess.run([sys.executable, "-S", "-c", prelude + code, *args],
                           capture_output=True, text=True, timeout=60, env=env, cwd=ROOT)
 

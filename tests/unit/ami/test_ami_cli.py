@@ -151,10 +151,10 @@ def test_record_takes_the_ami_account_from_the_config(
     from cti.ami.cli import _node_defaults
     from cti.cli import build_parser
 
-    monkeypatch.delenv("CTI_AMI_SECRET", raising=False)
+    monkeypatch.setenv("CTI_AMI_SECRET", "from-the-environment")
     config = Path(__file__).resolve().parents[3] / "config"
     args = build_parser().parse_args(["ami", "record", "x.txt", "--config", str(config),
                                       "--port", "6038"])
     _node_defaults(args)
     assert (args.host, args.port, args.user, args.secret) == (
-        "127.0.0.1", 6038, "cti", "cti-secret")
+        "127.0.0.1", 6038, "cti", "from-the-environment")

@@ -16,8 +16,8 @@ PROJECT = Path(__file__).resolve().parents[3] / "dialplan" / "extensions_cti.con
 def test_sim_project_dialplan_has_contexts_labels_and_globals() -> None:
     plan = Dialplan.load(PROJECT)
     assert plan.globals["CTI_AGI"].startswith("agi://")
-    assert plan.label("cti-hold", "s", "loop") == 2
-    assert plan.find("cti-inbound", "900", 3).app == "AGI"  # type: ignore[union-attr]
+    assert plan.label("cti-hold", "s", "loop") == 4
+    assert plan.find("cti-inbound", "ivr", 3).app == "AGI"  # type: ignore[union-attr]
     assert plan.find("cti-features", "*45", 2).app == "UserEvent"  # type: ignore[union-attr]
 
 

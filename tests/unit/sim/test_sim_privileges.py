@@ -83,8 +83,12 @@ secret = r
     assert reader.admits("127.0.0.1") and reader.read == reader.write == frozenset()
 
 
+def test_a_user_without_a_secret_can_never_log_in() -> None:
+    (cti,) = parse_accounts("[cti]\nread = call\n").values()
+    assert cti.secret is None
+
+
 @pytest.mark.parametrize(("text", "message"), [
-    ("[cti]\nread = call\n", "<manager.conf>:1: user \\[cti\\] has no secret"),
     ("[cti]\nsecret = s\nwrite = cal\n", "<manager.conf>:3: unknown AMI class 'cal'"),
     ("[cti]\nsecret = s\npermit = localhost\n", "<manager.conf>:3: 'localhost' is not an")])
 def test_accounts_file_errors_name_the_line(text: str, message: str) -> None:
