@@ -68,7 +68,7 @@ CREATE TABLE cases (
     updated_at       timestamptz NOT NULL,
     -- The service refuses to close a case without its four levels; so does the table.
     CONSTRAINT cases_closed_classified CHECK (
-        status <> 'closed' OR call_type = 'improper'
+        status <> 'closed' OR call_type IS NOT DISTINCT FROM 'improper'
         OR (topic IS NOT NULL AND reason IS NOT NULL AND sub_reason IS NOT NULL
             AND question IS NOT NULL))
 );
