@@ -308,7 +308,7 @@ class Service:
 def _load_flows(config: Config) -> dict[str, Any]:
     try:
         return load_flows(config.path(config.service.ivr.flows_dir), queues=set(config.queues),
-                          skills=config.skills())
+                          skills=config.skills(), catalogue=config.catalogue)
     except FlowValidationError as exc:
         raise ConfigError([f"ivr flows: {line}" for line in exc.errors]) from None
 

@@ -52,7 +52,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> tuple[Config, dict[str, LoadedFlow]] | None:
     config = load_config(args.config)
     try:
-        flows = load_flows(args.flows, queues=set(config.queues), skills=config.skills())
+        flows = load_flows(args.flows, queues=set(config.queues), skills=config.skills(),
+                           catalogue=config.catalogue)
     except FlowValidationError as exc:
         for line in exc.errors:
             print(f"cti ivr: {args.flows}/{line}", file=sys.stderr)

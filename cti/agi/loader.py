@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from cti.agi.errors import FlowValidationError
 from cti.agi.models import Flow
 from cti.agi.validate import check_flows
+from cti.config import Catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 _STEP_TYPES = {
     "play", "menu", "input", "lookup", "branch", "set", "say", "http", "queue", "transfer",
-    "voicemail", "callback", "survey", "goto", "hangup",
+    "voicemail", "callback", "survey", "goto", "hangup", "case",
 }
 
 
@@ -96,11 +97,14 @@ def read_flows(paths: Iterable[Path]) -> tuple[dict[str, LoadedFlow], list[str]]
 
 
 def load_flows(directory: Path | str, *, queues: set[str] | None = None,
-               skills: set[str] | None = None) -> dict[str, LoadedFlow]:
+               skills: set[str] | None = None,
+               catalogue: Catalogue | None = None) -> dict[str, LoadedFlow]:
     """Load and validate every ``*.yaml`` flow in ``directory``.
 
     Args:
         queues, skills: the names config knows; None skips that check.
+        catalogue: the script catalogue the classifications must name (None or an
+            empty catalogue: any words).
 
     Raises:
         FlowValidationError: with every problem found, one line each.
@@ -110,7 +114,7 @@ def load_flows(directory: Path | str, *, queues: set[str] | None = None,
     if not paths:
         raise FlowValidationError([f"{directory}: no *.yaml flow files found"])
     flows, errors = read_flows(paths)
-    errors += check_flows(flows, queues=queues, skills=skills)
+    errors += check_flows(flows, queues=queues, skills=skills, catalogue=catalogue)
     if errors:
         raise FlowValidationError(errors)
     return flows

@@ -23,24 +23,46 @@ def check_classification(catalogue: Catalogue, levels: Mapping[str, Any]) -> lis
     Levels are given top down: no reason without a topic, and so on. With a
     catalogue, each level must be an entry under the level above.
     """
-    problems: list[str] = []
+    return [message for _, message in classification_problems(catalogue, levels)]
+
+
+def classification_problems(catalogue: Catalogue,
+                            levels: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Like ``check_classification``, each problem with the level it concerns."""
+    problems: list[tuple[str, str]] = []
     path: list[str] = []
     for depth, level in enumerate(LEVELS):
         value = levels.get(level)
         if not value:
             below = [lv for lv in LEVELS[depth + 1:] if levels.get(lv)]
             if below:
-                problems.append(f"{below[0]} {levels[below[0]]!r} is given without a {level}")
+                problems.append((below[0], f"{below[0]} {levels[below[0]]!r} is given "
+                                           f"without a {level}"))
             break
         if catalogue.topics:
             entries = catalogue.children(tuple(path))
             if entries is None or value not in entries:
                 where = f" of {_describe(path)}" if path else ""
-                problems.append(f"{level} {value!r} is not in the catalogue{where}; "
-                                f"{_PLURAL[level]}: {_list(entries or {})}")
+                problems.append((level, f"{level} {value!r} is not in the catalogue{where}; "
+                                        f"{_PLURAL[level]}: {_list(entries or {})}"))
                 break
         path.append(str(value))
     return problems
+
+
+def entries_at(catalogue: Catalogue, level: str) -> set[str]:
+    """Every key at one level, under any path (e.g. every reason of every topic)."""
+    keys: set[str] = set()
+    todo: list[tuple[tuple[str, ...], int]] = [((), 0)]
+    depth = LEVELS.index(level)
+    while todo:
+        path, at = todo.pop()
+        entries = catalogue.children(path) or {}
+        if at == depth:
+            keys |= set(entries)
+        else:
+            todo += [((*path, key), at + 1) for key in entries]
+    return keys
 
 
 def answer(catalogue: Catalogue, levels: Mapping[str, Any]) -> str | None:

@@ -186,6 +186,7 @@ class CaseService:
         Returns:
             (case id, True if an existing case was linked), or None.
         """
+        interaction_id = str(_uuid(interaction_id, "interaction"))
         customer = customer_id or UNIDENTIFIED_CUSTOMER_ID
         topic = (classification or {}).get("topic")
         async with self.publisher.command():
