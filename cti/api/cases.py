@@ -23,6 +23,7 @@ from cti.cases import views
 from cti.cases.catalogue import tree
 from cti.cases.publish import Receipt
 from cti.cases.service import CaseService
+from cti.config import LEVELS
 from cti.errors import BadRequest, ServiceUnavailable
 
 #: The object whose ``cases`` attribute is the running CaseService (the Service).
@@ -168,8 +169,10 @@ async def set_status(request: web.Request) -> web.Response:
 
 async def classify(request: web.Request) -> web.Response:
     service, case_id, body = await _command(request)
+    source = body.get("classification", body)
+    given = isinstance(source, dict) and any(k in source for k in LEVELS)
     receipt = await service.classify(case_id, by=_by(body),
-                                     classification=_classification(body),
+                                     classification=_classification(body) if given else None,
                                      call_type=_opt_str(body, "call_type"))
     return await _case_reply(service, receipt, case_id)
 
@@ -318,7 +321,7 @@ def _classification(body: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(source, dict):
         raise BadRequest("'classification' must be an object with topic, reason, sub_reason, "
                          "question")
-    return {k: _opt_str(source, k) for k in ("topic", "reason", "sub_reason", "question")}
+    return {k: _opt_str(source, k) for k in LEVELS}
 
 
 def _str(body: dict[str, Any], key: str) -> str:

@@ -110,11 +110,15 @@ def open_case(*, case_id: str, customer_id: str | None, by: str,
 
 
 def classify(state: CaseState, *, by: str, catalogue: Catalogue,
-             classification: Mapping[str, Any], call_type: str | None = None) -> list[EventSpec]:
-    """Set the classification (the four levels as given; absent ones cleared) and
-    the call type. Classifying a call as improper closes its case at once."""
+             classification: Mapping[str, Any] | None,
+             call_type: str | None = None) -> list[EventSpec]:
+    """Set the classification (the four levels as given, absent ones cleared; None
+    keeps them) and the call type. Classifying a call as improper closes its case."""
     _refuse_if_closed(state, "classified")
-    levels = _levels(classification)
+    levels = state.levels if classification is None else _levels(classification)
+    if classification is None and call_type is None:
+        raise CaseRefused("give the classification (topic, reason, sub_reason, question) "
+                          "or the call type")
     _check_catalogue(catalogue, levels)
     _check_call_type(call_type)
     specs: list[EventSpec] = [(ce.CaseClassified, _envelope(state, **levels,

@@ -89,8 +89,10 @@ class CaseService:
                 state, interaction_id=interaction_id, interaction_customer=customer,
                 current_case=current_case, by=by), made=case_id)
 
-    async def classify(self, case_id: str, *, by: str, classification: Mapping[str, Any],
+    async def classify(self, case_id: str, *, by: str,
+                       classification: Mapping[str, Any] | None,
                        call_type: str | None = None) -> Receipt:
+        """The four levels as given (absent ones cleared; None keeps them), the call type."""
         async with self.publisher.command():
             state = await self.state(case_id)
             return await self.publisher.publish(rules.classify(

@@ -81,9 +81,14 @@ async def test_a_case_through_rest_from_opening_to_closing(api: Api) -> None:
             "topic": "billing", "reason": "refund", "sub_reason": "refund status",
             "question": "when will i get my refund", "by": "a1001"})
         assert classified["classification"]["answer"].startswith("Refunds are paid within")
+        status, typed = await api.call("POST", f"/api/v1/cases/{cid}/classification",
+                                       {"call_type": "extraordinary", "by": "s2001"})
+        assert (typed["call_type"], typed["question"]) == ("extraordinary",
+                                                           "when will i get my refund")
         status, closed = await api.call("POST", f"/api/v1/cases/{cid}/status",
                                         {"status": "closed", "by": "a1001"})
-        assert (status, closed["status"], closed["call_type"]) == (200, "closed", "imperfect")
+        assert (status, closed["status"], closed["call_type"]) == (200, "closed",
+                                                                   "extraordinary")
         status, shown = await api.call("GET", f"/api/v1/cases/{cid}")
     assert shown["customer"]["name"] == "Ana Ruiz"
     assert [n["text"] for n in shown["notes"]] == ["wants the deposit back"]
@@ -92,7 +97,7 @@ async def test_a_case_through_rest_from_opening_to_closing(api: Api) -> None:
     assert [e["type"] for e in shown["events"]] == [
         "case.opened", "case.interaction_linked", "case.note_added", "case.derived",
         "case.classified", "case.status_changed", "case.derivation_answered",
-        "case.status_changed", "case.classified", "case.status_changed"]
+        "case.status_changed", "case.classified", "case.classified", "case.status_changed"]
 
 
 async def test_attachments_upload_with_limits_and_download(api: Api) -> None:
