@@ -13,7 +13,6 @@ Until the access policy exists, the acting person is the request's ``by``
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -305,15 +304,9 @@ def _accepted(receipt: Receipt) -> web.Response:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    return body
+    from cti.api.http import _json_body  # http imports this module: import at call time
+
+    return await _json_body(request)
 
 
 def _classification(body: dict[str, Any]) -> dict[str, Any]:
