@@ -186,3 +186,29 @@ async def test_assignment_and_follow_up_are_stored(cases: Cases) -> None:
         with pytest.raises(CaseRefused, match="needs a time zone"):
             await cases.service.set_follow_up(case_id, datetime(2026, 12, 1), by="a1")
     assert (case.unit, case.owner, case.follow_up_at) == ("complaints", "a1005", when)
+
+
+async def test_a_reloaded_catalogue_and_units_apply_to_the_next_command(
+        cases: Cases, tmp_path) -> None:
+    import shutil
+
+    from case_support import ROOT
+
+    from cti.config import load_config
+
+    config_dir = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config_dir)
+    text = (config_dir / "units.yaml").read_text()
+    (config_dir / "units.yaml").write_text(text.replace("  - id: operations", "  - id: legal"))
+    (config_dir / "catalogue.yaml").write_text(
+        "topics:\n  visas:\n    reasons:\n      tourist visa:\n        sub_reasons:\n"
+        "          usa:\n            questions:\n              esta:\n"
+        "                answer: Apply online at least 72 hours before the flight.\n")
+    async with asyncio.timeout(20):
+        cases.service.reconfigure(load_config(config_dir))
+        case_id = (await cases.service.open_case(customer_id=None, by="a1",
+                                                 classification={"topic": "visas"})).id
+        await cases.service.derive(case_id, unit="legal", reason="check", by="a1")
+        with pytest.raises(NotInCatalogue, match="topics: visas"):
+            await cases.service.open_case(customer_id=None, by="a1",
+                                          classification={"topic": "billing"})
