@@ -336,8 +336,10 @@ class FlowRunner:
                 link_open=step.link_open, open_now=step.open == "now",
                 call_type=step.call_type)
         except Exception as exc:  # the caller goes on: the agent's answer opens the case
-            log.exception("interaction %s: case step %s failed", run.interaction_id, sid)
-            link, data["error"] = None, str(exc) or type(exc).__name__
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            log.warning("interaction %s: case step %s failed (%s); the agent's answer will "
+                        "open the case", run.interaction_id, sid, error)
+            link, data["error"] = None, error
         run.vars["case_id"] = link.case_id if link else ""
         run.vars["case_linked"] = "1" if link and link.linked else ""
         data.update(case_id=link.case_id if link else None,

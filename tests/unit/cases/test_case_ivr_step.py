@@ -82,4 +82,5 @@ async def test_a_failing_case_step_lets_the_caller_go_on() -> None:
     host = Broken(customers=[Customer("c1", "Ana Ruiz")], documents={"12345678Z": "c1"})
     result = await FlowRunner(_flow(), host).run(Channel(), CALL, "main")
     assert result.action == "hangup"
-    assert next(e for e in result.path if e.kind == "case").data["error"] == "database on fire"
+    assert next(e for e in result.path if e.kind == "case").data["error"] == (
+        "RuntimeError: database on fire")
