@@ -212,3 +212,24 @@ async def test_a_reloaded_catalogue_and_units_apply_to_the_next_command(
         with pytest.raises(NotInCatalogue, match="topics: visas"):
             await cases.service.open_case(customer_id=None, by="a1",
                                           classification={"topic": "billing"})
+
+
+async def test_the_routing_answer_rule_stores_a_case_for_the_call(cases: Cases) -> None:
+    """What the routing step publishes at an agent's answer (rules.case_for_answered_call)."""
+    from cti.cases import rules
+
+    async with asyncio.timeout(20):
+        iid = await cases.call()
+        specs = rules.case_for_answered_call(
+            interaction_id=iid, case_id=None, customer_id=None, agent_id="a1003",
+            queue="billing", classification={"topic": "billing", "reason": "refund"},
+            unit=cases.service.config.default_unit)
+        cases.stream.publish([cases.stream.new(cls, **kwargs) for cls, kwargs in specs])
+        assert await cases.recorder.stored(cases.stream.last_seq)
+        case = await cases.service.get(rules.case_id_for_call(iid))
+        contacts = await cases.service.interactions(str(case.id))
+    assert (case.topic, case.reason, case.owner, case.unit, case.status) == (
+        "billing", "refund", "a1003", "agents", "open")
+    assert str(case.customer_id) == UNIDENTIFIED_CUSTOMER_ID
+    assert [str(i.id) for i in contacts] == [iid]
+    assert str(contacts[0].customer_id) == UNIDENTIFIED_CUSTOMER_ID
