@@ -18,7 +18,8 @@ def queue_spec(queue: QueueConfig, no_answer: NoAnswerPolicy) -> QueueSpec:
         skills=dict(queue.skills),
         strategy=queue.strategy.value,
         ring_timeout=queue.ring_timeout,
-        wrapup_time=queue.wrapup,
+        # A queue that needs a disposition keeps its agents in wrap-up until one is given.
+        wrapup_time=None if queue.wrapup_requires_disposition else queue.wrapup,
         max_wait=queue.max_wait,
         exit=f"overflow:{exit_.target}" if exit_.action == "overflow" else exit_.action,
         max_length=queue.max_length,

@@ -33,6 +33,7 @@ from cti.api import views
 from cti.api.http import build_app
 from cti.bus import EventBus
 from cti.calls import CallRegistry
+from cti.cases.service import CaseService
 from cti.config import Config, load_config
 from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
@@ -74,6 +75,7 @@ class Service:
         self.recorder: Recorder | None = None
         self.stream: EventStream | None = None
         self.journal: Journal | None = None
+        self.cases: CaseService | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
         self.cluster: AmiCluster | None = None
@@ -130,6 +132,7 @@ class Service:
         for consumer in (self.recorder.accept, self.bus.publish, log_events):
             self.journal.subscribe(consumer)
         await self.journal.start()
+        self.cases = CaseService(self.store, self.stream, self.recorder, config)
         engine = Engine(*specs(config), now=loop.time())
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
@@ -156,7 +159,7 @@ class Service:
         assert self.store is not None and self.loop is not None
         self._host = ServiceIvrHost(config, self.store, self.loop, self.calls,
                                     locate_node=self._locate_node,
-                                    channel_known=self._channel_known)
+                                    channel_known=self._channel_known, cases=self.cases)
         flows = {name: f.flow for name, f in self._flows.items()}
         self._ivr = build_ivr(config, self._host, flows)
         self._runner, self.agi = self._ivr.runner, self._ivr.server
@@ -329,6 +332,8 @@ class Service:
         self._flows = flows
         if self._host is not None:
             self._host.reconfigure(new)
+        if self.cases is not None:
+            self.cases.reconfigure(new)
         if self._ivr is not None:
             self._ivr.reconfigure(new, {name: f.flow for name, f in flows.items()})
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))

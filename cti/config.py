@@ -7,6 +7,11 @@ A config directory holds four YAML files, each commented for sysadmins:
     agents.yaml  agents: endpoint, skills 1-10, role, password hash
     hours.yaml   business hours, holidays, time zone
 
+and two optional ones (absent: empty) for cases (docs/cases.md):
+
+    catalogue.yaml  the script catalogue: topics, reasons, sub-reasons, questions
+    units.yaml      units that own cases and answer derivations, with their members
+
 ``load_config(directory)`` reads them, expands ``${ENV_VAR}`` references,
 validates everything (each file, then what spans files: an agent serving an
 unknown queue, an overflow to a missing queue) and raises ``ConfigError`` with
@@ -51,10 +56,12 @@ from cti.numbers import (
 )
 
 FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
+OPTIONAL_FILES = ("catalogue.yaml", "units.yaml")
 
 SkillLevel = Annotated[int, Field(ge=1, le=10)]
 Seconds = Annotated[float, Field(ge=0)]
 _NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+_MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$", re.IGNORECASE)
 
 
 class _Model(BaseModel):
@@ -281,6 +288,36 @@ class Routing(_Model):
     hold_announce_every: Seconds = 30.0
 
 
+class Attachments(_Model):
+    """Files attached to cases: where they are kept and what is accepted."""
+
+    storage: Literal["database", "directory"] = "database"
+    directory: Path = Path("../var/attachments")  # storage: directory; relative to config
+    max_bytes: int = Field(10 * 1024 * 1024, ge=1, le=1024 * 1024 * 1024)
+    content_types: list[str] = Field(
+        default=["application/pdf", "image/jpeg", "image/png", "text/plain",
+                 "message/rfc822"], min_length=1)
+
+    @field_validator("content_types")
+    @classmethod
+    def _mime_types(cls, types: list[str]) -> list[str]:
+        for kind in types:
+            if not _MIME.match(kind):
+                raise ValueError(f"{kind!r} is not a content type like application/pdf")
+        return [kind.lower() for kind in types]
+
+
+class ScreenPop(_Model):
+    interactions: int = Field(5, ge=0, le=50)   # last contacts shown
+    timeout: float = Field(0.1, gt=0, le=5)     # seconds; slower: the pop shows no history
+
+
+class Cases(_Model):
+    fcr_days: int = Field(7, ge=1, le=365)      # a repeat contact within N days undoes FCR
+    attachments: Attachments = Attachments()
+    screen_pop: ScreenPop = ScreenPop()
+
+
 class ServiceConfig(_Model):
     ami: list[AmiNode] = Field(min_length=1)
     agi: AgiListen = AgiListen(port=4573)
@@ -309,6 +346,7 @@ class ServiceConfig(_Model):
         """Policy, trunk and callback limit for the IVR and the callback originate."""
         return Dialling(self.numbers.policy(), self.trunk_spec(),
                         CallbackLimiter(self.numbers.max_callbacks_per_hour, 3600.0))
+    cases: Cases = Cases()
 
     @field_validator("database", mode="before")
     @classmethod
@@ -366,6 +404,23 @@ class EscalationStep(_Model):
         return self
 
 
+class Disposition(_Model):
+    """A wrap-up code the agent gives after a call (``code``: what reports count)."""
+
+    code: str = Field(pattern=_NAME)
+    name: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"code": value} if isinstance(value, str) else value
+
+
+def _unique_dispositions(items: list[Disposition]) -> list[Disposition]:
+    _reject_duplicates((d.code for d in items), "disposition code")
+    return items
+
+
 class QueueConfig(_Model):
     name: str = Field(pattern=_NAME)
     description: str = ""
@@ -379,6 +434,13 @@ class QueueConfig(_Model):
     service_level: ServiceLevel = ServiceLevel()
     escalation: list[EscalationStep] = []
     priority: int = Field(0, ge=0)
+    dispositions: list[Disposition] = []        # default: the file's dispositions
+    wrapup_requires_disposition: bool = False   # wrap-up lasts until a disposition is given
+
+    _unique_codes = field_validator("dispositions")(_unique_dispositions)
+
+    def disposition(self, code: str) -> Disposition | None:
+        return next((d for d in self.dispositions if d.code == code), None)
 
     @model_validator(mode="after")
     def _escalation_in_order(self) -> QueueConfig:
@@ -390,6 +452,9 @@ class QueueConfig(_Model):
 
 class QueuesFile(_Model):
     queues: list[QueueConfig] = Field(min_length=1)
+    dispositions: list[Disposition] = []        # for every queue without its own list
+
+    _unique_codes = field_validator("dispositions")(_unique_dispositions)
 
     @field_validator("queues")
     @classmethod
@@ -509,6 +574,111 @@ def _parse_time(text: str) -> time:
     return time.max if hours == 24 else time(hours, minutes)
 
 
+# --- catalogue.yaml ---------------------------------------------------------
+
+#: The four levels of a case's classification, top down.
+LEVELS = ("topic", "reason", "sub_reason", "question")
+_KEY = re.compile(r"^[a-z0-9]([a-z0-9 _.'/-]{0,78}[a-z0-9])?$")
+
+
+def _catalogue_keys(entries: dict[str, Any]) -> dict[str, Any]:
+    for key in entries:
+        if not _KEY.match(key):
+            raise ValueError(f"{key!r} is not a catalogue key: use lower-case words (a-z, "
+                             "0-9, spaces, - _ . ' /), at most 80 characters, "
+                             "e.g. 'new booking'")
+    return entries
+
+
+class Question(_Model):
+    """A question the caller asks, and the answer the agent reads out."""
+
+    name: str = ""
+    answer: str = Field(min_length=1)
+
+
+class SubReason(_Model):
+    name: str = ""
+    questions: dict[str, Question] = Field(min_length=1)
+
+    _keys = field_validator("questions")(_catalogue_keys)
+
+
+class Reason(_Model):
+    name: str = ""
+    sub_reasons: dict[str, SubReason] = Field(min_length=1)
+
+    _keys = field_validator("sub_reasons")(_catalogue_keys)
+
+
+class Topic(_Model):
+    name: str = ""
+    reasons: dict[str, Reason] = Field(min_length=1)
+
+    _keys = field_validator("reasons")(_catalogue_keys)
+
+
+class Catalogue(_Model):
+    """The script catalogue: topic > reason > sub-reason > question (with its answer)."""
+
+    topics: dict[str, Topic] = {}
+
+    _keys = field_validator("topics")(_catalogue_keys)
+
+    def children(self, path: tuple[str, ...]) -> dict[str, Any] | None:
+        """The entries one level below ``path`` (topics for ``()``); None if the path
+        is not in the catalogue or is a question (nothing below)."""
+        entries: dict[str, Any] = self.topics
+        for key in path:
+            entry = entries.get(key)
+            if entry is None:
+                return None
+            below = getattr(entry, "reasons", None) or getattr(entry, "sub_reasons", None) \
+                or getattr(entry, "questions", None)
+            if below is None:
+                return None
+            entries = below
+        return entries
+
+    def answer(self, topic: str, reason: str, sub_reason: str, question: str) -> str | None:
+        """The answer text of a question, or None if the path is not in the catalogue."""
+        found = (self.children((topic, reason, sub_reason)) or {}).get(question)
+        return None if found is None else found.answer
+
+
+# --- units.yaml -------------------------------------------------------------
+
+UnitKind = Literal["pool", "supervisors", "complaints", "department"]
+
+
+class UnitConfig(_Model):
+    """A group that owns cases or answers derivations.
+
+    kind: ``pool`` (the agents who take calls), ``supervisors``, ``complaints``
+    (the complaints resolution unit) or ``department`` (an internal department).
+    Members of the first three are agents of agents.yaml; a department's members
+    may be anyone (user ids, e-mail addresses).
+    """
+
+    id: str = Field(pattern=_NAME)
+    name: str
+    kind: UnitKind
+    description: str = ""
+    email: str | None = None
+    members: list[str] = []
+
+
+class UnitsFile(_Model):
+    default_unit: str | None = None   # owns new cases; default: the first unit of kind pool
+    units: list[UnitConfig] = []
+
+    @field_validator("units")
+    @classmethod
+    def _unique(cls, units: list[UnitConfig]) -> list[UnitConfig]:
+        _reject_duplicates((u.id for u in units), "unit id")
+        return units
+
+
 # --- the whole directory ----------------------------------------------------
 
 
@@ -518,6 +688,9 @@ class Config(_Model):
     queues: dict[str, QueueConfig]
     agents: dict[str, AgentConfig]
     hours: HoursConfig
+    catalogue: Catalogue = Catalogue()
+    units: dict[str, UnitConfig] = {}
+    default_unit: str | None = None   # the unit that owns new cases (None: no units)
 
     def path(self, relative: Path) -> Path:
         """A path from a config file, relative to the config directory."""
@@ -547,8 +720,13 @@ def load_config(directory: Path | str) -> Config:
         ("queues.yaml", QueuesFile),
         ("agents.yaml", AgentsFile),
         ("hours.yaml", HoursConfig),
+        ("catalogue.yaml", Catalogue),
+        ("units.yaml", UnitsFile),
     ):
         try:
+            if name in OPTIONAL_FILES and not (directory / name).exists():
+                models[name] = model.model_validate({})
+                continue
             models[name] = model.model_validate(_read_yaml(directory / name))
         except ConfigError as exc:
             errors.extend(exc.errors)
@@ -556,12 +734,20 @@ def load_config(directory: Path | str) -> Config:
             errors.extend(f"{name}: {line}" for line in _describe(exc, model))
     if errors:
         raise ConfigError(errors)
+    queues_file: QueuesFile = models["queues.yaml"]
+    units: UnitsFile = models["units.yaml"]
+    pools = [u.id for u in units.units if u.kind == "pool"]
     config = Config(
         directory=directory,
         service=models["cti.yaml"],
-        queues={q.name: q for q in models["queues.yaml"].queues},
+        queues={q.name: q if q.dispositions else q.model_copy(
+                    update={"dispositions": queues_file.dispositions})
+                for q in queues_file.queues},
         agents={a.id: a for a in models["agents.yaml"].agents},
         hours=models["hours.yaml"],
+        catalogue=models["catalogue.yaml"],
+        units={u.id: u for u in units.units},
+        default_unit=units.default_unit or (pools[0] if pools else None),
     )
     errors = list(_cross_check(config))
     if errors:
@@ -602,6 +788,36 @@ def _cross_check(config: Config) -> Iterable[str]:
                     f"agents.yaml: agents[{i}].queues: no queue named {queue_name!r}; "
                     f"known: {_names(queues)}"
                 )
+    yield from _check_dispositions(config)
+    yield from _check_units(config)
+
+
+def _check_dispositions(config: Config) -> Iterable[str]:
+    for i, queue in enumerate(config.queues.values()):
+        if queue.wrapup_requires_disposition and not queue.dispositions:
+            yield (f"queues.yaml: queues[{i}].wrapup_requires_disposition: the queue has no "
+                   "dispositions to give; list them under dispositions (in the queue or at "
+                   "the top of the file)")
+
+
+def _check_units(config: Config) -> Iterable[str]:
+    units = config.units
+    if units and config.default_unit is None:
+        yield "units.yaml: default_unit: no unit of kind pool; name the unit that owns new cases"
+    elif config.default_unit is not None and config.default_unit not in units:
+        yield (f"units.yaml: default_unit: no unit named {config.default_unit!r}; "
+               f"known: {_names(units)}")
+    for i, unit in enumerate(units.values()):
+        if unit.kind == "department":
+            continue
+        for j, member in enumerate(unit.members):
+            agent = config.agents.get(member)
+            if agent is None:
+                yield (f"units.yaml: units[{i}].members[{j}]: no agent with id {member!r} in "
+                       f"agents.yaml (members of a {unit.kind} unit are agents)")
+            elif unit.kind == "supervisors" and agent.role == "agent":
+                yield (f"units.yaml: units[{i}].members[{j}]: agent {member!r} has role "
+                       "'agent'; give it role supervisor or admin in agents.yaml")
 
 
 def _names(items: Iterable[str]) -> str:
@@ -707,8 +923,8 @@ def _allowed_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[
         if isinstance(part, int) or current is None:
             continue
         field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
+        if field is None:  # a key of a mapping (a catalogue entry): stay on its model
+            continue
         current = _inner_model(field.annotation)
     return sorted(getattr(current, "model_fields", {}))
 

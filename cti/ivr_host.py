@@ -17,10 +17,12 @@ from typing import Any
 
 import structlog
 
-from cti.agi.host import CallInfo, Customer, HoldStatus
+from cti.agi.host import CallInfo, CaseLink, Customer, HoldStatus
 from cti.calls import CallRegistry, Phase
+from cti.cases import screenpop
+from cti.cases.ivr import case_for_call, find_customer
+from cti.cases.service import CaseService
 from cti.config import Config
-from cti.errors import CtiError
 from cti.routing import (
     CallbackWanted,
     Classified,
@@ -41,8 +43,10 @@ LOOKUP_TIMEOUT = 1.0
 class ServiceIvrHost:
     def __init__(self, config: Config, store: Store, loop: RoutingLoop, calls: CallRegistry,
                  locate_node: Callable[[str, str], str], *,
-                 channel_known: Callable[[str, str], bool] | None = None) -> None:
+                 channel_known: Callable[[str, str], bool] | None = None,
+                 cases: CaseService | None = None) -> None:
         self._config = config
+        self._cases = cases
         #: (uniqueid, channel name) -> True when a tracked Asterisk has it; None: the
         #: check is not wired (every channel is taken as real).
         self._channel_known = channel_known
@@ -63,32 +67,26 @@ class ServiceIvrHost:
             call.caller_name, call.dnid or call.extension))
         return interaction_id
 
-    async def find_customer(self, *, phone: str | None = None,
-                            account: str | None = None) -> Customer | None:
-        try:
-            async with asyncio.timeout(LOOKUP_TIMEOUT):
-                if account:
-                    found = await self._store.customers.find_by_account(account)
-                elif phone:
-                    matches = await self._store.customers.find_by_phone(phone)
-                    found = matches[0] if matches else None
-                else:
-                    return None
-                if found is None:
-                    return None
-                open_cases = await self._store.interactions.open_cases_for_customer(found.id)
-        except (TimeoutError, CtiError) as exc:
-            log.warning("customer lookup skipped", error=str(exc) or "timed out")
-            return None
-        customer = Customer(id=str(found.id), name=found.name, tier=found.tier,
-                            value=int(found.value or 0), open_cases=len(open_cases),
-                            attributes=dict(found.attributes))
-        self._seen[customer.id] = {"customer_id": customer.id, "name": customer.name,
-                                   "tier": customer.tier, "value": customer.value,
-                                   "open_cases": customer.open_cases}
-        while len(self._seen) > 1000:  # only for the screen-pop of calls in the IVR now
-            del self._seen[next(iter(self._seen))]
+    async def find_customer(self, *, phone: str | None = None, account: str | None = None,
+                            document: str | None = None) -> Customer | None:
+        customer = await find_customer(self._store, phone=phone, account=account,
+                                       document=document, timeout=LOOKUP_TIMEOUT)
+        if customer is not None:
+            self._seen[customer.id] = {"customer_id": customer.id, "name": customer.name,
+                                       "tier": customer.tier, "value": customer.value,
+                                       "open_cases": customer.open_cases}
+            while len(self._seen) > 1000:  # only for the screen-pop of calls in the IVR now
+                del self._seen[next(iter(self._seen))]
         return customer
+
+    async def case_for_call(self, interaction_id: str, *, customer_id: str | None,
+                            classification: Mapping[str, str | None], link_open: bool,
+                            open_now: bool, call_type: str | None) -> CaseLink | None:
+        if self._cases is None:
+            return None
+        return await case_for_call(self._cases, interaction_id, customer_id=customer_id,
+                                   classification=classification, link_open=link_open,
+                                   open_now=open_now, call_type=call_type)
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:
@@ -105,8 +103,16 @@ class ServiceIvrHost:
 
     async def enqueue(self, interaction_id: str, *, queue: str, skills: Mapping[str, int],
                       priority: int, attributes: Mapping[str, Any]) -> None:
+        """Queue the call with its screen-pop's history, fetched within its budget
+        (a slow database gives a pop without history, never a slower queueing)."""
+        live = self._calls.get(interaction_id)
+        customer = (live.customer or {}).get("customer_id") if live else None
+        customer = customer or attributes.get("customer_id")
+        history = await screenpop.for_call(self._store, self._config,
+                                           str(customer) if customer else None,
+                                           live.classification if live else None)
         self._loop.submit(Enqueue(interaction_id, queue, dict(skills), priority,
-                                  dict(attributes)))
+                                  dict(attributes), history))
 
     async def channel_exists(self, call_id: str, channel: str) -> bool:
         if self._channel_known is None:

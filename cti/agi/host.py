@@ -38,6 +38,14 @@ class Customer:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseLink:
+    """The call's case: ``linked`` when it is an open case the customer had already."""
+
+    case_id: str
+    linked: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class HoldStatus:
     position: int                # 1 = next to be served
     ewt: float | None = None     # estimated wait, seconds; None if unknown
@@ -52,8 +60,18 @@ class IvrHost(Protocol):
         ...
 
     async def find_customer(
-        self, *, phone: str | None = None, account: str | None = None
+        self, *, phone: str | None = None, account: str | None = None,
+        document: str | None = None,
     ) -> Customer | None: ...
+
+    async def case_for_call(self, interaction_id: str, *, customer_id: str | None,
+                            classification: Mapping[str, str | None], link_open: bool,
+                            open_now: bool, call_type: str | None) -> CaseLink | None:
+        """The case step: link the call to ``customer_id``'s open case of the
+        classification's topic (``link_open``), else open one now (``open_now``, or
+        an improper call: closed at once); None leaves it to the agent's answer.
+        ``customer_id`` None is the unidentified customer (never linked)."""
+        ...
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:

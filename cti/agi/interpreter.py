@@ -33,6 +33,7 @@ from cti.agi.httpstep import AiohttpFetcher, HttpFetcher, HttpStepError, json_pa
 from cti.agi.models import (
     BranchStep,
     CallbackStep,
+    CaseStep,
     Flow,
     GotoStep,
     HangupStep,
@@ -167,7 +168,7 @@ class FlowRunner:
             SayStep: self._say, HttpStep: self._http, QueueStep: self._queue,
             TransferStep: self._transfer, VoicemailStep: self._voicemail,
             CallbackStep: self._callback, SurveyStep: self._survey, GotoStep: self._goto,
-            HangupStep: self._hangup,
+            HangupStep: self._hangup, CaseStep: self._case,
         }
 
     async def close(self) -> None:
@@ -325,7 +326,8 @@ class FlowRunner:
             customer = await self.host.find_customer(phone=key) if key else None
         else:
             key = run.vars.get(step.var or "", "")
-            customer = await self.host.find_customer(account=key) if key else None
+            by = {"account": {"account": key}, "document": {"document": key}}[step.by]
+            customer = await self.host.find_customer(**by) if key else None
         if customer is None:
             run.vars["customer_found"] = ""
             return _Next(step.not_found, {"by": step.by, "key": key, "found": False})
@@ -369,6 +371,29 @@ class FlowRunner:
         if step.skills:
             run.skills.update(step.skills)
             data["skills"] = dict(step.skills)
+        return _Next(step.next, data)
+
+    async def _case(self, run: _Run, sid: str, step: CaseStep) -> _Next:
+        classification = {f: run.classification.get(f)
+                          for f in ("topic", "reason", "sub_reason", "question")}
+        if step.topic is not None and step.topic != classification["topic"]:
+            classification = {"topic": step.topic}
+        customer_id = run.vars.get("customer_id") or None
+        data: dict[str, Any] = {"customer_id": customer_id, "topic": classification["topic"]}
+        try:
+            link = await self.host.case_for_call(
+                run.interaction_id, customer_id=customer_id, classification=classification,
+                link_open=step.link_open, open_now=step.open == "now",
+                call_type=step.call_type)
+        except Exception as exc:  # the caller goes on: the agent's answer opens the case
+            error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            log.warning("interaction %s: case step %s failed (%s); the agent's answer will "
+                        "open the case", run.interaction_id, sid, error)
+            link, data["error"] = None, error
+        run.vars["case_id"] = link.case_id if link else ""
+        run.vars["case_linked"] = "1" if link and link.linked else ""
+        data.update(case_id=link.case_id if link else None,
+                    linked=bool(link and link.linked))
         return _Next(step.next, data)
 
     async def _say(self, run: _Run, sid: str, step: SayStep) -> _Next:

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from cti.agi.errors import FlowValidationError
 from cti.agi.models import Flow
 from cti.agi.validate import check_entries, check_flows
+from cti.config import Catalogue
 
 if TYPE_CHECKING:
     from cti.numbers import NumberPolicy
@@ -78,7 +79,7 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 _STEP_TYPES = {
     "play", "menu", "input", "lookup", "branch", "set", "say", "http", "queue", "transfer",
-    "voicemail", "callback", "survey", "goto", "hangup",
+    "voicemail", "callback", "survey", "goto", "hangup", "case",
 }
 
 
@@ -100,7 +101,8 @@ def read_flows(paths: Iterable[Path]) -> tuple[dict[str, LoadedFlow], list[str]]
 
 def load_flows(directory: Path | str, *, queues: set[str] | None = None,
                skills: set[str] | None = None, policy: NumberPolicy | None = None,
-               entries: Mapping[str, Any] | None = None) -> dict[str, LoadedFlow]:
+               entries: Mapping[str, Any] | None = None,
+               catalogue: Catalogue | None = None) -> dict[str, LoadedFlow]:
     """Load and validate every ``*.yaml`` flow in ``directory``.
 
     Args:
@@ -108,6 +110,8 @@ def load_flows(directory: Path | str, *, queues: set[str] | None = None,
         policy: the outside numbers flows may transfer to; None skips that check.
         entries: ``check_entries`` keywords (numbers, default_flow, survey_flow): the
             flows cti.yaml starts must exist; None skips that check.
+        catalogue: the script catalogue the classifications must name (None or an
+            empty catalogue: any words).
 
     Raises:
         FlowValidationError: with every problem found, one line each.
@@ -117,7 +121,8 @@ def load_flows(directory: Path | str, *, queues: set[str] | None = None,
     if not paths:
         raise FlowValidationError([f"{directory}: no *.yaml flow files found"])
     flows, errors = read_flows(paths)
-    errors += check_flows(flows, queues=queues, skills=skills, policy=policy)
+    errors += check_flows(flows, queues=queues, skills=skills, policy=policy,
+                          catalogue=catalogue)
     if entries is not None:
         errors += check_entries(flows, **entries)
     if errors:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cti.agi.host import CallInfo, Customer, HoldStatus
+from cti.agi.host import CallInfo, CaseLink, Customer, HoldStatus
 from cti.config import HoursConfig
 
 
@@ -29,6 +29,11 @@ class MemoryHost:
     #: customer id -> phone numbers and account numbers that find it.
     phones: dict[str, str] = field(default_factory=dict)       # phone -> customer id
     accounts: dict[str, str] = field(default_factory=dict)     # account -> customer id
+    documents: dict[str, str] = field(default_factory=dict)    # document -> customer id
+    #: (customer id, topic) -> the customer's open case of that topic.
+    open_cases: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: interaction id -> its case, as the case step left it.
+    cases: dict[str, CaseLink] = field(default_factory=dict)
     hours: HoursConfig | None = None                             # None: always open
     holds: dict[str, HoldStatus] = field(default_factory=dict)
     interactions: dict[str, CallInfo] = field(default_factory=dict)
@@ -49,13 +54,31 @@ class MemoryHost:
         self.interactions[interaction_id] = call
         return interaction_id
 
-    async def find_customer(self, *, phone: str | None = None,
-                            account: str | None = None) -> Customer | None:
+    async def find_customer(self, *, phone: str | None = None, account: str | None = None,
+                            document: str | None = None) -> Customer | None:
         if phone is not None:
             return self._customer(self.phones.get(phone))
         if account is not None:
             return self._customer(self.accounts.get(account))
+        if document is not None:
+            return self._customer(self.documents.get(document))
         return None
+
+    async def case_for_call(self, interaction_id: str, *, customer_id: str | None,
+                            classification: Mapping[str, str | None], link_open: bool,
+                            open_now: bool, call_type: str | None) -> CaseLink | None:
+        topic = classification.get("topic")
+        found = self.open_cases.get((customer_id, topic)) if customer_id and topic else None
+        if link_open and found:
+            link = CaseLink(found, linked=True)
+        elif open_now or call_type == "improper":
+            link = CaseLink(f"case-{interaction_id}")
+            if customer_id and topic and call_type != "improper":
+                self.open_cases[(customer_id, topic)] = link.case_id
+        else:
+            return None
+        self.cases[interaction_id] = link
+        return link
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:

@@ -111,23 +111,43 @@ class InputStep(_Step):
 
 
 class LookupStep(_Step):
-    """Find the customer by caller number or by a variable (an entered account).
+    """Find the customer by caller number or by a variable (an entered account or
+    document number). The call carries the customer from then on.
 
     Sets customer_found, customer_id, customer_name, customer_tier,
     customer_value, customer_open_cases and customer_attr_<name>.
     """
 
     type: Literal["lookup"]
-    by: Literal["caller", "account"] = "caller"
-    var: VarName | None = None          # by: account -> the variable holding it
+    by: Literal["caller", "account", "document"] = "caller"
+    var: VarName | None = None          # by: account or document -> the variable holding it
     found: StepId
     not_found: StepId
 
     @model_validator(mode="after")
     def _var_for_account(self) -> LookupStep:
-        if self.by == "account" and self.var is None:
-            raise ValueError("by: account needs var: the variable holding the account number")
+        if self.by != "caller" and self.var is None:
+            raise ValueError(f"by: {self.by} needs var: the variable holding the "
+                             f"{self.by} number")
         return self
+
+
+class CaseStep(_Step):
+    """The call's case: link it to the customer's open case of the same topic
+    (``link_open``), or open one now (``open: now``) or when an agent answers
+    (``open: answer``, the default: a call abandoned in the queue opens none).
+    An improper call (``call_type: improper``) gets a case closed at once.
+
+    Sets case_id (empty while the case waits for the answer) and case_linked
+    ("1" when an open case was found).
+    """
+
+    type: Literal["case"]
+    link_open: bool = True
+    open: Literal["answer", "now"] = "answer"
+    topic: str | None = None            # default: the topic the call is classified with
+    call_type: Literal["perfect", "imperfect", "improper", "extraordinary"] | None = None
+    next: StepId
 
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -334,7 +354,7 @@ class HangupStep(_Step):
 Step = Annotated[
     PlayStep | MenuStep | InputStep | LookupStep | BranchStep | SetStep | SayStep | HttpStep
     | QueueStep | TransferStep | VoicemailStep | CallbackStep | SurveyStep | GotoStep
-    | HangupStep,
+    | HangupStep | CaseStep,
     Field(discriminator="type"),
 ]
 

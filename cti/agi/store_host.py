@@ -11,24 +11,15 @@ from cti.store import Store
 
 @dataclass
 class StoreLookupHost(MemoryHost):
-    """Looks customers up in the store; records everything else in memory only,
-    so a simulation never writes to the database."""
+    """Looks customers up in the store; records everything else (cases included) in
+    memory only, so a simulation never writes to the database."""
 
     store: Store | None = None
 
-    async def find_customer(self, *, phone: str | None = None,
-                            account: str | None = None) -> Customer | None:
+    async def find_customer(self, *, phone: str | None = None, account: str | None = None,
+                            document: str | None = None) -> Customer | None:
+        from cti.cases.ivr import find_customer
+
         assert self.store is not None
-        if account:
-            found = await self.store.customers.find_by_account(account)
-        elif phone:
-            matches = await self.store.customers.find_by_phone(phone)
-            found = matches[0] if matches else None
-        else:
-            return None
-        if found is None:
-            return None
-        open_cases = await self.store.interactions.open_cases_for_customer(found.id)
-        return Customer(id=str(found.id), name=found.name, tier=found.tier,
-                        value=int(found.value or 0), open_cases=len(open_cases),
-                        attributes=dict(found.attributes))
+        return await find_customer(self.store, phone=phone, account=account,
+                                   document=document, timeout=5.0)

@@ -15,6 +15,7 @@ from cti.agi.models import (
     INPUT_KINDS,
     TERMINAL_KINDS,
     CallbackStep,
+    CaseStep,
     Flow,
     GotoStep,
     HttpStep,
@@ -31,6 +32,9 @@ from cti.agi.models import (
     successors,
 )
 from cti.agi.outside import template_problem
+from cti.cases.catalogue import classification_problems, entries_at
+from cti.cases.model import CALL_TYPES
+from cti.config import LEVELS, Catalogue
 
 if TYPE_CHECKING:
     from cti.agi.loader import LoadedFlow
@@ -47,6 +51,8 @@ CUSTOMER_VARS = frozenset({
     "customer_open_cases",
 })
 CLASSIFICATION_FIELDS = ("topic", "reason", "sub_reason", "question", "call_type")
+#: Set by a case step.
+CASE_VARS = frozenset({"case_id", "case_linked"})
 
 _TEMPLATE = re.compile(r"\$\{([^}]*)\}")
 
@@ -76,6 +82,8 @@ def vars_set_by(flow: Flow) -> set[str]:
             names |= CUSTOMER_VARS
         elif isinstance(step, SurveyStep):
             names.add("survey_score")
+        elif isinstance(step, CaseStep):
+            names |= CASE_VARS
     return names
 
 
@@ -104,10 +112,13 @@ def _is_known(name: str, known: set[str]) -> bool:
 
 def check_flows(flows: Mapping[str, LoadedFlow], *, queues: set[str] | None = None,
                 skills: set[str] | None = None,
-                policy: NumberPolicy | None = None) -> list[str]:
+                policy: NumberPolicy | None = None,
+                catalogue: Catalogue | None = None) -> list[str]:
     """Return the error lines for a set of parsed flows (empty when all is well).
 
-    ``policy`` checks the outside numbers flows transfer to (cti.yaml numbers:).
+    ``policy`` checks the outside numbers flows transfer to (cti.yaml numbers:). With
+    a catalogue that has topics, classifications must name its entries and call
+    types must be the case call types.
     """
     known = _known_vars(flows)
     errors: list[str] = []
@@ -116,6 +127,10 @@ def check_flows(flows: Mapping[str, LoadedFlow], *, queues: set[str] | None = No
                    for where, message in _check_flow(lf.flow, flows, known[name], queues, skills)]
         errors += [f"{lf.path.name}: {where}: {message}"
                    for where, message in _check_outside(lf.flow, policy)]
+        if catalogue is not None and catalogue.topics:
+            errors += [f"{lf.path.name}: {sid}: {field}: {message}"
+                       for sid, step in lf.flow.steps.items()
+                       for field, message in _check_classification(step, catalogue)]
     errors += _check_loops(flows)
     return errors
 
@@ -154,6 +169,37 @@ def _check_outside(flow: Flow, policy: NumberPolicy | None) -> Iterator[tuple[st
             problem = template_problem(step.mailbox, "mailbox")
             if problem:
                 yield f"{sid}: mailbox", problem
+
+
+def _check_classification(step: Any, catalogue: Catalogue) -> Iterator[tuple[str, str]]:
+    """A set step's classification (or a case step's topic) against the catalogue."""
+    if not isinstance(step, SetStep | CaseStep):
+        return
+    if isinstance(step, SetStep):
+        given = {level: getattr(step, level) for level in LEVELS
+                 if getattr(step, level) is not None}
+    else:
+        given = {"topic": step.topic} if step.topic is not None else {}
+    call_type = getattr(step, "call_type", None)
+    if call_type is not None and call_type not in CALL_TYPES:
+        yield "call_type", (f"{call_type!r} is not a call type; use {', '.join(CALL_TYPES)} "
+                            "(or leave it to the agent)")
+    for level, value in given.items():
+        if "${" in value:
+            yield level, ("a classification names catalogue entries; a ${variable} cannot "
+                          "be checked: keep the value in vars")
+            return
+    if not given:
+        return
+    if "topic" in given:
+        for level, message in classification_problems(
+                catalogue, {lv: given.get(lv) for lv in LEVELS}):
+            yield level, message.removeprefix(f"{level} ")
+        return
+    first = next(lv for lv in LEVELS if lv in given)  # the levels above come from earlier steps
+    if given[first] not in entries_at(catalogue, first):
+        yield first, (f"{given[first]!r} is no {first.replace('_', '-')} of any topic in the "
+                      "catalogue")
 
 
 def _check_flow(flow: Flow, flows: Mapping[str, LoadedFlow], known: set[str],

@@ -33,6 +33,7 @@ def load_config_flows(config: Config, directory: Path | None = None) -> dict[str
     ivr = config.service.ivr
     return load_flows(directory or config.path(ivr.flows_dir), queues=set(config.queues),
                       skills=config.skills(), policy=config.service.numbers.policy(),
+                      catalogue=config.catalogue,
                       entries={"numbers": ivr.numbers, "default_flow": ivr.default_flow,
                                "survey_flow": ivr.survey_flow})
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import structlog
 from aiohttp import web
 
+from cti.api import cases as case_routes
 from cti.errors import BadRequest, CtiError
 
 log = structlog.get_logger(__name__)
@@ -105,4 +106,5 @@ def build_app(control: Control) -> web.Application:
     app.router.add_post("/api/v1/reload", post_reload)
     app.router.add_get("/api/v1/calls", get_calls)
     app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
+    case_routes.add_routes(app, control)  # cases and customers: control.cases
     return app

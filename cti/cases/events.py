@@ -47,7 +47,11 @@ class CaseInteractionLinked(DomainEvent):
 @event_type("case.classified")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseClassified(DomainEvent):
-    """Topic / reason / sub-reason / question of the script catalogue, and call type."""
+    """Topic / reason / sub-reason / question of the script catalogue, and call type.
+
+    The four levels are the case's whole classification after the change (None: not
+    known yet); ``call_type`` None leaves the call type as it was.
+    """
 
     topic: str | None = None
     reason: str | None = None
@@ -68,12 +72,16 @@ class CaseNoteAdded(DomainEvent):
 @event_type("case.attachment_added")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseAttachmentAdded(DomainEvent):
+    """The content (``sha256``) was stored before this event, in ``storage``
+    (``database`` or ``directory``)."""
+
     attachment_id: str
     name: str
     content_type: str
     size: int
     sha256: str
     by: str
+    storage: str = "database"
 
 
 @event_type("case.derived")
@@ -110,6 +118,9 @@ class CaseStatusChanged(DomainEvent):
 @event_type("case.assigned")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseAssigned(DomainEvent):
+    """The case's owners after the change: ``unit`` None keeps the unit; ``owner`` is
+    the person (None: nobody in particular)."""
+
     unit: str | None = None
     owner: str | None = None
     by: str = "system"
@@ -125,10 +136,12 @@ class CaseFollowUpSet(DomainEvent):
 @event_type("case.customer_changed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CaseCustomerChanged(DomainEvent):
-    """The case (and its interactions) belong to ``customer_id`` now."""
+    """The case (and its interactions, listed in ``interactions``) belong to
+    ``customer_id`` now."""
 
     previous: str | None
     by: str
+    interactions: tuple[str, ...] = ()
 
 
 @event_type("customer.created")
@@ -141,12 +154,15 @@ class CustomerCreated(DomainEvent):
     phones: tuple[str, ...] = ()
     attributes: dict[str, Any] | None = None
     by: str = "system"
+    value: float | None = None
 
 
 @event_type("customer.updated")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CustomerUpdated(DomainEvent):
-    """Only the fields in ``changes`` changed (``phones`` replaces the list)."""
+    """Only the fields in ``changes`` changed (``phones`` replaces the list;
+    ``attributes`` replaces the mapping). Fields: name, account_number, document,
+    tier, value, phones, attributes."""
 
     changes: dict[str, Any]
     by: str = "system"

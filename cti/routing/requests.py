@@ -55,6 +55,8 @@ def on_ivr_step(step: Step, done: IvrStepDone) -> None:
     if call is not None:
         call.ivr_path.append(done.step)
         call.ivr_outcome = _IVR_OUTCOMES.get(done.kind, call.ivr_outcome)
+        if done.kind == "case" and done.data.get("case_id"):
+            call.case_id = str(done.data["case_id"])
     step.emit(ev.IvrStepRan, call, interaction_id=done.interaction_id, step=done.step,
               step_type=done.kind, result=dict(done.data))
     if done.customer and call is not None and call.customer is None:

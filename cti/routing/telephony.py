@@ -9,6 +9,7 @@ from acd import events as acd
 from cti import events as ev
 from cti.ami import events as ami
 from cti.calls import LiveCall, Phase
+from cti.cases.rules import case_for_answered_call
 from cti.routing.decisions import close_call
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ def _answered(step: Step, call: LiveCall, agent_channel: str | None) -> None:
     waited = None if call.segment_at is None else round(step.now.wall - call.segment_at, 3)
     step.emit(ev.CallAnswered, call, attempt=call.offers, segment=call.segment,
               callback=call.is_callback, agent_channel=agent_channel, waited=waited)
+    customer = (call.customer or {}).get("customer_id")
+    for cls, fields in case_for_answered_call(
+            interaction_id=call.interaction_id, case_id=call.case_id, customer_id=customer,
+            agent_id=call.agent_id, queue=call.queue, classification=call.classification,
+            unit=step.router.config.default_unit):
+        step.emit(cls, **fields)
+        call.case_id = fields["case_id"]
 
 
 def on_dial_result(step: Step, result: ami.DialResultReported) -> None:

@@ -1,4 +1,9 @@
-"""Customers: who is calling, looked up by number or account."""
+"""Customers: who is calling, looked up by number, account or document.
+
+The service creates and changes customers through events (cti/cases); ``create``,
+``add_phone`` and ``update_attributes`` here are for tools and tests. A
+customer's numbers live in ``customers.phones``; a trigger (migration 004)
+keeps ``customer_phones``, the lookup index, equal to that list."""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from cti.store.phone import SUFFIX_DIGITS, phone_digits
 
 _SELECT = """
     SELECT c.id, c.name, c.account_number, c.tier, c.value, c.attributes,
-           c.created_at, c.updated_at,
+           c.created_at, c.updated_at, c.document,
            coalesce((SELECT jsonb_agg(jsonb_build_object(
                                 'number', p.number, 'digits', p.digits, 'label', p.label)
                              ORDER BY p.number)
@@ -58,6 +63,7 @@ class Customers:
         name: str,
         *,
         account_number: str | None = None,
+        document: str | None = None,
         tier: str = "standard",
         value: Decimal | int | float | None = None,
         attributes: Mapping[str, Any] | None = None,
@@ -76,14 +82,12 @@ class Customers:
         numbers = [_phone(p) for p in phones]
         value = None if value is None else Decimal(str(value))
 
-        async def write(conn: asyncpg.Connection) -> None:
-            await conn.execute(
-                """INSERT INTO customers (id, name, account_number, tier, value, attributes)
-                   VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING""",
-                cid, name, account_number, tier, value, dict(attributes or {}))
-            await _insert_phones(conn, cid, numbers)
-
-        await self._db.transaction(write)
+        await self._db.execute(
+            """INSERT INTO customers (id, name, account_number, document, tier, value,
+                                      attributes, phones)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING""",
+            cid, name, account_number, document, tier, value, dict(attributes or {}),
+            _phones_json(_unique(numbers)))
         return await self._must_get(cid)
 
     async def get(self, customer_id: UUID | str) -> Customer | None:
@@ -108,6 +112,10 @@ class Customers:
                                       account_number.strip())
         return None if row is None else _customer(row)
 
+    async def find_by_document(self, document: str) -> Customer | None:
+        row = await self._db.fetchrow(_SELECT + " WHERE c.document = $1", document.strip())
+        return None if row is None else _customer(row)
+
     async def search(self, name: str, *, limit: int = 20) -> list[Customer]:
         """Customers whose name contains ``name`` (case-insensitive), by name."""
         rows = await self._db.fetch(
@@ -122,10 +130,14 @@ class Customers:
         phone = _phone((number, label))
 
         async def write(conn: asyncpg.Connection) -> None:
-            if not await conn.fetchval("SELECT 1 FROM customers WHERE id = $1 FOR UPDATE", cid):
+            phones = await conn.fetchval("SELECT phones FROM customers WHERE id = $1 FOR UPDATE",
+                                         cid)
+            if phones is None:
                 raise NoSuchCustomer(cid)
-            await _insert_phones(conn, cid, [phone])
-            await conn.execute("UPDATE customers SET updated_at = now() WHERE id = $1", cid)
+            kept = [Phone(p["number"], p["digits"], p.get("label")) for p in phones]
+            await conn.execute(
+                "UPDATE customers SET phones = $2, updated_at = now() WHERE id = $1",
+                cid, _phones_json(_unique([*kept, phone])))
 
         await self._db.transaction(write)
         return await self._must_get(cid)
@@ -160,12 +172,17 @@ def _phone(entry: str | tuple[str, str | None]) -> Phone:
     return Phone(number=number.strip(), digits=phone_digits(number), label=label)
 
 
-async def _insert_phones(conn: asyncpg.Connection, cid: UUID, phones: list[Phone]) -> None:
-    if phones:
-        await conn.executemany(
-            """INSERT INTO customer_phones (customer_id, digits, number, label)
-               VALUES ($1, $2, $3, $4)
-               ON CONFLICT (customer_id, digits)
-               DO UPDATE SET label = coalesce(EXCLUDED.label, customer_phones.label)""",
-            [(cid, p.digits, p.number, p.label) for p in phones])
+def _unique(phones: list[Phone]) -> list[Phone]:
+    """One entry per digits; a later entry's label wins over an earlier one's."""
+    out: dict[str, Phone] = {}
+    for phone in phones:
+        earlier = out.get(phone.digits)
+        label = phone.label if phone.label is not None or earlier is None else earlier.label
+        out[phone.digits] = Phone(earlier.number if earlier else phone.number, phone.digits,
+                                  label)
+    return list(out.values())
+
+
+def _phones_json(phones: list[Phone]) -> list[dict[str, Any]]:
+    return [{"number": p.number, "digits": p.digits, "label": p.label} for p in phones]
 

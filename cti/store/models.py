@@ -41,6 +41,7 @@ class Customer:
     phones: tuple[Phone, ...]
     created_at: datetime
     updated_at: datetime
+    document: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,6 @@ TABLES: dict[str, tuple[str, ...]] = {
     "customers": ("id",),
     "cases": ("id",),
     "interactions": ("id",),
-    "case_interactions": ("case_id", "interaction_id"),
     "case_notes": ("id",),
     "case_attachments": ("id",),
     "case_derivations": ("id",),

@@ -9,6 +9,7 @@ import asyncpg
 from cti.store.agent_states import AgentStates
 from cti.store.base import Db
 from cti.store.calls import CallRecords
+from cti.store.cases import Cases
 from cti.store.customers import Customers
 from cti.store.db import (
     CONNECT_TIMEOUT,
@@ -36,6 +37,7 @@ class Store:
         self.where = where
         db = Db(pool, where, retry_for=retry_for)
         self.customers = Customers(db)
+        self.cases = Cases(db)
         self.interactions = Interactions(db)
         self.events = Events(db)
         self.calls = CallRecords(db)

@@ -287,7 +287,8 @@ async def test_ivr_slow_booking_service_falls_back_to_an_agent(ivr: Ivr) -> None
     fetch = next(e for e in result.path if e.kind == "http")
     assert fetch.data["error"] == "no answer within 0.3 s"
     assert [e.step for e in result.path][-3:] == ["service_down", "to_agent", "queue"]
-    assert ivr.host.classifications[result.interaction_id]["question"] == "123456"
+    assert ivr.host.classifications[result.interaction_id]["reason"] == "booking status"
+    assert ivr.host.queued[result.interaction_id]["attributes"]["booking_ref"] == "123456"
 
 
 async def test_ivr_dead_booking_service_falls_back_to_an_agent(ivr: Ivr) -> None:

@@ -131,8 +131,7 @@ async def test_after_hours_callback_from_the_ivr_is_called_back_by_the_first_fre
         await wait_for(lambda: len(service.calls) == 0, what="callback closed")
         assert await service.flush(10)
         (case,) = await service.store.interactions.between(*_today())
-        assert (case.outcome, case.queue, case.reason) == (
-            "callback", "general", "after-hours callback")
+        assert (case.outcome, case.queue, case.topic) == ("callback", "general", "general")
 
 
 

@@ -12,6 +12,7 @@ TABLES = {
     "customers", "customer_phones", "interactions", "call_records", "call_offers",
     "agent_state_history", "agent_current_state", "queue_entries", "schema_migrations",
     "events", "events_default", "stream_state", "survey_answers", "recordings",
+    "cases", "case_notes", "case_attachments", "case_derivations", "attachment_blobs",
 }
 
 

@@ -41,12 +41,13 @@ def test_flow_good_flow_has_no_errors() -> None:
 
 def test_flow_example_set_is_valid_against_the_shipped_config() -> None:
     config = load_config(ROOT / "config")
-    flows = load_flows(ROOT / "ivr_flows", queues=set(config.queues), skills=config.skills())
+    flows = load_flows(ROOT / "ivr_flows", queues=set(config.queues), skills=config.skills(),
+                       catalogue=config.catalogue)
     assert {"main", "after_hours", "vip", "booking_status", "survey"} <= set(flows)
     used = {step.type for lf in flows.values() for step in lf.flow.steps.values()}
     assert used == {"play", "menu", "input", "lookup", "branch", "set", "say", "http",
                     "queue", "transfer", "voicemail", "callback", "survey", "goto"} | {
-                    "hangup"}
+                    "hangup", "case"}
 
 
 def test_flow_unknown_step_reference() -> None:

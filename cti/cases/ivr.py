@@ -1,0 +1,70 @@
+"""What the IVR asks of the case domain: who is calling, and the call's case.
+
+The service's ``IvrHost`` (cti/ivr_host.py) delegates its ``find_customer`` and
+``case_for_call`` here. Both answer within ``timeout`` seconds or give up
+(the caller goes on unidentified, or the case waits for the agent's answer):
+a slow database never keeps a caller in silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+
+import structlog
+
+from cti.agi.host import CaseLink, Customer
+from cti.cases.errors import CaseError
+from cti.cases.service import CaseService
+from cti.errors import CtiError
+from cti.store import Store
+
+log = structlog.get_logger(__name__)
+
+
+async def find_customer(store: Store, *, phone: str | None = None, account: str | None = None,
+                        document: str | None = None, timeout: float = 1.0) -> Customer | None:
+    """The customer by phone (the best match), account or document number, with the
+    count of its cases not closed; None if nobody matches or the database is slow."""
+    try:
+        async with asyncio.timeout(timeout):
+            if account:
+                found = await store.customers.find_by_account(account)
+            elif document:
+                found = await store.customers.find_by_document(document)
+            elif phone:
+                matches = await store.customers.find_by_phone(phone)
+                found = matches[0] if matches else None
+            else:
+                return None
+            if found is None:
+                return None
+            open_cases = await store.cases.open_for_customer(found.id)
+    except (TimeoutError, CtiError) as exc:
+        log.warning("customer lookup skipped", error=str(exc) or "timed out")
+        return None
+    return Customer(id=str(found.id), name=found.name, tier=found.tier,
+                    value=int(found.value or 0), open_cases=len(open_cases),
+                    attributes=dict(found.attributes))
+
+
+async def case_for_call(cases: CaseService, interaction_id: str, *, customer_id: str | None,
+                        classification: Mapping[str, str | None], link_open: bool,
+                        open_now: bool, call_type: str | None,
+                        timeout: float = 2.0) -> CaseLink | None:
+    """The IVR's case step (see ``CaseService.case_for_call``); None when the case is
+    left to the agent's answer, or could not be settled in time."""
+    try:
+        async with asyncio.timeout(timeout):
+            found = await cases.case_for_call(
+                interaction_id, customer_id=customer_id, classification=classification,
+                link_open=link_open, open_now=open_now, call_type=call_type)
+    except CaseError as exc:
+        log.warning("IVR case step refused; the agent's answer opens the case",
+                    interaction_id=interaction_id, error=str(exc))
+        return None
+    except (TimeoutError, CtiError) as exc:
+        log.warning("IVR case step skipped; the agent's answer opens the case",
+                    interaction_id=interaction_id, error=str(exc) or "timed out")
+        return None
+    return None if found is None else CaseLink(found[0], linked=found[1])
