@@ -7,6 +7,8 @@ C = n B / (n - A (1 - B)).
 
 Units: ``calls`` per ``interval`` seconds, handle time ``aht`` and answer
 target ``target_seconds`` in seconds; ``traffic`` A in Erlangs.
+
+Callers who hang up while waiting: ``acd.erlang_a`` (Erlang A) builds on this.
 """
 
 from __future__ import annotations
@@ -103,3 +105,12 @@ def _check(agents: int, a: float) -> None:
         raise ValueError(f"agents must be an integer >= 0, got {agents!r}")
     if a < 0 or math.isnan(a):
         raise ValueError(f"traffic must be >= 0 Erlangs, got {a!r}")
+
+
+def scheduled(agents: int, shrinkage: float) -> int:
+    """Agents to schedule so that ``agents`` are on the phones when ``shrinkage``
+    (0..1: breaks, training, meetings, absence) of paid time is lost."""
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage {shrinkage} must be in [0, 1) (0.3 = 30 %)")
+    # round away float noise before ceil: 7 / (1 - 0.3) is 10.000000000000002
+    return math.ceil(round(agents / (1.0 - shrinkage), 9))
