@@ -42,6 +42,11 @@ from acd.erlang import MAX_AGENTS, erlang_b, traffic
 #: Stop summing the queue-length distribution when a term is this small
 #: against the running total (and past its peak).
 _EPSILON = 1e-16
+#: A staffing whose queue would peak this many callers deep is hopeless: the
+#: search skips it instead of summing millions of terms (very patient callers
+#: facing far too few agents).
+_HOPELESS_QUEUE = 100_000
+_MAX_TERMS = 2_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +106,10 @@ def agents_needed_a(calls: float, aht: float, patience: float, target_seconds: f
         return r if ok else None
 
     # Every figure improves with one agent more: find a staffing that meets the
-    # targets by doubling, then the smallest one by bisection.
-    low, high = 0, max(1, math.ceil(a))
+    # targets by doubling, then the smallest one by bisection. Below ``low`` the
+    # queue would settle _HOPELESS_QUEUE callers deep: no target can be met there.
+    low = max(0, math.ceil((lam - _HOPELESS_QUEUE * theta) / mu) - 1)
+    high = max(low + 1, math.ceil(a))
     while good(high) is None:
         low, high = high, high * 2
         if low > MAX_AGENTS:
@@ -187,6 +194,10 @@ def _queue_weights(n: int, lam: float, mu: float, theta: float) -> _Weights:
         past_peak = lam < n * mu + j * theta
         if past_peak and log_q - log_max < math.log(_EPSILON) - math.log(j + 1):
             break
+        if j > _MAX_TERMS:
+            raise ValueError(f"{n} agents for {lam / mu:.1f} Erlangs of callers with "
+                             f"{1 / theta:.0f} s patience: the queue grows too long to "
+                             "evaluate; add agents or use Erlang C (acd.erlang)")
     values = [math.exp(x - log_max) for x in logs]
     return _Weights(values, log_max, math.fsum(values), values[0])
 

@@ -165,3 +165,12 @@ def test_bad_arguments_say_what_is_wrong(call):
     (7, 0.3, 10), (10, 0.0, 10), (14, 0.35, 22), (0, 0.5, 0)])
 def test_scheduled_adds_shrinkage(agents, shrinkage, expected):
     assert scheduled(agents, shrinkage) == expected
+
+
+def test_very_patient_callers_and_heavy_load_stay_fast():
+    """Patience measured from a history with one hang-up in months can be enormous;
+    the search must not sum a queue millions of callers deep."""
+    r = agents_needed_a(900, 180, patience=5e6, target_seconds=20, target_level=0.8)
+    assert r.agents == agents_needed(900, 180, 20, 0.8).agents
+    with pytest.raises(ValueError, match="queue grows too long"):
+        erlang_a(10, 900, 180, patience=1e9, target_seconds=20)
