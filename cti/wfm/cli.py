@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import csv
 import importlib.util
+import math
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -148,9 +149,8 @@ def _run_forecast(args: argparse.Namespace, command: str) -> tuple[Config, Forec
     if args.holiday_as not in HOLIDAY_PATTERNS:
         raise BadRequest(f"--holiday-as {args.holiday_as!r}: use closed or a weekday "
                          "(mon, tue, wed, thu, fri, sat, sun)")
-    for path in (args.plot,):
-        if path is not None and path.suffix.lower() not in (".png", ".svg"):
-            raise BadRequest(f"--plot {path}: use a .png or .svg file name")
+    if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg"):
+        raise BadRequest(f"--plot {args.plot}: use a .png or .svg file name")
     config = load_config(args.config)
     start = args.start or datetime.now(config.hours.zone).date()
     series = asyncio.run(load_history(config, args.queue, start=start, weeks=args.weeks,
@@ -179,7 +179,7 @@ def _describe(result: ForecastResult, config: Config) -> str:
                      f"{len(b.origins)} origins x {b.horizon_days} days:")
         lines.append(render_table(
             ["method", "WAPE", "seconds"],
-            [[s.method, "n/a" if s.wape != s.wape else f"{100 * s.wape:.1f}%",
+            [[s.method, "n/a" if math.isnan(s.wape) else f"{100 * s.wape:.1f}%",
               f"{s.seconds:.1f}"] for s in b.scores]))
     patience = "n/a (nobody hung up)" if f.patience is None else f"{f.patience:.0f}s"
     answered = h.answered.sum()
