@@ -46,7 +46,7 @@ _EPSILON = 1e-16
 #: search skips it instead of summing millions of terms (very patient callers
 #: facing far too few agents).
 _HOPELESS_QUEUE = 100_000
-_MAX_TERMS = 2_000_000
+_MAX_TERMS = 500_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.seasonal import MSTL
 
 Method = Callable[[np.ndarray, int, int], np.ndarray]
 
@@ -50,8 +52,6 @@ def historical_average(history: np.ndarray, first_weekday: int, horizon: int,
 def daily_profile(history: np.ndarray, first_weekday: int, horizon: int,
                   profile_weeks: int = 8) -> np.ndarray:
     _need_days(history, 21, "daily_profile")
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
     totals = history.sum(axis=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,8 +71,6 @@ def daily_profile(history: np.ndarray, first_weekday: int, horizon: int,
 
 def holt_winters(history: np.ndarray, first_weekday: int, horizon: int) -> np.ndarray:
     _need_days(history, 14, "holt_winters")
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-
     slots = history.shape[1]
     y = history.ravel()
     with warnings.catch_warnings():
@@ -85,9 +83,6 @@ def holt_winters(history: np.ndarray, first_weekday: int, horizon: int) -> np.nd
 
 def mstl(history: np.ndarray, first_weekday: int, horizon: int) -> np.ndarray:
     _need_days(history, 14, "mstl")
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
-    from statsmodels.tsa.seasonal import MSTL
-
     slots = history.shape[1]
     y = history.ravel()
     periods = (slots, 7 * slots)

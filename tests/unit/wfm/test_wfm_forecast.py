@@ -17,14 +17,15 @@ FIRST = date(2025, 1, 6)                                   # a Monday
 
 
 def test_the_chosen_method_beats_seasonal_naive_on_half_a_year_with_holidays():
-    holidays = [date(2025, 4, 17), date(2025, 5, 1), date(2025, 6, 24)]
+    # in the training windows, and one (Thursday 3 July) inside the last horizon
+    holidays = [date(2025, 4, 17), date(2025, 5, 1), date(2025, 6, 24), date(2025, 7, 3)]
     series = synthetic_series(first_day=FIRST, days=26 * 7, holidays=holidays, seed=7)
-    result = backtest(series, origins=3, step_days=14)
+    result = backtest(series, origins=2, step_days=28)
     naive = result.score("seasonal_naive").wape
     best = result.score(result.chosen)
     assert result.chosen != "seasonal_naive"
-    assert best.wape < 0.9 * naive                       # measured: ~0.21 against ~0.28
-    assert len(best.wapes) == 3 and all(0 < w < 1 for w in best.wapes)
+    assert best.wape < 0.9 * naive                       # measured: 0.21 against 0.29
+    assert len(best.wapes) == 2 and all(0 < w < 1 for w in best.wapes)
     assert set(s.method for s in result.scores) == set(METHODS)
     assert result.to_dict()["chosen"] == result.chosen
 
