@@ -21,9 +21,8 @@ spent waiting (answered or not) divided by the number who hung up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -66,12 +65,6 @@ class Forecast:
     def slot_label(self, slot: int) -> str:
         minutes = slot * self.interval_minutes
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-    def slot_start(self, day: int, slot: int, timezone: str) -> datetime:
-        """The aware local instant an interval starts (the earlier one when clocks go back)."""
-        local = datetime.combine(self.start + timedelta(days=day), datetime.min.time())
-        local += timedelta(minutes=slot * self.interval_minutes)
-        return local.replace(tzinfo=ZoneInfo(timezone))
 
     def rows(self) -> list[dict[str, Any]]:
         """One JSON-able dict per interval: date, weekday, interval, calls, aht."""

@@ -73,9 +73,6 @@ class IntervalSeries:
         """Weekday of each day, Monday = 0."""
         return (np.arange(self.days) + self.first_day.weekday()) % 7
 
-    def holiday_mask(self) -> np.ndarray:
-        return np.array([d in self.holidays for d in self.dates()], dtype=bool)
-
     def slot_label(self, slot: int) -> str:
         minutes = slot * self.interval_minutes
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
