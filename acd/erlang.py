@@ -82,10 +82,7 @@ def agents_needed(calls: float, aht: float, target_seconds: float, target_level:
     Raises:
         ValueError: a target outside (0, 1), or more than MAX_AGENTS would be needed.
     """
-    if not 0 < target_level < 1:
-        raise ValueError(f"target_level {target_level} must be between 0 and 1 (0.8 = 80 %)")
-    if not 0 < max_occupancy <= 1:
-        raise ValueError(f"max_occupancy {max_occupancy} must be in (0, 1]")
+    check_targets(target_level, max_occupancy)
     a = traffic(calls, aht, interval)
     if a == 0:
         return Staffing(0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -98,6 +95,14 @@ def agents_needed(calls: float, aht: float, target_seconds: float, target_level:
         if result.service_level >= target_level:
             return result
     raise ValueError(f"more than {MAX_AGENTS} agents needed for {a:.1f} Erlangs")
+
+
+def check_targets(target_level: float, max_occupancy: float) -> None:
+    """Raise ValueError unless 0 < target_level < 1 and 0 < max_occupancy <= 1."""
+    if not 0 < target_level < 1:
+        raise ValueError(f"target_level {target_level} must be between 0 and 1 (0.8 = 80 %)")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError(f"max_occupancy {max_occupancy} must be in (0, 1]")
 
 
 def _check(agents: int, a: float) -> None:

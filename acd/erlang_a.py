@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from acd.erlang import MAX_AGENTS, erlang_b, traffic
+from acd.erlang import MAX_AGENTS, check_targets, erlang_b, traffic
 
 #: Stop summing the queue-length distribution when a term is this small
 #: against the running total (and past its peak).
@@ -87,10 +87,7 @@ def agents_needed_a(calls: float, aht: float, patience: float, target_seconds: f
     Raises:
         ValueError: a target outside (0, 1), or more than MAX_AGENTS would be needed.
     """
-    if not 0 < target_level < 1:
-        raise ValueError(f"target_level {target_level} must be between 0 and 1 (0.8 = 80 %)")
-    if not 0 < max_occupancy <= 1:
-        raise ValueError(f"max_occupancy {max_occupancy} must be in (0, 1]")
+    check_targets(target_level, max_occupancy)
     if max_abandon is not None and not 0 < max_abandon < 1:
         raise ValueError(f"max_abandon {max_abandon} must be between 0 and 1 (0.05 = 5 %)")
     a = traffic(calls, aht, interval)
