@@ -7,6 +7,8 @@ C = n B / (n - A (1 - B)).
 
 Units: ``calls`` per ``interval`` seconds, handle time ``aht`` and answer
 target ``target_seconds`` in seconds; ``traffic`` A in Erlangs.
+
+Callers who hang up while waiting: ``acd.erlang_a`` (Erlang A) builds on this.
 """
 
 from __future__ import annotations
@@ -80,10 +82,7 @@ def agents_needed(calls: float, aht: float, target_seconds: float, target_level:
     Raises:
         ValueError: a target outside (0, 1), or more than MAX_AGENTS would be needed.
     """
-    if not 0 < target_level < 1:
-        raise ValueError(f"target_level {target_level} must be between 0 and 1 (0.8 = 80 %)")
-    if not 0 < max_occupancy <= 1:
-        raise ValueError(f"max_occupancy {max_occupancy} must be in (0, 1]")
+    check_targets(target_level, max_occupancy)
     a = traffic(calls, aht, interval)
     if a == 0:
         return Staffing(0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -98,8 +97,25 @@ def agents_needed(calls: float, aht: float, target_seconds: float, target_level:
     raise ValueError(f"more than {MAX_AGENTS} agents needed for {a:.1f} Erlangs")
 
 
+def check_targets(target_level: float, max_occupancy: float) -> None:
+    """Raise ValueError unless 0 < target_level < 1 and 0 < max_occupancy <= 1."""
+    if not 0 < target_level < 1:
+        raise ValueError(f"target_level {target_level} must be between 0 and 1 (0.8 = 80 %)")
+    if not 0 < max_occupancy <= 1:
+        raise ValueError(f"max_occupancy {max_occupancy} must be in (0, 1]")
+
+
 def _check(agents: int, a: float) -> None:
     if isinstance(agents, bool) or not isinstance(agents, int) or agents < 0:
         raise ValueError(f"agents must be an integer >= 0, got {agents!r}")
     if a < 0 or math.isnan(a):
         raise ValueError(f"traffic must be >= 0 Erlangs, got {a!r}")
+
+
+def scheduled(agents: int, shrinkage: float) -> int:
+    """Agents to schedule so that ``agents`` are on the phones when ``shrinkage``
+    (0..1: breaks, training, meetings, absence) of paid time is lost."""
+    if not 0 <= shrinkage < 1:
+        raise ValueError(f"shrinkage {shrinkage} must be in [0, 1) (0.3 = 30 %)")
+    # round away float noise before ceil: 7 / (1 - 0.3) is 10.000000000000002
+    return math.ceil(round(agents / (1.0 - shrinkage), 9))
