@@ -1,0 +1,331 @@
+"""The report queries: counts per (period, key) read from the records.
+
+Every query takes a ``Window`` (an instant range, the centre's time zone and
+how to cut it into periods) and returns additive counts keyed by
+``(period, key)``: the period is the local start of an interval, hour, day
+or week (None when the report is not cut), the key a queue, an agent, a unit
+or a topic. Being additive, the counts of a long range can be read month by
+month, in parallel, and added up (``cti/reports/run.py``); the figures come
+after, from ``cti/reports/definitions.py``.
+
+What each count is, per visit or per answer, is written once in
+definitions.py (``VISIT_SQL``, ``SURVEY_SQL``); this module only decides which
+rows are read and how they are grouped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from cti.reports import definitions as d
+
+#: How a report cuts its range: local intervals, hours, days or ISO weeks (Monday).
+BY = ("interval", "hour", "day", "week")
+#: Case groupings: the owning unit or a level of the classification.
+CASE_GROUPS = ("unit", "topic", "reason", "sub_reason", "call_type")
+#: Survey groupings.
+SURVEY_GROUPS = ("queue", "agent")
+
+Key = tuple[datetime | None, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """[since, until) in instants; ``timezone`` (IANA) for the local periods."""
+
+    since: datetime
+    until: datetime
+    timezone: str
+    by: str | None = None
+    interval_minutes: int = 30
+
+    def bucket(self, column: str) -> str:
+        """SQL: the local start of the period ``column`` (a timestamptz) falls in."""
+        local = f"({column} AT TIME ZONE {self.zone})"
+        if self.by is None:
+            return "NULL::timestamp"
+        if self.by == "interval":
+            return (f"date_bin(interval '{self.interval_minutes} minutes', {local}, "
+                    "timestamp '2000-01-01')")
+        return f"date_trunc('{self.by}', {local})"
+
+    @property
+    def step(self) -> str:
+        return {"interval": f"{self.interval_minutes} minutes", "hour": "1 hour",
+                "day": "1 day", "week": "7 days"}[self.by or "day"]
+
+    @property
+    def zone(self) -> str:
+        """The time zone as an SQL literal."""
+        return "'" + self.timezone.replace("'", "''") + "'"
+
+    def local(self, value: str) -> str:
+        """SQL: a local timestamp expression back to an instant."""
+        return f"(({value}) AT TIME ZONE {self.zone})"
+
+
+@dataclass(frozen=True, slots=True)
+class CallParams:
+    """What a calls report needs from the configuration."""
+
+    sl_seconds: Mapping[str, float]
+    default_sl_seconds: float = 20.0
+    short_abandon_seconds: float = d.SHORT_ABANDON_SECONDS
+
+
+# --- calls per queue ----------------------------------------------------------------------
+
+
+def _visit_sums(short: float) -> str:
+    """The sums of definitions.VISIT_SQL over the visits ``c`` (with their ``sl``)."""
+    return ",\n       ".join(
+        f"sum({sql.format(short=repr(float(short)), sl='c.sl')}) AS {name}"
+        for name, sql in d.VISIT_SQL.items() if name != "entered")
+
+
+def _calls_sql(w: Window, short: float) -> str:
+    return f"""
+WITH sl(queue, seconds) AS (SELECT * FROM unnest($3::text[], $4::float8[])),
+v AS (
+    SELECT c.id, c.queue, c.outcome, c.answered_at, c.wait_seconds, c.callback,
+           {w.bucket(d.ENTERED_AT_SQL)} AS bucket, coalesce(sl.seconds, $5) AS sl,
+           CASE WHEN c.segment > 0 THEN
+               (SELECT p.outcome FROM call_records p
+                WHERE p.interaction_id = c.interaction_id AND p.segment = c.segment - 1)
+           END AS came_by
+    FROM call_records c LEFT JOIN sl ON sl.queue = c.queue
+    WHERE c.arrived_at >= $1::timestamptz - interval '1 day' AND c.arrived_at < $2::timestamptz
+      AND {d.ENTERED_AT_SQL} >= $1 AND {d.ENTERED_AT_SQL} < $2
+      AND c.queue IS NOT NULL AND ($6::text IS NULL OR c.queue = $6)
+),
+wraps AS (
+    SELECT interaction_id, agent_id, count(*) AS n,
+           sum(extract(epoch FROM ended_at - at)) AS seconds
+    FROM agent_state_history
+    WHERE state = 'WRAP_UP' AND ended_at IS NOT NULL AND interaction_id IS NOT NULL
+      AND at >= $1 AND at < $2::timestamptz + interval '1 day'
+    GROUP BY 1, 2
+),
+handled AS (
+    SELECT o.call_record_id, count(*) AS talks,
+           sum(extract(epoch FROM o.agent_left_at - o.answered_at)) AS talk,
+           sum(o.hold_seconds) AS hold, sum(w.n) AS wraps, sum(w.seconds) AS wrap
+    FROM call_offers o
+    LEFT JOIN wraps w ON w.interaction_id = o.interaction_id AND w.agent_id = o.agent_id
+    WHERE o.answered_at IS NOT NULL AND o.agent_left_at IS NOT NULL
+      AND o.offered_at >= $1 AND o.offered_at < $2::timestamptz + interval '1 day'
+      AND ($6::text IS NULL OR o.queue = $6)
+    GROUP BY 1
+)
+SELECT c.bucket, c.queue, count(*) AS entered,
+       {_visit_sums(short)},
+       count(*) FILTER (WHERE c.came_by = 'overflow') AS overflow_in,
+       count(*) FILTER (WHERE c.came_by = 'transferred') AS transfer_in,
+       max(c.wait_seconds) AS longest_wait,
+       coalesce(sum(h.talks), 0) AS talks, coalesce(sum(h.talk), 0) AS talk_time,
+       coalesce(sum(h.hold), 0) AS hold_time, coalesce(sum(h.wraps), 0) AS wrap_ups,
+       coalesce(sum(h.wrap), 0) AS wrap_time
+FROM v c LEFT JOIN handled h ON h.call_record_id = c.id
+GROUP BY 1, 2
+"""
+
+
+async def call_counts(conn: asyncpg.Connection, w: Window, params: CallParams,
+                      queue: str | None = None) -> dict[Key, d.CallCounts]:
+    """Counts of the queue visits that entered their queue in the window."""
+    names = sorted(params.sl_seconds)
+    rows = await conn.fetch(_calls_sql(w, params.short_abandon_seconds), w.since, w.until,
+                            names, [float(params.sl_seconds[n]) for n in names],
+                            float(params.default_sl_seconds), queue)
+    return {(r["bucket"], r["queue"]): _counts(d.CallCounts, r) for r in rows}
+
+
+# --- agents ---------------------------------------------------------------------------------
+
+_OFFERS = """
+SELECT {bucket} AS bucket, o.agent_id,
+       count(*) AS offered, count(o.answered_at) AS answered,
+       count(*) FILTER (WHERE o.outcome = ANY($4::text[])) AS missed,
+       count(*) FILTER (WHERE o.answered_at IS NOT NULL AND o.agent_left_at IS NOT NULL)
+           AS talks,
+       coalesce(sum(extract(epoch FROM o.agent_left_at - o.answered_at))
+                FILTER (WHERE o.agent_left_at IS NOT NULL), 0) AS talk_time,
+       coalesce(sum(o.hold_seconds) FILTER (WHERE o.agent_left_at IS NOT NULL), 0)
+           AS hold_time
+FROM call_offers o
+WHERE o.offered_at >= $1 AND o.offered_at < $2 AND ($3::text[] IS NULL OR o.agent_id = ANY($3))
+GROUP BY 1, 2
+"""
+
+_WRAPS = """
+SELECT {bucket} AS bucket, agent_id, count(*) AS wrap_ups,
+       sum(extract(epoch FROM ended_at - at)) AS wrap_time
+FROM agent_state_history
+WHERE state = 'WRAP_UP' AND ended_at IS NOT NULL AND at >= $1 AND at < $2
+  AND ($3::text[] IS NULL OR agent_id = ANY($3))
+GROUP BY 1, 2
+"""
+
+#: The states of the window, each clipped to it: those that began in it, and those
+#: that began before and lasted into it. Open states end at $4 (now).
+_SPANS = """
+WITH spans AS (
+    SELECT agent_id, state, coalesce(reason, '') AS reason, greatest(at, $1) AS s,
+           least(coalesce(ended_at, $4), $2) AS e
+    FROM agent_state_history
+    WHERE at >= $1 AND at < $2 AND ($3::text[] IS NULL OR agent_id = ANY($3))
+    UNION ALL
+    SELECT agent_id, state, coalesce(reason, ''), $1,
+           least(coalesce(ended_at, $4), $2)
+    FROM agent_state_history
+    WHERE at < $1 AND (ended_at > $1 OR ended_at IS NULL)
+      AND ($3::text[] IS NULL OR agent_id = ANY($3))
+)
+"""
+
+
+def _states_sql(w: Window) -> str:
+    if w.by is None:
+        return _SPANS + """
+SELECT NULL::timestamp AS bucket, agent_id, state, reason,
+       sum(extract(epoch FROM e - s)) AS seconds
+FROM spans WHERE e > s
+GROUP BY 1, 2, 3, 4
+"""
+    start, end = w.local("g"), w.local(f"g + interval '{w.step}'")
+    return _SPANS + f"""
+SELECT g AS bucket, agent_id, state, reason,
+       sum(extract(epoch FROM least(e, {end}) - greatest(s, {start}))) AS seconds
+FROM spans
+CROSS JOIN LATERAL generate_series({w.bucket('s')}, e AT TIME ZONE {w.zone},
+                                   interval '{w.step}') AS g
+WHERE e > s AND least(e, {end}) > greatest(s, {start})
+GROUP BY 1, 2, 3, 4
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRows:
+    """An agent report's counts and its time per state and reason."""
+
+    counts: dict[Key, d.AgentCounts]
+    #: (period, agent, state, reason) -> seconds; reason '' when it has none
+    states: dict[tuple[datetime | None, str, str, str], float]
+
+
+async def agent_counts(conn: asyncpg.Connection, w: Window, agents: Sequence[str] | None,
+                       now: datetime) -> AgentRows:
+    agent_list = None if agents is None else list(agents)
+    offers = await conn.fetch(_OFFERS.format(bucket=w.bucket("o.offered_at")), w.since,
+                              w.until, agent_list, list(d.MISSED_OUTCOMES))
+    wraps = await conn.fetch(_WRAPS.format(bucket=w.bucket("at")), w.since, w.until,
+                             agent_list)
+    spans = await conn.fetch(_states_sql(w), w.since, w.until, agent_list, now)
+    states: dict[tuple[datetime | None, str, str, str], float] = {}
+    time_in: dict[Key, dict[str, float]] = {}
+    for r in spans:
+        seconds = float(r["seconds"])
+        states[(r["bucket"], r["agent_id"], r["state"], r["reason"])] = seconds
+        per = time_in.setdefault((r["bucket"], r["agent_id"]), {})
+        per[r["state"]] = per.get(r["state"], 0.0) + seconds
+    counts: dict[Key, d.AgentCounts] = {}
+    for key, times in time_in.items():
+        counts[key] = d.AgentCounts(
+            busy_time=sum(times.get(s, 0.0) for s in d.BUSY_STATES),
+            staffed_time=sum(times.get(s, 0.0) for s in d.STAFFED_STATES),
+            paused_time=times.get("NOT_READY", 0.0),
+            logged_in_time=sum(v for s, v in times.items() if s != "LOGGED_OUT"))
+    for rows in (offers, wraps):
+        for r in rows:
+            key = (r["bucket"], r["agent_id"])
+            counts[key] = counts.get(key, d.AgentCounts()) + _counts(d.AgentCounts, r)
+    return AgentRows(counts, states)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CaseParams:
+    group: str = "unit"
+    unit: str | None = None
+    fcr_days: int = 7
+
+
+def _case_key(group: str) -> str:
+    if group not in CASE_GROUPS:
+        raise ValueError(f"case group {group!r}; use one of {', '.join(CASE_GROUPS)}")
+    return f"coalesce(c.{group}, '')"
+
+
+async def case_counts(conn: asyncpg.Connection, w: Window,
+                      params: CaseParams) -> dict[Key, d.CaseCounts]:
+    """Cases opened, closed (and their time to close) and FCR in the window; the
+    backlog is counted apart (``case_backlog``)."""
+    key = _case_key(params.group)
+    unit = "($3::text IS NULL OR c.unit = $3)"
+    opened = await conn.fetch(
+        f"SELECT {w.bucket('c.opened_at')} AS bucket, {key} AS key, count(*) AS opened "
+        f"FROM cases c WHERE c.opened_at >= $1 AND c.opened_at < $2 AND {unit} "
+        "GROUP BY 1, 2", w.since, w.until, params.unit)
+    closed = await conn.fetch(
+        f"SELECT {w.bucket('c.closed_at')} AS bucket, {key} AS key, count(*) AS closed, "
+        "sum(extract(epoch FROM c.closed_at - c.opened_at)) AS close_time "
+        f"FROM cases c WHERE c.status = 'closed' AND c.closed_at >= $1 AND c.closed_at < $2 "
+        f"AND {unit} GROUP BY 1, 2", w.since, w.until, params.unit)
+    fcr = await conn.fetch(
+        f"SELECT {w.bucket('f.closed_at')} AS bucket, {key} AS key, count(*) AS fcr_cases, "
+        "count(*) FILTER (WHERE f.resolved) AS fcr_resolved "
+        "FROM cti_fcr_cases($1, $2, $4) f JOIN cases c ON c.id = f.case_id "
+        f"WHERE {unit} GROUP BY 1, 2", w.since, w.until, params.unit, params.fcr_days)
+    out: dict[Key, d.CaseCounts] = {}
+    for rows in (opened, closed, fcr):
+        for r in rows:
+            k = (r["bucket"], r["key"])
+            out[k] = out.get(k, d.CaseCounts()) + _counts(d.CaseCounts, r)
+    return out
+
+
+async def case_backlog(conn: asyncpg.Connection, at: datetime,
+                       params: CaseParams) -> dict[str, int]:
+    """Cases opened before ``at`` and not closed by then, per group."""
+    rows = await conn.fetch(
+        f"SELECT {_case_key(params.group)} AS key, count(*) AS n FROM cases c "
+        "WHERE c.opened_at < $1 AND (c.closed_at IS NULL OR c.closed_at >= $1) "
+        "AND ($2::text IS NULL OR c.unit = $2) GROUP BY 1", at, params.unit)
+    return {r["key"]: r["n"] for r in rows}
+
+
+# --- surveys --------------------------------------------------------------------------------
+
+
+async def survey_counts(conn: asyncpg.Connection, w: Window, group: str,
+                        queue: str | None, agents: Sequence[str] | None
+                        ) -> dict[Key, d.SurveyCounts]:
+    if group not in SURVEY_GROUPS:
+        raise ValueError(f"survey group {group!r}; use one of {', '.join(SURVEY_GROUPS)}")
+    column = "s.queue" if group == "queue" else "s.agent_id"
+    sums = ", ".join(f"sum({sql}) AS {name}" for name, sql in d.SURVEY_SQL.items())
+    rows = await conn.fetch(
+        f"SELECT {w.bucket('s.at')} AS bucket, coalesce({column}, '') AS key, {sums} "
+        "FROM survey_answers s WHERE s.at >= $1 AND s.at < $2 "
+        "AND ($3::text IS NULL OR s.queue = $3) "
+        "AND ($4::text[] IS NULL OR s.agent_id = ANY($4)) GROUP BY 1, 2",
+        w.since, w.until, queue, None if agents is None else list(agents))
+    return {(r["bucket"], r["key"]): _counts(d.SurveyCounts, r) for r in rows}
+
+
+def _counts(cls: Any, row: asyncpg.Record) -> Any:
+    """The dataclass ``cls`` from the row's columns of the same names."""
+    names = set(row.keys())
+    values = {}
+    for f in cls.__dataclass_fields__.values():
+        if f.name in names and row[f.name] is not None:
+            value = row[f.name]
+            values[f.name] = int(value) if f.type == "int" else float(value)
+    return cls(**values)
