@@ -22,8 +22,9 @@ and ``SURVEY_FIGURES`` (a test checks that every key is documented).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Literal, Self
 
 Unit = Literal["count", "percent", "seconds", "score", "hours"]
@@ -62,21 +63,39 @@ def _figures(*items: Figure) -> dict[str, Figure]:
 
 
 class Counts:
-    """Additive counts: ``a + b`` adds every field (``longest_wait`` takes the max)."""
+    """Additive counts: ``a + b`` adds every field (``longest_*`` take the max)."""
 
     def __add__(self, other: Self) -> Self:
-        values = {}
-        for f in fields(self):  # type: ignore[arg-type]
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            values[f.name] = _max(a, b) if f.name.startswith("longest") else a + b
-        return type(self)(**values)
+        get, longest = _layout(type(self))
+        return type(self)(*(_max(a, b) if is_max else a + b
+                            for a, b, is_max in zip(get(self), get(other), longest,
+                                                    strict=True)))
 
     @classmethod
     def total(cls, items: Iterable[Self]) -> Self:
-        out = cls()
-        for item in items:
-            out = out + item
-        return out
+        get, longest = _layout(cls)
+        columns = list(zip(*(get(item) for item in items), strict=True))
+        if not columns:
+            return cls()
+        return cls(*(_longest(column) if is_max else sum(column)
+                     for column, is_max in zip(columns, longest, strict=True)))
+
+
+_LAYOUTS: dict[type, tuple[Callable[[Any], tuple[Any, ...]], tuple[bool, ...]]] = {}
+
+
+def _layout(cls: type) -> tuple[Callable[[Any], tuple[Any, ...]], tuple[bool, ...]]:
+    """A getter of a Counts class's fields in order, and which of them take the max."""
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        names = tuple(f.name for f in fields(cls))
+        layout = _LAYOUTS[cls] = (attrgetter(*names),
+                                  tuple(n.startswith("longest") for n in names))
+    return layout
+
+
+def _longest(values: Iterable[float | None]) -> float | None:
+    return max((v for v in values if v is not None), default=None)
 
 
 def _max(a: float | None, b: float | None) -> float | None:

@@ -189,16 +189,19 @@ WITH spans AS (
 """
 
 
-def _states_sql(w: Window) -> str:
+def _states_sql(w: Window, *, pivot: bool) -> str:
+    """Seconds per (period, agent, state, reason); with ``pivot``, per (period, agent)
+    the busy, staffed, paused and logged-in seconds instead."""
     if w.by is None:
-        return _SPANS + """
+        body = _SPANS + """
 SELECT NULL::timestamp AS bucket, agent_id, state, reason,
        sum(extract(epoch FROM e - s)) AS seconds
 FROM spans WHERE e > s
 GROUP BY 1, 2, 3, 4
 """
-    start, end = w.local("g"), w.local(f"g + interval '{w.step}'")
-    return _SPANS + f"""
+    else:
+        start, end = w.local("g"), w.local(f"g + interval '{w.step}'")
+        body = _SPANS + f"""
 SELECT g AS bucket, agent_id, state, reason,
        sum(extract(epoch FROM least(e, {end}) - greatest(s, {start}))) AS seconds
 FROM spans
@@ -206,6 +209,19 @@ CROSS JOIN LATERAL generate_series({w.bucket('s')}, e AT TIME ZONE {w.zone},
                                    interval '{w.step}') AS g
 WHERE e > s AND least(e, {end}) > greatest(s, {start})
 GROUP BY 1, 2, 3, 4
+"""
+    if not pivot:
+        return body
+    busy = ", ".join(f"'{s}'" for s in d.BUSY_STATES)
+    staffed = ", ".join(f"'{s}'" for s in d.STAFFED_STATES)
+    return f"""
+WITH per_state AS ({body.replace("WITH spans AS", "WITH spans AS", 1)})
+SELECT bucket, agent_id,
+       coalesce(sum(seconds) FILTER (WHERE state IN ({busy})), 0) AS busy_time,
+       coalesce(sum(seconds) FILTER (WHERE state IN ({staffed})), 0) AS staffed_time,
+       coalesce(sum(seconds) FILTER (WHERE state = 'NOT_READY'), 0) AS paused_time,
+       coalesce(sum(seconds) FILTER (WHERE state <> 'LOGGED_OUT'), 0) AS logged_in_time
+FROM per_state GROUP BY 1, 2
 """
 
 
@@ -219,32 +235,27 @@ class AgentRows:
 
 
 async def agent_counts(conn: asyncpg.Connection, w: Window, agents: Sequence[str] | None,
-                       now: datetime) -> AgentRows:
+                       now: datetime, *, states: bool = False) -> AgentRows:
+    """Each agent's counts; with ``states``, also its time per state and reason."""
     agent_list = None if agents is None else list(agents)
     offers = await conn.fetch(_OFFERS.format(bucket=w.bucket("o.offered_at")), w.since,
                               w.until, agent_list, list(d.MISSED_OUTCOMES))
     wraps = await conn.fetch(_WRAPS.format(bucket=w.bucket("at")), w.since, w.until,
                              agent_list)
-    spans = await conn.fetch(_states_sql(w), w.since, w.until, agent_list, now)
-    states: dict[tuple[datetime | None, str, str, str], float] = {}
-    time_in: dict[Key, dict[str, float]] = {}
-    for r in spans:
-        seconds = float(r["seconds"])
-        states[(r["bucket"], r["agent_id"], r["state"], r["reason"])] = seconds
-        per = time_in.setdefault((r["bucket"], r["agent_id"]), {})
-        per[r["state"]] = per.get(r["state"], 0.0) + seconds
-    counts: dict[Key, d.AgentCounts] = {}
-    for key, times in time_in.items():
-        counts[key] = d.AgentCounts(
-            busy_time=sum(times.get(s, 0.0) for s in d.BUSY_STATES),
-            staffed_time=sum(times.get(s, 0.0) for s in d.STAFFED_STATES),
-            paused_time=times.get("NOT_READY", 0.0),
-            logged_in_time=sum(v for s, v in times.items() if s != "LOGGED_OUT"))
-    for rows in (offers, wraps):
+    times = await conn.fetch(_states_sql(w, pivot=not states), w.since, w.until, agent_list,
+                             now)
+    values: dict[Key, dict[str, Any]] = {}
+    for rows in (offers, wraps) if states else (offers, wraps, times):
         for r in rows:
-            key = (r["bucket"], r["agent_id"])
-            counts[key] = counts.get(key, d.AgentCounts()) + _counts(d.AgentCounts, r)
-    return AgentRows(counts, states)
+            fields = dict(r)
+            key = (fields.pop("bucket"), fields.pop("agent_id"))
+            values.setdefault(key, {}).update(fields)
+    counts = {key: _counts(d.AgentCounts, v) for key, v in values.items()}
+    per_state: dict[tuple[datetime | None, str, str, str], float] = {}
+    if states:
+        per_state = {(r["bucket"], r["agent_id"], r["state"], r["reason"]): float(r["seconds"])
+                     for r in times}
+    return AgentRows(counts, per_state)
 
 
 # --- cases ----------------------------------------------------------------------------------
