@@ -48,7 +48,18 @@ from .model import AgentRec, CallRec
 from .restore import Restoring
 from .specs import CHANNELS, AgentSpec, QueueSpec
 from .states import CALL_HINTS, CALL_MOVES, PRESENCE_MOVES, AgentState, CallState, DeviceState
-from .views import AgentSnapshot, CallSnapshot, Stats, Verdict
+from .tally import DayCounts, check_counters
+from .views import (
+    AgentCounters,
+    AgentFigures,
+    AgentSnapshot,
+    CallSnapshot,
+    Changes,
+    QueueCounters,
+    QueueFigures,
+    Stats,
+    Verdict,
+)
 
 
 class Engine(Restoring):
@@ -176,7 +187,8 @@ class Engine(Restoring):
         a.calls_by_queue[via] = a.calls_by_queue.get(via, 0) + 1
         c.state = CallState.TALKING
         c.answered_at = now
-        self._stats.answered(c.queue, now, now - c.entered_at)
+        self._tally.ring(c.queue, -1)
+        self._tally.answered(c.queue, now, now - c.entered_at)
         self._touch(a, now, out)
 
     def _on_failed(self, e: OfferFailed, now: float, out: Out) -> None:
@@ -188,12 +200,12 @@ class Engine(Restoring):
 
     def _on_abandoned(self, e: CallAbandoned, now: float, out: Out) -> None:
         c = self._call_in_state(e, e.call_id)
-        self._stats.abandoned(c.queue, now, now - c.entered_at)
+        self._tally.abandoned(c.queue, now, now - c.entered_at)
         self._drop_call(c, now, out)
 
     def _on_removed(self, e: CallRemoved, now: float, out: Out) -> None:
         c = self._call_in_state(e, e.call_id)
-        self._stats.q(c.queue).removed += 1
+        self._tally.counts(c.queue).removed += 1
         self._drop_call(c, now, out)
 
     def _on_ended(self, e: CallEnded, now: float, out: Out) -> None:
@@ -209,7 +221,7 @@ class Engine(Restoring):
         a = self._agents[c.agent or ""]
         del self._calls[c.call_id]
         self._release(a, c, now, out)
-        self._stats.q(c.queue).transferred_out += 1
+        self._tally.counts(c.queue).transferred_out += 1
         c.queue, c.queues, c.reqs = e.queue, [e.queue], {e.queue: reqs}
         c.extra = dict(e.extra_skills)
         c.arrived_at = c.entered_at = now
@@ -257,6 +269,7 @@ class Engine(Restoring):
         """Forget a waiting or ringing call (abandoned, removed)."""
         if c.state is CallState.OFFERED:
             a = self._agents[c.agent or ""]
+            self._tally.ring(c.queue, -1)
             a.offer = None
             self._touch(a, now, out)
         else:
@@ -313,13 +326,80 @@ class Engine(Restoring):
         return [k[2] for k in keys]
 
     def agents_by_state(self) -> dict[AgentState, int]:
-        counts = dict.fromkeys(AgentState, 0)
-        for a in self._agents.values():
-            counts[a.state] += 1
-        return counts
+        return _report.agents_by_state(self)
 
     def queue_specs(self) -> dict[str, QueueSpec]:
         return dict(self._queues)
+
+    # ------------------------------------------------- incremental figures
+
+    def queue_figures(self, queue: str) -> QueueFigures:
+        """One queue's live figures (see QueueFigures), in O(1)."""
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        return _report.queue_figures(self, queue)
+
+    def all_queue_figures(self) -> dict[str, QueueFigures]:
+        """Every queue's live figures, draining queues included, in O(queues)."""
+        return {name: _report.queue_figures(self, name) for name in self._queues}
+
+    def agent_figures(self, agent_id: str) -> AgentFigures:
+        """One agent's live figures (see AgentFigures), in O(1)."""
+        return _report.agent_figures(self._agent(agent_id))
+
+    def all_agent_figures(self) -> dict[str, AgentFigures]:
+        return {agent_id: _report.agent_figures(a) for agent_id, a in self._agents.items()}
+
+    def take_changes(self) -> Changes:
+        """The queues and agents whose figures changed since the previous call
+        (the first call names them all), and clears that record. Costs
+        O(what changed). A name may come up although its figures are equal
+        again; a figure never changes without its name coming up."""
+        tally = self._tally
+        queues, agents = tally.changed_queues, tally.changed_agents
+        if not queues and not agents:
+            return Changes()
+        tally.changed_queues, tally.changed_agents = set(), set()
+        live_queues, live_agents = self._queues, self._agents
+        return Changes(
+            queues=frozenset(q for q in queues if q in live_queues),
+            agents=frozenset(a for a in agents if a in live_agents),
+            removed_queues=frozenset(q for q in queues if q not in live_queues),
+            removed_agents=frozenset(a for a in agents if a not in live_agents),
+        )
+
+    def reset_counters(self, now: float) -> None:
+        """Start the counters again at ``now`` (the centre's local midnight):
+        queue and agent counters, time in state and occupancy count from
+        here. Routing, waiting calls, agent states and the rolling window
+        (service level, ASA, AHT of ``stats``) are untouched. Marks every
+        queue and agent changed. O(agents x queues each)."""
+        self._tally.reset(now, self._agents.values(), self._sl_seconds())
+
+    def seed_counters(self, queue: str, counters: QueueCounters) -> None:
+        """Replace a queue's counters with values counted elsewhere (at start-up,
+        today's figures read back from the records), so a restart does not
+        zero the day.
+
+        Raises:
+            UnknownQueue: no such queue.
+            InvalidEvent: not a QueueCounters, or a value negative or
+                inconsistent (answered_in_sl > answered, ...).
+        """
+        if queue not in self._queues:
+            raise UnknownQueue(queue)
+        check_counters(f"seed_counters({queue!r})", counters, QueueCounters)
+        self._tally.counts(queue)
+        self._tally.queues[queue].counts = DayCounts.of(counters)
+
+    def seed_agent_counters(self, agent_id: str, counters: AgentCounters) -> None:
+        """Replace an agent's counters (offered, answered, missed, talk_time), as
+        ``seed_counters`` does for a queue."""
+        a = self._agent(agent_id)
+        check_counters(f"seed_agent_counters({agent_id!r})", counters, AgentCounters)
+        a.offered, a.answered, a.failed = counters.offered, counters.answered, counters.missed
+        a.talk_time = float(counters.talk_time)
+        self._tally.changed_agents.add(agent_id)
 
 
 def _state_text(state: AgentState, reason: str | None) -> str:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .specs import AgentSpec
 from .states import AgentState, CallState, DeviceState
+
+if TYPE_CHECKING:
+    from .tally import QueueTally
 
 
 class AgentRec:
@@ -15,7 +19,7 @@ class AgentRec:
         "active", "agent_id", "answered", "calls_by_queue", "capacity", "device", "disposition",
         "failed", "idle_since", "load", "logged_in_at", "offer", "offered", "presence", "queues",
         "reason", "retiring", "routable", "skills", "spec", "state", "state_call",
-        "state_reason", "state_since", "state_time", "talk_time", "wrap_queue",
+        "state_reason", "state_since", "state_time", "talk_time", "tallies", "wrap_queue",
         "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
     )
 
@@ -25,6 +29,7 @@ class AgentRec:
         self.skills: Mapping[str, int] = spec.skills
         self.capacity: Mapping[str, int] = spec.capacity
         self.queues: tuple[str, ...] = ()
+        self.tallies: tuple[QueueTally, ...] = ()  # the statistics of its queues, in order
         self.presence = AgentState.LOGGED_OUT
         self.reason: str | None = None
         self.device = DeviceState.AVAILABLE
@@ -44,7 +49,7 @@ class AgentRec:
         self.state_since = now
         self.idle_since = now
         self.logged_in_at: float | None = None
-        self.state_time: dict[AgentState, float] = {}
+        self.state_time: dict[AgentState, float] = {}    # closed periods since the reset
         self.calls_by_queue: dict[str, int] = {}
         self.answered = 0
         self.offered = 0
