@@ -194,8 +194,8 @@ class Floor:
         self._members = {name: {} for name in self._queues}
         self._routable = {}
         for a in self._agents.values():
-            if a.spec.queues:
-                queues = list(a.spec.queues)
+            if a.spec.queues:                  # (a retiring agent's may name a dropped queue)
+                queues = [q for q in a.spec.queues if q in self._members]
             else:
                 candidates = list(anyone)
                 for skill in a.skills:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from .errors import InvalidEvent
@@ -58,14 +59,15 @@ class DayCounts:
     wrap_time: float = 0.0
 
     def snapshot(self) -> QueueCounters:
-        return QueueCounters(*(getattr(self, name) for name in COUNTER_FIELDS))
+        return QueueCounters(*_counter_values(self))
 
     @classmethod
     def of(cls, counters: QueueCounters) -> DayCounts:
-        return cls(*(getattr(counters, name) for name in COUNTER_FIELDS))
+        return cls(*_counter_values(counters))
 
 
 COUNTER_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(QueueCounters))
+_counter_values = attrgetter(*COUNTER_FIELDS)
 
 
 #: Seeded counters that cannot both hold: (part, whole).

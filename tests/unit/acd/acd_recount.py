@@ -16,12 +16,14 @@ import pytest
 from acd import (
     AgentCounters,
     AgentFigures,
+    AgentSnapshot,
     AgentState,
     AgentStateChanged,
     CallAbandoned,
     CallArrived,
     CallEnded,
     CallRemoved,
+    CallSnapshot,
     CallState,
     CallTransferred,
     Engine,
@@ -37,6 +39,14 @@ from acd import (
 
 BUSY = (AgentState.ON_CALL, AgentState.WRAP_UP)
 STAFFED = (*BUSY, AgentState.READY, AgentState.RESERVED)
+
+
+class Scan:
+    """Every call and agent snapshot of the engine, taken once per check."""
+
+    def __init__(self, e: Engine) -> None:
+        self.calls: dict[str, CallSnapshot] = {c: e.call(c) for c in e.call_ids()}
+        self.agents: dict[str, AgentSnapshot] = {a: e.agent(a) for a in e.agent_ids()}
 
 
 class AgentBook:
@@ -157,11 +167,11 @@ class Recount:
 
     # ---- what the engine must answer
 
-    def expected_queue(self, e: Engine, name: str) -> QueueFigures:
+    def expected_queue(self, scan: Scan, name: str) -> QueueFigures:
         """A full scan of the engine's calls and agents, plus the folded counters."""
-        calls = [e.call(c) for c in e.call_ids()]
+        calls = scan.calls.values()
         waiting = [c for c in calls if c.state is CallState.WAITING and name in c.queues]
-        members = [e.agent(a) for a in e.agent_ids() if name in e.agent(a).queues]
+        members = [a for a in scan.agents.values() if name in a.queues]
         by_state = Counter(a.state for a in members)
         spec = self.specs[name]
         return QueueFigures(
@@ -176,20 +186,20 @@ class Recount:
             sl_seconds=spec.sl_seconds, sl_percent=spec.sl_percent, draining=False,
         )
 
-    def expected_agent(self, e: Engine, agent_id: str) -> AgentFigures:
-        snap, book = e.agent(agent_id), self.agents[agent_id]
+    def expected_agent(self, scan: Scan, agent_id: str) -> AgentFigures:
+        snap, book = scan.agents[agent_id], self.agents[agent_id]
         call_id = snap.offer if snap.offer is not None else (snap.calls[0] if snap.calls
                                                              else None)
         return AgentFigures(agent_id, book.state, book.reason, book.since, call_id, snap.device,
                             snap.queues, AgentCounters(**book.counts))
 
-    def check_stats(self, e: Engine, now: float) -> None:
+    def check_stats(self, e: Engine, scan: Scan, now: float) -> None:
         """``stats()``: the figures, the rolling window (the whole run here) and the
         time-based figures recounted from the state changes."""
         stats = e.stats(now)
-        times = {a: self.agents[a].time_in(now, self.reset_at) for a in e.agent_ids()}
+        times = {a: self.agents[a].time_in(now, self.reset_at) for a in scan.agents}
         for name in self.specs:
-            got, fig = stats.queues[name], self.expected_queue(e, name)
+            got, fig = stats.queues[name], self.expected_queue(scan, name)
             counters = fig.counters
             assert (got.waiting, got.ringing) == (fig.waiting, fig.ringing)
             assert got.longest_wait == (0.0 if fig.oldest_entered_at is None
@@ -205,12 +215,12 @@ class Recount:
             inside = sum(1 for w in waits if w <= sl)
             level = 100 * inside / (len(waits) + late) if waits or late else None
             assert got.service_level == (None if level is None else pytest.approx(level)), name
-            members = [a for a in e.agent_ids() if name in e.agent(a).queues]
+            members = [a.agent_id for a in scan.agents.values() if name in a.queues]
             busy = sum(times[a].get(s, 0.0) for a in members for s in BUSY)
             staffed = sum(times[a].get(s, 0.0) for a in members for s in STAFFED)
             assert got.occupancy == (pytest.approx(100 * busy / staffed, abs=1e-6)
                                      if staffed > 0 else None), name
-        for agent_id in e.agent_ids():
+        for agent_id in scan.agents:
             got, book = stats.agents[agent_id], self.agents[agent_id]
             assert (got.offered, got.answered, got.failed) == (
                 book.counts["offered"], book.counts["answered"], book.counts["missed"])
@@ -218,6 +228,6 @@ class Recount:
             want = {s: t for s, t in times[agent_id].items() if t}
             assert {s: t for s, t in got.time_in.items() if t} == pytest.approx(want), agent_id
         assert dict(stats.agents_by_state) == {
-            s: sum(1 for a in e.agent_ids() if e.agent(a).state is s) for s in AgentState}
-        assert stats.waiting_calls == sum(1 for c in e.call_ids()
-                                          if e.call(c).state is CallState.WAITING)
+            s: sum(1 for a in scan.agents.values() if a.state is s) for s in AgentState}
+        assert stats.waiting_calls == sum(1 for c in scan.calls.values()
+                                          if c.state is CallState.WAITING)

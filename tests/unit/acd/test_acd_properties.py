@@ -23,7 +23,7 @@ import random
 from collections import Counter
 
 import pytest
-from acd_recount import Recount
+from acd_recount import Recount, Scan
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,7 +172,8 @@ class Harness:
                     QueueCounters(offered=j + 3, answered=j, abandoned=i % 3, answered_in_sl=j // 2,
                                   wait_time=j * 1.5, talks=j // 3, talk_time=7.0 * j))
         if kind == 18:
-            return ("seed_agent", agent, AgentCounters(i, i // 2, i % 3, float(j))) if snap else None
+            seeded = AgentCounters(i, i // 2, i % 3, float(j))
+            return ("seed_agent", agent, seeded) if snap else None
         if kind == 19:
             return "release" if self.held else "hold"
         return "illegal"
@@ -289,16 +290,16 @@ class Harness:
         self.check_stats()
 
     def check_stats(self) -> None:
-        e, recount = self.e, self.recount
+        e, recount, scan = self.e, self.recount, Scan(self.e)
         queues = e.all_queue_figures()
         assert set(queues) == set(QNAMES)
         for q in QNAMES:
-            assert queues[q] == e.queue_figures(q) == recount.expected_queue(e, q), q
+            assert queues[q] == e.queue_figures(q) == recount.expected_queue(scan, q), q
         agents = e.all_agent_figures()
-        assert set(agents) == set(e.agent_ids())
-        for a in e.agent_ids():
-            assert agents[a] == e.agent_figures(a) == recount.expected_agent(e, a), a
-        recount.check_stats(e, self.now)
+        assert set(agents) == set(scan.agents)
+        for a in scan.agents:
+            assert agents[a] == e.agent_figures(a) == recount.expected_agent(scan, a), a
+        recount.check_stats(e, scan, self.now)
         changes = e.take_changes()
         for q, fig in queues.items():
             assert fig == self.seen_queues.get(q) or q in changes.queues, q
