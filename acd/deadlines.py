@@ -7,6 +7,7 @@ token of its live deadline, so moving or cancelling one is free.
 
 from __future__ import annotations
 
+from bisect import insort
 from typing import Any
 
 from .decisions import Decision, Escalated, OfferTimedOut, QueueExit
@@ -79,7 +80,7 @@ class Deadlines(Floor):
 
     def _fail_offer(self, c: CallRec, a: AgentRec, reason: str, now: float, out: Out) -> None:
         policy = self._queues[c.queue].no_answer
-        self._tally.ring(c.queue, -1)
+        self._tally.queues[c.queue].ringing -= 1      # (marked changed by _enqueue)
         a.offer = None
         a.failed += 1
         if policy.not_ready and a.presence is AgentState.READY:
@@ -204,6 +205,7 @@ class Deadlines(Floor):
             c.queues.append(target.name)
             c.reqs[target.name] = merge_levels(target.skills, c.extra)
             self._wl(target.name, c.channel).add(c.key)
-            self._tally.wait_in(target.name, c.entered_at, c.call_id)
+            insort(self._tally.queues[target.name].entered, (c.entered_at, c.call_id))
+            self._tally.changed_queues.add(target.name)
         out.append(Escalated(c.call_id, spec.name, step.describe(), now))
         self._dirty_calls[c.call_id] = None

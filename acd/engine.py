@@ -187,7 +187,7 @@ class Engine(Restoring):
         a.calls_by_queue[via] = a.calls_by_queue.get(via, 0) + 1
         c.state = CallState.TALKING
         c.answered_at = now
-        self._tally.ring(c.queue, -1)
+        self._tally.queues[c.queue].ringing -= 1      # (marked changed by answered)
         self._tally.answered(c.queue, now, now - c.entered_at)
         self._touch(a, now, out)
 
@@ -269,7 +269,8 @@ class Engine(Restoring):
         """Forget a waiting or ringing call (abandoned, removed)."""
         if c.state is CallState.OFFERED:
             a = self._agents[c.agent or ""]
-            self._tally.ring(c.queue, -1)
+            self._tally.queues[c.queue].ringing -= 1
+            self._tally.changed_queues.add(c.queue)
             a.offer = None
             self._touch(a, now, out)
         else:
@@ -337,10 +338,12 @@ class Engine(Restoring):
         """One queue's live figures (see QueueFigures), in O(1)."""
         if queue not in self._queues:
             raise UnknownQueue(queue)
+        self._tally.fold()
         return _report.queue_figures(self, queue)
 
     def all_queue_figures(self) -> dict[str, QueueFigures]:
         """Every queue's live figures, draining queues included, in O(queues)."""
+        self._tally.fold()
         return {name: _report.queue_figures(self, name) for name in self._queues}
 
     def agent_figures(self, agent_id: str) -> AgentFigures:
@@ -356,6 +359,7 @@ class Engine(Restoring):
         O(what changed). A name may come up although its figures are equal
         again; a figure never changes without its name coming up."""
         tally = self._tally
+        tally.fold()
         queues, agents = tally.changed_queues, tally.changed_agents
         if not queues and not agents:
             return Changes()
@@ -389,7 +393,7 @@ class Engine(Restoring):
         if queue not in self._queues:
             raise UnknownQueue(queue)
         check_counters(f"seed_counters({queue!r})", counters, QueueCounters)
-        self._tally.counts(queue)
+        self._tally.counts(queue)                       # marks it changed
         self._tally.queues[queue].counts = DayCounts.of(counters)
 
     def seed_agent_counters(self, agent_id: str, counters: AgentCounters) -> None:

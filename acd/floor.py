@@ -27,6 +27,7 @@ Every change a statistic depends on also goes through a hook of ``tally``
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 
 from .decisions import AgentStateChanged, CallQueued, Decision, Offer
@@ -108,23 +109,30 @@ class Floor:
         c.state = CallState.WAITING
         position = 0
         tally = self._tally
+        tallies, entry = tally.queues, (c.entered_at, c.call_id)
         for q in c.queues:
             pos = self._wl(q, c.channel).add(c.key)
-            tally.wait_in(q, c.entered_at, c.call_id)
+            insort(tallies[q].entered, entry)
             if q == c.queue:
                 position = pos
         tally.waiting_calls += 1
+        tally.changed_queues.update(c.queues)
         out.append(CallQueued(c.call_id, c.queue, position))
         self._dirty_calls[c.call_id] = None
 
     def _unqueue(self, c: CallRec) -> None:
         tally = self._tally
+        tallies, entry = tally.queues, (c.entered_at, c.call_id)
         for q in c.queues:
             wl = self._waiting.get((q, c.channel))
             if wl is not None:
                 wl.remove(c.key)
-            tally.wait_out(q, c.entered_at, c.call_id)
+            entered = tallies[q].entered
+            i = bisect_left(entered, entry)
+            if i < len(entered) and entered[i] == entry:
+                del entered[i]
         tally.waiting_calls -= 1
+        tally.changed_queues.update(c.queues)
 
     # ------------------------------------------------------- agent index
 
@@ -140,7 +148,7 @@ class Floor:
             if state is AgentState.READY:
                 a.idle_since = now
             if state is not old:
-                tally.moved(a, old, state, now)
+                tally.pending[a.agent_id] = a             # folded into its queues on read
             a.state, a.state_reason, a.state_call, a.state_since = state, reason, call_id, now
         tally.changed_agents.add(a.agent_id)
         old = a.routable
@@ -295,7 +303,7 @@ class Floor:
         c.attempts += 1
         c.offer_deadline = now + spec.ring_timeout + self._margin
         c.offer_timer = self._timers.push(c.offer_deadline, "offer", c.call_id)
-        self._tally.ring(c.queue, 1)
+        self._tally.queues[c.queue].ringing += 1      # (marked changed by _unqueue)
         a.offer = c.call_id
         a.offered += 1
         if self._queues[via].strategy is Strategy.ROUND_ROBIN:

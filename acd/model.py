@@ -9,7 +9,7 @@ from .specs import AgentSpec
 from .states import AgentState, CallState, DeviceState
 
 if TYPE_CHECKING:
-    from .tally import QueueTally
+    from .tally import QueueTally, Share
 
 
 class AgentRec:
@@ -18,7 +18,7 @@ class AgentRec:
     __slots__ = (
         "active", "agent_id", "answered", "calls_by_queue", "capacity", "device", "disposition",
         "failed", "idle_since", "load", "logged_in_at", "offer", "offered", "presence", "queues",
-        "reason", "retiring", "routable", "skills", "spec", "state", "state_call",
+        "reason", "retiring", "routable", "share", "skills", "spec", "state", "state_call",
         "state_reason", "state_since", "state_time", "talk_time", "tallies", "wrap_queue",
         "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
     )
@@ -30,6 +30,7 @@ class AgentRec:
         self.capacity: Mapping[str, int] = spec.capacity
         self.queues: tuple[str, ...] = ()
         self.tallies: tuple[QueueTally, ...] = ()  # the statistics of its queues, in order
+        self.share: Share = (0, 0, 0.0, 0, 0.0)   # what it last added to each (acd.tally)
         self.presence = AgentState.LOGGED_OUT
         self.reason: str | None = None
         self.device = DeviceState.AVAILABLE

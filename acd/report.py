@@ -67,10 +67,11 @@ def agent_figures(a: AgentRec) -> AgentFigures:
 
 
 def queue_figures(engine: Engine, name: str) -> QueueFigures:
+    """(Fold the noted agents first: ``engine._tally.fold()``.)"""
     t = engine._tally.queues[name]
     spec = engine._queues[name]
     n = t.by_state
-    oldest = t.entered.first()
+    oldest = t.entered[0] if t.entered else None
     members = sum(n)
     return QueueFigures(
         queue=name, waiting=len(t.entered), ringing=t.ringing,
@@ -103,7 +104,7 @@ def estimated_wait(engine: Engine, c: CallRec, now: float) -> float | None:
         return 0.0
     position = engine._wl(c.queue, c.channel).position(c.key) or 1
     spec = engine._queues[c.queue]
-    window = engine._tally.q(c.queue).window
+    window = engine._tally.queues[c.queue].window
     window.prune(now - engine._tally.window)
     aht = window.aht() or spec.default_handle_time
     slots = 0
@@ -131,7 +132,7 @@ def queue_stats(engine: Engine, t: QueueTally, now: float) -> QueueStats:
     counts = t.counts
     rel = now - tally.since
     staffed = t.staffed_seconds(rel)
-    oldest = t.entered.first()
+    oldest = t.entered[0] if t.entered else None
     return QueueStats(
         queue=name, waiting=len(t.entered), ringing=t.ringing,
         longest_wait=0.0 if oldest is None else now - oldest[0],
@@ -157,6 +158,7 @@ def agent_stats(a: AgentRec, now: float, counted_since: float) -> AgentStats:
 
 def stats(engine: Engine, now: float, include_agents: bool = True) -> Stats:
     tally = engine._tally
+    tally.fold()
     queues = {name: queue_stats(engine, tally.queues[name], now) for name in engine._queues}
     agents = {} if not include_agents else {
         agent_id: agent_stats(a, now, tally.since) for agent_id, a in engine._agents.items()
@@ -167,4 +169,5 @@ def stats(engine: Engine, now: float, include_agents: bool = True) -> Stats:
 
 
 def agents_by_state(engine: Engine) -> dict[AgentState, int]:
+    engine._tally.fold()
     return dict(zip(STATES, engine._tally.by_state, strict=True))

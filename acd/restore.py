@@ -101,8 +101,8 @@ class Restoring(Deadlines):
             a.wrap_timer = 0 if wrap_until is None else self._timers.push(
                 wrap_until, "wrap", agent_id)
         self._touch(a, now, sink)
-        old_since, a.state_since = a.state_since, since if since is not None else now
-        self._tally.retimed(a, old_since)
+        a.state_since = since if since is not None else now
+        self._tally.pending[agent_id] = a
 
     def restore_call(self, call_id: str, queue: str, now: float, *, arrived_at: float,
                      priority: int = 0, channel: str = "voice",

@@ -1,19 +1,26 @@
-"""Live figures per queue, kept up to date on every transition (internal).
+"""Live figures per queue (internal), kept up to date as things happen.
 
-The engine calls a hook here whenever something a figure depends on moves:
-an agent changes state (O(queues it serves)), a call enters or leaves a
+Calls: the engine updates a queue's figures where a call enters or leaves a
 waiting list, starts or stops ringing, is answered, abandoned, ... (O(1), a
-bisect for the oldest waiting call). So reading a queue costs O(1) and the
-dirty sets tell a publisher which queues and agents to read again.
+bisect for the oldest waiting call).
 
-Occupancy needs the time members spent busy and staffed, which grows with the
-clock. Per queue and per class of states (busy: ON_CALL, WRAP_UP; staffed:
-busy, READY, RESERVED) two numbers carry it: ``n`` members in the class now
-and ``acc``, so that the class's member-seconds at ``now`` are
-``acc + n * (now - since)``. A member entering the class subtracts its
-(relative) entry time from ``acc``, leaving adds the time it left, and a move
-inside the class changes nothing. Times are relative to ``since``, the reset
-point, to keep the numbers small.
+Agents: a state change only *notes* the agent (O(1): the routing path stays
+as fast as before). The next read (``fold``: figures, ``stats``,
+``take_changes``) folds each noted agent into the queues it serves, once,
+however many moves it made since: O(queues it serves) per noted agent. Each
+agent remembers the ``share`` it last added to each of its queues, so folding
+is "take the old share out, put the new one in".
+
+Occupancy needs the member-seconds spent busy (ON_CALL, WRAP_UP) and staffed
+(busy, READY, RESERVED), which grow with the clock. Per queue and class two
+numbers carry them: ``n`` members in the class and ``acc``, so that the
+class's member-seconds at ``now`` are ``acc + n * (now - since)``. An agent's
+share of ``acc`` is its closed seconds in the class minus, while in the
+class, when its current state started (relative to ``since``, the reset
+point, to keep the numbers small).
+
+So reading a queue costs O(1) plus the agents noted since the last read,
+and the dirty sets tell a publisher which queues and agents to read again.
 """
 
 from __future__ import annotations
@@ -26,7 +33,6 @@ from typing import TYPE_CHECKING
 from .errors import InvalidEvent
 from .states import AgentState
 from .views import AgentCounters, QueueCounters
-from .waiting import WaitingList
 from .window import RollingWindow
 
 if TYPE_CHECKING:
@@ -93,6 +99,22 @@ def check_counters(where: str, counters: object,
                                f"{whole} = {getattr(counters, whole)}")
 
 
+#: An agent's share of each of its queues' figures: (state index, in busy, busy
+#: acc, in staffed, staffed acc).
+Share = tuple[int, int, float, int, float]
+
+
+def _add(t: QueueTally, share: Share, sign: int) -> None:
+    i, in_busy, busy_acc, in_staffed, staffed_acc = share
+    t.by_state[i] += sign
+    if in_busy:
+        t.busy_n += sign
+    if in_staffed:
+        t.staffed_n += sign
+    t.busy_acc += sign * busy_acc
+    t.staffed_acc += sign * staffed_acc
+
+
 class QueueTally:
     """One queue's live figures."""
 
@@ -103,7 +125,9 @@ class QueueTally:
         self.name = name
         self.counts = DayCounts()
         self.window = RollingWindow(sl_seconds)
-        self.entered: WaitingList[tuple[float, str]] = WaitingList()   # (entered_at, call_id)
+        #: (entered_at, call_id) of the calls waiting in the queue, oldest first; the
+        #: engine keeps it sorted (``insort`` / ``bisect``) as calls come and go
+        self.entered: list[tuple[float, str]] = []
         self.ringing = 0
         self.by_state = [0] * len(STATES)         # members by state, indexed by IX
         self.busy_n = self.staffed_n = 0
@@ -117,9 +141,11 @@ class QueueTally:
 
 
 class Tally:
-    """Every queue's tally, the floor's state counts and the dirty sets."""
+    """Every queue's tally, the floor's state counts, the noted agents and the
+    dirty sets. ``by_state`` (and each queue's agent figures) are as of the last
+    ``fold``."""
 
-    __slots__ = ("by_state", "changed_agents", "changed_queues", "queues", "since",
+    __slots__ = ("by_state", "changed_agents", "changed_queues", "pending", "queues", "since",
                  "waiting_calls", "window")
 
     def __init__(self, window: float, now: float) -> None:
@@ -130,8 +156,9 @@ class Tally:
         self.waiting_calls = 0
         self.changed_queues: set[str] = set()
         self.changed_agents: set[str] = set()
+        self.pending: dict[str, AgentRec] = {}    # agents noted since the last fold
 
-    def q(self, name: str, sl_seconds: float = 20.0) -> QueueTally:
+    def q(self, name: str, sl_seconds: float) -> QueueTally:
         t = self.queues.get(name)
         if t is None:
             t = self.queues[name] = QueueTally(name, sl_seconds)
@@ -143,67 +170,47 @@ class Tally:
         """When the agent's current state started counting (state_since, or the reset)."""
         return a.state_since if a.state_since > self.since else self.since
 
-    def moved(self, a: AgentRec, old: AgentState, new: AgentState, now: float) -> None:
-        """The agent went from ``old`` to ``new`` (two different states) at ``now``."""
-        o, s = IX[old], IX[new]
-        by_state = self.by_state
-        by_state[o] -= 1
-        by_state[s] += 1
-        d_busy = _IN_BUSY[s] - _IN_BUSY[o]
-        d_staffed = _IN_STAFFED[s] - _IN_STAFFED[o]
-        rel = now - self.since
-        for t in a.tallies:
-            counts = t.by_state
-            counts[o] -= 1
-            counts[s] += 1
-            if d_busy:
-                t.busy_n += d_busy
-                t.busy_acc -= d_busy * rel
-            if d_staffed:
-                t.staffed_n += d_staffed
-                t.staffed_acc -= d_staffed * rel
-        self.changed_queues.update(a.queues)
-
-    def _join(self, a: AgentRec, t: QueueTally, sign: int, rel_start: float) -> None:
-        """Add (sign 1) or take out (sign -1) the agent's share of a queue's figures."""
+    def share(self, a: AgentRec) -> Share:
+        """What the agent adds to each of its queues now (see the module docstring)."""
         i = IX[a.state]
-        t.by_state[i] += sign
+        rel_start = self.counted_from(a) - self.since
         times = a.state_time
-        if _IN_BUSY[i]:
-            t.busy_n += sign
-            t.busy_acc -= sign * rel_start
-        if _IN_STAFFED[i]:
-            t.staffed_n += sign
-            t.staffed_acc -= sign * rel_start
         busy = times.get(AgentState.ON_CALL, 0.0) + times.get(AgentState.WRAP_UP, 0.0)
-        t.busy_acc += sign * busy
-        t.staffed_acc += sign * (busy + times.get(AgentState.READY, 0.0)
-                                 + times.get(AgentState.RESERVED, 0.0))
+        staffed = busy + times.get(AgentState.READY, 0.0) + times.get(AgentState.RESERVED, 0.0)
+        in_busy, in_staffed = _IN_BUSY[i], _IN_STAFFED[i]
+        return (i, in_busy, busy - in_busy * rel_start,
+                in_staffed, staffed - in_staffed * rel_start)
+
+    def fold(self) -> None:
+        """Fold the agents noted since the last fold into their queues' figures."""
+        if not self.pending:
+            return
+        pending, self.pending = self.pending, {}
+        for a in pending.values():
+            old, new = a.share, self.share(a)
+            if new == old:
+                continue
+            a.share = new
+            for t in a.tallies:
+                _add(t, old, -1)
+                _add(t, new, 1)
+            if new[0] != old[0]:
+                self.by_state[old[0]] -= 1
+                self.by_state[new[0]] += 1
+                self.changed_queues.update(a.queues)
 
     def left(self, a: AgentRec) -> None:
         """The agent is forgotten (removed by a reconfigure, now logged out)."""
-        rel_start = self.counted_from(a) - self.since
+        self.pending.pop(a.agent_id, None)
         for t in a.tallies:
-            self._join(a, t, -1, rel_start)
-        self.by_state[IX[a.state]] -= 1
+            _add(t, a.share, -1)
+        self.by_state[a.share[0]] -= 1
         self.changed_queues.update(a.queues)
-        self.changed_agents.add(a.agent_id)
-
-    def retimed(self, a: AgentRec, old_since: float) -> None:
-        """A restore moved the agent's ``state_since`` from ``old_since``."""
-        old = (old_since if old_since > self.since else self.since)
-        shift = self.counted_from(a) - old
-        i = IX[a.state]
-        for t in a.tallies:
-            if _IN_BUSY[i]:
-                t.busy_acc -= shift
-            if _IN_STAFFED[i]:
-                t.staffed_acc -= shift
         self.changed_agents.add(a.agent_id)
 
     def rebuild(self, agents: Iterable[AgentRec], sl_seconds: dict[str, float]) -> None:
         """Agent figures of every queue from scratch (construction, reconfigure,
-        reset); gives each agent its ``tallies``."""
+        reset); gives each agent its ``tallies`` and ``share``."""
         for name, sl in sl_seconds.items():
             t = self.q(name, sl)
             if t.window.sl_seconds != sl:
@@ -213,12 +220,13 @@ class Tally:
             t.busy_n = t.staffed_n = 0
             t.busy_acc = t.staffed_acc = 0.0
         self.by_state = [0] * len(STATES)
+        self.pending = {}
         for a in agents:
             a.tallies = tuple(self.queues[q] for q in a.queues)
-            rel_start = self.counted_from(a) - self.since
+            a.share = self.share(a)
             for t in a.tallies:
-                self._join(a, t, 1, rel_start)
-            self.by_state[IX[a.state]] += 1
+                _add(t, a.share, 1)
+            self.by_state[a.share[0]] += 1
             self.changed_agents.add(a.agent_id)
         self.changed_queues.update(self.queues)
 
@@ -234,53 +242,38 @@ class Tally:
             a.talk_time = 0.0
         self.rebuild(agents, sl_seconds)
 
-    # ------------------------------------------------------------- calls
-
-    def wait_in(self, queue: str, entered_at: float, call_id: str) -> None:
-        self.queues[queue].entered.add((entered_at, call_id))
-        self.changed_queues.add(queue)
-
-    def wait_out(self, queue: str, entered_at: float, call_id: str) -> None:
-        self.queues[queue].entered.remove((entered_at, call_id))
-        self.changed_queues.add(queue)
-
-    def ring(self, queue: str, delta: int) -> None:
-        self.queues[queue].ringing += delta
-        self.changed_queues.add(queue)
-
     # ---------------------------------------------------------- counters
+    # (waiting and ringing calls are counted by the engine itself, in
+    # Floor._enqueue / _unqueue / _offer, to keep those paths lean)
 
     def counts(self, queue: str) -> DayCounts:
         """The queue's counters, marked changed (the caller is about to bump one)."""
         self.changed_queues.add(queue)
-        return self.q(queue).counts
+        return self.queues[queue].counts
 
     def answered(self, queue: str, now: float, wait: float) -> None:
-        t = self.q(queue)
+        t = self.queues[queue]
         c = t.counts
         c.answered += 1
         c.wait_time += wait
         if wait <= t.window.sl_seconds:
             c.answered_in_sl += 1
-        t.window.answered(now, wait)
-        t.window.prune(now - self.window)
+        t.window.answered(now, wait, now - self.window)
         self.changed_queues.add(queue)
 
     def abandoned(self, queue: str, now: float, wait: float) -> None:
-        t = self.q(queue)
+        t = self.queues[queue]
         t.counts.abandoned += 1
         if wait > t.window.sl_seconds:
             t.counts.abandoned_after_sl += 1
-        t.window.abandoned(now, wait)
-        t.window.prune(now - self.window)
+        t.window.abandoned(now, wait, now - self.window)
         self.changed_queues.add(queue)
 
     def talked(self, queue: str, now: float, seconds: float) -> None:
-        t = self.q(queue)
+        t = self.queues[queue]
         t.counts.talks += 1
         t.counts.talk_time += seconds
-        t.window.talked(now, seconds)
-        t.window.prune(now - self.window)
+        t.window.talked(now, seconds, now - self.window)
         self.changed_queues.add(queue)
 
     def wrapped(self, queue: str, now: float, seconds: float) -> None:
@@ -289,6 +282,5 @@ class Tally:
             return
         t.counts.wrap_ups += 1
         t.counts.wrap_time += seconds
-        t.window.wrapped(now, seconds)
-        t.window.prune(now - self.window)
+        t.window.wrapped(now, seconds, now - self.window)
         self.changed_queues.add(queue)

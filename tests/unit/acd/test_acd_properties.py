@@ -103,6 +103,7 @@ class Harness:
         self.history: list[tuple[object, list]] = []
         self.last_state = {a: AgentState.LOGGED_OUT for a in AIDS}
         self.config_b = False
+        self.reads = random.Random(seed)     # skip some reads: agents' moves pile up unfolded
         self.ringing: set[str] = set()
         self.held = False
         self.recount = Recount(QUEUES)
@@ -287,7 +288,8 @@ class Harness:
                     if (key is not None and other.key < key and other.channel == d.channel
                             and self.can_serve(d.agent_id, call_id)):
                         raise AssertionError(f"{d.agent_id} got {d.call_id} before {call_id}")
-        self.check_stats()
+        if self.reads.random() < 0.7:
+            self.check_stats()
 
     def check_stats(self) -> None:
         e, recount, scan = self.e, self.recount, Scan(self.e)
