@@ -7,10 +7,11 @@ timeouts, wrap-up ends, escalation steps, maximum waits) run in
 
 Modules: ``specs`` (configuration), ``events`` (in), ``decisions`` (out),
 ``states`` (the state tables), ``engine`` (handlers and read side) on top of
-``restore`` (reconfigure, crash recovery, holding offers), ``deadlines`` (tick)
-and ``floor`` (state, indexes, the routing rules), ``tally`` and ``window``
-(statistics kept up to date on every transition), ``report`` and ``views``
-(read-side values), ``explain``, ``erlang`` (Erlang C staffing), ``errors``.
+``figures`` (what a supervisor board reads), ``restore`` (reconfigure, crash
+recovery, holding offers), ``deadlines`` (tick) and ``floor`` (state,
+indexes, the routing rules); ``tally`` and ``window`` (statistics kept up to
+date as things happen), ``report`` and ``views`` (read-side values),
+``explain``, ``erlang`` (Erlang C staffing), ``errors``.
 """
 
 from .decisions import (
