@@ -287,10 +287,10 @@ class Engine(Figures):
         return _report.estimated_wait(self, self._call(call_id), now)
 
     def stats(self, now: float, include_agents: bool = True) -> Stats:
-        """Real-time statistics per queue and per agent (see QueueStats).
-
-        ``include_agents=False`` skips the per-agent figures (a wallboard that
-        shows queues only: about twice as fast on a large floor)."""
+        """Real-time statistics per queue and per agent (see QueueStats), read
+        from the live figures: O(queues), plus O(agents) for the per-agent
+        part, which ``include_agents=False`` skips. A board that pushes
+        changes reads ``queue_figures`` / ``take_changes`` instead."""
         return _report.stats(self, now, include_agents)
 
     def explain(self, call_id: str, now: float) -> list[Verdict]:

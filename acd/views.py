@@ -47,11 +47,14 @@ class CallSnapshot:
 class QueueStats:
     """Live figures of one queue.
 
-    Counters (offered ... removed) run since the engine started. ``service_level``
-    (percent), ``asa``, ``aht`` use the rolling window: service level =
-    answered within ``sl_seconds`` / (answered + abandoned after ``sl_seconds``);
-    None while the window holds no such call. ``occupancy`` = share of its
-    members' logged-in, not paused time spent ON_CALL or in WRAP_UP.
+    Counters (offered ... transferred_out) run since the reset point
+    (``Engine.reset_counters``, else the engine's start), as in QueueCounters.
+    ``service_level`` (percent), ``asa``, ``aht`` use the rolling window:
+    service level = answered within ``sl_seconds`` / (answered + abandoned
+    after ``sl_seconds``); None while the window holds no such call.
+    ``occupancy`` = share of its members' logged-in, not paused time since the
+    reset point spent ON_CALL or in WRAP_UP. ``longest_wait``: now minus
+    QueueFigures.oldest_entered_at (0 when nobody waits).
     """
 
     queue: str
@@ -77,6 +80,9 @@ class QueueStats:
 
 @dataclass(frozen=True, slots=True)
 class AgentStats:
+    """One agent: counters (``failed`` = AgentCounters.missed), time in each
+    state and occupancy since the reset point."""
+
     agent_id: str
     state: AgentState
     reason: str | None

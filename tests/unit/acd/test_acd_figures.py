@@ -182,3 +182,18 @@ def test_mutable_counts_mirror_the_public_counters():
     assert [f.name for f in fields(DayCounts)] == [f.name for f in fields(QueueCounters)]
     distinct = QueueCounters(*range(1, len(fields(QueueCounters)) + 1))
     assert DayCounts.of(distinct).snapshot() == distinct
+
+
+def test_a_restart_resets_to_midnight_seeds_and_counts_on():
+    e = build([QueueSpec("s", wrapup_time=0)], [AgentSpec("a"), AgentSpec("b")])
+    e.restore_agent("a", AgentState.ON_CALL, 1000)
+    e.restore_call("c1", "s", 1000, arrived_at=900, agent_id="a", answered_at=950)
+    e.restore_agent("b", AgentState.NOT_READY, 1000, reason="lunch", since=100)
+    e.reset_counters(600)                                  # midnight was 400 s ago
+    e.seed_counters("s", QueueCounters(offered=9, answered=8, talks=7, talk_time=700))
+    e.resume(1000)
+    e.handle(CallEnded("c1"), 1100)
+    f = e.queue_figures("s")
+    assert (f.counted_since, f.counters.talks, f.counters.talk_time) == (600, 8, 850)
+    assert e.stats(1100).agents["b"].time_in[AgentState.NOT_READY] == 500   # from midnight
+    assert e.agent_figures("b").since == 100
