@@ -46,10 +46,10 @@ class Figures(Restoring):
         again; a figure never changes without its name coming up."""
         tally = self._tally
         tally.fold()
-        queues, agents = tally.changed_queues, tally.changed_agents
+        queues, agents = tally.changed_queues, tally.take_touched()
         if not queues and not agents:
             return Changes()
-        tally.changed_queues, tally.changed_agents = set(), set()
+        tally.changed_queues = set()
         live_queues, live_agents = self._queues, self._agents
         return Changes(
             queues=frozenset(q for q in queues if q in live_queues),
@@ -89,4 +89,4 @@ class Figures(Restoring):
         check_counters(f"seed_agent_counters({agent_id!r})", counters, AgentCounters)
         a.offered, a.answered, a.failed = counters.offered, counters.answered, counters.missed
         a.talk_time = float(counters.talk_time)
-        self._tally.changed_agents.add(agent_id)
+        self._tally.touch(a)

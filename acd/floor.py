@@ -147,10 +147,13 @@ class Floor:
             out.append(AgentStateChanged(a.agent_id, old, state, reason, now, call_id))
             if state is AgentState.READY:
                 a.idle_since = now
-            if state is not old:
-                tally.pending[a.agent_id] = a             # folded into its queues on read
+            if state is not old and not a.noted:      # folded into its queues on read
+                a.noted = True
+                tally.noted.append(a)
             a.state, a.state_reason, a.state_call, a.state_since = state, reason, call_id, now
-        tally.changed_agents.add(a.agent_id)
+        if not a.touched:                             # (flags, not a set: no hashing here)
+            a.touched = True
+            tally.touched.append(a)
         old = a.routable
         new = a.compute_routable()
         if new != old:

@@ -17,10 +17,10 @@ class AgentRec:
 
     __slots__ = (
         "active", "agent_id", "answered", "calls_by_queue", "capacity", "device", "disposition",
-        "failed", "idle_since", "load", "logged_in_at", "offer", "offered", "presence", "queues",
-        "reason", "retiring", "routable", "share", "skills", "spec", "state", "state_call",
-        "state_reason", "state_since", "state_time", "talk_time", "tallies", "wrap_queue",
-        "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
+        "failed", "idle_since", "load", "logged_in_at", "noted", "offer", "offered", "presence",
+        "queues", "reason", "retiring", "routable", "share", "skills", "spec", "state",
+        "state_call", "state_reason", "state_since", "state_time", "talk_time", "tallies",
+        "touched", "wrap_queue", "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
     )
 
     def __init__(self, spec: AgentSpec, now: float) -> None:
@@ -30,7 +30,9 @@ class AgentRec:
         self.capacity: Mapping[str, int] = spec.capacity
         self.queues: tuple[str, ...] = ()
         self.tallies: tuple[QueueTally, ...] = ()  # the statistics of its queues, in order
-        self.share: Share = (0, 0, 0.0, 0, 0.0)   # what it last added to each (acd.tally)
+        self.share: Share | None = (0, 0, 0.0, 0, 0.0)   # what it added to each; None: gone
+        self.noted = False                        # in Tally.noted: to fold into its queues
+        self.touched = False                      # in Tally.touched: figures may have changed
         self.presence = AgentState.LOGGED_OUT
         self.reason: str | None = None
         self.device = DeviceState.AVAILABLE

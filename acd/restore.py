@@ -102,7 +102,7 @@ class Restoring(Deadlines):
                 wrap_until, "wrap", agent_id)
         self._touch(a, now, sink)
         a.state_since = since if since is not None else now
-        self._tally.pending[agent_id] = a
+        self._tally.note(a)
 
     def restore_call(self, call_id: str, queue: str, now: float, *, arrived_at: float,
                      priority: int = 0, channel: str = "voice",

@@ -100,7 +100,7 @@ def check_counters(where: str, counters: object,
 
 
 #: An agent's share of each of its queues' figures: (state index, in busy, busy
-#: acc, in staffed, staffed acc).
+#: acc, in staffed, staffed acc); None once the agent is forgotten.
 Share = tuple[int, int, float, int, float]
 
 
@@ -145,7 +145,7 @@ class Tally:
     dirty sets. ``by_state`` (and each queue's agent figures) are as of the last
     ``fold``."""
 
-    __slots__ = ("by_state", "changed_agents", "changed_queues", "pending", "queues", "since",
+    __slots__ = ("by_state", "changed_queues", "noted", "queues", "since", "touched",
                  "waiting_calls", "window")
 
     def __init__(self, window: float, now: float) -> None:
@@ -155,8 +155,11 @@ class Tally:
         self.by_state = [0] * len(STATES)
         self.waiting_calls = 0
         self.changed_queues: set[str] = set()
-        self.changed_agents: set[str] = set()
-        self.pending: dict[str, AgentRec] = {}    # agents noted since the last fold
+        #: agents whose figures may have changed since the last take_changes, and
+        #: agents whose state changed since the last fold; each agent's flag
+        #: (``touched``, ``noted``) says whether it is in the list already
+        self.touched: list[AgentRec] = []
+        self.noted: list[AgentRec] = []
 
     def q(self, name: str, sl_seconds: float) -> QueueTally:
         t = self.queues.get(name)
@@ -181,13 +184,35 @@ class Tally:
         return (i, in_busy, busy - in_busy * rel_start,
                 in_staffed, staffed - in_staffed * rel_start)
 
+    def touch(self, a: AgentRec) -> None:
+        if not a.touched:
+            a.touched = True
+            self.touched.append(a)
+
+    def note(self, a: AgentRec) -> None:
+        if not a.noted:
+            a.noted = True
+            self.noted.append(a)
+        self.touch(a)
+
+    def take_touched(self) -> set[str]:
+        """The ids of the agents touched since the last call (some may be gone)."""
+        touched, self.touched = self.touched, []
+        for a in touched:
+            a.touched = False
+        return {a.agent_id for a in touched}
+
     def fold(self) -> None:
         """Fold the agents noted since the last fold into their queues' figures."""
-        if not self.pending:
+        if not self.noted:
             return
-        pending, self.pending = self.pending, {}
-        for a in pending.values():
-            old, new = a.share, self.share(a)
+        noted, self.noted = self.noted, []
+        for a in noted:
+            a.noted = False
+            old = a.share
+            if old is None:                           # forgotten since
+                continue
+            new = self.share(a)
             if new == old:
                 continue
             a.share = new
@@ -201,12 +226,15 @@ class Tally:
 
     def left(self, a: AgentRec) -> None:
         """The agent is forgotten (removed by a reconfigure, now logged out)."""
-        self.pending.pop(a.agent_id, None)
+        share = a.share
+        if share is None:
+            return
         for t in a.tallies:
-            _add(t, a.share, -1)
-        self.by_state[a.share[0]] -= 1
+            _add(t, share, -1)
+        self.by_state[share[0]] -= 1
+        a.share, a.tallies = None, ()
         self.changed_queues.update(a.queues)
-        self.changed_agents.add(a.agent_id)
+        self.touch(a)
 
     def rebuild(self, agents: Iterable[AgentRec], sl_seconds: dict[str, float]) -> None:
         """Agent figures of every queue from scratch (construction, reconfigure,
@@ -220,14 +248,16 @@ class Tally:
             t.busy_n = t.staffed_n = 0
             t.busy_acc = t.staffed_acc = 0.0
         self.by_state = [0] * len(STATES)
-        self.pending = {}
+        for a in self.noted:
+            a.noted = False
+        self.noted = []
         for a in agents:
             a.tallies = tuple(self.queues[q] for q in a.queues)
-            a.share = self.share(a)
+            share = a.share = self.share(a)
             for t in a.tallies:
-                _add(t, a.share, 1)
-            self.by_state[a.share[0]] += 1
-            self.changed_agents.add(a.agent_id)
+                _add(t, share, 1)
+            self.by_state[share[0]] += 1
+            self.touch(a)
         self.changed_queues.update(self.queues)
 
     def reset(self, now: float, agents: Iterable[AgentRec], sl_seconds: dict[str, float]) -> None:
