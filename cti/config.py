@@ -22,7 +22,6 @@ Secrets are ``SecretStr``: they never show in a repr, a log line or an error.
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import ssl
 from collections.abc import Iterable
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -54,6 +52,7 @@ from cti.numbers import (
     dial_template_problem,
     known_region,
 )
+from cti.yaml_files import read_yaml as _read_yaml
 
 FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
 OPTIONAL_FILES = ("catalogue.yaml", "units.yaml")
@@ -874,64 +873,6 @@ def _reject_duplicates(values: Iterable[str], what: str) -> None:
         if value in seen:
             raise ValueError(f"duplicate {what} {value!r}")
         seen.add(value)
-
-
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-#: ${NAME}s that are not environment variables: the trunk's number (trunk.dial).
-_NOT_ENV = frozenset({"NUMBER"})
-#: What to do about a missing variable, where more can be said than its name.
-_ENV_HINTS = {
-    "CTI_AMI_SECRET": "export CTI_AMI_SECRET=<the secret of the cti account in manager.conf> "
-                      "before starting the service",
-}
-
-
-def _read_yaml(path: Path) -> Any:
-    if not path.is_file():
-        raise ConfigError([f"{path.name}: file not found in {path.parent}/ (copy it from config/)"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path.name}:{where}: not valid YAML: {problem}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path.name}: not UTF-8 text"]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path.name}: the top level must be a mapping of keys, not a list"])
-    missing: list[str] = []
-    data = _expand_env(data, missing)
-    if missing:
-        raise ConfigError(
-            [f"{path.name}: environment variable {name} is not set (referenced as ${{{name}}})"
-             + (f"; {_ENV_HINTS[name]}" if name in _ENV_HINTS else "")
-             for name in sorted(set(missing))]
-        )
-    return data
-
-
-def _expand_env(value: Any, missing: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {k: _expand_env(v, missing) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand_env(v, missing) for v in value]
-    if isinstance(value, str):
-        def replace(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
-            if name in _NOT_ENV:
-                return match.group(0)
-            if name in os.environ:
-                return os.environ[name]
-            if default is not None:
-                return default
-            missing.append(name)
-            return ""
-
-        return _ENV.sub(replace, value)
-    return value
 
 
 def _describe(exc: ValidationError, model: type[BaseModel]) -> Iterable[str]:

@@ -164,10 +164,9 @@ class Demo:
         assert self.service is not None
         status = self.service.status()
         calls, agents = status["calls"], status["agents_by_state"]
-        answered = sum(q["answered"] for q in status["queues"])
-        abandoned = sum(q["abandoned"] for q in status["queues"])
-        levels = [q["service_level"] for q in status["queues"] if q["service_level"] is not None]
-        sl = f"{sum(levels) / len(levels):.0f}%" if levels else "-"
+        today = status["centre"]["today"]  # weighted by calls: cti/reports/definitions.py
+        answered, abandoned = today["answered"], today["abandoned"]
+        sl = "-" if today["service_level"] is None else f"{today['service_level']:.0f}%"
         return (f"[{time.strftime('%H:%M:%S')}] placed {self.placed}  ivr {calls['ivr']}  "
                 f"waiting {calls['waiting']}  ringing {calls['ringing']}  "
                 f"talking {calls['talking']}  | answered {answered}  abandoned {abandoned}  "

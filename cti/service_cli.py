@@ -4,7 +4,6 @@ service over its HTTP API: ``cti status``, ``cti agent ...``, ``cti reload``."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import hashlib
 import json
@@ -13,18 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cti.errors import CtiError
+from cti.service_client import request, service_url
 from cti.table import render_table
 
 DEFAULT_CONFIG = Path("config")
-
-
-class ServiceUnreachable(CtiError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(
-            f"cannot reach the service at {url} ({reason}); is `cti run` (or `make demo`) "
-            "running, and is --url right?"
-        )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -92,12 +83,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.app import run_service
 
     return asyncio.run(run_service(args.config))
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.demo import run_demo
 
     return asyncio.run(
@@ -107,6 +102,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _db_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.app import migrate_database
 
     applied = asyncio.run(migrate_database(args.config))
@@ -130,7 +127,7 @@ def hash_password(password: str, iterations: int = 200_000) -> str:
 
 
 def _status(args: argparse.Namespace) -> int:
-    status = asyncio.run(_call(args, "GET", "/api/v1/status"))
+    status = (_call(args, "GET", "/api/v1/status"))
     if args.json:
         print(json.dumps(status, indent=2))
         return 0
@@ -139,21 +136,21 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _reload(args: argparse.Namespace) -> int:
-    result = asyncio.run(_call(args, "POST", "/api/v1/reload"))
+    result = (_call(args, "POST", "/api/v1/reload"))
     print(f"reloaded: {result.get('queues', 0)} queues, {result.get('agents', 0)} agents")
     return 0
 
 
 def _agent(args: argparse.Namespace) -> int:
     body = {"reason": args.reason} if args.action == "pause" else {}
-    result = asyncio.run(_call(args, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}", body))
+    result = (_call(args, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}", body))
     reason = f" ({result['reason']})" if result.get("reason") else ""
     print(f"{result['agent_id']}: {result['state']}{reason}")
     return 0
 
 
 def _calls(args: argparse.Namespace) -> int:
-    calls = asyncio.run(_call(args, "GET", "/api/v1/calls"))
+    calls = (_call(args, "GET", "/api/v1/calls"))
     if not calls:
         print("no live calls")
         return 0
@@ -166,7 +163,7 @@ def _calls(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    report = asyncio.run(_call(args, "GET", f"/api/v1/calls/{args.interaction_id}/explain"))
+    report = (_call(args, "GET", f"/api/v1/calls/{args.interaction_id}/explain"))
     needs = ", ".join(f"{k}>={v}" for k, v in report["requirements"].items()) or "no skills"
     print(f"{report['interaction_id']}: {report['state']} in {report['queue']} "
           f"(needs {needs}), priority {report['priority']}, position "
@@ -179,36 +176,20 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service_url(args: argparse.Namespace) -> str:
-    if args.url:
-        return args.url.rstrip("/")
-    from cti.config import load_config
-
-    http = load_config(args.config).service.http
-    return f"http://{http.host}:{http.port}"
-
-
-async def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    import aiohttp
-
-    url = _service_url(args)
-    try:
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with (aiohttp.ClientSession(timeout=timeout) as session,
-                    session.request(method, url + path, json=body) as response):
-            payload = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise ServiceUnreachable(url, str(exc) or type(exc).__name__) from None
-    if response.status >= 400:
-        raise CtiError(payload.get("message", f"HTTP {response.status}"))
-    return payload
+def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+    """Ask the running service (cti/service_client.py: light, for a fast command line)."""
+    return request(service_url(args.url, args.config), method, path, body)
 
 
 def format_status(status: dict[str, Any]) -> str:
     """The status JSON as tables people can read."""
+    today = (status.get("centre") or {}).get("today") or {}
+    level = today.get("service_level")
     lines = [
         f"uptime {status['uptime_seconds']:.0f}s   database {status['database']}   "
-        f"waiting {status['calls']['waiting']}   talking {status['calls']['talking']}",
+        f"waiting {status['calls']['waiting']}   talking {status['calls']['talking']}"
+        + (f"   today: answered {today['answered']}, abandoned {today['abandoned']}, "
+           f"SL {'-' if level is None else f'{level:.0f}%'}" if today else ""),
         "",
         render_table(
             ["AMI node", "link", "address"],

@@ -14,6 +14,7 @@ import structlog
 from aiohttp import web
 
 from cti.api import cases as case_routes
+from cti.api import reports as report_routes
 from cti.errors import BadRequest, CtiError
 
 log = structlog.get_logger(__name__)
@@ -107,4 +108,5 @@ def build_app(control: Control) -> web.Application:
     app.router.add_get("/api/v1/calls", get_calls)
     app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
     case_routes.add_routes(app, control)  # cases and customers: control.cases
+    report_routes.add_routes(app, control)  # reports, live figures, /metrics, /health, /ready
     return app

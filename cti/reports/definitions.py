@@ -22,10 +22,12 @@ and ``SURVEY_FIGURES`` (a test checks that every key is documented).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any, Literal, Self
+
+from acd.views import AgentCounters, QueueCounters
 
 Unit = Literal["count", "percent", "seconds", "score", "hours"]
 
@@ -132,6 +134,7 @@ class CallCounts(Counts):
     hold_time: float = 0.0     #: of talk_time: seconds on hold
     wrap_ups: int = 0          #: wrap-ups that ended after those talks
     wrap_time: float = 0.0     #: their seconds
+    abandoned_after_sl: int = 0  #: abandons (short or not) after the threshold: the engine's
 
 
 #: Per visit (``c``: a call_records row; ``sl``: its queue's service level
@@ -143,6 +146,7 @@ VISIT_SQL: dict[str, str] = {
     "answered": "(c.answered_at IS NOT NULL)::int",
     "answered_in_sl": "(c.answered_at IS NOT NULL AND c.wait_seconds <= {sl})::int",
     "abandoned": "(c.outcome = 'abandoned' AND c.wait_seconds >= {short})::int",
+    "abandoned_after_sl": "(c.outcome = 'abandoned' AND c.wait_seconds > {sl})::int",
     "exited": "(c.answered_at IS NULL AND c.outcome IN ('overflow', 'voicemail', "
               "'timeout'))::int",
     "overflow_out": "(c.answered_at IS NULL AND c.outcome = 'overflow')::int",
@@ -408,33 +412,39 @@ SURVEY_FIGURES = _figures(
 
 
 # --- live figures: the engine's counters, in these terms ----------------------------------
+#
+# The engine (acd.QueueCounters, acd.AgentCounters) counts the day as things
+# happen: a call counts where it is when the thing happens. It counts every
+# abandon; the service counts the short ones apart (cti/reports/live.py).
 
 
-def live_call_counts(counters: Any, short_abandoned: int = 0) -> CallCounts:
-    """The engine's day counters of a queue (``acd.QueueCounters``) as ``CallCounts``.
-
-    The engine counts every abandon; the service counts the short ones apart
-    (``cti/reports/live.py``) and they are taken out here. Hold time, overflow
-    and transfers in, callbacks and the longest wait of the day are not counted
-    live (the waiting calls' longest wait is: see ``QueueNow``).
-    """
+def live_call_counts(counters: QueueCounters, short_abandoned: int = 0) -> CallCounts:
+    """The engine's day counters of a queue as ``CallCounts``. Hold time, overflow
+    and transfers in, callbacks and the day's longest wait are not counted live."""
     short = min(short_abandoned, counters.abandoned)
     return CallCounts(
         entered=counters.offered, short_abandoned=short, answered=counters.answered,
         answered_in_sl=counters.answered_in_sl, abandoned=counters.abandoned - short,
         exited=counters.exited, transferred=counters.transferred_out,
         wait_time=counters.wait_time, talks=counters.talks, talk_time=counters.talk_time,
-        wrap_ups=counters.wrap_ups, wrap_time=counters.wrap_time)
+        wrap_ups=counters.wrap_ups, wrap_time=counters.wrap_time,
+        abandoned_after_sl=counters.abandoned_after_sl)
 
 
-@dataclass(frozen=True, slots=True)
-class Seed:
-    """The day so far read from the records, to give the engine after a restart:
-    per queue (``CallCounts``, with the engine's abandoned = abandoned + short
-    ones) and per agent (``AgentCounts``)."""
+def engine_counters(c: CallCounts) -> QueueCounters:
+    """``CallCounts`` read from the records, as the engine's counters (to seed it)."""
+    return QueueCounters(
+        offered=c.entered, answered=c.answered, abandoned=c.abandoned + c.short_abandoned,
+        exited=c.exited, transferred_out=c.transferred,
+        answered_in_sl=min(c.answered_in_sl, c.answered),
+        abandoned_after_sl=min(c.abandoned_after_sl, c.abandoned + c.short_abandoned),
+        wait_time=max(0.0, c.wait_time), talks=c.talks, talk_time=max(0.0, c.talk_time),
+        wrap_ups=c.wrap_ups, wrap_time=max(0.0, c.wrap_time))
 
-    queues: Mapping[str, CallCounts] = field(default_factory=dict)
-    agents: Mapping[str, AgentCounts] = field(default_factory=dict)
+
+def engine_agent_counters(a: AgentCounts) -> AgentCounters:
+    return AgentCounters(offered=a.offered, answered=a.answered, missed=a.missed,
+                         talk_time=max(0.0, a.talk_time))
 
 
 def _percent(part: float, whole: float) -> float | None:

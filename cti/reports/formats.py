@@ -13,6 +13,7 @@ from typing import Any
 
 from cti.events import iso
 from cti.reports.model import Column, Report
+from cti.reports.text import duration
 from cti.table import render_table
 
 FORMATS = ("table", "json", "csv")
@@ -80,16 +81,6 @@ def _text(column: Column, value: Any) -> str:
             return f"{value:.1f}h"
         case _:
             return f"{value:.1f}"
-
-
-def duration(seconds: float) -> str:
-    """``42s``, ``4:05``, ``3:02:10``."""
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _plain(row: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cti.reports.definitions import Unit
+if TYPE_CHECKING:
+    from cti.reports.definitions import Unit
 
 
 @dataclass(frozen=True, slots=True)
