@@ -33,7 +33,7 @@ def service_url(url: str | None, config_dir: Path) -> str:
     reached on the loopback)."""
     if url:
         return url.rstrip("/")
-    http = read_yaml(Path(config_dir) / "cti.yaml").get("http") or {}
+    http = read_yaml(Path(config_dir) / "cti.yaml", only="http").get("http") or {}
     host = str(http.get("host") or "127.0.0.1")
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"

@@ -26,8 +26,11 @@ _ENV_HINTS = {
 }
 
 
-def read_yaml(path: Path) -> Any:
-    """The mapping in ``path``, variables expanded; ConfigError (one line each) if not."""
+def read_yaml(path: Path, only: str | None = None) -> Any:
+    """The mapping in ``path``, variables expanded; ConfigError (one line each) if not.
+
+    ``only``: read just that top-level key (a variable elsewhere may be unset).
+    """
     if not path.is_file():
         raise ConfigError([f"{path.name}: file not found in {path.parent}/ (copy it from config/)"])
     try:
@@ -43,6 +46,8 @@ def read_yaml(path: Path) -> Any:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{path.name}: the top level must be a mapping of keys, not a list"])
+    if only is not None:
+        data = {only: data.get(only)} if only in data else {}
     missing: list[str] = []
     data = _expand_env(data, missing)
     if missing:

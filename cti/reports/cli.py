@@ -8,7 +8,6 @@ runs, so ``cti --help`` stays fast.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import date, datetime, timedelta
@@ -69,6 +68,8 @@ def day_arg(text: str) -> date:
 
 
 def _report(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.reports.plot import check_plot
 
     if args.plot is not None:
