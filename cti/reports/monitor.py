@@ -1,13 +1,15 @@
 """The service's watch over its own day: alerts, the local midnight, daily upkeep.
 
-Three tasks, started after the service and cancelled before it stops:
+Three tasks (four under a systemd watchdog), started after the service and
+cancelled before it stops:
 
 - every ``reports.alerts.check_every`` seconds, check the alert limits
   (cti/reports/alerts.py) inside the routing loop and publish what starts and
   ends as domain events;
 - at each local midnight (hours.yaml), start the day's counters again;
 - once a day (and a minute after the start), create the coming months'
-  partitions and apply the retention of cti.yaml ``reports.retention``.
+  partitions and apply the retention of cti.yaml ``reports.retention``;
+- with ``WatchdogSec`` in the unit, ``WATCHDOG=1`` while the routing loop answers.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
+from cti.health import sd_notify, watchdog_interval
 from cti.reports import live
 from cti.reports.alerts import AlertCleared, AlertRaised, AlertWatch, QueueLevel
 
@@ -43,8 +46,11 @@ class Monitor:
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        for name, job in (("alerts", self._alerts), ("midnight", self._midnight),
-                          ("upkeep", self._upkeep)):
+        jobs = [("alerts", self._alerts), ("midnight", self._midnight),
+                ("upkeep", self._upkeep)]
+        if watchdog_interval() is not None:
+            jobs.append(("watchdog", self._watchdog))
+        for name, job in jobs:
             self._tasks.append(asyncio.create_task(job(), name=f"monitor-{name}"))
 
     async def stop(self) -> None:
@@ -90,6 +96,18 @@ class Monitor:
             events.append(stream.new(AlertCleared, kind=a.kind, subject=a.subject,
                                      **_about(a.kind, a.subject)))
         stream.publish(events)
+
+    async def _watchdog(self) -> None:
+        """systemd's WatchdogSec: ping while the routing loop still answers."""
+        every = watchdog_interval() or 10.0
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.wait_for(self._call_in_loop(lambda step: None), every)
+            except TimeoutError:
+                log.error("the routing loop did not answer in time; no watchdog ping")
+                continue
+            sd_notify("WATCHDOG=1")
 
     # --- the day --------------------------------------------------------------------------
 
