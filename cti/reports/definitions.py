@@ -29,7 +29,7 @@ from typing import Any, Literal, Self
 
 from acd.views import AgentCounters, QueueCounters
 
-Unit = Literal["count", "percent", "seconds", "score", "hours"]
+Unit = Literal["count", "percent", "seconds", "score"]
 
 #: Abandons under this many seconds (default; cti.yaml reports.short_abandon_seconds)
 #: are misdials and second thoughts: left out of offered calls and the service level.
@@ -329,7 +329,7 @@ def fcr(resolved: int, eligible: int) -> float | None:
 def case_figures(c: CaseCounts) -> dict[str, Any]:
     return {
         "opened": c.opened, "closed": c.closed, "backlog": c.backlog,
-        "time_to_close": c.close_time / c.closed / 3600 if c.closed else None,
+        "time_to_close": c.close_time / c.closed if c.closed else None,
         "fcr_cases": c.fcr_cases, "fcr": fcr(c.fcr_resolved, c.fcr_cases),
     }
 
@@ -339,8 +339,8 @@ CASE_FIGURES = _figures(
     Figure("closed", "closed", "count", "cases closed in the period"),
     Figure("backlog", "open at end", "count",
            "cases opened before the period's end and not closed by then (open or pending)"),
-    Figure("time_to_close", "time to close", "hours",
-           "average hours from opening to closing of the cases closed"),
+    Figure("time_to_close", "time to close", "seconds",
+           "average time from opening to closing of the cases closed"),
     Figure("fcr_cases", "FCR cases", "count",
            "closed cases of identified customers, improper calls left out"),
     Figure("fcr", "FCR", "percent",

@@ -77,8 +77,6 @@ def _text(column: Column, value: Any) -> str:
             return f"{value:.1f}%"
         case "seconds":
             return duration(float(value))
-        case "hours":
-            return f"{value:.1f}h"
         case _:
             return f"{value:.1f}"
 

@@ -9,7 +9,7 @@ ones the reports use), and keeps the day right:
 - at start, ``read_seed`` reads today's counts from the records (the report
   queries) and ``apply_seed`` gives them to the engine, so a restart neither
   zeroes the day nor counts the previous run twice;
-- at each local midnight (hours.yaml time zone) ``Day.roll`` resets them.
+- at each local midnight (hours.yaml time zone) ``roll_day`` starts them again.
 
 ``queues_now``, ``queue_calls``, ``agents_now`` and ``centre_now`` are the
 JSON shapes of ``cti watch``, ``cti queues``, ``cti queue show``,

@@ -69,7 +69,7 @@ def test_survey_scores() -> None:
 def test_first_contact_resolution() -> None:
     c = d.CaseCounts(closed=4, close_time=4 * 7200, fcr_cases=4, fcr_resolved=3)
     figures = d.case_figures(c)
-    assert figures["fcr"] == 75.0 and figures["time_to_close"] == 2.0
+    assert figures["fcr"] == 75.0 and figures["time_to_close"] == 7200.0
 
 
 def test_live_counters_and_seeds_are_the_same_counts_both_ways() -> None:
