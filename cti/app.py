@@ -11,6 +11,7 @@ record is flushed, then everything closes in reverse order.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import time
 from datetime import UTC, datetime
@@ -103,6 +104,10 @@ class Service:
         await self._start_ivr()
         await self._start_http()
         service = self.config.service
+        # What start-up built lives as long as the service: keep it out of the garbage
+        # collector's scans, whose full passes over it showed as 10-20 ms stalls of the
+        # routing loop (p99 routing latency) at 100 calls a second.
+        gc.freeze()
         log.info("service started", agi=f"{service.agi.host}:{self.agi.port if self.agi else 0}",
                  http=f"{service.http.host}:{self.http_port}", restored_calls=len(restored))
 
