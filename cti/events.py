@@ -392,6 +392,24 @@ class RecordingResumed(DomainEvent):
     by: str | None = None
 
 
+@event_type("recording.deleted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingDeleted(DomainEvent):
+    """The file is gone: reason ``retention`` or ``customer request``."""
+
+    file: str | None = None
+    reason: str = "retention"
+    by: str = "system"
+
+
+@event_type("interaction.anonymized")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionAnonymized(DomainEvent):
+    """The customer asked for their data to be erased: the caller id is gone."""
+
+    by: str = "system"
+
+
 @event_type("recording.stopped")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingStopped(DomainEvent):

@@ -71,6 +71,8 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.CallHeld: telephony.on_held,
     ami.CallResumed: telephony.on_resumed,
     ami.OriginateResult: telephony.on_originate_result,
+    ami.RecordingStarted: telephony.on_recording_started,
+    ami.RecordingStopped: telephony.on_recording_stopped,
     ami.AgentFeatureUsed: requests.on_feature,
     ami.DeviceStateChanged: devices.on_device_state,
     ami.ExtensionStateChanged: devices.on_extension_state,
