@@ -233,6 +233,15 @@ class CallOffered(DomainEvent):
     screen_pop: Mapping[str, Any] = field(default_factory=dict)
 
 
+@event_type("call.screen_pop_updated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPopUpdated(DomainEvent):
+    """The customer's history came after the call was offered (the database was slower
+    than the screen-pop's budget): the complete pop."""
+
+    screen_pop: Mapping[str, Any] = field(default_factory=dict)
+
+
 @event_type("call.offer_failed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferFailed(DomainEvent):
