@@ -233,6 +233,15 @@ class CallOffered(DomainEvent):
     screen_pop: Mapping[str, Any] = field(default_factory=dict)
 
 
+@event_type("call.screen_pop_updated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPopUpdated(DomainEvent):
+    """The customer's history came after the call was offered (the database was slower
+    than the screen-pop's budget): the complete pop."""
+
+    screen_pop: Mapping[str, Any] = field(default_factory=dict)
+
+
 @event_type("call.offer_failed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferFailed(DomainEvent):
@@ -390,6 +399,24 @@ class RecordingPaused(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingResumed(DomainEvent):
     by: str | None = None
+
+
+@event_type("recording.deleted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingDeleted(DomainEvent):
+    """The file is gone: reason ``retention`` or ``customer request``."""
+
+    file: str | None = None
+    reason: str = "retention"
+    by: str = "system"
+
+
+@event_type("interaction.anonymized")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionAnonymized(DomainEvent):
+    """The customer asked for their data to be erased: the caller id is gone."""
+
+    by: str = "system"
 
 
 @event_type("recording.stopped")

@@ -260,6 +260,16 @@ def _recording_stopped(e: ev.RecordingStopped) -> list[RowOp]:
                    set={"stopped_at": at(e.at)})]
 
 
+def _recording_deleted(e: ev.RecordingDeleted) -> list[RowOp]:
+    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
+                   set={"deleted_at": at(e.at)})]
+
+
+def _anonymized(e: ev.InteractionAnonymized) -> list[RowOp]:
+    return [Update("interactions", {"id": uuid.UUID(e.interaction_id or "")},
+                   set={"caller_number": None, "caller_name": None})]
+
+
 _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.InteractionOpened: _opened,
     ev.CustomerIdentified: _identified,
@@ -283,6 +293,8 @@ _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.RecordingPaused: _recording_paused,
     ev.RecordingResumed: _recording_resumed,
     ev.RecordingStopped: _recording_stopped,
+    ev.RecordingDeleted: _recording_deleted,
+    ev.InteractionAnonymized: _anonymized,
 }
 
 
