@@ -152,14 +152,13 @@ _FILL = [
        FROM bench_legs l WHERE l.answered_at IS NOT NULL""",
     # agent states: each agent's day, and the states around each ring and call
     """CREATE UNLOGGED TABLE bench_states AS
-       SELECT 'a' || (1000 + a) AS agent_id, s.state, s.reason, s.at, NULL::uuid AS iid
+       SELECT 'a' || (1000 + a) AS agent_id, s.state, s.reason,
+              ((date '2025-01-01' + d) + s.t) AT TIME ZONE 'Europe/Madrid' AS at,
+              NULL::uuid AS iid
        FROM generate_series(0, $1 - 1) a, generate_series(0, $2 - 1) d,
-            LATERAL (VALUES
-              ('READY', NULL, ((date '2025-01-01' + d) + time '07:55') AT TIME ZONE 'Europe/Madrid'),
-              ('NOT_READY', 'lunch', ((date '2025-01-01' + d) + time '14:30') AT TIME ZONE 'Europe/Madrid'),
-              ('READY', NULL, ((date '2025-01-01' + d) + time '14:34') AT TIME ZONE 'Europe/Madrid'),
-              ('LOGGED_OUT', NULL, ((date '2025-01-01' + d) + time '20:30') AT TIME ZONE 'Europe/Madrid')
-            ) AS s(state, reason, at)
+            LATERAL (VALUES ('READY', NULL, time '07:55'), ('NOT_READY', 'lunch', '14:30'),
+                            ('READY', NULL, '14:34'), ('LOGGED_OUT', NULL, '20:30')
+            ) AS s(state, reason, t)
        UNION ALL
        SELECT 'a' || (1000 + l.agent), s.state, NULL, s.at, md5('i' || l.i)::uuid
        FROM bench_legs l, LATERAL (VALUES
@@ -202,7 +201,8 @@ _FILL = [
               CASE WHEN c.r_case < 0.34 THEN 'closed' ELSE 'open' END, c.arrived, 'bench',
               CASE WHEN c.queue = 'complaints' THEN 'complaints' ELSE 'agents' END,
               c.arrived, 'bench',
-              CASE WHEN c.r_case < 0.34 THEN c.arrived + make_interval(secs => c.r_case * 760000) END,
+              CASE WHEN c.r_case < 0.34
+                   THEN c.arrived + make_interval(secs => c.r_case * 760000) END,
               CASE WHEN c.r_case < 0.34 THEN 'bench' END, c.arrived
        FROM bench_calls c WHERE c.has_case""",
     """UPDATE interactions i SET case_id = md5('k' || c.i)::uuid
