@@ -230,8 +230,8 @@ def _periods(w: q.Window) -> list[datetime]:
 
 def _table_rows(counts: Mapping[q.Key, C], w: q.Window, key_name: str,
                 figures: Callable[[C], dict[str, Any]], extra: Callable[[str], dict] | None = None
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None,
-                           dict[datetime | None, C]]:
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]:
+    """(rows per period and key, figures per period over every key, the total)."""
     rows = []
     for (period, key) in sorted(counts, key=lambda k: (k[0] or datetime.min, k[1])):
         row: dict[str, Any] = {}
@@ -251,7 +251,7 @@ def _table_rows(counts: Mapping[q.Key, C], w: q.Window, key_name: str,
         for start in _periods(w):
             periods.append({"period": _period_text(start, w.by),
                             **figures(by_period.get(start, cls()))})
-    return rows, periods, total, by_period
+    return rows, periods, total
 
 
 def _key_columns(w: q.Window, *names: tuple[str, str]) -> tuple[Column, ...]:
@@ -283,7 +283,7 @@ async def _build_queues(conn: asyncpg.Connection, w: q.Window, spec: ReportSpec,
         return {"sl_target": None if sl is None
                 else f"{sl.percent:g}% in {sl.target_seconds:g}s"}
 
-    rows, periods, total, _ = _table_rows(counts, w, "queue", d.call_figures, target)
+    rows, periods, total = _table_rows(counts, w, "queue", d.call_figures, target)
     short = config.service.reports.short_abandon_seconds
     return Report(
         kind="queues", title=_title("Calls per queue", w, spec), since=w.since, until=w.until,
@@ -307,7 +307,7 @@ async def _build_agents(conn: asyncpg.Connection, w: q.Window, spec: ReportSpec,
         agent = config.agents.get(agent_id)
         return {"name": agent.name if agent else ""}
 
-    rows, periods, total, _ = _table_rows(counts, w, "agent", d.agent_figures, name)
+    rows, periods, total = _table_rows(counts, w, "agent", d.agent_figures, name)
     return Report(
         kind="agents", title=_title("Agents", w, spec), since=w.since, until=w.until,
         timezone=w.timezone, by=w.by, keys=_key_columns(w, ("agent", "agent"), ("name", "name")),
@@ -368,7 +368,7 @@ async def _build_cases(conn: asyncpg.Connection, w: q.Window, spec: ReportSpec,
             if (None, key) not in counts and start.get(key):
                 counts[(None, key)] = d.CaseCounts(backlog=start[key])
     group = spec.group or "unit"
-    rows, series, total, _ = _table_rows(counts, w, group, d.case_figures)
+    rows, series, total = _table_rows(counts, w, group, d.case_figures)
     if total is not None:
         total["backlog"] = sum(running.values())
     return Report(
@@ -385,7 +385,7 @@ async def _build_surveys(conn: asyncpg.Connection, w: q.Window, spec: ReportSpec
                          config: Config, parts: list[Any]) -> Report:
     counts: dict[q.Key, d.SurveyCounts] = _add(parts)
     group = spec.group or "queue"
-    rows, periods, total, _ = _table_rows(counts, w, group, d.survey_figures)
+    rows, periods, total = _table_rows(counts, w, group, d.survey_figures)
     return Report(
         kind="surveys", title=_title(f"Surveys per {group}", w, spec), since=w.since,
         until=w.until, timezone=w.timezone, by=w.by, keys=_key_columns(w, (group, group)),
