@@ -65,7 +65,7 @@ SELECT i, agent,
             WHEN r_out < 0.10 THEN 240 WHEN r_out < 0.11 THEN 300
             WHEN r_out < 0.14 THEN 300 + r_wait * 900
             ELSE -25 * ln(1 - r_wait * 0.999) END AS wait,
-       r_fail < 0.25 AS failed_first, r_xfer < 0.07 AS transferred,
+       r_fail < 0.5 AS failed_first, r_xfer < 0.07 AS transferred,
        r_case < 0.40 AS has_case, r_case AS r_case, r_survey < 0.20 AS surveyed,
        60 + r_talk * 400 AS talk, CASE WHEN r_hold < 0.3 THEN 10 + r_hold * 160 ELSE 0 END AS hold,
        5 + r_wrap * 35 AS wrap
@@ -131,7 +131,7 @@ _FILL = [
               CASE WHEN l.outcome IN ('overflow', 'transferred') THEN
                    CASE WHEN l.outcome = 'overflow' THEN 'general' ELSE 'billing' END END
        FROM bench_legs l JOIN bench_calls c USING (i)""",
-    # offers: a missed ring first for a quarter of the answered legs, then the answer
+    # offers: a missed ring first for half the answered legs, then the answer
     """INSERT INTO call_offers (id, interaction_id, call_record_id, queue, agent_id, attempt,
                                callback, offered_at, answered_at, ended_at, agent_left_at,
                                outcome, hold_seconds, holds)
@@ -257,10 +257,13 @@ async def measure(dsn: str, config: Config, kinds: list[str]) -> None:
     from datetime import UTC, datetime
     wall = datetime.fromtimestamp(now, UTC)
     print(f"\n{'report':<10} {'range':<6} {'by':<5} {'rows':>6} {'seconds':>8}")
+    cuts = [("month", None), ("month", "day"), ("year", None), ("year", "week"),
+             ("year", "day")]
     try:
         for kind in kinds:
-            for span, (first, end) in ranges.items():
-                for by in (None, "day"):
+            for span, by in cuts:
+                first, end = ranges[span]
+                if True:
                     spec = ReportSpec(kind, first, end, by=by)
                     started = time.perf_counter()
                     report = await run_report(pool, spec, config, now=wall)

@@ -8,7 +8,6 @@ every refusal into one line.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +85,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _request(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    return asyncio.run(_call(args, method, path, body))
+    return _call(args, method, path, body)
 
 
 # --- cases ------------------------------------------------------------------------------

@@ -88,49 +88,52 @@ def _visit_sums(short: float) -> str:
         for name, sql in d.VISIT_SQL.items() if name != "entered")
 
 
-def _calls_sql(w: Window, short: float) -> str:
+def _visits_sql(w: Window, short: float) -> str:
+    """Counts of the visits that entered their queue in [$1, $2), per period and queue."""
     return f"""
-WITH sl(queue, seconds) AS (SELECT * FROM unnest($3::text[], $4::float8[])),
-v AS (
-    SELECT c.id, c.queue, c.outcome, c.answered_at, c.wait_seconds, c.callback,
-           {w.bucket(d.ENTERED_AT_SQL)} AS bucket, coalesce(sl.seconds, $5) AS sl,
-           CASE WHEN c.segment > 0 THEN
-               (SELECT p.outcome FROM call_records p
-                WHERE p.interaction_id = c.interaction_id AND p.segment = c.segment - 1)
-           END AS came_by
-    FROM call_records c LEFT JOIN sl ON sl.queue = c.queue
-    WHERE c.arrived_at >= $1::timestamptz - interval '1 day' AND c.arrived_at < $2::timestamptz
-      AND {d.ENTERED_AT_SQL} >= $1 AND {d.ENTERED_AT_SQL} < $2
-      AND c.queue IS NOT NULL AND ($6::text IS NULL OR c.queue = $6)
-),
-wraps AS (
-    SELECT interaction_id, agent_id, count(*) AS n,
-           sum(extract(epoch FROM ended_at - at)) AS seconds
-    FROM agent_state_history
-    WHERE state = 'WRAP_UP' AND ended_at IS NOT NULL AND interaction_id IS NOT NULL
-      AND at >= $1 AND at < $2::timestamptz + interval '1 day'
-    GROUP BY 1, 2
-),
-handled AS (
-    SELECT o.call_record_id, count(*) AS talks,
-           sum(extract(epoch FROM o.agent_left_at - o.answered_at)) AS talk,
-           sum(o.hold_seconds) AS hold, sum(w.n) AS wraps, sum(w.seconds) AS wrap
-    FROM call_offers o
-    LEFT JOIN wraps w ON w.interaction_id = o.interaction_id AND w.agent_id = o.agent_id
-    WHERE o.answered_at IS NOT NULL AND o.agent_left_at IS NOT NULL
-      AND o.offered_at >= $1 AND o.offered_at < $2::timestamptz + interval '1 day'
-      AND ($6::text IS NULL OR o.queue = $6)
-    GROUP BY 1
-)
-SELECT c.bucket, c.queue, count(*) AS entered,
+WITH sl(queue, seconds) AS (SELECT * FROM unnest($3::text[], $4::float8[]))
+SELECT {w.bucket(d.ENTERED_AT_SQL)} AS bucket, c.queue, count(*) AS entered,
        {_visit_sums(short)},
-       count(*) FILTER (WHERE c.came_by = 'overflow') AS overflow_in,
-       count(*) FILTER (WHERE c.came_by = 'transferred') AS transfer_in,
-       max(c.wait_seconds) AS longest_wait,
-       coalesce(sum(h.talks), 0) AS talks, coalesce(sum(h.talk), 0) AS talk_time,
-       coalesce(sum(h.hold), 0) AS hold_time, coalesce(sum(h.wraps), 0) AS wrap_ups,
-       coalesce(sum(h.wrap), 0) AS wrap_time
-FROM v c LEFT JOIN handled h ON h.call_record_id = c.id
+       max(c.wait_seconds) AS longest_wait
+FROM (SELECT c.*, coalesce(sl.seconds, $5) AS sl
+      FROM call_records c LEFT JOIN sl ON sl.queue = c.queue
+      WHERE c.arrived_at >= $1::timestamptz - interval '1 day' AND c.arrived_at < $2
+        AND {d.ENTERED_AT_SQL} >= $1 AND {d.ENTERED_AT_SQL} < $2
+        AND c.queue IS NOT NULL AND ($6::text IS NULL OR c.queue = $6)) c
+GROUP BY 1, 2
+"""
+
+
+def _arrivals_sql(w: Window) -> str:
+    """Visits that came from another queue's overflow or an agent's transfer: what
+    became of the call's previous visit."""
+    return f"""
+SELECT {w.bucket(d.ENTERED_AT_SQL)} AS bucket, c.queue,
+       count(*) FILTER (WHERE p.outcome = 'overflow') AS overflow_in,
+       count(*) FILTER (WHERE p.outcome = 'transferred') AS transfer_in
+FROM call_records c
+JOIN call_records p ON p.interaction_id = c.interaction_id AND p.segment = c.segment - 1
+WHERE c.segment > 0 AND c.arrived_at >= $1::timestamptz - interval '1 day'
+  AND c.arrived_at < $2 AND {d.ENTERED_AT_SQL} >= $1 AND {d.ENTERED_AT_SQL} < $2
+  AND c.queue IS NOT NULL AND ($3::text IS NULL OR c.queue = $3)
+GROUP BY 1, 2
+"""
+
+
+def _handling_sql(w: Window) -> str:
+    """Talk, hold and wrap-up of the answered offers of those visits."""
+    return f"""
+SELECT {w.bucket(d.ENTERED_AT_SQL)} AS bucket, c.queue, count(*) AS talks,
+       sum(extract(epoch FROM o.agent_left_at - o.answered_at)) AS talk_time,
+       sum(o.hold_seconds) AS hold_time,
+       count(*) FILTER (WHERE o.wrap_seconds > 0) AS wrap_ups,
+       sum(o.wrap_seconds) AS wrap_time
+FROM call_offers o JOIN call_records c ON c.id = o.call_record_id
+WHERE o.answered_at IS NOT NULL AND o.agent_left_at IS NOT NULL
+  AND o.offered_at >= $1 AND o.offered_at < $2::timestamptz + interval '1 day'
+  AND c.arrived_at >= $1::timestamptz - interval '1 day' AND c.arrived_at < $2
+  AND {d.ENTERED_AT_SQL} >= $1 AND {d.ENTERED_AT_SQL} < $2
+  AND ($3::text IS NULL OR c.queue = $3)
 GROUP BY 1, 2
 """
 
@@ -139,14 +142,31 @@ async def call_counts(conn: asyncpg.Connection, w: Window, params: CallParams,
                       queue: str | None = None) -> dict[Key, d.CallCounts]:
     """Counts of the queue visits that entered their queue in the window."""
     names = sorted(params.sl_seconds)
-    rows = await conn.fetch(_calls_sql(w, params.short_abandon_seconds), w.since, w.until,
-                            names, [float(params.sl_seconds[n]) for n in names],
-                            float(params.default_sl_seconds), queue)
-    return {(r["bucket"], r["queue"]): _counts(d.CallCounts, r) for r in rows}
+    visits = await conn.fetch(_visits_sql(w, params.short_abandon_seconds), w.since, w.until,
+                              names, [float(params.sl_seconds[n]) for n in names],
+                              float(params.default_sl_seconds), queue)
+    arrivals = await conn.fetch(_arrivals_sql(w), w.since, w.until, queue)
+    handling = await conn.fetch(_handling_sql(w), w.since, w.until, queue)
+    return _merged(d.CallCounts, ((r["bucket"], r["queue"]) for r in visits),
+                   visits, arrivals, handling)
+
+
+def _merged(cls: Any, keys: Any, *row_sets: Sequence[asyncpg.Record]) -> dict[Key, Any]:
+    """One ``cls`` per key from row sets that each give some of its fields (the first
+    set names the keys; the others only add fields to them)."""
+    values: dict[Key, dict[str, Any]] = {key: {} for key in keys}
+    for rows in row_sets:
+        for r in rows:
+            fields = dict(r)
+            key = (fields.pop("bucket"), fields.pop("queue"))
+            if key in values:
+                values[key].update(fields)
+    return {key: _counts(cls, v) for key, v in values.items()}
 
 
 # --- agents ---------------------------------------------------------------------------------
 
+#: An agent's offers, and the talk, hold and wrap-up of those it answered.
 _OFFERS = """
 SELECT {bucket} AS bucket, o.agent_id,
        count(*) AS offered, count(o.answered_at) AS answered,
@@ -156,18 +176,13 @@ SELECT {bucket} AS bucket, o.agent_id,
        coalesce(sum(extract(epoch FROM o.agent_left_at - o.answered_at))
                 FILTER (WHERE o.agent_left_at IS NOT NULL), 0) AS talk_time,
        coalesce(sum(o.hold_seconds) FILTER (WHERE o.agent_left_at IS NOT NULL), 0)
-           AS hold_time
+           AS hold_time,
+       count(*) FILTER (WHERE o.agent_left_at IS NOT NULL AND o.wrap_seconds > 0)
+           AS wrap_ups,
+       coalesce(sum(o.wrap_seconds) FILTER (WHERE o.agent_left_at IS NOT NULL), 0)
+           AS wrap_time
 FROM call_offers o
 WHERE o.offered_at >= $1 AND o.offered_at < $2 AND ($3::text[] IS NULL OR o.agent_id = ANY($3))
-GROUP BY 1, 2
-"""
-
-_WRAPS = """
-SELECT {bucket} AS bucket, agent_id, count(*) AS wrap_ups,
-       sum(extract(epoch FROM ended_at - at)) AS wrap_time
-FROM agent_state_history
-WHERE state = 'WRAP_UP' AND ended_at IS NOT NULL AND at >= $1 AND at < $2
-  AND ($3::text[] IS NULL OR agent_id = ANY($3))
 GROUP BY 1, 2
 """
 
@@ -240,12 +255,10 @@ async def agent_counts(conn: asyncpg.Connection, w: Window, agents: Sequence[str
     agent_list = None if agents is None else list(agents)
     offers = await conn.fetch(_OFFERS.format(bucket=w.bucket("o.offered_at")), w.since,
                               w.until, agent_list, list(d.MISSED_OUTCOMES))
-    wraps = await conn.fetch(_WRAPS.format(bucket=w.bucket("at")), w.since, w.until,
-                             agent_list)
     times = await conn.fetch(_states_sql(w, pivot=not states), w.since, w.until, agent_list,
                              now)
     values: dict[Key, dict[str, Any]] = {}
-    for rows in (offers, wraps) if states else (offers, wraps, times):
+    for rows in (offers,) if states else (offers, times):
         for r in rows:
             fields = dict(r)
             key = (fields.pop("bucket"), fields.pop("agent_id"))

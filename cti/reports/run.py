@@ -32,7 +32,9 @@ MAX_DAYS = 3 * 366
 Progress = Callable[[int, int], None]
 #: Each report reads in a read-only transaction with room to hash a month of rows
 #: in memory and no JIT compile (it costs more than it saves on these queries).
-_READING = "SET LOCAL work_mem = '64MB'; SET LOCAL jit = off"
+#: One worker each: a report reads two months at a time already (2 cores here).
+_READING = ("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; "
+            "SET LOCAL max_parallel_workers_per_gather = 0")
 C = TypeVar("C", bound=d.Counts)
 
 

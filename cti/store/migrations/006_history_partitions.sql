@@ -9,8 +9,10 @@
 --
 -- Each state row also gets `ended_at`, the instant of the agent's next state
 -- (NULL while it lasts), set by a trigger when the next one is written; a
--- WRAP_UP row that follows a call gets that call's interaction. Reports then
--- sum durations without a window over millions of rows.
+-- WRAP_UP row that follows a call gets that call's interaction, and when it
+-- ends its seconds are added to the offer the agent answered
+-- (call_offers.wrap_seconds). Reports then sum durations without a window over
+-- millions of rows, and a call's handle time (talk, hold, wrap-up) is on its offer.
 
 ALTER TABLE agent_state_history RENAME TO agent_state_history_unpartitioned;
 ALTER INDEX agent_state_history_pkey RENAME TO agent_state_history_unpartitioned_pkey;
@@ -64,11 +66,27 @@ SELECT id, agent_id, state, reason, at,
        seq, event_seq, lead(at) OVER w
 FROM agent_state_history_unpartitioned
 WINDOW w AS (PARTITION BY agent_id ORDER BY at, seq);
+-- Wrap-up seconds on the offer each wrap-up followed (the agent's last answered offer
+-- of that interaction).
+ALTER TABLE call_offers ADD COLUMN wrap_seconds double precision NOT NULL DEFAULT 0;
+UPDATE call_offers o SET wrap_seconds = w.seconds
+FROM (
+    SELECT DISTINCT ON (o2.interaction_id, o2.agent_id) o2.id, w2.seconds
+    FROM (SELECT interaction_id, agent_id, sum(extract(epoch FROM ended_at - at)) AS seconds
+          FROM agent_state_history
+          WHERE state = 'WRAP_UP' AND interaction_id IS NOT NULL AND ended_at IS NOT NULL
+          GROUP BY 1, 2) w2
+    JOIN call_offers o2 ON o2.interaction_id = w2.interaction_id
+                       AND o2.agent_id = w2.agent_id AND o2.answered_at IS NOT NULL
+    ORDER BY o2.interaction_id, o2.agent_id, o2.attempt DESC
+) w
+WHERE o.id = w.id;
 SELECT setval(pg_get_serial_sequence('agent_state_history', 'seq'),
               greatest(coalesce((SELECT max(seq) FROM agent_state_history), 0), 1));
 DROP TABLE agent_state_history_unpartitioned;
 
--- A new state ends the agent's previous one; a wrap-up after a call belongs to it.
+-- A new state ends the agent's previous one; a wrap-up after a call belongs to it,
+-- and its seconds go on the offer the agent answered.
 CREATE FUNCTION cti_agent_state_close_previous() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     previous record;
@@ -80,10 +98,18 @@ BEGIN
         UPDATE agent_state_history SET ended_at = NEW.at
         WHERE agent_id = NEW.agent_id AND ended_at IS NULL AND id <> NEW.id AND at <= NEW.at
         RETURNING state, interaction_id, at, seq)
-    SELECT state, interaction_id INTO previous FROM closed ORDER BY at DESC, seq DESC LIMIT 1;
+    SELECT state, interaction_id, at INTO previous FROM closed
+    ORDER BY at DESC, seq DESC LIMIT 1;
     IF NEW.state = 'WRAP_UP' AND NEW.interaction_id IS NULL
        AND previous.state = 'ON_CALL' THEN
         NEW.interaction_id := previous.interaction_id;
+    ELSIF previous.state = 'WRAP_UP' AND previous.interaction_id IS NOT NULL THEN
+        UPDATE call_offers SET wrap_seconds = wrap_seconds
+                                              + extract(epoch FROM NEW.at - previous.at)
+        WHERE id = (SELECT id FROM call_offers
+                    WHERE interaction_id = previous.interaction_id
+                      AND agent_id = NEW.agent_id AND answered_at IS NOT NULL
+                    ORDER BY attempt DESC LIMIT 1);
     END IF;
     RETURN NEW;
 END $$;
@@ -172,3 +198,41 @@ CREATE INDEX call_offers_record_idx ON call_offers (call_record_id) WHERE answer
 CREATE INDEX cases_opened_idx ON cases (opened_at);
 -- Retention of interactions by age.
 CREATE INDEX interactions_closed_idx ON interactions (closed_at) WHERE closed_at IS NOT NULL;
+-- A case's contacts (first-contact resolution).
+CREATE INDEX interactions_case_created_idx ON interactions (case_id, created_at)
+    WHERE case_id IS NOT NULL;
+
+-- cti_fcr_cases (004), the same figures read faster: each closed case's contacts are
+-- looked up by the index above instead of joining every interaction.
+CREATE OR REPLACE FUNCTION cti_fcr_cases(since timestamptz, until timestamptz, days integer)
+RETURNS TABLE (case_id uuid, customer_id uuid, topic text, closed_at timestamptz,
+               first_contact_at timestamptz, contacts bigint, repeat_contacts bigint,
+               resolved boolean)
+LANGUAGE sql STABLE AS $$
+    WITH closed AS (
+        SELECT c.id, c.customer_id, c.topic, c.closed_at
+        FROM cases c
+        WHERE c.status = 'closed' AND c.closed_at >= since AND c.closed_at < until
+          AND c.customer_id <> '00000000-0000-0000-0000-000000000001'
+          AND c.call_type IS DISTINCT FROM 'improper'
+    ), counted AS (
+        SELECT cl.*, x.contacts, x.first_at
+        FROM closed cl
+        CROSS JOIN LATERAL (SELECT count(*) AS contacts, min(i.created_at) AS first_at
+                            FROM interactions i WHERE i.case_id = cl.id) x
+    ), repeats AS (
+        SELECT ct.*, (
+            SELECT count(*)
+            FROM interactions r LEFT JOIN cases rc ON rc.id = r.case_id
+            WHERE r.customer_id = ct.customer_id
+              AND r.direction = 'inbound'
+              AND r.case_id IS DISTINCT FROM ct.id
+              AND r.created_at > ct.first_at
+              AND r.created_at <= ct.first_at + make_interval(days => days)
+              AND coalesce(rc.topic, r.topic) = ct.topic) AS repeat_contacts
+        FROM counted ct
+    )
+    SELECT id, customer_id, topic, closed_at, first_at, contacts, repeat_contacts,
+           contacts = 1 AND repeat_contacts = 0
+    FROM repeats
+$$;
