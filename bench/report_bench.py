@@ -26,7 +26,7 @@ import argparse
 import asyncio
 import sys
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -253,23 +253,20 @@ async def measure(dsn: str, config: Config, kinds: list[str]) -> None:
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=3, command_timeout=600)
     last = FIRST_DAY + timedelta(days=DAYS - 1)
     ranges = {"month": (date(last.year, last.month, 1), last), "year": (FIRST_DAY, last)}
-    now = time.time()
-    from datetime import UTC, datetime
-    wall = datetime.fromtimestamp(now, UTC)
-    print(f"\n{'report':<10} {'range':<6} {'by':<5} {'rows':>6} {'seconds':>8}")
+    wall = datetime.now(UTC)
+    print(f"\n{'report':<10} {'range':<6} {'by':<5} {'rows':>7} {'seconds':>8}")
     cuts = [("month", None), ("month", "day"), ("year", None), ("year", "week"),
              ("year", "day")]
     try:
         for kind in kinds:
             for span, by in cuts:
                 first, end = ranges[span]
-                if True:
-                    spec = ReportSpec(kind, first, end, by=by)
-                    started = time.perf_counter()
-                    report = await run_report(pool, spec, config, now=wall)
-                    seconds = time.perf_counter() - started
-                    print(f"{kind:<10} {span:<6} {by or '-':<5} {len(report.rows):>6} "
-                          f"{seconds:>8.2f}", flush=True)
+                spec = ReportSpec(kind, first, end, by=by)
+                started = time.perf_counter()
+                report = await run_report(pool, spec, config, now=wall)
+                seconds = time.perf_counter() - started
+                print(f"{kind:<10} {span:<6} {by or '-':<5} {len(report.rows):>7} "
+                      f"{seconds:>8.2f}", flush=True)
     finally:
         await pool.close()
 
