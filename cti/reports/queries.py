@@ -46,7 +46,7 @@ class Window:
 
     def bucket(self, column: str) -> str:
         """SQL: the local start of the period ``column`` (a timestamptz) falls in."""
-        local = f"({column} AT TIME ZONE {self.zone})"
+        local = f"(({column}) AT TIME ZONE {self.zone})"
         if self.by is None:
             return "NULL::timestamp"
         if self.by == "interval":
@@ -215,14 +215,25 @@ FROM spans WHERE e > s
 GROUP BY 1, 2, 3, 4
 """
     else:
+        # Most states begin and end in one period: only those that cross a boundary
+        # are cut, one piece per period (generate_series).
+        first, last = w.bucket("s"), w.bucket("e - interval '1 microsecond'")
         start, end = w.local("g"), w.local(f"g + interval '{w.step}'")
-        body = _SPANS + f"""
-SELECT g AS bucket, agent_id, state, reason,
-       sum(extract(epoch FROM least(e, {end}) - greatest(s, {start}))) AS seconds
-FROM spans
-CROSS JOIN LATERAL generate_series({w.bucket('s')}, e AT TIME ZONE {w.zone},
-                                   interval '{w.step}') AS g
-WHERE e > s AND least(e, {end}) > greatest(s, {start})
+        body = _SPANS + f""", placed AS (
+    SELECT agent_id, state, reason, s, e, {first} AS first, {last} AS last
+    FROM spans WHERE e > s
+)
+SELECT bucket, agent_id, state, reason, sum(seconds) AS seconds
+FROM (SELECT first AS bucket, agent_id, state, reason,
+             sum(extract(epoch FROM e - s)) AS seconds
+      FROM placed WHERE first = last
+      GROUP BY 1, 2, 3, 4
+      UNION ALL
+      SELECT g, agent_id, state, reason,
+             sum(extract(epoch FROM least(e, {end}) - greatest(s, {start})))
+      FROM placed CROSS JOIN LATERAL generate_series(first, last, interval '{w.step}') AS g
+      WHERE first <> last
+      GROUP BY 1, 2, 3, 4) AS pieces
 GROUP BY 1, 2, 3, 4
 """
     if not pivot:
