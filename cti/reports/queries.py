@@ -355,12 +355,14 @@ async def survey_counts(conn: asyncpg.Connection, w: Window, group: str,
     return {(r["bucket"], r["key"]): _counts(d.SurveyCounts, r) for r in rows}
 
 
-def _counts(cls: Any, row: asyncpg.Record) -> Any:
+def _counts(cls: Any, row: Mapping[str, Any]) -> Any:
     """The dataclass ``cls`` from the row's columns of the same names."""
-    names = set(row.keys())
-    values = {}
-    for f in cls.__dataclass_fields__.values():
-        if f.name in names and row[f.name] is not None:
-            value = row[f.name]
-            values[f.name] = int(value) if f.type == "int" else float(value)
-    return cls(**values)
+    kinds = _KINDS.get(cls)
+    if kinds is None:
+        kinds = _KINDS[cls] = {f.name: int if f.type == "int" else float
+                               for f in cls.__dataclass_fields__.values()}
+    return cls(**{name: kinds[name](value) for name, value in row.items()
+                  if value is not None and name in kinds})
+
+
+_KINDS: dict[type, dict[str, type]] = {}
