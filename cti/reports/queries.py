@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -34,9 +36,14 @@ SURVEY_GROUPS = ("queue", "agent")
 Key = tuple[datetime | None, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Window:
-    """[since, until) in instants; ``timezone`` (IANA) for the local periods."""
+    """[since, until) in instants; ``timezone`` (IANA) for the local periods.
+
+    A report cut in periods puts each row in its period with ``width_bucket``
+    over the periods' bounds (instants computed here, daylight saving time
+    included): a binary search per row instead of a time-zone conversion.
+    """
 
     since: datetime
     until: datetime
@@ -44,29 +51,54 @@ class Window:
     by: str | None = None
     interval_minutes: int = 30
 
-    def bucket(self, column: str) -> str:
-        """SQL: the local start of the period ``column`` (a timestamptz) falls in."""
-        local = f"(({column}) AT TIME ZONE {self.zone})"
+    @cached_property
+    def periods(self) -> list[datetime]:
+        """The local starts of the periods that overlap the window (naive, local)."""
         if self.by is None:
-            return "NULL::timestamp"
+            return []
+        zone = ZoneInfo(self.timezone)
+        start = self.since.astimezone(zone).replace(tzinfo=None)
+        end = self.until.astimezone(zone).replace(tzinfo=None)
+        start = start.replace(second=0, microsecond=0)
         if self.by == "interval":
-            return (f"date_bin(interval '{self.interval_minutes} minutes', {local}, "
-                    "timestamp '2000-01-01')")
-        return f"date_trunc('{self.by}', {local})"
+            minute = start.hour * 60 + start.minute
+            start = start.replace(hour=0, minute=0) + timedelta(
+                minutes=minute - minute % self.interval_minutes)
+        elif self.by == "hour":
+            start = start.replace(minute=0)
+        else:
+            start = start.replace(hour=0, minute=0)
+            if self.by == "week":
+                start -= timedelta(days=start.weekday())
+        out = []
+        while start < end:
+            out.append(start)
+            start = start + self.step
+        return out
 
     @property
-    def step(self) -> str:
-        return {"interval": f"{self.interval_minutes} minutes", "hour": "1 hour",
-                "day": "1 day", "week": "7 days"}[self.by or "day"]
+    def step(self) -> timedelta:
+        return {"interval": timedelta(minutes=self.interval_minutes),
+                "hour": timedelta(hours=1), "day": timedelta(days=1),
+                "week": timedelta(days=7)}[self.by or "day"]
 
-    @property
-    def zone(self) -> str:
-        """The time zone as an SQL literal."""
-        return "'" + self.timezone.replace("'", "''") + "'"
+    @cached_property
+    def bounds(self) -> str:
+        """SQL: the periods' bounds (each start, then the last one's end) as instants."""
+        zone = ZoneInfo(self.timezone)
+        starts = [*self.periods, self.periods[-1] + self.step] if self.periods else []
+        return "'{" + ",".join(p.replace(tzinfo=zone).isoformat() for p in starts) + \
+            "}'::timestamptz[]"
 
-    def local(self, value: str) -> str:
-        """SQL: a local timestamp expression back to an instant."""
-        return f"(({value}) AT TIME ZONE {self.zone})"
+    def bucket(self, column: str) -> str:
+        """SQL: the number (from 1) of the period ``column`` (a timestamptz) falls in."""
+        if self.by is None:
+            return "NULL::int"
+        return f"width_bucket({column}, {self.bounds})"
+
+    def period(self, number: int | None) -> datetime | None:
+        """The local start of period ``number`` (what ``bucket`` gave)."""
+        return None if number is None else self.periods[number - 1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,21 +179,22 @@ async def call_counts(conn: asyncpg.Connection, w: Window, params: CallParams,
                               float(params.default_sl_seconds), queue)
     arrivals = await conn.fetch(_arrivals_sql(w), w.since, w.until, queue)
     handling = await conn.fetch(_handling_sql(w), w.since, w.until, queue)
-    return _merged(d.CallCounts, ((r["bucket"], r["queue"]) for r in visits),
+    return _merged(d.CallCounts, w, ((r["bucket"], r["queue"]) for r in visits),
                    visits, arrivals, handling)
 
 
-def _merged(cls: Any, keys: Any, *row_sets: Sequence[asyncpg.Record]) -> dict[Key, Any]:
+def _merged(cls: Any, w: Window, keys: Any, *row_sets: Sequence[asyncpg.Record]
+            ) -> dict[Key, Any]:
     """One ``cls`` per key from row sets that each give some of its fields (the first
     set names the keys; the others only add fields to them)."""
-    values: dict[Key, dict[str, Any]] = {key: {} for key in keys}
+    values: dict[tuple[int | None, str], dict[str, Any]] = {key: {} for key in keys}
     for rows in row_sets:
         for r in rows:
             fields = dict(r)
             key = (fields.pop("bucket"), fields.pop("queue"))
             if key in values:
                 values[key].update(fields)
-    return {key: _counts(cls, v) for key, v in values.items()}
+    return {(w.period(n), name): _counts(cls, v) for (n, name), v in values.items()}
 
 
 # --- agents ---------------------------------------------------------------------------------
@@ -209,7 +242,7 @@ def _states_sql(w: Window, *, pivot: bool) -> str:
     the busy, staffed, paused and logged-in seconds instead."""
     if w.by is None:
         body = _SPANS + """
-SELECT NULL::timestamp AS bucket, agent_id, state, reason,
+SELECT NULL::int AS bucket, agent_id, state, reason,
        sum(extract(epoch FROM e - s)) AS seconds
 FROM spans WHERE e > s
 GROUP BY 1, 2, 3, 4
@@ -218,11 +251,11 @@ GROUP BY 1, 2, 3, 4
         # Most states begin and end in one period: only those that cross a boundary
         # are cut, one piece per period (generate_series).
         first, last = w.bucket("s"), w.bucket("e - interval '1 microsecond'")
-        start, end = w.local("g"), w.local(f"g + interval '{w.step}'")
+        start, end = "b.bounds[g]", "b.bounds[g + 1]"
         body = _SPANS + f""", placed AS (
     SELECT agent_id, state, reason, s, e, {first} AS first, {last} AS last
     FROM spans WHERE e > s
-)
+), b AS (SELECT {w.bounds} AS bounds)
 SELECT bucket, agent_id, state, reason, sum(seconds) AS seconds
 FROM (SELECT first AS bucket, agent_id, state, reason,
              sum(extract(epoch FROM e - s)) AS seconds
@@ -231,7 +264,7 @@ FROM (SELECT first AS bucket, agent_id, state, reason,
       UNION ALL
       SELECT g, agent_id, state, reason,
              sum(extract(epoch FROM least(e, {end}) - greatest(s, {start})))
-      FROM placed CROSS JOIN LATERAL generate_series(first, last, interval '{w.step}') AS g
+      FROM placed CROSS JOIN b CROSS JOIN LATERAL generate_series(first, last) AS g
       WHERE first <> last
       GROUP BY 1, 2, 3, 4) AS pieces
 GROUP BY 1, 2, 3, 4
@@ -272,12 +305,13 @@ async def agent_counts(conn: asyncpg.Connection, w: Window, agents: Sequence[str
     for rows in (offers,) if states else (offers, times):
         for r in rows:
             fields = dict(r)
-            key = (fields.pop("bucket"), fields.pop("agent_id"))
+            key = (w.period(fields.pop("bucket")), fields.pop("agent_id"))
             values.setdefault(key, {}).update(fields)
     counts = {key: _counts(d.AgentCounts, v) for key, v in values.items()}
     per_state: dict[tuple[datetime | None, str, str, str], float] = {}
     if states:
-        per_state = {(r["bucket"], r["agent_id"], r["state"], r["reason"]): float(r["seconds"])
+        per_state = {(w.period(r["bucket"]), r["agent_id"], r["state"], r["reason"]):
+                     float(r["seconds"])
                      for r in times}
     return AgentRows(counts, per_state)
 
@@ -321,7 +355,7 @@ async def case_counts(conn: asyncpg.Connection, w: Window,
     out: dict[Key, d.CaseCounts] = {}
     for rows in (opened, closed, fcr):
         for r in rows:
-            k = (r["bucket"], r["key"])
+            k = (w.period(r["bucket"]), r["key"])
             out[k] = out.get(k, d.CaseCounts()) + _counts(d.CaseCounts, r)
     return out
 
@@ -352,7 +386,7 @@ async def survey_counts(conn: asyncpg.Connection, w: Window, group: str,
         "AND ($3::text IS NULL OR s.queue = $3) "
         "AND ($4::text[] IS NULL OR s.agent_id = ANY($4)) GROUP BY 1, 2",
         w.since, w.until, queue, None if agents is None else list(agents))
-    return {(r["bucket"], r["key"]): _counts(d.SurveyCounts, r) for r in rows}
+    return {(w.period(r["bucket"]), r["key"]): _counts(d.SurveyCounts, r) for r in rows}
 
 
 def _counts(cls: Any, row: Mapping[str, Any]) -> Any:

@@ -212,24 +212,6 @@ def _period_text(value: datetime | None, by: str | None) -> str | None:
         timespec="minutes")
 
 
-def _periods(w: q.Window) -> list[datetime]:
-    """Every local period start of the window (for a time series without holes)."""
-    if w.by is None:
-        return []
-    zone = ZoneInfo(w.timezone)
-    local = w.since.astimezone(zone).replace(tzinfo=None)
-    end = w.until.astimezone(zone).replace(tzinfo=None)
-    if w.by == "week":
-        local = local - timedelta(days=local.weekday())
-    step = {"interval": timedelta(minutes=w.interval_minutes), "hour": timedelta(hours=1),
-            "day": timedelta(days=1), "week": timedelta(days=7)}[w.by]
-    out = []
-    while local < end:
-        out.append(local)
-        local += step
-    return out
-
-
 def _table_rows(counts: Mapping[q.Key, C], w: q.Window, key_name: str,
                 figures: Callable[[C], dict[str, Any]], extra: Callable[[str], dict] | None = None
                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any] | None]:
@@ -250,7 +232,7 @@ def _table_rows(counts: Mapping[q.Key, C], w: q.Window, key_name: str,
     total = None if cls is None else figures(cls.total(counts.values()))
     periods = []
     if cls is not None:
-        for start in _periods(w):
+        for start in w.periods:
             periods.append({"period": _period_text(start, w.by),
                             **figures(by_period.get(start, cls()))})
     return rows, periods, total
