@@ -295,25 +295,22 @@ class AgentRows:
 
 async def agent_counts(conn: asyncpg.Connection, w: Window, agents: Sequence[str] | None,
                        now: datetime, *, states: bool = False) -> AgentRows:
-    """Each agent's counts; with ``states``, also its time per state and reason."""
+    """Each agent's counts; with ``states``, its time per state and reason instead."""
     agent_list = None if agents is None else list(agents)
-    offers = await conn.fetch(_OFFERS.format(bucket=w.bucket("o.offered_at")), w.since,
-                              w.until, agent_list, list(d.MISSED_OUTCOMES))
     times = await conn.fetch(_states_sql(w, pivot=not states), w.since, w.until, agent_list,
                              now)
+    if states:
+        return AgentRows({}, {(w.period(r["bucket"]), r["agent_id"], r["state"], r["reason"]):
+                              float(r["seconds"]) for r in times})
+    offers = await conn.fetch(_OFFERS.format(bucket=w.bucket("o.offered_at")), w.since,
+                              w.until, agent_list, list(d.MISSED_OUTCOMES))
     values: dict[Key, dict[str, Any]] = {}
-    for rows in (offers,) if states else (offers, times):
+    for rows in (offers, times):
         for r in rows:
             fields = dict(r)
             key = (w.period(fields.pop("bucket")), fields.pop("agent_id"))
             values.setdefault(key, {}).update(fields)
-    counts = {key: _counts(d.AgentCounts, v) for key, v in values.items()}
-    per_state: dict[tuple[datetime | None, str, str, str], float] = {}
-    if states:
-        per_state = {(w.period(r["bucket"]), r["agent_id"], r["state"], r["reason"]):
-                     float(r["seconds"])
-                     for r in times}
-    return AgentRows(counts, per_state)
+    return AgentRows({key: _counts(d.AgentCounts, v) for key, v in values.items()}, {})
 
 
 # --- cases ----------------------------------------------------------------------------------
