@@ -237,50 +237,48 @@ WITH spans AS (
 """
 
 
+def _pieces_sql(w: Window) -> str:
+    """The window's states as pieces (period, agent, state, reason, seconds): a state
+    within one period is one piece; only those that cross a boundary are cut, one
+    piece per period."""
+    if w.by is None:
+        return _SPANS + """, pieces AS (
+    SELECT NULL::int AS bucket, agent_id, state, reason, extract(epoch FROM e - s) AS seconds
+    FROM spans WHERE e > s
+)"""
+    first, last = w.bucket("s"), w.bucket("e - interval '1 microsecond'")
+    return _SPANS + f""", placed AS (
+    SELECT agent_id, state, reason, s, e, {first} AS first, {last} AS last
+    FROM spans WHERE e > s
+), b AS (SELECT {w.bounds} AS bounds
+), pieces AS (
+    SELECT first AS bucket, agent_id, state, reason, extract(epoch FROM e - s) AS seconds
+    FROM placed WHERE first = last
+    UNION ALL
+    SELECT g, agent_id, state, reason,
+           extract(epoch FROM least(e, b.bounds[g + 1]) - greatest(s, b.bounds[g]))
+    FROM placed CROSS JOIN b CROSS JOIN LATERAL generate_series(first, last) AS g
+    WHERE first <> last
+)"""
+
+
 def _states_sql(w: Window, *, pivot: bool) -> str:
     """Seconds per (period, agent, state, reason); with ``pivot``, per (period, agent)
     the busy, staffed, paused and logged-in seconds instead."""
-    if w.by is None:
-        body = _SPANS + """
-SELECT NULL::int AS bucket, agent_id, state, reason,
-       sum(extract(epoch FROM e - s)) AS seconds
-FROM spans WHERE e > s
-GROUP BY 1, 2, 3, 4
-"""
-    else:
-        # Most states begin and end in one period: only those that cross a boundary
-        # are cut, one piece per period (generate_series).
-        first, last = w.bucket("s"), w.bucket("e - interval '1 microsecond'")
-        start, end = "b.bounds[g]", "b.bounds[g + 1]"
-        body = _SPANS + f""", placed AS (
-    SELECT agent_id, state, reason, s, e, {first} AS first, {last} AS last
-    FROM spans WHERE e > s
-), b AS (SELECT {w.bounds} AS bounds)
-SELECT bucket, agent_id, state, reason, sum(seconds) AS seconds
-FROM (SELECT first AS bucket, agent_id, state, reason,
-             sum(extract(epoch FROM e - s)) AS seconds
-      FROM placed WHERE first = last
-      GROUP BY 1, 2, 3, 4
-      UNION ALL
-      SELECT g, agent_id, state, reason,
-             sum(extract(epoch FROM least(e, {end}) - greatest(s, {start})))
-      FROM placed CROSS JOIN b CROSS JOIN LATERAL generate_series(first, last) AS g
-      WHERE first <> last
-      GROUP BY 1, 2, 3, 4) AS pieces
-GROUP BY 1, 2, 3, 4
-"""
     if not pivot:
-        return body
+        return _pieces_sql(w) + """
+SELECT bucket, agent_id, state, reason, sum(seconds) AS seconds
+FROM pieces GROUP BY 1, 2, 3, 4
+"""
     busy = ", ".join(f"'{s}'" for s in d.BUSY_STATES)
     staffed = ", ".join(f"'{s}'" for s in d.STAFFED_STATES)
-    return f"""
-WITH per_state AS ({body.replace("WITH spans AS", "WITH spans AS", 1)})
+    return _pieces_sql(w) + f"""
 SELECT bucket, agent_id,
        coalesce(sum(seconds) FILTER (WHERE state IN ({busy})), 0) AS busy_time,
        coalesce(sum(seconds) FILTER (WHERE state IN ({staffed})), 0) AS staffed_time,
        coalesce(sum(seconds) FILTER (WHERE state = 'NOT_READY'), 0) AS paused_time,
        coalesce(sum(seconds) FILTER (WHERE state <> 'LOGGED_OUT'), 0) AS logged_in_time
-FROM per_state GROUP BY 1, 2
+FROM pieces GROUP BY 1, 2
 """
 
 

@@ -225,16 +225,16 @@ def _table_rows(counts: Mapping[q.Key, C], w: q.Window, key_name: str,
         row.update(extra(key) if extra else {})
         row.update(figures(counts[(period, key)]))
         rows.append(row)
-    by_period: dict[datetime | None, C] = {}
-    for (period, _), c in counts.items():
-        by_period[period] = c if period not in by_period else by_period[period] + c
     cls = type(next(iter(counts.values()))) if counts else None
     total = None if cls is None else figures(cls.total(counts.values()))
     periods = []
-    if cls is not None:
+    if cls is not None and w.by is not None:
+        grouped: dict[datetime | None, list[C]] = {}
+        for (period, _), c in counts.items():
+            grouped.setdefault(period, []).append(c)
         for start in w.periods:
             periods.append({"period": _period_text(start, w.by),
-                            **figures(by_period.get(start, cls()))})
+                            **figures(cls.total(grouped.get(start, ())))})
     return rows, periods, total
 
 
