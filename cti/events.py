@@ -68,8 +68,11 @@ class DomainEvent:
 
     def data(self) -> dict[str, Any]:
         """The type's own fields, JSON-ready."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name not in ENVELOPE}
+        names = _DATA_FIELDS.get(type(self))
+        if names is None:
+            names = _DATA_FIELDS[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self) if f.name not in ENVELOPE)
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def to_json(self, epoch: str) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.TYPE, "version": self.VERSION, "epoch": epoch,
@@ -129,7 +132,13 @@ def iso(epoch: float) -> str:
         .replace("+00:00", "Z")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
