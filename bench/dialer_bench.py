@@ -82,6 +82,7 @@ class Scenario:
     rules: str = "US"
     amd_fp: float | None = None
     target: float | None = None
+    line_risk: float | None = None
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Day:
         self.end = sc.hours * 3600.0
         rules = rule_set(sc.rules, sc.amd_fp)
         self.pacer = Pacer(CampaignSpec("bench", mode=mode, rules=rules,
-                                        target_rate=sc.target,
+                                        target_rate=sc.target, line_risk=sc.line_risk,
                                         no_answer_timeout=sc.timeout), now=0.0)
         self.acd = Engine([QueueSpec(QUEUE, wrapup_time=sc.wrapup, ring_timeout=15)],
                           [AgentSpec(f"a{i:03d}") for i in range(sc.agents)], now=0.0)
@@ -292,11 +293,13 @@ def main() -> None:
     ap.add_argument("--wrapup", type=float, default=15.0)
     ap.add_argument("--rules", default="US")
     ap.add_argument("--amd-fp", type=float, default=None)
-    ap.add_argument("--target", type=float, default=None)
+    ap.add_argument("--target", type=float, default=None, help="target_rate")
+    ap.add_argument("--line-risk", type=float, default=None)
     ap.add_argument("--verbose", action="store_true", help="print the last explanation")
     a = ap.parse_args()
     sc = Scenario(a.agents, a.hours, a.answer_rate, a.machine_rate, tuple(a.delay), a.timeout,
-                  a.handle_mean, a.handle_sigma, a.wrapup, a.rules, a.amd_fp, a.target)
+                  a.handle_mean, a.handle_sigma, a.wrapup, a.rules, a.amd_fp, a.target,
+                  a.line_risk)
     print(f"{sc.agents} agents, {sc.hours:g} h, answer rate {sc.answer_rate:.0%}, answer delay "
           f"{sc.delay[0]:g}-{sc.delay[1]:g} s, handle lognormal mean {sc.handle_mean:g} s "
           f"(log-sd {sc.handle_sigma:g}), wrap-up {sc.wrapup:g} s, no-answer timeout "

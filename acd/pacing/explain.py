@@ -62,16 +62,18 @@ class Explanation:
     and ``window_abandoned`` abandons (both including the estimated AMD false
     positives when the rules count them), ``window_rate``, ``budget_left``
     abandons the window can take now and stay under ``limit``;
-    ``allowed_abandons`` the abandons the calls in flight may risk (the budget
-    left minus the reserve); ``expected_abandons`` what the model expects of
+    ``recent_rate`` and ``recent_budget_left`` the same over the smoothing
+    window (the last hour; None without one): the pacing uses the smaller
+    budget; ``allowed_abandons`` the abandons the calls in flight may risk (that
+    budget minus the reserve); ``expected_abandons`` what the model expects of
     them with the lines placed now, after ``calibration`` (abandons that happened
     per abandon the model expected, over the last hour; 1 before anything is
     measured); ``next_line_risk`` the chance that one more
     line, if answered, would be abandoned (a line is placed only while this
-    stays within ``pace_rate``, the target in force: ``target_rate`` once the
-    budget left reaches the campaign's cushion, less below it, 0 at the
-    reserve); ``projected_rate`` the window's rate once every call in flight
-    resolved.
+    stays within ``pace_rate``, the line risk in force: ``line_risk`` once the
+    budget reaches the campaign's cushion, less below it, 0 at the reserve);
+    ``projected_rate`` the window's rate once every call in flight resolved.
+    ``target_rate`` is the rate the smoothing window is held to.
     """
 
     at: float
@@ -98,12 +100,15 @@ class Explanation:
     rules: str
     limit: float
     target_rate: float
+    line_risk: float
     pace_rate: float
     window_started_at: float
     window_live: float
     window_abandoned: float
     window_rate: float | None
     budget_left: float
+    recent_rate: float | None
+    recent_budget_left: float | None
     allowed_abandons: float
     expected_abandons: float
     calibration: float
@@ -118,6 +123,9 @@ class Explanation:
         """One line for the log."""
         rate = "-" if self.window_rate is None else f"{self.window_rate:.2%}"
         projected = "-" if self.projected_rate is None else f"{self.projected_rate:.2%}"
+        recent = "" if self.recent_budget_left is None else (
+            f" (last hour {self.recent_budget_left:.1f}"
+            f"{'' if self.recent_rate is None else f' at {self.recent_rate:.2%}'})")
         parts = [
             f"{self.campaign} {self.mode.value}: {self.lines} line(s), {self.reason.value}",
             f"agents {self.agents_free} free + {self.expected_free_soon:.1f} of "
@@ -128,10 +136,11 @@ class Explanation:
             f"answer {self.answer_rate:.1%} of {self.dial_samples} dials, talk "
             f"{self.talk_time:.0f}s + wrap {self.wrap_time:.0f}s",
             f"{self.rules} window {self.window_abandoned:g}/{self.window_live:g} = {rate} "
-            f"(limit {self.limit:.1%}, target {self.target_rate:.1%}, now {self.pace_rate:.1%})",
-            f"budget left {self.budget_left:.1f}, expected abandons "
+            f"(limit {self.limit:.1%}, last hour held to {self.target_rate:.1%})",
+            f"budget left {self.budget_left:.1f}{recent}, expected abandons "
             f"{self.expected_abandons:.2f} of {self.allowed_abandons:.2f} allowed "
-            f"(model x{self.calibration:.2f}), next line risk {self.next_line_risk:.1%}",
+            f"(model x{self.calibration:.2f}), next line risk {self.next_line_risk:.1%} "
+            f"> {self.pace_rate:.1%} allowed",
             f"projected {projected}",
         ]
         return "; ".join(parts)

@@ -32,9 +32,10 @@ from .events import (
     InboundQueueChanged,
     MachineDetected,
 )
-from .explain import Explanation, PaceReason
+from .explain import Explanation
 from .forecast import forecast
 from .ledger import AbandonLedger, WindowCounts, WindowOutcome
+from .rules import AbandonRules, WindowKind
 from .spec import CampaignSpec
 from .states import LINE_HINTS, LINE_MOVES, AgentPhase, LineState, PacingMode
 from .step import Situation, decide
@@ -53,7 +54,7 @@ class Line:
     state: LineState
     dialed_at: float
     agent_id: str | None = None
-    answered_at: float | None = None
+    answered_at: float = math.nan          # set when ANSWERED
 
 
 class Pacer:
@@ -72,6 +73,12 @@ class Pacer:
         self.spec = campaign
         pr = campaign.priors
         self._ledger = AbandonLedger(campaign.rules, started_at=now)
+        self._recent: AbandonLedger | None = None
+        if campaign.smoothing_window is not None:
+            rules = campaign.rules
+            self._recent = AbandonLedger(AbandonRules(
+                "recent", campaign.target, campaign.smoothing_window, WindowKind.ROLLING,
+                rules.connect_within, rules.amd_false_positive_rate), started_at=now)
         self._mix = OutcomeMix(pr.answer_rate, pr.machine_rate, pr.weight, pr.window)
         self._answer_delay = Durations(pr.answer_delay, DELAY_CV, pr.weight, pr.window)
         self._other_delay = Durations(campaign.no_answer_timeout * 0.8, DELAY_CV, pr.weight,
@@ -141,8 +148,13 @@ class Pacer:
         """What a pacing step would decide now, without dialing (read only)."""
         return self._decide(now)[0]
 
+    def _record(self, outcome: WindowOutcome, at: float) -> None:
+        self._ledger.record(outcome, at)
+        if self._recent is not None:
+            self._recent.record(outcome, at)
+
     def _abandoned(self, now: float) -> None:
-        self._ledger.record(WindowOutcome.ABANDONED, now)
+        self._record(WindowOutcome.ABANDONED, now)
         self._calibration.abandoned(now)
 
     def window(self, now: float) -> WindowCounts:
@@ -162,7 +174,7 @@ class Pacer:
             except ValueError:
                 raise PacingError(f"campaign {self.spec.name}: past outcome {outcome!r}; use "
                                   "connected, abandoned or machine") from None
-            self._ledger.record(kind, at)
+            self._record(kind, at)
 
     def line_state(self, call_id: str) -> LineState | None:
         line = self._lines.get(call_id)
@@ -197,7 +209,7 @@ class Pacer:
         line = self._line(e)
         self._mix.add(DialOutcome.MACHINE)
         self._other_delay.add(now - line.dialed_at)
-        self._ledger.record(WindowOutcome.MACHINE, now)
+        self._record(WindowOutcome.MACHINE, now)
         self._forget(line)
 
     def _on_failed(self, e: CallFailed, now: float, out: Out) -> None:
@@ -211,12 +223,12 @@ class Pacer:
 
     def _on_connected(self, e: CallConnected, now: float, out: Out) -> None:
         line = self._line(e)
-        late = now - (line.answered_at or now) > self.spec.rules.connect_within + 1e-9
+        late = now - line.answered_at > self.spec.rules.connect_within + 1e-9
         # Connected after the rule's seconds is abandoned in law, even if the tick was late.
         if late:
             self._abandoned(now)
         else:
-            self._ledger.record(WindowOutcome.CONNECTED, now)
+            self._record(WindowOutcome.CONNECTED, now)
         self._forget(line)
         self._agents.connected(e.agent_id, e.call_id, now)
 
@@ -284,8 +296,7 @@ class Pacer:
             if line.state is LineState.ANSWERED:
                 self._abandoned(now)
                 self._forget(line)
-                out.append(AbandonCall(line.call_id, self.spec.name,
-                                       now - (line.answered_at or now)))
+                out.append(AbandonCall(line.call_id, self.spec.name, now - line.answered_at))
             else:
                 self._mix.add(DialOutcome.OTHER)
                 self._other_delay.add(now - line.dialed_at)
@@ -338,10 +349,11 @@ class Pacer:
                       other_delay=self._other_delay, horizon=spec.no_answer_timeout,
                       grace=spec.rules.connect_within)
         window = self._ledger.counts(now)
+        recent = None if self._recent is None else self._recent.counts(now)
         situation = Situation(
             spec=spec, logged_in=logged, free=max(0, free - held),
             unbound_free=max(0, len(unbound) - held), dialing=len(dialing),
-            in_flight=len(self._lines), window=window, forecast=fc,
+            in_flight=len(self._lines), window=window, recent=recent, forecast=fc,
             fp_per_line=(spec.rules.amd_false_positive_rate or 0.0) * p_machine,
             calibration=self._calibration.factor(now),
             inbound_first=(blending is not None and self._inbound_waiting > 0
@@ -357,15 +369,18 @@ class Pacer:
             answer_rate=p_live, machine_rate=p_machine, dial_samples=self._mix.samples,
             answer_delay=self._answer_delay.mean, talk_time=self._talk.mean,
             wrap_time=wrap_mean, talk_samples=self._talk.samples, rules=spec.rules.name,
-            limit=spec.rules.limit, target_rate=spec.target, pace_rate=step.pace_rate,
+            limit=spec.rules.limit, target_rate=spec.target, line_risk=spec.max_line_risk,
+            pace_rate=step.pace_rate,
             window_started_at=window.started_at, window_live=window.counted_live,
             window_abandoned=window.counted_abandoned, window_rate=window.rate,
-            budget_left=window.budget_left, allowed_abandons=step.allowed,
+            budget_left=window.budget_left,
+            recent_rate=None if recent is None else recent.rate,
+            recent_budget_left=None if recent is None else recent.budget_left,
+            allowed_abandons=step.allowed,
             expected_abandons=step.expected, calibration=situation.calibration,
             next_line_risk=step.next_risk,
             projected_rate=step.projected,
             line_cap=step.cap, inbound_waiting=self._inbound_waiting,
             inbound_longest_wait=inbound_wait, paused=self._paused)
-        preview = unbound if spec.mode is PacingMode.PREVIEW and step.reason is (
-            PaceReason.PREVIEW) else []
+        preview = unbound if spec.mode is PacingMode.PREVIEW else []
         return explanation, preview, step.added

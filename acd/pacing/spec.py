@@ -84,8 +84,13 @@ class CampaignSpec:
         name: the campaign's name (call ids start with it).
         mode: ``preview``, ``progressive`` or ``predictive``.
         rules: the legal abandon rule set (``acd.pacing.US``, ``uk_rules(fp)``).
-        target_rate: the abandon rate the pacer aims at, a share of live calls
-            below ``rules.limit``; default ``target_share`` of the limit.
+        line_risk: the most abandon risk one more line may carry: the chance
+            that, if answered, it finds no agent in time. Lines are added while
+            the next one stays within it. The abandon rate that results is
+            lower (the earlier lines of a step risk less); default 1.5 x the
+            legal limit.
+        target_rate: the abandon rate the smoothing window (the last hour) is
+            held to, at most the legal limit (the default).
         no_answer_timeout: seconds a line rings before it counts as no answer
             (pass it to Originate); also the pacer's look-ahead.
         pace_interval: seconds between two pacing decisions.
@@ -98,6 +103,10 @@ class CampaignSpec:
         cushion: abandons of budget left from which the pacer aims at its full
             target; below, the target it aims at shrinks linearly to 0 at the
             reserve, so a young window (few live calls) earns headroom first.
+        smoothing_window: seconds of a second, shorter window (default the last
+            hour) held to ``target_rate``: its budget left limits the pacing
+            like the legal one, so a long legal window (30 days) is not spent in
+            bursts. It never stops the campaign. None: the legal window only.
         when_spent: ``stop`` or ``progressive`` once the window's rate reached
             the limit.
         blending: inbound-first thresholds, None when the agents take no inbound.
@@ -107,6 +116,7 @@ class CampaignSpec:
     name: str
     mode: PacingMode = PacingMode.PREDICTIVE
     rules: AbandonRules = US
+    line_risk: float | None = None
     target_rate: float | None = None
     no_answer_timeout: float = 25.0
     pace_interval: float = 1.0
@@ -115,12 +125,13 @@ class CampaignSpec:
     max_lines_per_agent: float = 5.0
     reserve: float = 1.0
     cushion: float = 5.0
+    smoothing_window: float | None = 3600.0
     when_spent: WhenSpent = WhenSpent.STOP
     blending: Blending | None = None
     priors: Priors = field(default_factory=Priors)
 
-    #: default target as a share of the legal limit
-    target_share = 0.6
+    #: default line risk as a multiple of the legal limit
+    line_risk_share = 1.5
 
     def __post_init__(self) -> None:
         name = self.name
@@ -139,9 +150,12 @@ class CampaignSpec:
         if not isinstance(self.rules, AbandonRules):
             raise CampaignInvalid(f"campaign {name}: rules must be an AbandonRules "
                                   "(acd.pacing.US, uk_rules(...), rule_set(...))")
-        if self.target_rate is not None and not 0 <= self.target_rate <= self.rules.limit:
+        if self.target_rate is not None and not 0 < self.target_rate <= self.rules.limit:
             raise CampaignInvalid(f"campaign {name}: target_rate {self.target_rate} must be "
-                                  f"between 0 and the legal limit {self.rules.limit}")
+                                  f"above 0 and at most the legal limit {self.rules.limit}")
+        if self.line_risk is not None and not 0 <= self.line_risk < 1:
+            raise CampaignInvalid(f"campaign {name}: line_risk {self.line_risk} must be a "
+                                  "share between 0 and 1 (0.045 = 4.5 % chance of abandon)")
         if self.no_answer_timeout <= 0 or self.pace_interval <= 0 or self.preview_time < 0:
             raise CampaignInvalid(f"campaign {name}: no_answer_timeout and pace_interval "
                                   "must be > 0 seconds, preview_time >= 0")
@@ -152,21 +166,29 @@ class CampaignSpec:
         if not 0 <= self.reserve <= self.cushion:
             raise CampaignInvalid(f"campaign {name}: needs 0 <= reserve ({self.reserve}) <= "
                                   f"cushion ({self.cushion}), in abandons")
+        if self.smoothing_window is not None and self.smoothing_window <= 0:
+            raise CampaignInvalid(f"campaign {name}: smoothing_window "
+                                  f"{self.smoothing_window} s must be > 0 (None: no smoothing)")
         if self.blending is not None:
             self.blending.check(name)
         self.priors.check(name)
 
     @property
     def target(self) -> float:
-        """The abandon rate aimed at (share of live calls) once the budget is comfortable."""
-        return self.rules.limit * self.target_share if self.target_rate is None else (
-            self.target_rate)
+        """The abandon rate the smoothing window is held to."""
+        return self.rules.limit if self.target_rate is None else self.target_rate
+
+    @property
+    def max_line_risk(self) -> float:
+        """The line risk once the budget is comfortable."""
+        return self.rules.limit * self.line_risk_share if self.line_risk is None else (
+            self.line_risk)
 
     def pace_rate(self, budget_left: float) -> float:
-        """The target in force with ``budget_left`` abandons in hand: the full target
-        from ``cushion`` up, shrinking linearly to 0 at ``reserve``."""
+        """The line risk in force with ``budget_left`` abandons in hand: the full
+        ``line_risk`` from ``cushion`` up, shrinking linearly to 0 at ``reserve``."""
         if budget_left >= self.cushion:
-            return self.target
+            return self.max_line_risk
         if budget_left <= self.reserve:
             return 0.0
-        return self.target * (budget_left - self.reserve) / (self.cushion - self.reserve)
+        return self.max_line_risk * (budget_left - self.reserve) / (self.cushion - self.reserve)

@@ -5,7 +5,8 @@ The rules, in order (the first that applies decides):
 1. no agent logged in: no line (``no-agents``);
 2. the campaign is paused: no line;
 3. the window's abandon rate reached the legal limit: no line
-   (``when_spent="stop"``), or one line per free agent (``"progressive"``);
+   (``when_spent="stop"``), or one line per free agent (``"progressive"``;
+   a preview campaign keeps previewing);
 4. inbound callers waited past ``blending.stop_after``: no line;
 5. preview: one contact per free agent without one; progressive: one line per
    free agent not yet covered by a line in flight;
@@ -14,13 +15,16 @@ The rules, in order (the first that applies decides):
    - the line's own abandon risk stays within the pace rate: the abandons it
      adds to those expected among the calls in flight (Forecast, times the
      measured Calibration factor), divided by its chance of being a live
-     answer, is at most the target in force now
-     (``CampaignSpec.pace_rate``: the full target once the window has
-     ``cushion`` abandons of budget in hand, less below, 0 at the reserve); and
+     answer, is at most the line risk in force now
+     (``CampaignSpec.pace_rate``: the full ``line_risk`` once the budget has
+     ``cushion`` abandons in hand, less below, 0 at the reserve); and
    - everything in flight fits in the budget: the expected abandons, plus 1.65
      standard deviations (Poisson), stay within the abandons the window can
      still take now minus the ``reserve`` (and minus the AMD false positives the
      lines will add, under UK rules).
+
+   The budget is the legal window's, or the smoothing window's (the last hour,
+   held to ``target_rate``) when that one has fewer abandons in hand.
 
    Never fewer than progressive would place: a line per uncovered free agent
    risks nothing.
@@ -62,6 +66,7 @@ class Situation:
     dialing: int
     in_flight: int
     window: WindowCounts
+    recent: WindowCounts | None
     forecast: Forecast
     fp_per_line: float
     calibration: float
@@ -113,11 +118,19 @@ class _Risk:
     def expected(self, n: int) -> float:
         return self.s.calibration * self.raw(n)
 
+    @property
+    def budget(self) -> float:
+        """Abandons in hand: the legal window's, or the smoothing window's if fewer."""
+        s = self.s
+        if s.recent is None:
+            return s.window.budget_left
+        return min(s.window.budget_left, s.recent.budget_left)
+
     def allowed(self, n: int) -> float:
         """Abandons the budget lets the calls in flight risk with n new lines."""
         s = self.s
         fp = s.fp_per_line * (s.dialing + n)
-        return s.window.budget_left - s.spec.reserve - (1.0 - self.limit) * fp
+        return self.budget - s.spec.reserve - (1.0 - self.limit) * fp
 
     def fits(self, n: int) -> bool:
         e = self.expected(n)
@@ -137,7 +150,7 @@ class _Risk:
         return (w.counted_abandoned + self.expected(n) + fp) / denominator
 
     def step(self, reason: PaceReason, lines: int, cap: int) -> Step:
-        return Step(reason, lines, cap, self.s.spec.pace_rate(self.s.window.budget_left),
+        return Step(reason, lines, cap, self.s.spec.pace_rate(self.budget),
                     max(0.0, self.allowed(lines)), self.expected(lines),
                     max(0.0, self.raw(lines) - self.raw(0)), self.line_risk(lines + 1),
                     self.projected(lines))
@@ -157,18 +170,19 @@ def decide(s: Situation) -> Step:
     if s.inbound_first:
         return risk.step(PaceReason.INBOUND_FIRST, 0, cap)
     progressive = max(0, s.free - s.in_flight)
-    if spent:
-        reason, want = PaceReason.BUDGET_SPENT_PROGRESSIVE, progressive
+    if spent:                                    # risk-free lines only (preview is)
+        reason = PaceReason.BUDGET_SPENT_PROGRESSIVE
+        want = s.unbound_free if spec.mode is PacingMode.PREVIEW else progressive
     elif spec.mode is PacingMode.PREVIEW:
         reason, want = PaceReason.PREVIEW, s.unbound_free
     elif spec.mode is PacingMode.PROGRESSIVE:
         reason, want = PaceReason.PROGRESSIVE, progressive
     else:
         n, budget_stopped = 0, False
-        rate = spec.pace_rate(s.window.budget_left)
+        rate = spec.pace_rate(risk.budget)
         while n < cap:
             if risk.line_risk(n + 1) > rate:
-                budget_stopped = rate < spec.target
+                budget_stopped = rate < spec.max_line_risk
                 break
             if not risk.fits(n + 1):
                 budget_stopped = True

@@ -99,7 +99,7 @@ def test_a_young_window_only_dials_what_risks_nothing():
     assert (e.pace_rate, e.budget_left, e.allowed_abandons) == (0.0, 0.0, 0.0)
 
 
-def test_predictive_dials_ahead_of_free_agents_within_the_target():
+def test_predictive_dials_ahead_of_free_agents_within_the_line_risk():
     p, floor = pacer()
     history(p, 1000)                                         # budget: 30 abandons in hand
     floor.login(*(f"a{i}" for i in range(10)))
@@ -109,7 +109,8 @@ def test_predictive_dials_ahead_of_free_agents_within_the_target():
     assert e.reason is PaceReason.PREDICTIVE
     assert n > 10                                            # more lines than free agents
     assert n == e.lines
-    assert e.pace_rate == e.target_rate == pytest.approx(0.018)
+    assert e.pace_rate == e.line_risk == pytest.approx(0.045)   # 1.5 x the limit
+    assert e.target_rate == pytest.approx(0.03)                 # the last hour's rate
     assert e.next_line_risk > e.pace_rate                    # why not one more
     assert 0 <= e.expected_abandons <= e.allowed_abandons
     assert e.expected_live_in_flight == pytest.approx(0.3 * n)   # the prior answer rate
@@ -179,11 +180,27 @@ def test_an_agent_connected_within_two_seconds_is_not_abandoned():
     assert (w.live, w.abandoned) == (1, 0)
 
 
-def test_a_connect_after_the_rule_counts_as_abandoned_even_without_a_tick():
+@pytest.mark.parametrize("answered_at", [0.0, 10.0])
+def test_a_connect_after_the_rule_counts_as_abandoned_even_without_a_tick(answered_at):
     p, floor = pacer("progressive")
-    call = answered(p, floor)
-    p.handle(CallConnected(call, "a1"), 12.5)                # the service's timer was late
-    assert p.window(13.0).abandoned == 1
+    call = answered(p, floor, at=answered_at)
+    p.handle(CallConnected(call, "a1"), answered_at + 2.5)   # the service's timer was late
+    assert p.window(answered_at + 3).abandoned == 1
+
+
+def test_an_answer_at_time_zero_is_abandoned_two_seconds_later():
+    p, floor = pacer("progressive")
+    call = answered(p, floor, at=0.0)
+    out = p.tick(2.0)
+    assert out[0] == AbandonCall(call, "c1", 2.0)
+
+
+def test_preview_keeps_its_agents_when_the_line_cap_trims_the_step():
+    p, floor = pacer("preview", max_lines=1)
+    floor.login("a", "b")
+    out = p.tick(0.0)
+    assert [(d.call_id, d.agent_id) for d in dials(out)] == [("c1-1", "a")]
+    assert explanation(out).reason is PaceReason.LINE_CAP
 
 
 def test_a_person_who_hangs_up_before_an_agent_came_counts_as_abandoned():
@@ -268,6 +285,26 @@ def test_us_budget_comes_back_with_the_next_30_day_period():
     out = p.tick(30 * 86_400.0)
     assert explanation(out).window_live == 0
     assert len(dials(out)) == 1
+
+
+def test_a_bad_last_hour_holds_pacing_back_though_the_legal_window_is_fine():
+    def run(smoothing):
+        p, floor = pacer(smoothing_window=smoothing)
+        p.restore_window([(0.0, "connected")] * 1000 + [(5000.0, "connected")] * 30
+                         + [(5000.0, "abandoned")] * 2)
+        floor.login(*(f"a{i}" for i in range(6)), at=5000.0)
+        out = p.tick(5000.0)
+        return len(dials(out)), explanation(out)
+
+    lines, e = run(3600.0)
+    assert (lines, e.reason) == (6, PaceReason.BUDGET_LOW)      # risk-free lines only
+    assert e.budget_left == pytest.approx(0.03 * 1032 - 2)      # the legal window is fine
+    assert e.recent_rate == pytest.approx(2 / 32)
+    assert e.recent_budget_left == pytest.approx(0.03 * 32 - 2)
+    assert e.pace_rate == 0.0
+    lines, e = run(None)
+    assert e.reason is PaceReason.PREDICTIVE and lines > 6
+    assert e.recent_rate is None
 
 
 def test_restore_window_refuses_an_unknown_outcome():
@@ -384,11 +421,13 @@ def test_events_that_do_not_fit_raise_and_change_nothing():
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"name": ""}, "a campaign needs a non-empty name"),
     ({"mode": "power"}, "mode 'power'; use one of preview, progressive, predictive"),
-    ({"target_rate": 0.05}, "target_rate 0.05 must be between 0 and the legal limit 0.03"),
+    ({"target_rate": 0.05}, "target_rate 0.05 must be above 0 and at most the legal limit"),
+    ({"line_risk": 1.0}, "line_risk 1.0 must be a share between 0 and 1"),
     ({"when_spent": "pause"}, "when_spent 'pause'; use 'stop' or 'progressive'"),
     ({"no_answer_timeout": 0}, "no_answer_timeout and pace_interval must be > 0"),
     ({"max_lines": -1}, "max_lines -1 must be >= 0"),
     ({"reserve": 6.0}, "needs 0 <= reserve \\(6.0\\) <= cushion \\(5.0\\)"),
+    ({"smoothing_window": 0}, "smoothing_window 0 s must be > 0"),
     ({"blending": Blending(slow_after=40, stop_after=30)}, "blending needs 0 <= slow_after"),
     ({"rules": "US"}, "rules must be an AbandonRules"),
 ])

@@ -183,8 +183,8 @@ class Harness:
             assert d.call_id not in self.ids
             self.ids.add(d.call_id)
             self.dialing.append(d.call_id)
+            assert (d.agent_id is not None) == (self.spec.mode == "preview")
             if d.agent_id is not None:
-                assert self.spec.mode == "preview"
                 assert self.state[d.agent_id] is AgentState.READY
                 assert d.agent_id not in self.bound.values()
                 self.bound[d.call_id] = d.agent_id
