@@ -33,6 +33,7 @@ import math
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from acd import (
@@ -279,6 +280,11 @@ def worst_rolling_hour(live: list[float], abandons: list[float], end: float,
     return worst
 
 
+def run_day(job: tuple[str, int, Scenario]) -> Result:
+    mode, seed, sc = job
+    return Day(PacingMode(mode), seed, sc).run()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
@@ -295,6 +301,7 @@ def main() -> None:
     ap.add_argument("--amd-fp", type=float, default=None)
     ap.add_argument("--target", type=float, default=None, help="target_rate")
     ap.add_argument("--line-risk", type=float, default=None)
+    ap.add_argument("--jobs", type=int, default=1, help="days simulated in parallel processes")
     ap.add_argument("--verbose", action="store_true", help="print the last explanation")
     a = ap.parse_args()
     sc = Scenario(a.agents, a.hours, a.answer_rate, a.machine_rate, tuple(a.delay), a.timeout,
@@ -314,9 +321,14 @@ def main() -> None:
             ("talk s / agent hour", lambda r: f"{r.talk_per_hour:.0f}"),
             ("run time (s)", lambda r: f"{r.seconds:.1f}")]
     summary = []
-    for seed in a.seeds:
-        base = Day(PacingMode.PROGRESSIVE, seed, sc).run()
-        pred = Day(PacingMode.PREDICTIVE, seed, sc).run()
+    jobs = [(mode, seed, sc) for seed in a.seeds for mode in ("progressive", "predictive")]
+    if a.jobs > 1:
+        with ProcessPoolExecutor(a.jobs) as pool:
+            results = list(pool.map(run_day, jobs))
+    else:
+        results = [run_day(job) for job in jobs]
+    for n, seed in enumerate(a.seeds):
+        base, pred = results[2 * n], results[2 * n + 1]
         print(f"\nseed {seed}            progressive   predictive")
         for label, fmt in rows:
             print(f"  {label:<20}{fmt(base):>12}{fmt(pred):>13}")

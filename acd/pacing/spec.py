@@ -87,10 +87,10 @@ class CampaignSpec:
         line_risk: the most abandon risk one more line may carry: the chance
             that, if answered, it finds no agent in time. Lines are added while
             the next one stays within it. The abandon rate that results is
-            lower (the earlier lines of a step risk less); default 1.5 x the
-            legal limit.
+            lower (the earlier lines of a step risk less); default the legal
+            limit.
         target_rate: the abandon rate the smoothing window (the last hour) is
-            held to, at most the legal limit (the default).
+            held to, at most the legal limit; default 0.9 x the limit.
         no_answer_timeout: seconds a line rings before it counts as no answer
             (pass it to Originate); also the pacer's look-ahead.
         pace_interval: seconds between two pacing decisions.
@@ -130,8 +130,9 @@ class CampaignSpec:
     blending: Blending | None = None
     priors: Priors = field(default_factory=Priors)
 
-    #: default line risk as a multiple of the legal limit
-    line_risk_share = 1.5
+    #: default line risk and target rate, as shares of the legal limit
+    line_risk_share = 1.0
+    target_share = 0.9
 
     def __post_init__(self) -> None:
         name = self.name
@@ -176,7 +177,8 @@ class CampaignSpec:
     @property
     def target(self) -> float:
         """The abandon rate the smoothing window is held to."""
-        return self.rules.limit if self.target_rate is None else self.target_rate
+        return self.rules.limit * self.target_share if self.target_rate is None else (
+            self.target_rate)
 
     @property
     def max_line_risk(self) -> float:
