@@ -308,7 +308,7 @@ def main() -> None:
                   a.handle_mean, a.handle_sigma, a.wrapup, a.rules, a.amd_fp, a.target,
                   a.line_risk)
     print(f"{sc.agents} agents, {sc.hours:g} h, answer rate {sc.answer_rate:.0%}, answer delay "
-          f"{sc.delay[0]:g}-{sc.delay[1]:g} s, handle lognormal mean {sc.handle_mean:g} s "
+          f"{sc.delay[0]:g}-{sc.delay[1]:g} s, talk (handle) lognormal mean {sc.handle_mean:g} s "
           f"(log-sd {sc.handle_sigma:g}), wrap-up {sc.wrapup:g} s, no-answer timeout "
           f"{sc.timeout:g} s, rules {sc.rules}")
     rows = [("calls placed", lambda r: f"{r.placed}"),

@@ -44,6 +44,25 @@ class Measured:
     wrap: float | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FloorView:
+    """The agents at one instant, as a pacing step needs them.
+
+    ``unbound``: free agents no preview contact is shown to, longest idle
+    first; ``talking``: seconds each agent on a campaign call has talked (0
+    while it rings); ``wrapping``: seconds each agent in wrap-up has wrapped.
+    Agents on calls of other queues are busy, in neither list.
+    """
+
+    logged_in: int
+    free: int
+    busy: int
+    away: int
+    unbound: tuple[AgentRec, ...]
+    talking: tuple[float, ...]
+    wrapping: tuple[float, ...]
+
+
 class AgentBook:
     """Agents by id; unknown agents appear on their first event (LOGGED_OUT before)."""
 
@@ -63,6 +82,32 @@ class AgentBook:
         if a is None:
             a = self._agents[agent_id] = AgentRec(agent_id)
         return a
+
+    def view(self, now: float) -> FloorView:
+        logged = free = busy = away = 0
+        unbound: list[AgentRec] = []
+        talking: list[float] = []
+        wrapping: list[float] = []
+        for a in self._agents.values():
+            phase = a.phase
+            if phase is AgentPhase.OUT:
+                continue
+            logged += 1
+            if phase is AgentPhase.FREE:
+                free += 1
+                if a.line is None:
+                    unbound.append(a)
+            elif phase is AgentPhase.AWAY:
+                away += 1
+            else:
+                busy += 1
+                if phase is AgentPhase.WRAP:
+                    wrapping.append(now - a.since)
+                elif a.campaign:
+                    talking.append(0.0 if a.talking_since is None else now - a.talking_since)
+        unbound.sort(key=lambda a: (a.since, a.agent_id))
+        return FloorView(logged, free, busy, away, tuple(unbound), tuple(talking),
+                         tuple(wrapping))
 
     def changed(self, e: AgentStateChanged, is_campaign_call: Callable[[str], bool]) -> Measured:
         """Apply one ACD state change; returns what it measured (if anything)."""

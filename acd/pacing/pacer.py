@@ -37,7 +37,7 @@ from .forecast import forecast
 from .ledger import AbandonLedger, WindowCounts, WindowOutcome
 from .rules import AbandonRules, WindowKind
 from .spec import CampaignSpec
-from .states import LINE_HINTS, LINE_MOVES, AgentPhase, LineState, PacingMode
+from .states import LINE_HINTS, LINE_MOVES, LineState, PacingMode
 from .step import Situation, decide
 
 #: seconds after the ringing timeout before the pacer gives up on a line itself
@@ -307,32 +307,14 @@ class Pacer:
 
     def _decide(self, now: float) -> tuple[Explanation, list[AgentRec], float]:
         spec = self.spec
-        logged = free = busy = away = 0
-        unbound: list[AgentRec] = []
-        back: list[tuple[Durations, float, float]] = []          # (distribution, elapsed, after)
+        floor = self._agents.view(now)
         wrap_mean = self._wrap.mean
-        for a in self._agents:
-            phase = a.phase
-            if phase is AgentPhase.OUT:
-                continue
-            logged += 1
-            if phase is AgentPhase.FREE:
-                free += 1
-                if a.line is None:
-                    unbound.append(a)
-            elif phase is AgentPhase.AWAY:
-                away += 1
-            else:
-                busy += 1
-                if phase is AgentPhase.WRAP:
-                    back.append((self._wrap, now - a.since, 0.0))
-                elif a.campaign:
-                    talking = a.talking_since
-                    back.append((self._talk, 0.0 if talking is None else now - talking,
-                                 wrap_mean))
-        unbound.sort(key=lambda a: (a.since, a.agent_id))       # longest idle first
-        self._talk.set_open([e for d, e, _ in back if d is self._talk])
-        self._wrap.set_open([e for d, e, _ in back if d is self._wrap])
+        self._talk.set_open(list(floor.talking))
+        self._wrap.set_open(list(floor.wrapping))
+        back = [(self._talk, t, wrap_mean) for t in floor.talking] + [
+            (self._wrap, w, 0.0) for w in floor.wrapping]
+        logged, free, busy, away = floor.logged_in, floor.free, floor.busy, floor.away
+        unbound = list(floor.unbound)
         inbound_wait = 0.0 if self._inbound_since is None else max(0.0, now - self._inbound_since)
         blending = spec.blending
         held = 0
