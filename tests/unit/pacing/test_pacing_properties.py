@@ -12,7 +12,8 @@ raise and change nothing. After every step:
   the window recounted here from the outcomes, by the rule (US: the 30-day
   period holding now; UK: the 24 hours ending now, false positives =
   rate x machines counted as live and abandoned);
-- preview and progressive never have more lines than free agents can take;
+- preview shows one contact per free agent without one; progressive (and any
+  mode once the budget is spent) never has more lines than free agents;
 - a person answered is connected or abandoned within the rule's 2 s;
 - the explanation says how many lines were placed, and call ids never repeat.
 """
@@ -213,10 +214,10 @@ class Harness:
         spent = abandoned + fp > 0 and spec.rules.limit * (live + fp) - (abandoned + fp) <= 1e-12
         if spent and spec.when_spent == "stop":
             assert dials == []
-        if spec.mode == "preview" or spent or spec.mode == "progressive":
+        if spec.mode == "preview":
             unbound = [a for a in free if a not in self.bound.values()]
-            assert len(dials) <= len(unbound if spec.mode == "preview" and not spent else free)
-        if spec.mode == "progressive" or spent:
+            assert len(dials) <= len(unbound)            # one contact per agent without one
+        elif spec.mode == "progressive" or spent:
             assert not dials or in_flight + len(dials) <= len(free)
 
     def recount(self) -> tuple[int, int, int]:
