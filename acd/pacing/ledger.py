@@ -67,8 +67,16 @@ class WindowCounts:
 
     @property
     def spent(self) -> bool:
-        """At or over the limit with at least one abandon counted."""
-        return self.counted_abandoned > 0 and self.budget_left <= 1e-12
+        """At or over the limit with at least one abandon counted, in a window that
+        has earned one abandon (``limit x live >= 1``: 34 live calls under 3 %).
+
+        A younger window over the limit (one abandon, or the AMD false positives
+        of its first machines, among a handful of live calls) is not spent:
+        stopping would keep it there for the whole window, while risk-free
+        dialing (the pacer's budget-low) adds live calls and brings it down.
+        """
+        return (self.counted_abandoned > 0 and self.budget_left <= 1e-12
+                and self.limit * self.counted_live >= 1.0)
 
 
 class AbandonLedger:

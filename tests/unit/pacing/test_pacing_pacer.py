@@ -252,6 +252,19 @@ def test_no_dial_once_the_budget_is_spent(mode):
     assert e.window_rate == pytest.approx(0.03)
 
 
+def test_a_young_window_over_the_limit_keeps_dialing_risk_free():
+    """Under UK rules the first machines' false positives put a fresh window over
+    3 % before it could hold one abandon: the pacer dials risk-free, not stop."""
+    p, floor = pacer(rules=uk_rules(0.05))
+    history(p, 3, 0, machines=5)
+    floor.login("a1", "a2")
+    out = p.tick(0.0)
+    assert len(dials(out)) == 2
+    e = explanation(out)
+    assert e.reason is PaceReason.BUDGET_LOW
+    assert e.window_rate == pytest.approx(0.25 / 3.25)
+
+
 def test_a_spent_budget_can_fall_back_to_progressive():
     p, floor = pacer(when_spent="progressive")
     history(p, 97, 3)

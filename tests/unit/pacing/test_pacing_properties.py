@@ -8,10 +8,11 @@ raise and change nothing. After every step:
 
 - never more lines in flight than max_lines and max_lines_per_agent allow;
 - no dial while no agent is logged in;
-- no dial while the window's rate is at or over the limit (when_spent="stop"),
-  the window recounted here from the outcomes, by the rule (US: the 30-day
-  period holding now; UK: the 24 hours ending now, false positives =
-  rate x machines counted as live and abandoned);
+- no dial while the window's rate is at or over the limit (when_spent="stop")
+  once it holds the live calls to absorb one abandon, the window recounted here
+  from the outcomes, by the rule (US: the 30-day period holding now; UK: the
+  24 hours ending now, false positives = rate x machines counted as live and
+  abandoned); a younger window over the limit gets risk-free lines only;
 - preview shows one contact per free agent without one; progressive (and any
   mode once the budget is spent) never has more lines than free agents;
 - a person answered is connected or abandoned within the rule's 2 s;
@@ -211,9 +212,15 @@ class Harness:
         fp = (spec.rules.amd_false_positive_rate or 0.0) * machines
         assert (e.window_live, e.window_abandoned) == (pytest.approx(live + fp),
                                                        pytest.approx(abandoned + fp))
-        spent = abandoned + fp > 0 and spec.rules.limit * (live + fp) - (abandoned + fp) <= 1e-12
+        counted_live, counted_abandoned = live + fp, abandoned + fp
+        spent = (counted_abandoned > 0 and spec.rules.limit * counted_live >= 1
+                 and spec.rules.limit * counted_live - counted_abandoned <= 1e-12)
         if spent and spec.when_spent == "stop":
             assert dials == []
+        young_over = counted_abandoned > 0 and not spent and (
+            spec.rules.limit * counted_live - counted_abandoned <= 1e-12)
+        if young_over and spec.mode == "predictive":
+            assert not dials or in_flight + len(dials) <= len(free)
         if spec.mode == "preview":
             unbound = [a for a in free if a not in self.bound.values()]
             assert len(dials) <= len(unbound)            # one contact per agent without one

@@ -95,6 +95,22 @@ def test_uk_window_rolls_over_24_hours_and_counts_false_positives_both_sides():
     assert later.started_at == pytest.approx(10.0)
 
 
+def test_a_window_too_young_to_absorb_one_abandon_is_over_the_limit_but_not_spent():
+    ledger = AbandonLedger(uk_rules(0.05), started_at=0.0)
+    for i in range(3):
+        ledger.record(WindowOutcome.CONNECTED, float(i))
+    for i in range(5):
+        ledger.record(WindowOutcome.MACHINE, 10.0 + i)        # 0.25 estimated false positives
+    w = ledger.counts(20.0)
+    assert w.rate == pytest.approx(0.25 / 3.25)               # 7.7 %: over the limit
+    assert w.budget_left < 0 and not w.spent
+    for i in range(31):
+        ledger.record(WindowOutcome.CONNECTED, 30.0 + i)
+    ledger.record(WindowOutcome.ABANDONED, 70.0)
+    w = ledger.counts(70.0)                                   # 1.25 of 35.25: 3.5 %
+    assert w.spent
+
+
 def test_a_restored_outcome_of_an_older_period_is_ignored():
     ledger = AbandonLedger(US, started_at=0.0)
     ledger.record(WindowOutcome.CONNECTED, 31 * DAY)
@@ -129,4 +145,5 @@ def test_ledger_equals_a_recount_of_the_rule(history, fp_rate, uk, probe):
     assert w.false_positives == pytest.approx(fp)
     expected_rate = None if live + fp == 0 else (abandoned + fp) / (live + fp)
     assert w.rate == pytest.approx(expected_rate)
-    assert w.spent == ((abandoned + fp) > 0 and 0.03 * (live + fp) - (abandoned + fp) <= 1e-12)
+    assert w.spent == ((abandoned + fp) > 0 and 0.03 * (live + fp) - (abandoned + fp) <= 1e-12
+                       and 0.03 * (live + fp) >= 1)
