@@ -99,6 +99,7 @@ class Result:
     live_times: list[float] = field(default_factory=list)
     abandon_times: list[float] = field(default_factory=list)
     last_explanation: str = ""
+    window_rate: float | None = None
     seconds: float = 0.0
 
     @property
@@ -196,6 +197,7 @@ class Day:
                 raise AssertionError(f"line {d.call_id} timed out: an outcome was lost")
             elif isinstance(d, Paced):
                 self.res.last_explanation = d.explanation.describe()
+                self.res.window_rate = d.explanation.window_rate
 
     def account(self, d: AgentStateChanged) -> None:
         old = self.agent_state.get(d.agent_id)
@@ -315,6 +317,9 @@ def main() -> None:
             ("live answers", lambda r: f"{r.live}"),
             ("abandoned", lambda r: f"{r.abandoned}"),
             ("abandon rate (day)", lambda r: f"{r.rate:.2%}"),
+            ("AMD machines", lambda r: f"{r.machines}"),
+            ("legal window rate", lambda r: "-" if r.window_rate is None else
+             f"{r.window_rate:.2%}"),
             ("worst rolling hour", lambda r: "-" if r.worst_hour is None else
              f"{r.worst_hour:.2%}"),
             ("agent occupancy", lambda r: f"{r.occupancy:.1%}"),
