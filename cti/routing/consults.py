@@ -45,10 +45,6 @@ if TYPE_CHECKING:
     from cti.calls import LiveCall
     from cti.routing.step import Step
 
-#: Seconds the consulted party's phone rings before the consult gives up.
-CONSULT_RING_SECONDS = 30
-
-
 @command
 def consult(step: Step, cmd: Consult) -> dict[str, Any]:
     call = live_call(step, cmd.interaction_id)
