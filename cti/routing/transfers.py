@@ -70,6 +70,8 @@ def requeue(step: Step, call: LiveCall, queue: str, by: str) -> None:
     step.ami(call, Redirect(call.channel, step.router.config.service.dialplan.hold_context))
     _leave_agent(step, call, "queue", queue, by)
     call.requeue_cause = "transfer"
+    if queue != call.queue:
+        call.skills = {}   # what the IVR asked of the old queue's agents does not carry over
     step.feed(acd.CallTransferred(call.interaction_id, queue, extra_skills=call.skills))
 
 
@@ -141,6 +143,7 @@ def escalate(step: Step, cmd: Escalate) -> dict[str, Any]:
         step.emit(ev.CallTransferred, call, kind="queue", target=queue, by=cmd.by,
                   segment=call.segment)
         call.requeue_cause = "transfer"
+        call.skills = {}
         step.feed(acd.CallRemoved(call.interaction_id, "escalated"))
         step.feed(acd.CallArrived(call.interaction_id, queue, priority=call.priority,
                                   extra_skills=call.skills, callback=call.is_callback))
