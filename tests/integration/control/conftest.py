@@ -5,4 +5,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
 
-from service_env import env  # noqa: E402, F401  (the fixture)
+from service_env import env  # noqa: F401  (the fixture)
