@@ -289,7 +289,11 @@ class CallResumed(DomainEvent):
 @event_type("call.transferred")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallTransferred(DomainEvent):
-    """kind: ``blind``, ``attended`` or ``queue``; target: where it went."""
+    """kind: ``blind`` / ``attended`` (done on the phones, or ``attended`` by a consult
+    from the desktop), ``queue`` (waits again in ``target``), ``agent`` (rung directly
+    on agent ``target``), ``takeover`` (a supervisor ``target`` took it), ``number``
+    (sent to the outside number ``target``). by: who transferred it; segment: the
+    queue visit it leaves."""
 
     kind: str
     target: str | None = None
@@ -531,7 +535,8 @@ class SupervisionStopped(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AgentStateRequested(DomainEvent):
     """``by`` (a supervisor) moved ``agent_id``: action ``login``, ``ready``, ``pause``,
-    ``logout`` (the AgentStateChanged facts follow, or wait for the call's end)."""
+    ``logout``. It follows the AgentStateChanged it caused (none yet when the change
+    waits for the agent's call or wrap-up to end)."""
 
     action: str
     by: str
