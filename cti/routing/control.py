@@ -213,14 +213,20 @@ def queue_config(step: Step, name: str) -> QueueConfig:
     return queue
 
 
-def channel_name(step: Step, node: str, uniqueid: str | None, what: str) -> str:
-    """The name of a channel the tracker follows (AMI actions take names)."""
+def known_channel(step: Step, node: str, uniqueid: str | None) -> str | None:
+    """The name of a live channel the tracker follows (AMI actions take names)."""
     find = step.router.find_channel
     snap = find(node, uniqueid) if find is not None and uniqueid else None
-    if snap is None:
+    return None if snap is None else snap.name
+
+
+def channel_name(step: Step, node: str, uniqueid: str | None, what: str) -> str:
+    """Like ``known_channel``, refusing the command when the channel is gone."""
+    name = known_channel(step, node, uniqueid)
+    if name is None:
         raise CommandRefused(f"{what} is not known to the service (no live channel); "
                              "the call may have ended")
-    return snap.name
+    return name
 
 
 def agent_leg(step: Step, call: LiveCall) -> str:
