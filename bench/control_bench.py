@@ -5,15 +5,19 @@ A floor of ``--calls`` talking calls (agents generated, one queue) is built, the
 each call gets hold, resume, a spy (listen, then a change to barge, then stop) and
 a transfer back to its queue; every command carries a client id. Prints commands a
 second and per-command latency p50/p99/max of ``Router.process`` (pure step, no
-I/O). One process, one core.
+I/O), the worst per command type, and how many client ids are remembered.
+``--gc-off`` disables Python's cyclic garbage collector during the run, to tell
+the step's own cost from collection pauses. One process, one core.
 
-    .venv/bin/python bench/control_bench.py [--calls 2000]
+    .venv/bin/python bench/control_bench.py [--calls 2000] [--gc-off]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import os
 import statistics
 import time
 from pathlib import Path
@@ -26,6 +30,7 @@ from cti.calls import CallRegistry, LiveCall
 from cti.config import AgentConfig, load_config
 from cti.routing import Enqueue, Now, Router, Step
 from cti.routing import items as cc
+from cti.routing.effects import Reply
 from cti.routing.requests import agent_command
 from cti.stream import EventStream
 
@@ -33,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _floor(calls: int) -> tuple[Router, dict[str, ami.ChannelSnapshot]]:
+    os.environ.setdefault("CTI_AMI_SECRET", "bench-only")  # the shipped config needs one
     config = load_config(ROOT / "config")
     agents = {f"b{i}": AgentConfig(id=f"b{i}", name=f"b{i}", endpoint=f"PJSIP/{5000 + i}",
                                    skills={"bookings": 5}, queues=["bookings"])
@@ -60,7 +66,8 @@ def _talking(router: Router, channels: dict[str, ami.ChannelSnapshot], n: int) -
         router.calls.add(LiveCall(f"i-{i}", "pbx1", caller.name, caller.uniqueid))
         router.process(Enqueue(f"i-{i}", "bookings", {}, 0, {}), now)
         agent = router.calls.get(f"i-{i}").agent_id
-        leg = _snap(channels, f"PJSIP/{agent}-{i:08x}", f"a.{i}")
+        endpoint = router.config.agents[agent].endpoint
+        leg = _snap(channels, f"{endpoint}-{i:08x}", f"a.{i}")
         router.process(ami.DialBegan("pbx1", "x", caller, leg, ""), now)
         router.process(ami.DialEnded("pbx1", "x", caller, leg, "ANSWER"), now)
 
@@ -71,10 +78,17 @@ async def main(calls: int) -> None:
     latencies: list[float] = []
     spare = f"b{calls}"
 
+    refused: list[str] = []
+    worst: dict[str, float] = {}
+
     def run(command: Any, t: float) -> None:
         started = time.perf_counter()
-        router.process(command, Now(t, 1_795_000_000.0 + t))
+        effects = router.process(command, Now(t, 1_795_000_000.0 + t))
         latencies.append(time.perf_counter() - started)
+        kind = type(command).__name__
+        worst[kind] = max(worst.get(kind, 0.0), latencies[-1])
+        refused.extend(f"{type(command).__name__}: {e.error}" for e in effects
+                       if isinstance(e, Reply) and e.error is not None)
 
     began = time.perf_counter()
     for i in range(calls):
@@ -95,10 +109,17 @@ async def main(calls: int) -> None:
     print(f"commands: {len(ms)} in {elapsed:.2f} s = {len(ms) / elapsed:,.0f}/s")
     print(f"latency ms: p50 {statistics.median(ms):.3f}  p99 {ms[int(len(ms) * 0.99)]:.3f}  "
           f"max {ms[-1]:.3f}")
-    print(f"client ids remembered: {len(router.control.replies)}")
+    print("worst ms by command: " + ", ".join(f"{k} {v * 1000:.2f}" for k, v in worst.items()))
+    print(f"client ids remembered: {len(router.control.replies)}, refused: {len(refused)}")
+    for line in refused[:5]:
+        print("  ", line)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
-    asyncio.run(main(parser.parse_args().calls))
+    parser.add_argument("--gc-off", action="store_true")
+    args = parser.parse_args()
+    if args.gc_off:
+        gc.disable()
+    asyncio.run(main(args.calls))
