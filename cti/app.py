@@ -36,6 +36,7 @@ from cti.bus import EventBus
 from cti.calls import CallRegistry
 from cti.cases.service import CaseService
 from cti.config import Config, load_config
+from cti.control import CallControl
 from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
@@ -81,6 +82,7 @@ class Service:
         self.recording_files: RecordingFiles | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
+        self.control: CallControl | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_runner: web.AppRunner | None = None
@@ -101,6 +103,8 @@ class Service:
 
     async def start(self) -> None:
         restored = await self._start_routing()
+        assert self.control is not None
+        await self.control.start()
         await self._start_ami()
         await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
         await self._start_ivr()
@@ -149,6 +153,7 @@ class Service:
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
+        self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
