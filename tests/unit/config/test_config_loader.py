@@ -59,9 +59,9 @@ def test_errors_are_in_our_words_not_pydantics(config_dir: Path) -> None:
     _edit(config_dir, "queues.yaml", "{code: resolved,", "{code: Resolved OK,")
     assert _errors(config_dir) == [
         "cti.yaml: journal.max_mb: must be a whole number",
+        "queues.yaml: queues[0].ring_timeout: must be a number",
         "queues.yaml: dispositions[0].code: must be a lower-case name: a letter or digit, "
         "then letters, digits, _ . or -",
-        "queues.yaml: queues[0].ring_timeout: must be a number",
         "agents.yaml: agents[0].name: must be text (put it in quotes if it looks like a "
         "number)",
         "hours.yaml: holidays[0].date: must be a date like 2026-12-25",
