@@ -149,7 +149,7 @@ async def test_unreachable_database_is_one_clear_line(
     async with asyncio.timeout(60):
         code = await _cti("staffing", "--config", str(config), "--queue", "billing")
     err = capsys.readouterr().err
-    assert code == 2 and "127.0.0.1:1" in err and "unreachable" in err
+    assert code == 1 and "127.0.0.1:1" in err and "unreachable" in err
     assert "hunter2" not in err and "Traceback" not in err
 
 
