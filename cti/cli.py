@@ -94,11 +94,12 @@ def print_error(exc: CtiError, config: Path | None) -> None:
     """``cti: <message>`` on stderr, one line per line of the message, with the config
     directory before every config file it names (unless the running service sent it)."""
     from cti.errors import RemoteError
+    from cti.table import printable
 
     for line in str(exc).splitlines() or [type(exc).__name__]:
         if config is not None and not isinstance(exc, RemoteError):
             line = locate(line, config)
-        print(f"cti: {line}", file=sys.stderr)
+        print(f"cti: {printable(line)}", file=sys.stderr)
 
 
 def _config_check(args: argparse.Namespace) -> int:

@@ -59,3 +59,11 @@ def test_an_agent_command_on_an_agent_in_a_call_says_what_is_pending() -> None:
                            "changed": False}) == "a1001: already NOT_READY (login)"
     assert describe_agent({"agent_id": "a1001", "state": "NOT_READY",
                            "reason": f"{RED}lunch"}) == "a1001: NOT_READY (lunch)"
+
+
+def test_error_messages_are_cleaned_too(capsys) -> None:
+    from cti.cli import print_error
+    from cti.errors import RemoteError
+
+    print_error(RemoteError(404, "no-such-agent", f"no agent {RED}x{TITLE}"), None)
+    assert capsys.readouterr().err == "cti: no agent x\n"
