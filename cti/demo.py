@@ -245,15 +245,18 @@ class Demo:
 
 # --- the status line ---------------------------------------------------------------------
 
-#: The status line's items, grouped, with the order in which they are left out when the
-#: terminal is too narrow (higher first).
-_DROP_ORDER = ("ringing", "ivr", "placed", "wrap-up", "abandoned", "on call", "talking")
+#: Shorter labels for a narrow terminal.
+_SHORT = {"waiting": "wait", "ringing": "ring", "talking": "talk", "answered": "ans",
+          "abandoned": "aband", "agents ready": "ready", "on call": "oncall",
+          "wrap-up": "wrap"}
+#: The counts left out, in this order, while the line is still too wide.
+_DROP_ORDER = ("placed", "ringing", "ivr", "abandoned", "wrap-up", "on call", "talking")
 
 
 def format_status_line(status: dict[str, Any], placed: int, width: int | None,
                        clock: str) -> str:
     """``[14:40:57] placed 8  ivr 0  waiting 0 ... | agents ready 2  on call 8  wrap-up 0``,
-    shortened to fit ``width`` columns (less important counts first, then cut)."""
+    made to fit ``width`` columns: shorter labels first, then fewer counts, then cut."""
     calls, agents = status["calls"], status["agents_by_state"]
     queues = status["queues"]
     levels = [q["service_level"] for q in queues if q["service_level"] is not None]
@@ -269,19 +272,24 @@ def format_status_line(status: dict[str, Any], placed: int, width: int | None,
          ("wrap-up", str(agents.get("WRAP_UP", 0)))],
     ]
 
-    def render() -> str:
-        return f"[{clock}] " + "  |  ".join(
-            "  ".join(f"{label} {value}" for label, value in group)
+    def render(short: bool) -> str:
+        gap, bar = (" ", " | ") if short else ("  ", "  |  ")
+        return f"[{clock}] " + bar.join(
+            gap.join(f"{_SHORT.get(label, label) if short else label} {value}"
+                     for label, value in group)
             for group in groups if group)
 
-    line = render()
     room = None if width is None else max(width - 1, 10)  # the last column would wrap
+    line = render(short=False)
+    if room is None or len(line) <= room:
+        return line
+    line = render(short=True)
     for label in _DROP_ORDER:
-        if room is None or len(line) <= room:
+        if len(line) <= room:
             break
         groups = [[item for item in group if item[0] != label] for group in groups]
-        line = render()
-    return line if room is None else line[:room]
+        line = render(short=True)
+    return line[:room].rstrip(" |")
 
 
 def status_update(line: str) -> str:

@@ -38,7 +38,10 @@ def test_the_status_line_fits_an_80_column_terminal() -> None:
         line = format_status_line(_status(560), 123456, width, "14:40:57")
         assert len(line) <= width - 1, (width, line)
     line = format_status_line(_status(560), 123456, 80, "14:40:57")
-    assert "waiting 12" in line and "SL 88%" in line and "agents ready 5" in line
+    assert line == "[14:40:57] wait 12 talk 40 | ans 1244 SL 88% | ready 5 oncall 40 wrap 560"
+    assert format_status_line(_status(560), 1, 120, "14:40:57") == (
+        "[14:40:57] placed 1 ivr 3 wait 12 ring 2 talk 40 | ans 1244 aband 56 SL 88% | "
+        "ready 5 oncall 40 wrap 560")
 
 
 def test_a_status_update_erases_what_a_longer_line_left() -> None:
