@@ -28,6 +28,7 @@ from cti.cli_args import add_config, default_config_dir
 from cti.errors import (
     EXIT_BAD_INPUT,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     BadRequest,
     CtiError,
     exit_code,
@@ -88,6 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(exc)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `cti calls | head`: the reader has what it wanted
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 def print_error(exc: CtiError, config: Path | None) -> None:

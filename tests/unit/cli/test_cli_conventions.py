@@ -159,3 +159,25 @@ def test_erlang_help_shows_percent_signs_and_the_table_names_every_column(
     header = next(line for line in capsys.readouterr().out.splitlines()
                   if line.startswith("agents  "))
     assert header.split("  ")[-1].strip() == "meets target"
+
+
+def test_run_flows_replaces_the_flows_dir_of_every_config_read(tmp_path: Path) -> None:
+    from cti.app import flows_override
+    from cti.config import load_config
+
+    override = flows_override(tmp_path / "flows")
+    config = override(load_config(SHIPPED))
+    assert config.service.ivr.flows_dir == (tmp_path / "flows").resolve()
+    assert config.path(config.service.ivr.flows_dir) == (tmp_path / "flows").resolve()
+
+
+def test_a_broken_pipe_ends_quietly(capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import cti.staffing_cli
+
+    def reader_gone(args: object) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(cti.staffing_cli, "run", reader_gone)
+    assert main(["erlang", "--calls", "1", "--aht", "1"]) == 0
+    assert capsys.readouterr().err == ""
