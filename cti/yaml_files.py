@@ -162,6 +162,7 @@ _WORDS = {
     "date_type": "must be a date like 2026-12-25",
     "time_parsing": "must be a time like 09:30",
     "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
     "none_required": "must be empty (null)",
 }
 
