@@ -737,10 +737,11 @@ class Config(_Model):
     def agent_by_endpoint(self, endpoint: str) -> AgentConfig | None:
         """The agent whose phone is ``endpoint`` (``PJSIP/1001``), from an index built
         once per agents mapping (every device-state event asks)."""
-        cached = self._by_endpoint
-        if cached is None or cached[0] is not self.agents:  # a model_copy changed agents
-            cached = (self.agents, {a.endpoint: a for a in self.agents.values()})
-            self._by_endpoint = cached
+        private = self.__pydantic_private__  # (self._by_endpoint is ~5x slower to reach)
+        cached = private["_by_endpoint"]
+        agents = self.agents
+        if cached is None or cached[0] is not agents:  # new, or a model_copy changed agents
+            cached = private["_by_endpoint"] = (agents, {a.endpoint: a for a in agents.values()})
         return cached[1].get(endpoint)
 
     @property
