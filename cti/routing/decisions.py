@@ -146,8 +146,8 @@ def _queue_exit(step: Step, exit_: d.QueueExit) -> None:
     if exit_.action == "overflow":
         call.requeue_cause = "overflow"
         return  # the engine moved it; a CallQueued follows
-    if exit_.action == "callback" and not (call.callback_number or
-                                           call.caller_number.isdigit()):
+    if exit_.action == "callback" and not (call.callback_number or  # +34612345678 too
+                                           call.caller_number.removeprefix("+").isdigit()):
         # An anonymous caller cannot be called back: end the wait like exit "none".
         log.info("no number to call back; ending the call", interaction_id=call.interaction_id)
         step.feed(acd.CallRemoved(call.interaction_id, "no callback number"))

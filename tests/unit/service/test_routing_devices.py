@@ -44,4 +44,5 @@ def test_feature_code_from_an_endpoint_with_a_dash_finds_its_agent() -> None:
                                 "PJSIP/front-desk-0000001a", "PJSIP/front-desk", 6)
     # ${CUT(CHANNEL,-,1)} gave "PJSIP/front": the channel's device is what counts
     router.process(ami.AgentFeatureUsed("pbx1", "login", "PJSIP/front", phone), at(1.0))
-    assert router.engine.agent("a1001").state.value == "READY"
+    snap = router.engine.agent("a1001")
+    assert (snap.state.value, snap.reason) == ("NOT_READY", "login")  # routing.login_state
