@@ -61,7 +61,8 @@ BAD_FILES = [
         "queues.yaml", "wrapup: 10\n    max_wait: 300", "wrapup_time: 10\n    max_wait: 300",
         "queues.yaml: queues[0].wrapup_time: unknown field 'wrapup_time'; allowed: description, "
         "dispositions, escalation, max_length, max_wait, name, on_max_wait, priority, "
-        "ring_timeout, service_level, skills, strategy, wrapup, wrapup_requires_disposition",
+        "recording, ring_timeout, service_level, skills, strategy, wrapup, "
+        "wrapup_requires_disposition",
     ),
     (
         "agents.yaml", "bookings: 8", "bookings: 11",
