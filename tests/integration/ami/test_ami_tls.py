@@ -82,6 +82,6 @@ async def test_a_certificate_the_node_does_not_trust_is_one_clear_error(
     async with asyncio.timeout(20), tls_front(cert, key, ami.port) as port:
         client = AmiClient("pbx1", "127.0.0.1", port, "cti", "s3cret",
                            ssl_context=node.ssl_context())
-        with pytest.raises(AmiConnectError, match="TLS failed .*ca_file"):
+        with pytest.raises(AmiConnectError, match=r"TLS failed .*ca_file"):
             await client.start()
         await client.stop()
