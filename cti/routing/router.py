@@ -95,7 +95,7 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.LinkDown: devices.on_link_down,
     ami.Resynced: devices.on_resynced,
     # call control (cti/control.py is the facade; docs/control.md)
-    ami.UserEventReceived: consults.on_user_event,
+    ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event),
     ami.SpyStarted: supervision.on_spy_started,
     ami.SpyStopped: supervision.on_spy_stopped,
     ami.RecordingStarted: holds.on_recording_started,
