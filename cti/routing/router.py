@@ -139,6 +139,7 @@ class Router:
         self.draining = False
         self.devices: dict[str, str] = {}        #: endpoint -> last AMI device state
         self.links_up: set[str] = set()
+        self.warned_unknown_devices = False
         self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
         self.control = ControlState()            #: what call control commands started
