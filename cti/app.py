@@ -15,6 +15,7 @@ import gc
 import os
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,10 +35,18 @@ from cti.ami.feed import AmiCluster, NodeConfig
 from cti.api import views
 from cti.api.http import build_app
 from cti.bus import EventBus
-from cti.calls import CallRegistry
+from cti.calls import CallRegistry, Phase
 from cti.cases.service import CaseService
-from cti.config import Config, load_config
-from cti.errors import ConfigError, CtiError, NoSuchCall, ServiceUnavailable
+from cti.config import Config, config_warnings, load_config
+from cti.control import CallControl
+from cti.errors import (
+    CallNotQueued,
+    ConfigError,
+    CtiError,
+    NoSuchCall,
+    ServiceUnavailable,
+    locate,
+)
 from cti.health import ready_file, sd_notify
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
@@ -48,7 +57,7 @@ from cti.reports import live
 from cti.reports.metrics import ObservedSamples, ServiceMetrics
 from cti.reports.monitor import Monitor
 from cti.restore import load_snapshot, reconcile, restore, settle
-from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
+from cti.routing import AgentCommand, InLoop, Now, Router, RoutingLoop, Step, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
 from cti.store.locks import InstanceLock
@@ -65,6 +74,10 @@ RESTORE_CATCH_UP_SECONDS = 300.0
 #: to [cti-fallback] (their AGI session closes without a decision).
 DRAIN_IVR_SECONDS = 10.0
 
+#: Where a live call that the ACD does not hold is, for ``cti explain``.
+_WHERE = {Phase.IVR: "in the IVR", Phase.AFTER_AGENT: "still on the line after its agent left",
+          Phase.ENDED: "ending"}
+
 
 class ListenFailed(CtiError):
     def __init__(self, reason: str) -> None:
@@ -75,8 +88,12 @@ class ListenFailed(CtiError):
 class Service:
     """The running service. ``await start()``, then ``await stop()``."""
 
-    def __init__(self, config: Config, *, dsn: str | None = None) -> None:
-        self.config = config
+    def __init__(self, config: Config, *, dsn: str | None = None,
+                 overrides: Callable[[Config], Config] | None = None) -> None:
+        #: What the running mode changes in every config it reads (the demo's simulated
+        #: PBX address, its hours; `cti run --flows`): applied at start and on reload.
+        self.overrides = overrides
+        self.config = overrides(config) if overrides is not None else config
         self._dsn_override = dsn
         self.embedded: EmbeddedPostgres | None = None
         self.store: Store | None = None
@@ -87,6 +104,7 @@ class Service:
         self.recording_files: RecordingFiles | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
+        self.control: CallControl | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_runner: web.AppRunner | None = None
@@ -113,6 +131,8 @@ class Service:
     async def start(self) -> None:
         restored = await self._start_routing()
         await self._seed_day()
+        assert self.control is not None
+        await self.control.start()
         await self._start_ami()
         await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
         await self._start_ivr()
@@ -170,6 +190,7 @@ class Service:
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
         self.loop.actions.routing_latency = ObservedSamples(self.metrics.latency.observe,
                                                             maxlen=100_000)
+        self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
@@ -196,7 +217,8 @@ class Service:
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""
         nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value(),
-                            n.action_timeout) for n in self.config.service.ami]
+                            n.action_timeout, n.ssl_context(self.config.directory))
+                 for n in self.config.service.ami]
         self._resynced = {n.node: asyncio.Event() for n in nodes}
         self.cluster = AmiCluster(nodes, out=self._on_ami_event)
         await self.cluster.start()
@@ -223,12 +245,16 @@ class Service:
         await site.start()
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    async def stop(self) -> None:
+    async def stop(self, progress: Callable[[str], None] | None = None) -> None:
         """Drain: hold offers (agents keep their state, callers their place), finish AMI
-        actions, flush records, close. Idempotent."""
+        actions, flush records, close. Idempotent.
+
+        ``progress`` hears what the stop is waiting for, as it goes (default: the log).
+        """
         if self._stopped:
             return
         self._stopped = True
+        say = progress or (lambda text: log.info("stopping: " + text))
         sd_notify("STOPPING=1")
         if (path := ready_file()) is not None:
             path.unlink(missing_ok=True)
@@ -240,10 +266,15 @@ class Service:
                 await self._call_in_loop(
                     lambda step: step.router.engine.hold_offers(step.now.mono))
         if self.agi is not None:
+            sessions = self.agi.active_sessions
+            if sessions:
+                say(f"waiting for {sessions} caller(s) in the IVR to finish their flow "
+                    f"(at most {DRAIN_IVR_SECONDS:g} s; the rest go to cti-fallback)")
             await self.agi.stop(grace=DRAIN_IVR_SECONDS)
         if self._runner is not None:
             await self._runner.close()
         if self.loop is not None:
+            say("finishing the AMI actions under way")
             await self.loop.actions.wait_idle()
         if self.http_runner is not None:
             await self.http_runner.cleanup()
@@ -257,6 +288,9 @@ class Service:
         if self.journal is not None:
             await self.journal.stop()
         if self.recorder is not None:
+            pending = self.recorder.pending
+            say(f"storing {pending} record(s) in PostgreSQL" if pending
+                else "closing the database")
             await self.recorder.stop()
         if self.store is not None:
             await self.store.close()
@@ -405,9 +439,13 @@ class Service:
     def explain(self, interaction_id: str) -> dict[str, Any]:
         assert self.router is not None
         engine = self.router.engine
+        live = self.calls.get(interaction_id)
         if interaction_id not in engine.call_ids():
-            raise NoSuchCall(interaction_id)
-        return views.explain(engine, interaction_id, asyncio.get_running_loop().time())
+            if live is None:
+                raise NoSuchCall(interaction_id)
+            raise CallNotQueued(interaction_id, _WHERE.get(live.phase, live.phase.value))
+        now = Now(asyncio.get_running_loop().time(), time.time())
+        return views.explain(engine, interaction_id, now, self.config.hours.zone, live)
 
     async def agent_command(self, agent_id: str, action: str,
                             reason: str | None) -> dict[str, Any]:
@@ -419,8 +457,14 @@ class Service:
 
     async def reload(self) -> dict[str, Any]:
         """Re-read config and flows; a bad new config is refused and the old one stays."""
-        new = load_config(self.config.directory)
-        flows = _load_flows(new)
+        directory = self.config.directory
+        try:
+            new = load_config(directory)
+            if self.overrides is not None:
+                new = self.overrides(new)
+            flows = _load_flows(new)
+        except ConfigError as exc:  # say which directory: the operator may have several
+            raise ConfigError([locate(line, directory) for line in exc.errors]) from None
         queues, agents = specs(new)
 
         def swap(step: Step) -> None:
@@ -462,16 +506,32 @@ async def migrate_database(config_dir: Path) -> list[str]:
             await asyncio.to_thread(embedded.stop)
 
 
-async def run_service(config_dir: Path) -> int:
-    """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP."""
+async def run_service(config_dir: Path, *, flows: Path | None = None) -> int:
+    """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP. ``flows``
+    (``--flows``) replaces ``ivr.flows_dir`` of cti.yaml, on reload too."""
+    overrides = None if flows is None else flows_override(flows)
     config = load_config(config_dir)
     configure_logging(config.service.log.format, config.service.log.level)
+    for warning in config_warnings(config):
+        log.warning("configuration", problem=warning)
     lock = InstanceLock(config.directory)
     lock.acquire()  # a second `cti run` on this configuration stops here, touching nothing
     try:
-        return await _serve(Service(config))
+        return await _serve(Service(config, overrides=overrides))
     finally:
         lock.release()
+
+
+def flows_override(flows: Path) -> Callable[[Config], Config]:
+    """A ``Service.overrides`` that reads the IVR flows from ``flows``."""
+    flows = flows.resolve()
+
+    def override(config: Config) -> Config:
+        service = config.service
+        ivr = service.ivr.model_copy(update={"flows_dir": flows})
+        return config.model_copy(update={"service": service.model_copy(update={"ivr": ivr})})
+
+    return override
 
 
 async def _serve(service: Service) -> int:
@@ -489,8 +549,8 @@ async def _serve(service: Service) -> int:
         await service.stop()
         raise ListenFailed(str(exc)) from None
     await stop.wait()
-    log.info("stopping: draining calls and records")
-    await service.stop()
+    log.info("stopping: no new offers; draining the IVR, AMI actions and records")
+    await service.stop()  # logs what it waits for, step by step
     return 0
 
 

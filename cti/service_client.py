@@ -1,79 +1,134 @@
-"""The command line's client of the running service's HTTP API, kept light.
+"""The command line's client of a running service's HTTP API.
 
-The standard library's http.client and cti.yaml read without the config
-models: a command that asks the service (``cti status``, ``cti watch``,
-``cti queues``) answers in well under 200 ms. A service that is down, or an
-answer that is an error, becomes one ``CtiError`` line.
+Whatever answers at the URL, the operator gets one line: the service is
+unreachable (exit 1), something else answers there, not the cti API (exit 2),
+or the service refused the request with its own message.
+
+Kept light so a command that asks the service answers in well under 200 ms:
+the standard library's http.client (no aiohttp, no asyncio), and only the
+``http`` section of cti.yaml read (no config models).
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cti.errors import CtiError
-from cti.yaml_files import read_yaml
+from cti.errors import NotTheService, RemoteError, ServiceUnreachable
 
+#: Seconds for a whole request; the API answers in milliseconds.
 TIMEOUT = 10.0
+#: An answer larger than this is not the API's (a status of 10,000 agents is ~2 MB).
+MAX_BODY = 64 << 20
 
 
-class ServiceUnreachable(CtiError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(
-            f"cannot reach the service at {url} ({reason}); is `cti run` (or `make demo`) "
-            "running, and is --url right?"
-        )
+def service_url(args: argparse.Namespace) -> str:
+    """--url, else the ``http`` address of cti.yaml in --config."""
+    if getattr(args, "url", None):
+        url = args.url.strip().rstrip("/")
+        return url if "://" in url else f"http://{url}"
+    from cti.yaml_files import read_yaml
 
-
-def service_url(url: str | None, config_dir: Path) -> str:
-    """``url``, or the HTTP address of ``config_dir``/cti.yaml (a wildcard host is
-    reached on the loopback)."""
-    if url:
-        return url.rstrip("/")
-    http = read_yaml(Path(config_dir) / "cti.yaml", only="http").get("http") or {}
-    host = str(http.get("host") or "127.0.0.1")
-    if host in ("0.0.0.0", "::", ""):
+    directory = Path(args.config)
+    if not (directory / "cti.yaml").is_file():  # the full check says what is missing
+        check_config(directory)
+    section = read_yaml(directory / "cti.yaml", only="http").get("http") or {}
+    host = str(section.get("host") or "127.0.0.1")
+    if host in ("0.0.0.0", "::"):
         host = "127.0.0.1"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{http.get('port', 8080)}"
+    return f"http://{host}:{section.get('port', 8080)}"
 
 
-def request(url: str, method: str, path: str, body: Any = None,
-            timeout: float = TIMEOUT) -> Any:
-    """``method path`` on the service at ``url``; the decoded JSON answer.
+def check_config(directory: Path) -> None:
+    """Raise ``ConfigError`` if the config directory does not validate (the models load:
+    only on the way to an error, so a working command stays fast)."""
+    from cti.config import load_config
+
+    load_config(directory)
+
+
+def call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+    """One request to the service named by ``args``; its JSON answer."""
+    return fetch(service_url(args), method, path, body)
+
+
+async def request(url: str, method: str, path: str, body: Any = None) -> Any:
+    """``fetch`` for callers that run in an event loop (a command is one request at a
+    time: it blocks the loop for a few milliseconds)."""
+    return fetch(url, method, path, body)
+
+
+def fetch(url: str, method: str, path: str, body: Any = None) -> Any:
+    """``method path`` on the service at ``url``; its JSON answer.
 
     Raises:
-        ServiceUnreachable: nothing answers at ``url``.
-        CtiError: the service answered with an error (its message).
+        ServiceUnreachable: nothing answers at ``url`` (or a proxy says so).
+        NotTheService: something answers, not the cti API.
+        RemoteError: the service refused the request (its own message).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CtiError(f"--url {url!r} is not an http:// address")
-    connection_class = (http.client.HTTPSConnection if parts.scheme == "https"
-                        else http.client.HTTPConnection)
-    connection = connection_class(parts.hostname, parts.port, timeout=timeout)
+        raise ServiceUnreachable(url, "not an http:// or https:// address")
+    kind_of = http.client.HTTPSConnection if parts.scheme == "https" \
+        else http.client.HTTPConnection
     data = None if body is None else json.dumps(body).encode()
     headers = {"Accept": "application/json"}
     if data is not None:
         headers["Content-Type"] = "application/json"
     try:
-        connection.request(method, parts.path.rstrip("/") + path, body=data, headers=headers)
-        response = connection.getresponse()
-        raw = response.read()
-    except (OSError, http.client.HTTPException) as exc:  # TimeoutError is an OSError
-        raise ServiceUnreachable(url, str(exc) or type(exc).__name__) from None
-    finally:
-        connection.close()
+        connection = kind_of(parts.hostname, parts.port, timeout=TIMEOUT)
+        try:
+            connection.request(method, parts.path.rstrip("/") + path, body=data,
+                               headers=headers)
+            response = connection.getresponse()
+            raw = response.read(MAX_BODY + 1)
+            status = response.status
+            kind = (response.getheader("Content-Type") or "").split(";")[0].strip()
+        finally:
+            connection.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise ServiceUnreachable(url, _reason(exc)) from None
+    if len(raw) > MAX_BODY:
+        raise NotTheService(url, f"its answer to {method} {path} is larger than "
+                                 f"{MAX_BODY >> 20} MB")
     try:
-        payload = json.loads(raw) if raw else None
-    except ValueError:
-        raise CtiError(f"the service at {url} answered {path} with something that is not "
-                       f"JSON (HTTP {response.status}); is --url the CTI service?") from None
-    if response.status >= 400:
-        message = payload.get("message") if isinstance(payload, dict) else None
-        raise CtiError(message or f"HTTP {response.status} from {url}{path}")
+        payload = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        if status in (502, 503, 504):  # a proxy in front of a service that is down
+            raise ServiceUnreachable(url, f"HTTP {status} from a proxy") from None
+        raise NotTheService(url, f"it answered {method} {path} with HTTP {status} and "
+                                 f"{kind or 'no content type'}, not JSON") from None
+    if status >= 400:
+        if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+            raise RemoteError(status, str(payload.get("error", "error")), payload["message"])
+        raise NotTheService(url, f"it answered {method} {path} with HTTP {status}")
     return payload
+
+
+def expect(payload: Any, keys: Iterable[str], url: str, what: str) -> dict[str, Any]:
+    """``payload`` if it is an object with ``keys``; else ``NotTheService``."""
+    missing = [k for k in keys if not isinstance(payload, dict) or k not in payload]
+    if missing:
+        raise NotTheService(url, f"its answer to {what} has no {missing[0]!r}")
+    return payload
+
+
+def expect_list(payload: Any, keys: Iterable[str], url: str, what: str) -> list[dict[str, Any]]:
+    """``payload`` if it is a list of objects with ``keys``; else ``NotTheService``."""
+    if not isinstance(payload, list):
+        raise NotTheService(url, f"its answer to {what} is not a list")
+    return [expect(item, keys, url, what) for item in payload]
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"no answer within {TIMEOUT:g} s"
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:200]

@@ -89,16 +89,15 @@ async def database(config: Config) -> list[Finding]:
 
 
 def service(url: str) -> list[Finding]:
-    from cti.errors import CtiError
-    from cti.service_client import request
+    from cti.errors import CtiError, ServiceUnreachable
+    from cti.service_client import fetch
 
     try:
-        ready = request(url, "GET", "/ready", timeout=TIMEOUT)
-    except CtiError as exc:
-        message = str(exc)
-        if "503" in message or "ready" in message:
-            return [_warn("service", f"{url} answers but is not ready: {message}")]
-        return [_fail("service", f"{message}")]
+        ready = fetch(url, "GET", "/ready")
+    except ServiceUnreachable as exc:
+        return [_fail("service", str(exc))]
+    except CtiError as exc:  # not the service, or not ready (503 with its checks)
+        return [_warn("service", f"{url} answers but is not ready: {exc}")]
     down = [f"AMI {node} down" for node, link in ready["ami"].items() if link != "up"]
     if ready["database"] != "up":
         down.append("database down (calls are journaled; reports wait)")

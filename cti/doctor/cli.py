@@ -13,15 +13,15 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_CONFIG = Path("config")
+from cti.cli_args import add_service_options
+
 _MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL", "skip": "skip"}
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     doctor = sub.add_parser("doctor", help="check a live setup end to end and say what to fix",
                             description=__doc__.split("\n\n")[1].replace("\n", " "))
-    doctor.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
-    doctor.add_argument("--url", help="the service's HTTP address (default: from cti.yaml)")
+    add_service_options(doctor)
     doctor.add_argument("--sounds", type=Path, metavar="DIR",
                         help="an Asterisk sounds directory to find every prompt in")
     doctor.add_argument("--json", action="store_true", help="print the findings as JSON")
@@ -45,7 +45,7 @@ def _doctor(args: argparse.Namespace) -> int:
         return [*await checks.database(config), *await checks.asterisk(config)]
 
     findings += asyncio.run(live())
-    findings += checks.service(service_url(args.url, args.config))
+    findings += checks.service(service_url(args))
     findings += checks.prompts(config, args.sounds)
     failed = sum(f.status == "fail" for f in findings)
     warned = sum(f.status == "warn" for f in findings)

@@ -13,9 +13,9 @@ import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from cti.cli_args import add_config
 from cti.errors import BadRequest
 
-DEFAULT_CONFIG = Path("config")
 KINDS = ("queues", "agents", "states", "cases", "surveys")
 HELP = "calls, agents, states, cases and surveys over a period (table, JSON, CSV, plot)"
 
@@ -50,7 +50,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     report.add_argument("--plot", type=Path, metavar="FILE",
                         help="queues with --by: draw offered vs answered and service level "
                              "per period to FILE (.png or .svg; needs the wfm extra)")
-    report.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
+    add_config(report)
     report.set_defaults(func=_report)
 
 

@@ -11,16 +11,14 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+from cti.cli_args import add_service_options
 from cti.errors import BadRequest
 from cti.reports.text import duration
-from cti.service_client import request, service_url
+from cti.service_client import call
 from cti.table import render_table
 
-DEFAULT_CONFIG = Path("config")
-URL_HELP = "the service's HTTP address (default: from config/cti.yaml)"
 #: ANSI: cursor home, clear to the end of the screen.
 _HOME, _CLEAR = "\x1b[H", "\x1b[J"
 
@@ -56,14 +54,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
-    p.add_argument("--url", help=URL_HELP)
-    p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
+    add_service_options(p)
     if json_flag:
         p.add_argument("--json", action="store_true", help="print the raw JSON")
 
 
 def _get(args: argparse.Namespace, path: str) -> Any:
-    return request(service_url(args.url, args.config), "GET", path)
+    return call(args, "GET", path)
 
 
 # --- commands ----------------------------------------------------------------------------

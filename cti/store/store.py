@@ -10,6 +10,7 @@ from cti.store.agent_states import AgentStates
 from cti.store.base import Db
 from cti.store.calls import CallRecords
 from cti.store.cases import Cases
+from cti.store.control import ControlRecords
 from cti.store.customers import Customers
 from cti.store.db import (
     CONNECT_TIMEOUT,
@@ -28,7 +29,8 @@ class Store:
     """An asyncpg pool and the repositories on it.
 
     ``store.customers``, ``store.interactions``, ``store.calls``,
-    ``store.agent_states``, ``store.queue_entries``, ``store.events``. Build it with
+    ``store.agent_states``, ``store.queue_entries``, ``store.events``,
+    ``store.control``. Build it with
     ``await Store.open(dsn)``; ``await store.close()`` when done.
     """
 
@@ -43,6 +45,7 @@ class Store:
         self.calls = CallRecords(db)
         self.agent_states = AgentStates(db)
         self.queue_entries = QueueEntries(db)
+        self.control = ControlRecords(db)
         self._db = db
 
     @classmethod

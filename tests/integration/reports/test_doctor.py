@@ -44,7 +44,7 @@ async def doctor(config_dir: Path, capsys: pytest.CaptureFixture[str],
     found = json.loads(out[out.index("[\n"):out.rindex("]") + 1])
     out_: dict[str, tuple[str, str]] = {}
     for f in found:
-        if f["check"] not in out_ or f["status"] == "fail" and out_[f["check"]][0] != "fail":
+        if f["check"] not in out_ or (f["status"] == "fail" and out_[f["check"]][0] != "fail"):
             out_[f["check"]] = (f["status"], f["message"])
     return code, out_
 

@@ -13,12 +13,13 @@ from pathlib import Path
 import pytest
 
 from cti.cli import COMMANDS, build_parser, main
+from cti.errors import EXIT_UNREACHABLE
 
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG = ROOT / "config"
 DOWN = "http://127.0.0.1:1"
 #: What a command that only asks the service must not load: the service's stack.
-HEAVY = ("asyncio", "pydantic", "aiohttp", "asyncpg", "acd", "cti.config", "numpy")
+HEAVY = ("pydantic", "aiohttp", "asyncpg", "acd", "cti.config", "numpy")
 
 
 def test_the_command_table_is_what_the_modules_define() -> None:
@@ -30,10 +31,10 @@ def test_the_command_table_is_what_the_modules_define() -> None:
     assert {k: v for k, v in COMMANDS.items() if k != "config"} == defined
 
 
-def _loaded_after(argv: list[str]) -> list[str]:
+def _loaded_after(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
     code = (f"import sys, cti.cli; p = cti.cli.build_parser({argv!r}); "
             "p.format_help(); "
-            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+            f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     return json.loads(out.replace("'", '"'))
@@ -44,6 +45,11 @@ def _loaded_after(argv: list[str]) -> list[str]:
                                   ["doctor"]])
 def test_a_command_loads_only_what_it_needs(argv: list[str]) -> None:
     assert _loaded_after(argv) == []
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["watch"], ["queues"], ["agents"]])
+def test_help_and_the_live_commands_load_no_event_loop(argv: list[str]) -> None:
+    assert _loaded_after(argv, ("asyncio",)) == []
 
 
 def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,21 +77,23 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
                                   ["calls"], ["reload"]])
 def test_every_live_command_with_the_service_down_says_so_in_one_line(
         argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([*argv, "--url", DOWN]) == 2
+    assert main([*argv, "--url", DOWN]) == EXIT_UNREACHABLE
     assert "cannot reach the service at http://127.0.0.1:1" in one_line_error(capsys)
 
 
-def test_the_address_comes_from_cti_yaml_without_the_other_variables(
+def test_the_address_comes_from_cti_yaml_and_a_bad_config_explains_a_failure(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.delenv("CTI_AMI_SECRET", raising=False)
     monkeypatch.setenv("CTI_LISTEN_HOST", "127.0.0.1")
-    assert main(["queues", "--config", str(CONFIG)]) == 2
+    assert main(["queues", "--config", str(CONFIG)]) == EXIT_UNREACHABLE
     assert "http://127.0.0.1:8080" in one_line_error(capsys)
+    monkeypatch.delenv("CTI_AMI_SECRET")        # only http is read on the way there...
+    assert main(["queues", "--config", str(CONFIG)]) == 2
+    assert "CTI_AMI_SECRET is not set" in one_line_error(capsys)   # ...the rest explains
 
 
 def test_a_url_that_is_not_http(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["agents", "--url", "ftp://x"]) == 2
-    assert "not an http:// address" in one_line_error(capsys)
+    assert main(["agents", "--url", "ftp://x"]) == EXIT_UNREACHABLE
+    assert "not an http:// or https:// address" in one_line_error(capsys)
 
 
 def test_watch_refuses_a_silly_refresh(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,6 +136,6 @@ def test_a_report_on_a_database_that_is_down(tmp_path: Path,
     cti = yaml.safe_load((config / "cti.yaml").read_text())
     cti["database"]["url"] = "postgresql://cti:hunter2@127.0.0.1:1/cti"
     (config / "cti.yaml").write_text(yaml.safe_dump(cti))
-    assert main(["report", "--config", str(config)]) == 2
+    assert main(["report", "--config", str(config)]) == EXIT_UNREACHABLE
     err = one_line_error(capsys)
     assert "127.0.0.1:1" in err and "unreachable" in err and "hunter2" not in err

@@ -71,7 +71,7 @@ def test_durations(seconds: float, text: str) -> None:
 
 
 def test_a_plot_needs_a_series_of_the_queues_report_and_an_image_name(tmp_path: Path) -> None:
-    with pytest.raises(BadRequest, match="png or .svg"):
+    with pytest.raises(BadRequest, match=r"png or \.svg"):
         check_plot(tmp_path / "x.pdf", "queues", "hour")
     with pytest.raises(BadRequest, match="--by"):
         check_plot(tmp_path / "x.png", "queues", None)
