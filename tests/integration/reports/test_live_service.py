@@ -164,7 +164,7 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
 
     # an agent paused past the limit raises an alert: an event and a metric
     await service.agent_command("a1002", "login", None)
-    await service.agent_command("a1002", "pause", "coffee")
+    await service.agent_command("a1002", "pause", "break")
     await wait_for(lambda: service.monitor is not None
                    and ("pause", "a1002") in service.monitor.alerts.active, timeout=10,
                    what="pause alert")
@@ -174,7 +174,7 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
     assert service.store is not None
     types = await service.store.pool.fetch(
         "SELECT data FROM events WHERE type = 'alert.raised' AND agent_id = 'a1002'")
-    assert types and "coffee" in types[0]["data"]["detail"]
+    assert types and "break" in types[0]["data"]["detail"]
 
     # health, readiness and the live commands against the running service
     assert (await _get(service, "/health"))[0] == 200
