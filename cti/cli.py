@@ -114,7 +114,7 @@ def _asterisk_check(directory: Path, config: Config) -> int:
 
 
 _QUEUE_COLUMNS = ["queue", "skills", "strategy", "ring", "wrap-up", "max wait", "exit", "SL"]
-_AGENT_COLUMNS = ["agent", "name", "endpoint", "role", "skills"]
+_AGENT_COLUMNS = ["agent", "name", "endpoint", "skills"]
 
 
 def _queue_row(q: QueueConfig) -> list[str]:
@@ -133,7 +133,7 @@ def _queue_row(q: QueueConfig) -> list[str]:
 
 def _agent_row(a: AgentConfig) -> list[str]:
     skills = ", ".join(f"{k}:{v}" for k, v in a.skills.items())
-    return [a.id, a.name, a.endpoint, a.role, skills]
+    return [a.id, a.name, a.endpoint, skills]
 
 
 if __name__ == "__main__":

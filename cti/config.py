@@ -4,7 +4,7 @@ A config directory holds four YAML files, each commented for sysadmins:
 
     cti.yaml     the service: AMI nodes, FastAGI and HTTP addresses, database, logs
     queues.yaml  queues: skills, strategy, timeouts, exits, service level, escalation
-    agents.yaml  agents: endpoint, skills 1-10, role, password hash
+    agents.yaml  agents: endpoint, skills 1-10; desks (hot-desking), pause reasons
     hours.yaml   business hours, holidays, time zone
 
 and two optional ones (absent: empty) for cases (docs/cases.md):
@@ -43,7 +43,7 @@ from pydantic import (
 )
 
 from acd.specs import Strategy
-from cti.errors import ConfigError
+from cti.errors import BadRequest, ConfigError
 from cti.numbers import (
     DEFAULT_TYPES,
     CallbackLimiter,
@@ -61,7 +61,17 @@ OPTIONAL_FILES = ("catalogue.yaml", "units.yaml")
 SkillLevel = Annotated[int, Field(ge=1, le=10)]
 Seconds = Annotated[float, Field(ge=0)]
 _NAME = r"^[a-z0-9][a-z0-9_.-]*$"
+_ENDPOINT = r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$"
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$", re.IGNORECASE)
+
+
+class UnknownPauseReason(BadRequest):
+    code = "unknown-pause-reason"
+
+    def __init__(self, given: str, known: list[str]) -> None:
+        super().__init__(f"unknown pause reason {given!r}; use one of: {', '.join(known)} "
+                         "(pause_reasons in agents.yaml)")
+        self.given = given
 
 
 class _Model(BaseModel):
@@ -318,10 +328,156 @@ class Cases(_Model):
     screen_pop: ScreenPop = ScreenPop()
 
 
+class Tls(_Model):
+    """HTTPS and WSS: a PEM certificate chain and its private key."""
+
+    cert_file: Path
+    key_file: Path
+
+    def context(self, directory: Path) -> ssl.SSLContext:
+        """The server's TLS context (TLS 1.2 at least); relative paths: to ``directory``."""
+        cert, key = ((p if p.is_absolute() else (directory / p).resolve())
+                     for p in (self.cert_file, self.key_file))
+        for what, path in (("cert_file", cert), ("key_file", key)):
+            if not path.is_file():
+                raise ConfigError([f"cti.yaml: http.tls.{what}: no file {path}"])
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(str(cert), str(key))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError([f"cti.yaml: http.tls: cannot load {cert} and {key}: "
+                               f"{exc}"]) from None
+        return context
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-fA-F:]+\]"
+                     r"(:[0-9]{1,5})?$")
+
+
+class HttpListen(Listen):
+    """The REST + WebSocket API and the reference desktop."""
+
+    tls: Tls | None = None
+    #: Host headers accepted besides localhost names and the listen address; None: any.
+    allowed_hosts: list[str] | None = None
+    #: Origins other than the service's own that browsers may call the API from.
+    cors_origins: list[str] = []
+    #: Seconds a request body may take to arrive.
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str] | None) -> list[str] | None:
+        for host in hosts or []:
+            if not _HOSTNAME.match(host.split(":")[0]) and not _is_address(host):
+                raise ValueError(f"{host!r} is not a host name or address")
+        return None if hosts is None else [h.lower() for h in hosts]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://crm.example.com "
+                                 "(scheme, host and optional port, no path)")
+        return [o.lower() for o in origins]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class AuthConfig(_Model):
+    """Sign-in, tokens and desktops (docs/api.md)."""
+
+    #: Seconds a token is valid; renewable in-band before then.
+    token_ttl: float = Field(8 * 3600, ge=60, le=7 * 24 * 3600)
+    #: The key tokens are signed with; None: one kept in the database (made at first start).
+    token_secret: SecretStr | None = None
+    #: Seconds every desktop of a READY agent may be gone before it goes NOT_READY.
+    desktop_grace: float = Field(60.0, gt=0, le=3600)
+    #: Bad passwords are counted over this many seconds.
+    lockout_window: float = Field(300.0, gt=0, le=86400)
+    lockout_per_user: int = Field(5, ge=1, le=1000)
+    lockout_per_address: int = Field(20, ge=1, le=100000)
+    #: Written at start (mode 0600) for the ``cti`` commands that talk to the service;
+    #: relative to the config directory.
+    operator_key_file: Path = Path("../var/operator.key")
+
+    @field_validator("token_secret")
+    @classmethod
+    def _long_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("at least 32 characters; make one with "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        return secret
+
+
+class ApiConfig(_Model):
+    """The desktop WebSocket: replay, per-socket limits, statistics pushes."""
+
+    replay_events: int = Field(10_000, ge=100, le=1_000_000)
+    queue_limit: int = Field(1000, ge=10, le=100_000)    #: frames queued per socket
+    hard_limit: int = Field(4 << 20, ge=65536)           #: bytes unread before closing
+    stats_per_second: float = Field(2.0, gt=0, le=50)
+    commands_per_second: float = Field(20.0, gt=0, le=1000)
+    webhook_timeout: float = Field(5.0, gt=0, le=60)
+    webhook_retry_for: float = Field(3600.0, gt=0, le=7 * 86400)
+
+
+class ReviewItem(_Model):
+    id: str = Field(pattern=_NAME)
+    label: str = ""
+    max: int = Field(5, ge=1, le=100)
+
+
+class ReviewForm(_Model):
+    """A quality review form: items scored 0..max."""
+
+    id: str = Field(pattern=_NAME)
+    name: str = ""
+    items: list[ReviewItem] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, items: list[ReviewItem]) -> list[ReviewItem]:
+        _reject_duplicates((i.id for i in items), "review item")
+        return items
+
+
+def _standard_form() -> list[ReviewForm]:
+    return [ReviewForm(id="standard", name="Standard", items=[
+        ReviewItem(id="greeting", label="Greeting", max=5),
+        ReviewItem(id="understanding", label="Understood the need", max=5),
+        ReviewItem(id="solution", label="Solution", max=10),
+        ReviewItem(id="closing", label="Closing", max=5)])]
+
+
+class Quality(_Model):
+    forms: list[ReviewForm] = Field(default_factory=_standard_form, min_length=1)
+
+    @field_validator("forms")
+    @classmethod
+    def _unique(cls, forms: list[ReviewForm]) -> list[ReviewForm]:
+        _reject_duplicates((f.id for f in forms), "review form")
+        return forms
+
+    def form(self, form_id: str) -> ReviewForm | None:
+        return next((f for f in self.forms if f.id == form_id), None)
+
+
 class ServiceConfig(_Model):
     ami: list[AmiNode] = Field(min_length=1)
     agi: AgiListen = AgiListen(port=4573)
-    http: Listen = Listen(port=8080)
+    http: HttpListen = HttpListen(port=8080)
+    auth: AuthConfig = AuthConfig()
+    api: ApiConfig = ApiConfig()
+    quality: Quality = Field(default_factory=lambda: Quality())
     database: Database = Database()
     journal: JournalConfig = JournalConfig()
     dialplan: Dialplan = Dialplan()
@@ -465,21 +621,33 @@ class QueuesFile(_Model):
 
 # --- agents.yaml ------------------------------------------------------------
 
-_HASH = re.compile(r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}$")
+#: Fields agents.yaml had before users moved to the database.
+_MOVED_TO_USERS = ("role", "password_hash")
 
 
 class AgentConfig(_Model):
     id: str = Field(pattern=_NAME)
     name: str
     #: One Dial destination: no & (a second one), comma (Dial options) or spaces.
-    endpoint: str = Field(pattern=r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$")
+    endpoint: str = Field(pattern=_ENDPOINT)
     skills: dict[str, SkillLevel] = {}
     queues: list[str] = []
-    role: Literal["agent", "supervisor", "admin"] = "agent"
-    password_hash: SecretStr | None = None
     capacity: dict[Literal["voice", "chat", "email"], Annotated[int, Field(ge=0, le=20)]] = {
         "voice": 1
     }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_user_fields(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            moved = [k for k in _MOVED_TO_USERS if k in value]
+            if moved:
+                raise ValueError(
+                    f"{' and '.join(moved)} moved out of agents.yaml: users (agents, "
+                    "supervisors, admins) live in the database now; delete these lines and "
+                    f"run `cti user add USER --role agent --agent {value.get('id', 'ID')}` "
+                    "(see docs/api.md)")
+        return value
 
     @field_validator("capacity")
     @classmethod
@@ -488,19 +656,36 @@ class AgentConfig(_Model):
             raise ValueError("voice capacity is 0 or 1: a phone takes one call at a time")
         return capacity
 
-    @field_validator("password_hash")
-    @classmethod
-    def _hash_format(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _HASH.match(value.get_secret_value()):
-            raise ValueError(
-                "must be a pbkdf2_sha256$ITERATIONS$SALT$HASH string; "
-                "make one with `cti agent hash-password`"
-            )
-        return value
+
+class PauseReason(_Model):
+    """A reason an agent may give for NOT_READY (``agent.pause``, ``cti agent pause``, *48)."""
+
+    code: str = Field(pattern=_NAME)
+    label: str = ""
+    paid: bool = True
+    #: Minutes the pause should last at most (desktops and boards flag it past this).
+    max_minutes: float | None = Field(None, gt=0, le=24 * 60)
+
+
+#: Reasons only the service gives (never accepted from a person).
+SYSTEM_PAUSE_REASONS = frozenset({"login", "disconnected", "no-answer", "busy", "unavailable",
+                                  "rejected", "timeout"})
+DEFAULT_PAUSE_REASONS = [
+    PauseReason(code="break", label="Break", paid=True, max_minutes=15),
+    PauseReason(code="lunch", label="Lunch", paid=False, max_minutes=60),
+    PauseReason(code="training", label="Training", paid=True),
+    PauseReason(code="meeting", label="Meeting", paid=True),
+    PauseReason(code="after-call", label="After-call work", paid=True, max_minutes=10),
+]
 
 
 class AgentsFile(_Model):
     agents: list[AgentConfig] = []
+    #: Phones an agent may pick at its desktop (hot-desking), besides its own endpoint.
+    desks: list[Annotated[str, Field(pattern=_ENDPOINT)]] = []
+    pause_reasons: list[PauseReason] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
+    #: The code the phone's pause feature code (*48) uses; None: the first reason.
+    phone_pause_reason: str | None = None
 
     @field_validator("agents")
     @classmethod
@@ -508,6 +693,30 @@ class AgentsFile(_Model):
         _reject_duplicates((a.id for a in agents), "agent id")
         _reject_duplicates((a.endpoint for a in agents), "agent endpoint")
         return agents
+
+    @field_validator("desks")
+    @classmethod
+    def _unique_desks(cls, desks: list[str]) -> list[str]:
+        _reject_duplicates(desks, "desk")
+        return desks
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _codes(cls, reasons: list[PauseReason]) -> list[PauseReason]:
+        _reject_duplicates((r.code for r in reasons), "pause reason code")
+        for reason in reasons:
+            if reason.code in SYSTEM_PAUSE_REASONS:
+                raise ValueError(f"pause reason {reason.code!r} is reserved for the service "
+                                 f"(reserved: {', '.join(sorted(SYSTEM_PAUSE_REASONS))})")
+        return reasons
+
+    @model_validator(mode="after")
+    def _phone_reason_listed(self) -> AgentsFile:
+        codes = [r.code for r in self.pause_reasons]
+        if self.phone_pause_reason is not None and self.phone_pause_reason not in codes:
+            raise ValueError(f"phone_pause_reason {self.phone_pause_reason!r} is not in "
+                             f"pause_reasons ({', '.join(codes)})")
+        return self
 
 
 # --- hours.yaml -------------------------------------------------------------
@@ -691,6 +900,9 @@ class Config(_Model):
     catalogue: Catalogue = Catalogue()
     units: dict[str, UnitConfig] = {}
     default_unit: str | None = None   # the unit that owns new cases (None: no units)
+    desks: list[str] = []
+    pause_reasons: dict[str, PauseReason] = {r.code: r for r in DEFAULT_PAUSE_REASONS}
+    phone_pause_reason: str = "break"
 
     def path(self, relative: Path) -> Path:
         """A path from a config file, relative to the config directory."""
@@ -708,6 +920,17 @@ class Config(_Model):
 
     def agent_by_endpoint(self, endpoint: str) -> AgentConfig | None:
         return next((a for a in self.agents.values() if a.endpoint == endpoint), None)
+
+    def pause_reason(self, code: str) -> PauseReason:
+        """The configured reason ``code``.
+
+        Raises:
+            ConfigError: not one of ``pause_reasons`` (the message lists them).
+        """
+        found = self.pause_reasons.get(code)
+        if found is None:
+            raise UnknownPauseReason(code, list(self.pause_reasons))
+        return found
 
 
 def load_config(directory: Path | str) -> Config:
@@ -737,6 +960,7 @@ def load_config(directory: Path | str) -> Config:
     queues_file: QueuesFile = models["queues.yaml"]
     units: UnitsFile = models["units.yaml"]
     pools = [u.id for u in units.units if u.kind == "pool"]
+    agents_file: AgentsFile = models["agents.yaml"]
     config = Config(
         directory=directory,
         service=models["cti.yaml"],
@@ -748,6 +972,9 @@ def load_config(directory: Path | str) -> Config:
         catalogue=models["catalogue.yaml"],
         units={u.id: u for u in units.units},
         default_unit=units.default_unit or (pools[0] if pools else None),
+        desks=agents_file.desks,
+        pause_reasons={r.code: r for r in agents_file.pause_reasons},
+        phone_pause_reason=agents_file.phone_pause_reason or agents_file.pause_reasons[0].code,
     )
     errors = list(_cross_check(config))
     if errors:
@@ -811,13 +1038,9 @@ def _check_units(config: Config) -> Iterable[str]:
         if unit.kind == "department":
             continue
         for j, member in enumerate(unit.members):
-            agent = config.agents.get(member)
-            if agent is None:
+            if member not in config.agents:
                 yield (f"units.yaml: units[{i}].members[{j}]: no agent with id {member!r} in "
                        f"agents.yaml (members of a {unit.kind} unit are agents)")
-            elif unit.kind == "supervisors" and agent.role == "agent":
-                yield (f"units.yaml: units[{i}].members[{j}]: agent {member!r} has role "
-                       "'agent'; give it role supervisor or admin in agents.yaml")
 
 
 def _names(items: Iterable[str]) -> str:

@@ -82,7 +82,9 @@ async def run_demo(config_dir: Path, *, agents: int = 10, calls_per_minute: floa
 class Demo:
     def __init__(self, config: Config, *, agents: int, calls_per_minute: float) -> None:
         self.config = _open_all_week(config)
-        self.agent_ids = [a.id for a in self.config.agents.values() if a.role == "agent"][:agents]
+        supervisors = {m for u in self.config.units.values() if u.kind == "supervisors"
+                       for m in u.members}
+        self.agent_ids = [a for a in self.config.agents if a not in supervisors][:agents]
         self.calls_per_minute = calls_per_minute
         self.sim = SimPbx(host="127.0.0.1", ami_port=0,
                           secret=config.service.ami[0].secret.get_secret_value())
