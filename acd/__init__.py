@@ -7,8 +7,10 @@ timeouts, wrap-up ends, escalation steps, maximum waits) run in
 
 Modules: ``specs`` (configuration), ``events`` (in), ``decisions`` (out),
 ``states`` (the state tables), ``engine`` (handlers and read side) on top of
-``restore`` (reconfigure, crash recovery), ``deadlines`` (tick) and ``floor``
-(state, indexes, the routing rules), ``views`` (read-side values),
+``figures`` (what a supervisor board reads), ``restore`` (reconfigure, crash
+recovery, holding offers), ``deadlines`` (tick) and ``floor`` (state,
+indexes, the routing rules); ``tally`` and ``window`` (statistics kept up to
+date as things happen), ``report`` and ``views`` (read-side values),
 ``explain``, ``erlang`` (Erlang C staffing), ``errors``.
 """
 
@@ -64,9 +66,14 @@ from .specs import (
 )
 from .states import AgentState, CallState, DeviceState
 from .views import (
+    AgentCounters,
+    AgentFigures,
     AgentSnapshot,
     AgentStats,
     CallSnapshot,
+    Changes,
+    QueueCounters,
+    QueueFigures,
     QueueStats,
     Reason,
     Stats,
@@ -74,14 +81,16 @@ from .views import (
 )
 
 __all__ = [
-    "CHANNELS", "AcdError", "AgentLoggedIn", "AgentLoggedOut", "AgentNotReady", "AgentReady",
+    "CHANNELS", "AcdError", "AgentCounters", "AgentFigures", "AgentLoggedIn", "AgentLoggedOut",
+    "AgentNotReady", "AgentReady",
     "AgentSnapshot", "AgentSpec", "AgentState", "AgentStateChanged", "AgentStats",
     "CallAbandoned", "CallArrived", "CallEnded", "CallQueued", "CallRemoved", "CallSnapshot",
-    "CallState", "CallTransferred", "CallbackRequested", "ConfigInvalid", "Decision",
+    "CallState", "CallTransferred", "CallbackRequested", "Changes", "ConfigInvalid", "Decision",
     "DeviceState", "DeviceStateChanged", "DuplicateCall", "Engine", "Escalated",
     "EscalationStep", "Event", "ExitAction", "InvalidCallState", "InvalidEvent",
     "InvalidTransition", "NoAnswerPolicy", "NoSuchOffer", "Offer", "OfferAnswered",
-    "OfferFailed", "OfferTimedOut", "QueueExit", "QueueSpec", "QueueStats", "Reason", "Stats",
+    "OfferFailed", "OfferTimedOut", "QueueCounters", "QueueExit", "QueueFigures", "QueueSpec",
+    "QueueStats", "Reason", "Stats",
     "StepAction", "Strategy", "UnknownAgent", "UnknownCall", "UnknownEvent", "UnknownQueue",
     "Verdict", "WrapUpDone",
 ]

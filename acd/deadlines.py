@@ -7,6 +7,7 @@ token of its live deadline, so moving or cancelling one is free.
 
 from __future__ import annotations
 
+from bisect import insort
 from typing import Any
 
 from .decisions import Decision, Escalated, OfferTimedOut, QueueExit
@@ -41,9 +42,9 @@ class Deadlines(Floor):
     def _admit(self, c: CallRec, queue: str, now: float, out: Out, seen: set[str]) -> None:
         """Enter ``queue`` (already c.queue) or take its exit when full."""
         spec = self._queues[queue]
-        counters = self._stats.q(queue)
+        counters = self._tally.counts(queue)
         counters.offered += 1
-        full = (spec.max_length is not None and not self._held
+        full = (spec.max_length is not None and not self._restoring
                 and self.queue_length(queue) >= spec.max_length)
         if not full:
             self._calls[c.call_id] = c
@@ -79,6 +80,7 @@ class Deadlines(Floor):
 
     def _fail_offer(self, c: CallRec, a: AgentRec, reason: str, now: float, out: Out) -> None:
         policy = self._queues[c.queue].no_answer
+        self._tally.queues[c.queue].ringing -= 1      # (marked changed by _enqueue)
         a.offer = None
         a.failed += 1
         if policy.not_ready and a.presence is AgentState.READY:
@@ -100,7 +102,7 @@ class Deadlines(Floor):
         a.load[c.channel] -= 1
         talk = now - c.answered_at
         a.talk_time += talk
-        self._stats.talked(c.queue, now, talk)
+        self._tally.talked(c.queue, now, talk)
         wrap = self._queues[c.queue].wrapup_time
         if wrap != 0:
             until = None if wrap is None else now + wrap
@@ -117,7 +119,7 @@ class Deadlines(Floor):
 
     def _end_wrap(self, a: AgentRec, now: float, disposition: str | None, out: Out) -> None:
         a.wrapping, a.wrap_until, a.wrap_timer = False, None, 0
-        self._stats.wrapped(a.wrap_queue or "", now, now - a.wrap_started_at)
+        self._tally.wrapped(a.wrap_queue or "", now, now - a.wrap_started_at)
         a.disposition = disposition
         self._touch(a, now, out)
 
@@ -179,7 +181,7 @@ class Deadlines(Floor):
         if (spec.max_wait is not None and not c.callback
                 and c.entered_at + spec.max_wait <= now):
             self._unqueue(c)
-            self._stats.q(spec.name).exited += 1
+            self._tally.counts(spec.name).exited += 1
             self._take_exit(c, spec, "max-wait", now, out, {spec.name})
             return
         self._arm_call_timer(c)
@@ -192,7 +194,8 @@ class Deadlines(Floor):
         elif step.action is StepAction.DROP:
             reqs.pop(step.skill, None)
         elif step.action is StepAction.PRIORITY:
-            self._unqueue(c)
+            for q in c.queues:                      # a new key, same place in the statistics
+                self._wl(q, c.channel).remove(c.key)
             c.set_priority(c.priority + step.priority)
             for q in c.queues:
                 self._wl(q, c.channel).add(c.key)
@@ -202,5 +205,7 @@ class Deadlines(Floor):
             c.queues.append(target.name)
             c.reqs[target.name] = merge_levels(target.skills, c.extra)
             self._wl(target.name, c.channel).add(c.key)
+            insort(self._tally.queues[target.name].entered, (c.entered_at, c.call_id))
+            self._tally.changed_queues.add(target.name)
         out.append(Escalated(c.call_id, spec.name, step.describe(), now))
         self._dirty_calls[c.call_id] = None

@@ -2,7 +2,8 @@
 
 Layers, each a module: ``floor`` (state, indexes, matching), ``deadlines``
 (tick, escalation, exits, wrap-up), ``restore`` (reconfigure, crash
-recovery), and here the event handlers and the read side. The routing rules
+recovery, holding offers), ``figures`` (the live figures a supervisor board
+reads), and here the event handlers and the read side. The routing rules
 are written out at the top of ``acd/floor.py``.
 """
 
@@ -43,15 +44,15 @@ from .events import (
     OfferFailed,
     WrapUpDone,
 )
+from .figures import Figures
 from .floor import Out, check_channel
 from .model import AgentRec, CallRec
-from .restore import Restoring
 from .specs import CHANNELS, AgentSpec, QueueSpec
 from .states import CALL_HINTS, CALL_MOVES, PRESENCE_MOVES, AgentState, CallState, DeviceState
 from .views import AgentSnapshot, CallSnapshot, Stats, Verdict
 
 
-class Engine(Restoring):
+class Engine(Figures):
     """Skills-based routing for one contact centre.
 
     Args:
@@ -176,7 +177,8 @@ class Engine(Restoring):
         a.calls_by_queue[via] = a.calls_by_queue.get(via, 0) + 1
         c.state = CallState.TALKING
         c.answered_at = now
-        self._stats.answered(c.queue, now, now - c.entered_at)
+        self._tally.queues[c.queue].ringing -= 1      # (marked changed by answered)
+        self._tally.answered(c.queue, now, now - c.entered_at)
         self._touch(a, now, out)
 
     def _on_failed(self, e: OfferFailed, now: float, out: Out) -> None:
@@ -188,12 +190,12 @@ class Engine(Restoring):
 
     def _on_abandoned(self, e: CallAbandoned, now: float, out: Out) -> None:
         c = self._call_in_state(e, e.call_id)
-        self._stats.abandoned(c.queue, now, now - c.entered_at)
+        self._tally.abandoned(c.queue, now, now - c.entered_at)
         self._drop_call(c, now, out)
 
     def _on_removed(self, e: CallRemoved, now: float, out: Out) -> None:
         c = self._call_in_state(e, e.call_id)
-        self._stats.q(c.queue).removed += 1
+        self._tally.counts(c.queue).removed += 1
         self._drop_call(c, now, out)
 
     def _on_ended(self, e: CallEnded, now: float, out: Out) -> None:
@@ -209,7 +211,7 @@ class Engine(Restoring):
         a = self._agents[c.agent or ""]
         del self._calls[c.call_id]
         self._release(a, c, now, out)
-        self._stats.q(c.queue).transferred_out += 1
+        self._tally.counts(c.queue).transferred_out += 1
         c.queue, c.queues, c.reqs = e.queue, [e.queue], {e.queue: reqs}
         c.extra = dict(e.extra_skills)
         c.arrived_at = c.entered_at = now
@@ -257,6 +259,8 @@ class Engine(Restoring):
         """Forget a waiting or ringing call (abandoned, removed)."""
         if c.state is CallState.OFFERED:
             a = self._agents[c.agent or ""]
+            self._tally.queues[c.queue].ringing -= 1
+            self._tally.changed_queues.add(c.queue)
             a.offer = None
             self._touch(a, now, out)
         else:
@@ -283,10 +287,10 @@ class Engine(Restoring):
         return _report.estimated_wait(self, self._call(call_id), now)
 
     def stats(self, now: float, include_agents: bool = True) -> Stats:
-        """Real-time statistics per queue and per agent (see QueueStats).
-
-        ``include_agents=False`` skips the per-agent figures (a wallboard that
-        shows queues only: about twice as fast on a large floor)."""
+        """Real-time statistics per queue and per agent (see QueueStats), read
+        from the live figures: O(queues), plus O(agents) for the per-agent
+        part, which ``include_agents=False`` skips. A board that pushes
+        changes reads ``queue_figures`` / ``take_changes`` instead."""
         return _report.stats(self, now, include_agents)
 
     def explain(self, call_id: str, now: float) -> list[Verdict]:
@@ -313,10 +317,7 @@ class Engine(Restoring):
         return [k[2] for k in keys]
 
     def agents_by_state(self) -> dict[AgentState, int]:
-        counts = dict.fromkeys(AgentState, 0)
-        for a in self._agents.values():
-            counts[a.state] += 1
-        return counts
+        return _report.agents_by_state(self)
 
     def queue_specs(self) -> dict[str, QueueSpec]:
         return dict(self._queues)

@@ -17,11 +17,17 @@ The rules, in one place:
   channel); a call rings on one agent at a time.
 - A failed offer puts the call back in its place (its key is its original
   arrival) and skips that agent for that call during ``reoffer_delay``.
+- Held (a restore in progress, or ``hold_offers``): nothing is offered; what
+  would have been matched stays dirty until the hold ends.
+
+Every change a statistic depends on also goes through a hook of ``tally``
+(``_touch`` for agents, ``_enqueue`` / ``_unqueue`` / ``_offer`` for calls).
 """
 
 from __future__ import annotations
 
 import random
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable, Mapping
 
 from .decisions import AgentStateChanged, CallQueued, Decision, Offer
@@ -29,8 +35,8 @@ from .errors import ConfigInvalid, InvalidEvent, UnknownAgent, UnknownCall
 from .model import AgentRec, CallRec, merge_levels
 from .specs import CHANNELS, AgentSpec, QueueSpec, Strategy, _freeze_levels, check_config
 from .states import AgentState, CallState
-from .stats import Recorder
 from .strategies import choose, rank_key
+from .tally import Tally
 from .timers import TimerHeap
 from .waiting import WaitingList
 
@@ -44,7 +50,7 @@ class Floor:
                  offer_margin: float, stats_window: float, now: float) -> None:
         self._margin = offer_margin
         self._rng = random.Random(seed)
-        self._stats = Recorder(stats_window)
+        self._tally = Tally(stats_window, now)
         self._timers = TimerHeap()
         self._queues: dict[str, QueueSpec] = {}
         self._draining: set[str] = set()
@@ -56,7 +62,9 @@ class Floor:
         self._rr_last: dict[str, int] = {}
         self._dirty_agents: dict[str, None] = {}
         self._dirty_calls: dict[str, None] = {}
-        self._held = False                                   # restoring: no offers yet
+        self._restoring = False                              # restore_* until resume
+        self._held_since: float | None = None                # hold_offers until release
+        self._held = False                                   # either: no offers
         qs, ags = check_config(queues, agents)
         self._queues = qs
         for spec in ags.values():
@@ -100,30 +108,52 @@ class Floor:
     def _enqueue(self, c: CallRec, now: float, out: Out) -> None:
         c.state = CallState.WAITING
         position = 0
+        tally = self._tally
+        tallies, entry = tally.queues, (c.entered_at, c.call_id)
         for q in c.queues:
             pos = self._wl(q, c.channel).add(c.key)
+            insort(tallies[q].entered, entry)
             if q == c.queue:
                 position = pos
+        tally.waiting_calls += 1
+        tally.changed_queues.update(c.queues)
         out.append(CallQueued(c.call_id, c.queue, position))
         self._dirty_calls[c.call_id] = None
 
     def _unqueue(self, c: CallRec) -> None:
+        tally = self._tally
+        tallies, entry = tally.queues, (c.entered_at, c.call_id)
         for q in c.queues:
             wl = self._waiting.get((q, c.channel))
             if wl is not None:
                 wl.remove(c.key)
+            entered = tallies[q].entered
+            i = bisect_left(entered, entry)
+            if i < len(entered) and entered[i] == entry:
+                del entered[i]
+        tally.waiting_calls -= 1
+        tally.changed_queues.update(c.queues)
 
     # ------------------------------------------------------- agent index
 
     def _touch(self, a: AgentRec, now: float, out: Out) -> None:
         """Recompute the agent's derived state and routable channels after a change."""
         state, reason, call_id = a.derive()
+        tally = self._tally
         if state is not a.state or reason != a.state_reason:
-            a.state_time[a.state] = a.state_time.get(a.state, 0.0) + (now - a.state_since)
-            out.append(AgentStateChanged(a.agent_id, a.state, state, reason, now, call_id))
+            old = a.state
+            start = a.state_since if a.state_since > tally.since else tally.since
+            a.state_time[old] = a.state_time.get(old, 0.0) + (now - start)
+            out.append(AgentStateChanged(a.agent_id, old, state, reason, now, call_id))
             if state is AgentState.READY:
                 a.idle_since = now
+            if state is not old and not a.noted:      # folded into its queues on read
+                a.noted = True
+                tally.noted.append(a)
             a.state, a.state_reason, a.state_call, a.state_since = state, reason, call_id, now
+        if not a.touched:                             # (flags, not a set: no hashing here)
+            a.touched = True
+            tally.touched.append(a)
         old = a.routable
         new = a.compute_routable()
         if new != old:
@@ -148,6 +178,7 @@ class Floor:
             self._forget_agent(a)
 
     def _forget_agent(self, a: AgentRec) -> None:
+        self._tally.left(a)
         for q in a.queues:
             members = self._members.get(q)
             if members is not None:
@@ -174,8 +205,8 @@ class Floor:
         self._members = {name: {} for name in self._queues}
         self._routable = {}
         for a in self._agents.values():
-            if a.spec.queues:
-                queues = list(a.spec.queues)
+            if a.spec.queues:                  # (a retiring agent's may name a dropped queue)
+                queues = [q for q in a.spec.queues if q in self._members]
             else:
                 candidates = list(anyone)
                 for skill in a.skills:
@@ -193,6 +224,10 @@ class Floor:
             for ch in a.routable:
                 for q in a.queues:
                     self._routable.setdefault((q, ch), {})[a.agent_id] = None
+        self._tally.rebuild(self._agents.values(), self._sl_seconds())
+
+    def _sl_seconds(self) -> dict[str, float]:
+        return {name: spec.sl_seconds for name, spec in self._queues.items()}
 
     # ---------------------------------------------------------- matching
 
@@ -271,6 +306,7 @@ class Floor:
         c.attempts += 1
         c.offer_deadline = now + spec.ring_timeout + self._margin
         c.offer_timer = self._timers.push(c.offer_deadline, "offer", c.call_id)
+        self._tally.queues[c.queue].ringing += 1      # (marked changed by _unqueue)
         a.offer = c.call_id
         a.offered += 1
         if self._queues[via].strategy is Strategy.ROUND_ROBIN:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from .specs import AgentSpec
 from .states import AgentState, CallState, DeviceState
+
+if TYPE_CHECKING:
+    from .tally import QueueTally, Share
 
 
 class AgentRec:
@@ -13,10 +17,10 @@ class AgentRec:
 
     __slots__ = (
         "active", "agent_id", "answered", "calls_by_queue", "capacity", "device", "disposition",
-        "failed", "idle_since", "load", "logged_in_at", "offer", "offered", "presence", "queues",
-        "reason", "retiring", "routable", "skills", "spec", "state", "state_call",
-        "state_reason", "state_since", "state_time", "talk_time", "wrap_queue",
-        "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
+        "failed", "idle_since", "load", "logged_in_at", "noted", "offer", "offered", "presence",
+        "queues", "reason", "retiring", "routable", "share", "skills", "spec", "state",
+        "state_call", "state_reason", "state_since", "state_time", "talk_time", "tallies",
+        "touched", "wrap_queue", "wrap_started_at", "wrap_timer", "wrap_until", "wrapping",
     )
 
     def __init__(self, spec: AgentSpec, now: float) -> None:
@@ -25,6 +29,10 @@ class AgentRec:
         self.skills: Mapping[str, int] = spec.skills
         self.capacity: Mapping[str, int] = spec.capacity
         self.queues: tuple[str, ...] = ()
+        self.tallies: tuple[QueueTally, ...] = ()  # the statistics of its queues, in order
+        self.share: Share | None = (0, 0, 0.0, 0, 0.0)   # what it added to each; None: gone
+        self.noted = False                        # in Tally.noted: to fold into its queues
+        self.touched = False                      # in Tally.touched: figures may have changed
         self.presence = AgentState.LOGGED_OUT
         self.reason: str | None = None
         self.device = DeviceState.AVAILABLE
@@ -44,7 +52,7 @@ class AgentRec:
         self.state_since = now
         self.idle_since = now
         self.logged_in_at: float | None = None
-        self.state_time: dict[AgentState, float] = {}
+        self.state_time: dict[AgentState, float] = {}    # closed periods since the reset
         self.calls_by_queue: dict[str, int] = {}
         self.answered = 0
         self.offered = 0

@@ -1,4 +1,4 @@
-"""Live reconfiguration and crash recovery."""
+"""Live reconfiguration, crash recovery, and holding offers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from .states import AgentState, CallState, DeviceState
 
 
 class Restoring(Deadlines):
-    """reconfigure, restore_* and resume; Engine builds on it."""
+    """reconfigure, restore_* and resume, hold_offers and release_offers;
+    Engine builds on it."""
 
     def reconfigure(self, queues: Iterable[QueueSpec], agents: Iterable[AgentSpec],
                     now: float) -> list[Decision]:
@@ -87,7 +88,7 @@ class Restoring(Deadlines):
         if state is AgentState.RESERVED:
             raise InvalidTransition(agent_id, "restore_agent", "RESERVED (restore it READY and "
                                     "its call waiting: a ringing offer does not survive)")
-        self._held = True
+        self._restoring = self._held = True
         sink: Out = []
         a.presence = state if state in (AgentState.LOGGED_OUT, AgentState.NOT_READY) \
             else AgentState.READY
@@ -101,6 +102,7 @@ class Restoring(Deadlines):
                 wrap_until, "wrap", agent_id)
         self._touch(a, now, sink)
         a.state_since = since if since is not None else now
+        self._tally.note(a)
 
     def restore_call(self, call_id: str, queue: str, now: float, *, arrived_at: float,
                      priority: int = 0, channel: str = "voice",
@@ -129,7 +131,7 @@ class Restoring(Deadlines):
         c = CallRec(call_id, queue, int(priority), channel, reqs, extra, arrived_at,
                     arrived_at if entered_at is None else entered_at,
                     MappingProxyType(dict(attributes or {})), callback)
-        self._held = True
+        self._restoring = self._held = True
         sink: Out = []
         self._calls[call_id] = c
         if a is None:
@@ -143,11 +145,52 @@ class Restoring(Deadlines):
         self._touch(a, now, sink)
 
     def resume(self, now: float) -> list[Decision]:
-        """End a restore: run overdue deadlines, then match everything."""
-        self._held = False
+        """End a restore: run overdue deadlines, then match everything (unless
+        ``hold_offers`` holds them: then at ``release_offers``)."""
+        self._restoring = False
+        self._held = self._held_since is not None
         for a in self._agents.values():
             self._dirty_agents[a.agent_id] = None
         for c in self._calls.values():
             if c.state is CallState.WAITING:
                 self._dirty_calls[c.call_id] = None
         return self.tick(now)
+
+    # ------------------------------------------------------ holding offers
+
+    def hold_offers(self, now: float) -> None:
+        """Stop offering calls, touching nothing else (a graceful shutdown).
+
+        Agents keep their state; calls keep arriving, waiting in their place,
+        escalating and taking their queue's exits; offers already ringing
+        finish as usual (a failed one goes back to its place). Keep calling
+        ``tick``. Holding twice is harmless; the first ``now`` is kept.
+        """
+        if self._held_since is None:
+            self._held_since = now
+        self._held = True
+
+    def release_offers(self, now: float) -> list[Decision]:
+        """End ``hold_offers``: the waiting calls, in routing order (priority,
+        original arrival, call_id), each take the best free agent by their
+        queue's strategy, as if they arrived now in that order. Returns those
+        offers. Without a hold it does nothing; during a restore the offers
+        wait for ``resume``."""
+        if self._held_since is None:
+            return []
+        self._held_since = None
+        self._held = self._restoring
+        out: Out = []
+        if self._held:
+            return out
+        self._dirty_agents.clear()        # every free agent is a candidate of the calls below
+        for c in self._calls.values():
+            if c.state is CallState.WAITING:
+                self._dirty_calls[c.call_id] = None
+        self._dispatch(now, out)
+        return out
+
+    @property
+    def held_since(self) -> float | None:
+        """When ``hold_offers`` stopped the offers; None while offering."""
+        return self._held_since

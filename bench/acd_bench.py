@@ -7,10 +7,15 @@ the clock advancing: hang-ups, dispositions (each frees an agent who takes the
 best call it can serve), answers, new calls, abandons, no-answers, pauses,
 phone state changes and ticks (escalations, wrap-up ends, maximum waits).
 
-Prints routing events a second, per-event latency p50/p99/max and the peak
-memory. One process, one core.
+Prints routing events a second, per-event latency p50/p99/max, the peak
+memory and the cost of the reads a supervisor board makes: the whole
+``stats()``, one queue, one agent, and with ``--publish HZ`` a publisher that
+takes the changes HZ times a simulated second and reads what changed. Runs
+against an engine without the incremental figures too (then one queue can
+only be read through ``stats(include_agents=False)``). One process, one core.
 
     .venv/bin/python bench/acd_bench.py [--events 200000] [--seed 1] [--tracemalloc]
+                                        [--publish 4]
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ import argparse
 import gc
 import random
 import resource
+import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 
 from acd import (
     AgentLoggedIn,
@@ -119,6 +126,9 @@ class Driver:
         self.devices_busy = Bag()
         self.latencies: list[int] = []
         self.decisions = 0
+        self.publish_every = 0.0                   # simulated seconds between publisher passes
+        self.next_publish = 0.0
+        self.passes: list[tuple[int, int, int]] = []   # (ns, queues read, agents read)
 
     def feed(self, decisions: list) -> None:
         self.decisions += len(decisions)
@@ -174,10 +184,24 @@ class Driver:
         self.talking.add(call_id)
         self.run(OfferAnswered(call_id, agent_id), timed)
 
+    def publish(self) -> None:
+        """What a board's publisher does: take the changes, read the changed figures."""
+        t0 = time.perf_counter_ns()
+        changes = self.e.take_changes()
+        for q in changes.queues:
+            self.e.queue_figures(q)
+        for a in changes.agents:
+            self.e.agent_figures(a)
+        self.passes.append((time.perf_counter_ns() - t0, len(changes.queues),
+                            len(changes.agents)))
+
     def step(self, timed: bool = True) -> None:
         """One event of the realistic mix."""
         rng = self.rng
         self.now += 0.002
+        if self.publish_every and self.now >= self.next_publish:
+            self.next_publish = self.now + self.publish_every
+            self.publish()
         # Arrivals keep about N_WAITING calls queued: a little more often below it.
         if rng.random() < (0.24 if len(self.waiting) < N_WAITING else 0.16):
             self.arrive(timed)
@@ -229,12 +253,54 @@ def percentile(sorted_ns: list[int], p: float) -> float:
     return sorted_ns[min(len(sorted_ns) - 1, int(p * len(sorted_ns)))] / 1000.0
 
 
+def timed_ms(read: Callable[[], object], times: int) -> float:
+    """Median milliseconds of ``times`` calls of ``read``."""
+    samples = []
+    for _ in range(times):
+        t0 = time.perf_counter_ns()
+        read()
+        samples.append(time.perf_counter_ns() - t0)
+    return statistics.median(samples) / 1e6
+
+
+def report_reads(engine: Engine, d: Driver) -> None:
+    now = d.now
+    full = timed_ms(lambda: engine.stats(now), 3)
+    queues_only = timed_ms(lambda: engine.stats(now, include_agents=False), 3)
+    print(f"read side: stats() {full:.1f} ms, stats(include_agents=False) {queues_only:.1f} ms "
+          f"over {N_AGENTS} agents, {N_QUEUES} queues")
+    if not hasattr(engine, "queue_figures"):
+        print("  no incremental figures: one queue is read through "
+              f"stats(include_agents=False), {queues_only:.1f} ms")
+    else:
+        every = timed_ms(engine.all_queue_figures, 20)
+        # 1000 reads in ms = one read in us
+        one_q = timed_ms(lambda: [engine.queue_figures("q7") for _ in range(1000)], 5)
+        one_a = timed_ms(lambda: [engine.agent_figures("a7") for _ in range(1000)], 5)
+        engine.take_changes()
+        print(f"  figures: all {N_QUEUES} queues {every:.2f} ms, one queue "
+              f"{one_q:.1f} us, one agent {one_a:.1f} us")
+    some = next(iter(d.waiting.items), None)
+    if some is not None:
+        t_explain = timed_ms(lambda: engine.explain(some, now), 3)
+        print(f"  explain() {t_explain:.1f} ms over {N_AGENTS} agents, estimated_wait() "
+              f"{engine.estimated_wait(some, now) or 0:.0f} s for {some}")
+    if d.passes:
+        ns = sorted(p[0] for p in d.passes)
+        print(f"publisher: {len(d.passes)} passes at {1 / d.publish_every:g} Hz simulated, "
+              f"read {statistics.mean(p[1] for p in d.passes):.0f} queues and "
+              f"{statistics.mean(p[2] for p in d.passes):.0f} agents a pass; pass time "
+              f"p50 {percentile(ns, 0.5):.0f} us, p99 {percentile(ns, 0.99):.0f} us")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--tracemalloc", action="store_true",
                         help="also measure peak Python allocations (slower run)")
+    parser.add_argument("--publish", type=float, default=0.0, metavar="HZ",
+                        help="run a board publisher HZ times a simulated second")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.tracemalloc:
@@ -262,6 +328,9 @@ def main() -> int:
           f"{t_build:.2f} s, saturated in {t_fill:.2f} s: {len(d.talking)} talking, "
           f"{st.waiting_calls} waiting")
 
+    if args.publish:
+        d.publish_every = 1.0 / args.publish
+        engine.take_changes()                          # the board starts from a full read
     gc.collect()
     gc.freeze()
     t0 = time.perf_counter()
@@ -283,17 +352,7 @@ def main() -> int:
     print(f"latency per event: p50 {percentile(lat, 0.50):.1f} us, "
           f"p99 {percentile(lat, 0.99):.1f} us, p99.9 {percentile(lat, 0.999):.1f} us, "
           f"max {lat[-1] / 1000:.1f} us")
-    t0 = time.perf_counter()
-    engine.stats(d.now)
-    t_stats = time.perf_counter() - t0
-    some = next(iter(d.waiting.items), None)
-    if some is not None:
-        t0 = time.perf_counter()
-        engine.explain(some, d.now)
-        t_explain = time.perf_counter() - t0
-        print(f"read side: stats() {t_stats * 1000:.1f} ms, explain() {t_explain * 1000:.1f} ms "
-              f"over {N_AGENTS} agents, estimated_wait() "
-              f"{engine.estimated_wait(some, d.now) or 0:.0f} s for {some}")
+    report_reads(engine, d)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"peak memory: {rss / 1024:.0f} MiB RSS (interpreter alone {rss0 / 1024:.0f} MiB)")
     if args.tracemalloc:

@@ -65,6 +65,9 @@ def write_config(directory: Path, ami_port: int, agi_port: int, http_port: int, 
         {"id": f"b{i:04d}", "name": f"Agent {i}", "endpoint": f"PJSIP/{5000 + i}",
          "skills": {s: 5 for s in SKILLS}}
         for i in range(agents)]}))
+    (directory / "units.yaml").write_text(yaml.safe_dump({"units": [
+        {"id": "agents", "name": "Agents", "kind": "pool",
+         "members": [f"b{i:04d}" for i in range(agents)]}]}))
 
 
 async def http_json(session: aiohttp.ClientSession, method: str, url: str) -> dict:
@@ -91,6 +94,8 @@ async def main(args: argparse.Namespace) -> None:
     try:
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
+                if proc.returncode is not None:
+                    raise SystemExit(f"cti run exited with {proc.returncode}; see above")
                 try:
                     await http_json(http, "GET", url + "/api/v1/status")
                     break
@@ -156,6 +161,9 @@ async def report(calls: list, status: dict, hwm_kb: int, dsn: str) -> None:
         answered_cases = [c for c in cases if c.outcome == "answered"]
         answered_records = {str(r.interaction_id) for r in records if r.outcome == "answered"}
         missing += sum(1 for c in answered_cases if str(c.id) not in answered_records)
+        stream = await store.pool.fetchrow(
+            "SELECT count(*) AS n, count(DISTINCT seq) AS distinct_seq, min(seq) AS first, "
+            "max(seq) AS last FROM events")
     finally:
         await store.close()
     connected = sum(1 for c in calls if c.answered)
@@ -168,6 +176,9 @@ async def report(calls: list, status: dict, hwm_kb: int, dsn: str) -> None:
           f"{sum(1 for c in cases if c.status == 'closed')}")
     print(f"calls lost              {lost}")
     print(f"records missing         {missing}")
+    gaps = (stream["last"] - stream["first"] + 1) - stream["distinct_seq"] if stream["n"] else 0
+    print(f"events stored           {stream['n']}  (gaps in the sequence {gaps}, "
+          f"duplicates {stream['n'] - stream['distinct_seq']})")
     print(f"routing latency         p50 {latency['p50']} ms  p99 {latency['p99']} ms  "
           f"({latency['count']} calls queued with an agent free)")
     print(f"service peak memory     {hwm_kb / 1024:.0f} MB (VmHWM)")

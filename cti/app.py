@@ -174,12 +174,16 @@ class Service:
         self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        """Drain: refuse new offers, finish AMI actions, flush records, close. Idempotent."""
+        """Drain: hold offers (agents keep their state, callers their place), finish AMI
+        actions, flush records, close. Idempotent."""
         if self._stopped:
             return
         self._stopped = True
         if self.router is not None:
             self.router.draining = True
+            if self._tasks:  # the routing loop runs: the engine holds its offers
+                await self._call_in_loop(
+                    lambda step: step.router.engine.hold_offers(step.now.mono))
         if self.agi is not None:
             await self.agi.stop(grace=DRAIN_IVR_SECONDS)
         if self._runner is not None:

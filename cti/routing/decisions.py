@@ -38,9 +38,6 @@ def _offer(step: Step, offer: d.Offer) -> None:
         log.error("offer for an unknown call or agent", call_id=offer.call_id,
                   agent_id=offer.agent_id)
         return
-    if router.draining:
-        step.feed(acd.OfferFailed(offer.call_id, offer.agent_id, "rejected"))
-        return
     try:
         router.calls.move(call, "offered")
     except IllegalMove as exc:

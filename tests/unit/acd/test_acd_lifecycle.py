@@ -76,7 +76,8 @@ def _floor():
 
 def _state(e):
     return (e.stats(10), [e.agent(x) for x in e.agent_ids()], [e.call(c) for c in e.call_ids()],
-            e.next_deadline(), {q: e.waiting(q) for q in e.queue_specs()})
+            e.next_deadline(), {q: e.waiting(q) for q in e.queue_specs()},
+            e.all_queue_figures(), e.all_agent_figures())
 
 
 @pytest.mark.parametrize(("event", "error", "words"), [
@@ -183,6 +184,13 @@ def test_removed_queue_drains_its_waiting_calls():
     e.handle(CallAbandoned("c1"), 4)
     e.reconfigure([QueueSpec("new")], [AgentSpec("a", queues=("new",))], 5)
     assert "old" not in e.queue_specs()
+
+
+def test_reconfigure_drops_an_agent_with_the_queue_it_was_listed_in():
+    e = build([QueueSpec("s"), QueueSpec("t")], [AgentSpec("a"), AgentSpec("c", queues=("t",))],
+              ready=["a", "c"])
+    e.reconfigure([QueueSpec("s")], [AgentSpec("a")], 1)
+    assert e.agent_ids() == ["a"] and list(e.queue_specs()) == ["s"]
 
 
 def test_reconfigure_refuses_an_inconsistent_configuration_and_changes_nothing():

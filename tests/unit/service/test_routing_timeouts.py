@@ -60,3 +60,17 @@ def test_a_late_answer_from_an_agent_whose_offer_was_taken_back_is_not_taken() -
                    at(31.0))
     assert call.phase is Phase.TALKING
     assert router.engine.agent(second).state.value == "ON_CALL"
+
+
+def test_while_offers_are_held_a_new_caller_waits_and_ready_agents_stay_ready() -> None:
+    """At SIGTERM the engine holds its offers: a caller arriving during the drain waits
+    in its place, and agents' states are untouched (they used to flip to
+    NOT_READY('rejected') with RESERVED rows out of order)."""
+    router = make_router()
+    command(router, "a1001", "ready")
+    router.engine.hold_offers(0.5)
+    call = _waiting_call(router)
+    effects = router.process(Enqueue("i-1", "bookings", {}, 0, {}), at(1.0))
+    assert ami_actions(effects) == [] and call.phase is Phase.WAITING
+    assert "agent.state_changed" not in event_types(effects)
+    assert router.engine.agent("a1001").state.value == "READY"
