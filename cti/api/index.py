@@ -40,6 +40,7 @@ class _Lru(Generic[K, V]):
 class _Call:
     agents: set[str] = field(default_factory=set)
     queues: set[str] = field(default_factory=set)
+    cases: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -60,21 +61,23 @@ class EventIndex:
     def learn(self, event: DomainEvent) -> None:
         """Update the parties from ``event`` (before deciding who sees it)."""
         agent, queue = event.agent_id, event.queue
+        call = None
         if event.interaction_id is not None:
             call = self._calls.setdefault(event.interaction_id, _Call)
             if agent is not None:
                 call.agents.add(agent)
             if queue is not None:
                 call.queues.add(queue)
+            if event.case_id is not None:
+                call.cases.add(event.case_id)
+            for case_id in call.cases:  # the call's agents handle its cases
+                linked = self._cases.setdefault(case_id, _Case)
+                linked.agents |= call.agents
+                linked.queues |= call.queues
         if event.case_id is not None:
-            case = self._cases.setdefault(event.case_id, _Case)
-            if agent is not None and event.interaction_id is not None:
-                case.agents.add(agent)
-            if queue is not None:
-                case.queues.add(queue)
-            self._learn_case(event, case)
-        if event.customer_id is not None and agent is not None:
-            self._customers.setdefault(event.customer_id, set).add(agent)
+            self._learn_case(event, self._cases.setdefault(event.case_id, _Case))
+        if event.customer_id is not None and call is not None and call.agents:
+            self._customers.setdefault(event.customer_id, set).update(call.agents)
 
     @staticmethod
     def _learn_case(event: DomainEvent, case: _Case) -> None:

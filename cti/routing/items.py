@@ -110,3 +110,6 @@ class AgentCommand:
     action: str  # login, logout, ready, pause
     reason: str | None = None
     reply: asyncio.Future[dict[str, Any]] = field(default_factory=_future)
+    #: The service's own command (a pause for ``disconnected``): the reason need not
+    #: be one of the configured pause reasons.
+    system: bool = False

@@ -149,18 +149,22 @@ def on_offer_not_delivered(step: Step, failure: OfferNotDelivered) -> None:
 
 def on_agent_command(step: Step, cmd: AgentCommand) -> None:
     try:
-        result = agent_command(step, cmd.agent_id, cmd.action, cmd.reason)
+        result = agent_command(step, cmd.agent_id, cmd.action, cmd.reason, system=cmd.system)
     except Exception as exc:
         step.reply(cmd.reply, error=exc)
         return
     step.reply(cmd.reply, result)
 
 
-def agent_command(step: Step, agent_id: str, action: str,
-                  reason: str | None) -> dict[str, Any]:
+def agent_command(step: Step, agent_id: str, action: str, reason: str | None, *,
+                  system: bool = False) -> dict[str, Any]:
+    """A pause reason must be one of the config's ``pause_reasons`` unless ``system``."""
     router = step.router
     if agent_id not in router.config.agents:
         raise NoSuchAgent(agent_id)
+    if action == "pause" and not system:
+        reason = reason or router.config.phone_pause_reason
+        router.config.pause_reason(reason)  # raises UnknownPauseReason
     event: acd.Event
     if action == "login":
         event = acd.AgentLoggedIn(agent_id, ready=False, reason=reason or "login")
@@ -200,9 +204,9 @@ def _ready_event(step: Step, agent_id: str) -> acd.Event:
 def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
     # The phone's device from the channel that ran the UserEvent is exact; the
     # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
-    config = step.router.config
-    agent = (used.channel and config.agent_by_endpoint(used.channel.device)) or \
-        config.agent_by_endpoint(used.endpoint)
+    router = step.router
+    agent = (used.channel and router.agent_at(used.channel.device)) or \
+        router.agent_at(used.endpoint)
     if agent is None:
         log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
                     feature=used.feature)
@@ -212,7 +216,8 @@ def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
     if action is None:
         return
     try:
-        agent_command(step, agent.id, action, "phone" if action == "pause" else None)
+        agent_command(step, agent.id, action,
+                      router.config.phone_pause_reason if action == "pause" else None)
     except Exception as exc:
         log.warning("feature code refused", agent_id=agent.id, feature=used.feature,
                     error=str(exc))
