@@ -22,6 +22,7 @@ from cti.store.db import (
 from cti.store.events import Events
 from cti.store.interactions import Interactions
 from cti.store.migrate import migrate
+from cti.store.parties import PartiesOf
 from cti.store.queue_entries import QueueEntries
 from cti.store.reviews import Reviews
 from cti.store.users import Users
@@ -51,6 +52,7 @@ class Store:
         self.audit = Audit(db)
         self.webhooks = Webhooks(db)
         self.reviews = Reviews(db)          # quality reviews
+        self.parties = PartiesOf(db)        # who a case or call concerns (access policy)
         self._db = db
 
     @classmethod
