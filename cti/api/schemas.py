@@ -507,3 +507,59 @@ class CommandMessage(CommandIn):
     model_config = examples({"type": "command", "id": "c-41", "name": "call.hold",
                              "args": {"interaction_id": "0d5e3c8e-6f3a-4c1e-9a57-1f0b8e2a4d11"}})
     type: Literal["command"]
+
+
+# --- case and customer commands that REST routes also run -----------------------------
+
+
+class CaseOpenArgs(CaseOpenIn):
+    model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
+                             "classification": {"topic": "bookings"}})
+
+
+class CaseAnswerArgs(AnswerIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "derivation_id": "d1e2f3a4-0000-4000-8000-000000000003",
+                             "answer": "refund approved"})
+    case_id: Id
+    derivation_id: Id
+
+
+class CaseClassifyArgs(ClassifyIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "classification": {"topic": "bookings"}})
+    case_id: Id
+
+
+class CaseLinkArgs(LinkIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "interaction_id": "0d5e3c8e-6f3a-4c1e-9a57-1f0b8e2a4d11"})
+    case_id: Id
+
+
+class CaseAssignArgs(AssignIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "unit": "complaints"})
+    case_id: Id
+
+
+class CaseFollowUpArgs(FollowUpIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "at": "2026-12-01T09:00:00+01:00"})
+    case_id: Id
+
+
+class CaseCustomerArgs(CustomerRefIn):
+    model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
+                             "customer_id": "77b2c3d4-0000-4000-8000-000000000002"})
+    case_id: Id
+
+
+class CustomerCreateArgs(CustomerIn):
+    pass
+
+
+class CustomerUpdateArgs(CustomerPatchIn):
+    model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
+                             "tier": "vip"})
+    customer_id: Id

@@ -97,6 +97,16 @@ class Dispatcher:
         self._clock = clock
         self._answers: OrderedDict[tuple[str, str], _Remembered] = OrderedDict()
 
+    async def execute(self, p: Principal, name: str, args: dict[str, Any], *, via: str,
+                      address: str | None) -> Any:
+        """Run a command for a REST route: its result, or its error raised (audited
+        either way; not remembered, REST has no client ids)."""
+        answer = await self._run(p, name, args, via=via, address=address, keep_error=True)
+        error = answer.get("exception")
+        if error is not None:
+            raise error
+        return answer["result"]
+
     async def run(self, p: Principal, name: str, args: Any, *, client_id: str | None,
                   via: str, address: str | None) -> dict[str, Any]:
         """The answer ``{"ok": True, "result": ...}`` or ``{"ok": False, "error": ...}``."""
@@ -114,7 +124,7 @@ class Dispatcher:
         return answer
 
     async def _run(self, p: Principal, name: str, args: Any, *, via: str,
-                   address: str | None) -> dict[str, Any]:
+                   address: str | None, keep_error: bool = False) -> dict[str, Any]:
         target = _target(args)
         try:
             spec = REGISTRY.get(name)
@@ -131,7 +141,11 @@ class Dispatcher:
         except CtiError as exc:
             self._audit(p, name, target, args, via, address, ok=False, error=exc.code,
                         message=str(exc))
-            return {"ok": False, "error": {"code": exc.code, "message": str(exc)}}
+            answer: dict[str, Any] = {"ok": False,
+                                      "error": {"code": exc.code, "message": str(exc)}}
+            if keep_error:
+                answer["exception"] = exc
+            return answer
         except Exception:
             log.exception("command failed", command=name, user=p.id)
             self._audit(p, name, target, args, via, address, ok=False, error="internal-error",
@@ -173,6 +187,6 @@ def _target(args: Any) -> str | None:
 
 def load() -> dict[str, Command]:
     """Import the command modules (they register themselves); the registry."""
-    from cti.api.commands import agent, call, case, center  # noqa: F401
+    from cti.api.commands import agent, call, case, center, customer  # noqa: F401
 
     return REGISTRY

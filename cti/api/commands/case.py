@@ -6,8 +6,22 @@ import uuid
 from typing import TYPE_CHECKING, Any
 
 from cti.api.commands import command
+from cti.api.commands.call import checked as check_call
 from cti.api.policy import CaseParties, Principal, Role
-from cti.api.schemas import CaseAttachArgs, CaseDeriveArgs, CaseNoteArgs, CaseStatusArgs
+from cti.api.schemas import (
+    CaseAnswerArgs,
+    CaseAssignArgs,
+    CaseAttachArgs,
+    CaseClassifyArgs,
+    CaseCustomerArgs,
+    CaseDeriveArgs,
+    CaseFollowUpArgs,
+    CaseLinkArgs,
+    CaseNoteArgs,
+    CaseOpenArgs,
+    CaseStatusArgs,
+    Classification,
+)
 from cti.cases.errors import NoSuchCase
 from cti.cases.publish import Receipt
 from cti.errors import BadRequest
@@ -79,4 +93,71 @@ async def set_status(ctx: ApiContext, p: Principal, args: CaseStatusArgs) -> dic
     await check_case(ctx, p, args.case_id, "change the status of")
     return receipt(await ctx.cases.set_status(args.case_id, args.status, by=by(p),
                                               resolution=args.resolution),
+                   case_id=args.case_id)
+
+
+def _levels(c: Classification | None) -> dict[str, Any] | None:
+    return None if c is None else c.model_dump()
+
+
+@command("case.open", CaseOpenArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="Open a case for a customer (None: the unidentified customer)")
+async def open_case(ctx: ApiContext, p: Principal, args: CaseOpenArgs) -> dict[str, Any]:
+    if args.interaction_id is not None and p.role is not Role.SYSTEM:
+        await check_call(ctx, p, args.interaction_id, "open a case for")
+    if args.unit is not None and p.role is Role.SUPERVISOR:
+        ctx.policy().check_unit(p, args.unit, "open a case in")
+    return receipt(await ctx.cases.open_case(
+        customer_id=args.customer_id, by=by(p), classification=_levels(args.classification),
+        call_type=args.call_type, unit=args.unit, owner=args.owner, subject=args.subject,
+        interaction_id=args.interaction_id))
+
+
+@command("case.answer", CaseAnswerArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="A unit's answer to a derivation")
+async def answer(ctx: ApiContext, p: Principal, args: CaseAnswerArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "answer a derivation of")
+    return receipt(await ctx.cases.answer_derivation(
+        args.case_id, args.derivation_id, answer=args.answer, by=by(p)), case_id=args.case_id)
+
+
+@command("case.classify", CaseClassifyArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="Classify the case on the script catalogue; its call type")
+async def classify(ctx: ApiContext, p: Principal, args: CaseClassifyArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "classify")
+    return receipt(await ctx.cases.classify(
+        args.case_id, by=by(p), classification=_levels(args.classification),
+        call_type=args.call_type), case_id=args.case_id)
+
+
+@command("case.link", CaseLinkArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="Link a contact (interaction) to the case")
+async def link(ctx: ApiContext, p: Principal, args: CaseLinkArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "link a contact to")
+    return receipt(await ctx.cases.link_interaction(args.case_id, args.interaction_id,
+                                                    by=by(p)), case_id=args.case_id)
+
+
+@command("case.assign", CaseAssignArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="The unit and the person that own the case")
+async def assign(ctx: ApiContext, p: Principal, args: CaseAssignArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "assign")
+    return receipt(await ctx.cases.assign(args.case_id, unit=args.unit, owner=args.owner,
+                                          by=by(p)), case_id=args.case_id)
+
+
+@command("case.follow_up", CaseFollowUpArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="When to look at the case again (None clears it)")
+async def follow_up(ctx: ApiContext, p: Principal, args: CaseFollowUpArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "set the follow-up of")
+    return receipt(await ctx.cases.set_follow_up(args.case_id, args.at, by=by(p)),
+                   case_id=args.case_id)
+
+
+@command("case.change_customer", CaseCustomerArgs, roles=CASE_WRITERS, scope="cases:write",
+         summary="The case and its contacts belong to another customer")
+async def change_customer(ctx: ApiContext, p: Principal,
+                          args: CaseCustomerArgs) -> dict[str, Any]:
+    await check_case(ctx, p, args.case_id, "change the customer of")
+    return receipt(await ctx.cases.change_customer(args.case_id, args.customer_id, by=by(p)),
                    case_id=args.case_id)
