@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import hashlib
 import json
-import secrets
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,8 +80,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         if action == "pause":
             p.add_argument("--reason", default="break")
         p.set_defaults(func=_agent, action=action)
-    hashpw = agent_sub.add_parser("hash-password", help="print a password_hash for agents.yaml")
-    hashpw.set_defaults(func=_hash_password)
 
 
 # --- commands that start things --------------------------------------------------------
@@ -112,18 +106,6 @@ def _db_migrate(args: argparse.Namespace) -> int:
     applied = asyncio.run(migrate_database(args.config))
     print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
     return 0
-
-
-def _hash_password(args: argparse.Namespace) -> int:
-    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
-    print(hash_password(password.rstrip("\n")))
-    return 0
-
-
-def hash_password(password: str, iterations: int = 200_000) -> str:
-    salt = secrets.token_bytes(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
 # --- commands that talk to a running service -----------------------------------------
@@ -191,14 +173,22 @@ def _service_url(args: argparse.Namespace) -> str:
 async def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
     import aiohttp
 
+    from cti.api.cli_key import cli_key
+
     url = _service_url(args)
+    key = cli_key(args.config)
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
         timeout = aiohttp.ClientTimeout(total=10)
         async with (aiohttp.ClientSession(timeout=timeout) as session,
-                    session.request(method, url + path, json=body) as response):
+                    session.request(method, url + path, json=body, headers=headers) as response):
             payload = await response.json(content_type=None)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise ServiceUnreachable(url, str(exc) or type(exc).__name__) from None
+    if response.status == 401:
+        raise CtiError(f"{payload.get('message', 'not signed in')} (the cti command reads the "
+                       "running service's operator key from auth.operator_key_file, so run it "
+                       "as the service's user with the same --config, or set CTI_API_KEY)")
     if response.status >= 400:
         raise CtiError(payload.get("message", f"HTTP {response.status}"))
     return payload

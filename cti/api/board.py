@@ -30,7 +30,7 @@ class Board:
         self._router = router
         self._calls = calls
         self._config = config
-        self._desktops = desktops
+        self.desktops_of = desktops
 
     @property
     def router(self) -> Router:
@@ -60,7 +60,7 @@ class Board:
             if snap.presence is not snap.state and snap.state in _BUSY else None,
             "since": round(self.wall(fig.since), 3),
             "endpoint": router.endpoint_of(agent_id), "device": fig.device.value,
-            "desktops": self._desktops(agent_id), "queues": list(fig.queues),
+            "desktops": self.desktops_of(agent_id), "queues": list(fig.queues),
             "call_id": fig.call_id, "offered": fig.counters.offered,
             "answered": fig.counters.answered, "missed": fig.counters.missed,
             "talk_time": round(fig.counters.talk_time, 1)}

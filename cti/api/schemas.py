@@ -55,6 +55,13 @@ def examples(*items: dict[str, Any]) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": list(items)})
 
 
+class OnBehalf(Model):
+    """``by``: whom an admin (or the local ``cti`` command) acts for; others may not name
+    anyone (the records name them)."""
+
+    by: Code | None = None
+
+
 # --- errors and sessions ----------------------------------------------------------------
 
 
@@ -349,7 +356,7 @@ class MessageArgs(Model):
         return self
 
 
-class CaseNoteArgs(Model):
+class CaseNoteArgs(OnBehalf):
     model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
                              "text": "Customer will send the invoice"})
     case_id: Id
@@ -357,14 +364,14 @@ class CaseNoteArgs(Model):
     interaction_id: Id | None = None
 
 
-class CaseAttachArgs(Model):
+class CaseAttachArgs(OnBehalf):
     model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
                              "upload_id": "u-5f2c9a"})
     case_id: Id
     upload_id: Id
 
 
-class CaseDeriveArgs(Model):
+class CaseDeriveArgs(OnBehalf):
     model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
                              "unit": "finance", "reason": "refund over 500 EUR"})
     case_id: Id
@@ -372,7 +379,7 @@ class CaseDeriveArgs(Model):
     reason: Annotated[Text, Field(min_length=1)]
 
 
-class CaseStatusArgs(Model):
+class CaseStatusArgs(OnBehalf):
     model_config = examples({"case_id": "c0a1d2e3-0000-4000-8000-000000000001",
                              "status": "closed", "resolution": "refund issued"})
     case_id: Id
@@ -393,7 +400,7 @@ class EndpointIn(Model):
     endpoint: Endpoint | None
 
 
-class CaseOpenIn(Model):
+class CaseOpenIn(OnBehalf):
     model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
                              "classification": {"topic": "bookings"}, "subject": "Refund"})
     customer_id: Id | None = None
@@ -405,58 +412,58 @@ class CaseOpenIn(Model):
     interaction_id: Id | None = None
 
 
-class NoteIn(Model):
+class NoteIn(OnBehalf):
     model_config = examples({"text": "Called back, no answer"})
     text: Annotated[Text, Field(min_length=1)]
     interaction_id: Id | None = None
 
 
-class DeriveIn(Model):
+class DeriveIn(OnBehalf):
     model_config = examples({"unit": "finance", "reason": "refund over 500 EUR"})
     unit: Code
     reason: Annotated[Text, Field(min_length=1)]
 
 
-class AnswerIn(Model):
+class AnswerIn(OnBehalf):
     model_config = examples({"answer": "refund approved"})
     answer: Annotated[Text, Field(min_length=1)]
 
 
-class StatusIn(Model):
+class StatusIn(OnBehalf):
     model_config = examples({"status": "closed", "resolution": "solved on the phone"})
     status: Literal["open", "pending", "closed"]
     resolution: Text | None = None
 
 
-class ClassifyIn(Model):
+class ClassifyIn(OnBehalf):
     model_config = examples({"classification": {"topic": "bookings", "reason": "changes"},
                              "call_type": "request"})
     classification: Classification | None = None
     call_type: Code | None = None
 
 
-class LinkIn(Model):
+class LinkIn(OnBehalf):
     model_config = examples({"interaction_id": "0d5e3c8e-6f3a-4c1e-9a57-1f0b8e2a4d11"})
     interaction_id: Id
 
 
-class AssignIn(Model):
+class AssignIn(OnBehalf):
     model_config = examples({"unit": "complaints", "owner": "a1005"})
     unit: Code | None = None
     owner: Code | None = None
 
 
-class FollowUpIn(Model):
+class FollowUpIn(OnBehalf):
     model_config = examples({"at": "2026-12-01T09:00:00+01:00"}, {"at": None})
     at: datetime | None
 
 
-class CustomerRefIn(Model):
+class CustomerRefIn(OnBehalf):
     model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002"})
     customer_id: Id
 
 
-class CustomerIn(Model):
+class CustomerIn(OnBehalf):
     model_config = examples({"name": "Ana Ruiz", "phones": ["+34600111222"],
                              "account_number": "ES-1001", "tier": "gold"})
     name: Annotated[Line, Field(min_length=1)]
@@ -468,7 +475,7 @@ class CustomerIn(Model):
     value: float | None = None
 
 
-class CustomerPatchIn(Model):
+class CustomerPatchIn(OnBehalf):
     model_config = examples({"tier": "vip", "phones": ["+34600111222", "+34910000001"]})
     name: Line | None = None
     account_number: Code | None = None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from cti.api.commands import command
 from cti.api.commands.call import checked as check_call
-from cti.api.policy import CaseParties, Principal, Role
+from cti.api.policy import CaseParties, Forbidden, Principal, Role
 from cti.api.schemas import (
     CaseAnswerArgs,
     CaseAssignArgs,
@@ -51,9 +51,16 @@ async def check_case(ctx: ApiContext, p: Principal, case_id: str, what: str, *,
     ctx.policy().check_case(p, await case_parties(ctx, case_id), what, write=write)
 
 
-def by(p: Principal) -> str:
-    """Who the records name as acting: the agent, else the user or key."""
-    return p.agent_id or p.id
+def by(p: Principal, given: str | None = None) -> str:
+    """Who the records name as acting: the agent, else the user or key; an admin (the
+    local ``cti`` command among them) may name whom it acts for."""
+    own = p.agent_id or p.id
+    if given is None or given == own:
+        return own
+    if p.role is not Role.ADMIN:
+        raise Forbidden(f"{p.describe()} may not act on behalf of {given!r}: only admins may "
+                        "(leave 'by' out)")
+    return given
 
 
 def receipt(r: Receipt, **extra: Any) -> dict[str, Any]:
@@ -64,7 +71,7 @@ def receipt(r: Receipt, **extra: Any) -> dict[str, Any]:
          summary="Add a note to a case")
 async def note(ctx: ApiContext, p: Principal, args: CaseNoteArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "add a note to")
-    return receipt(await ctx.cases.add_note(args.case_id, args.text, author=by(p),
+    return receipt(await ctx.cases.add_note(args.case_id, args.text, author=by(p, args.by),
                                             interaction_id=args.interaction_id),
                    case_id=args.case_id)
 
@@ -76,7 +83,7 @@ async def attach(ctx: ApiContext, p: Principal, args: CaseAttachArgs) -> dict[st
     upload = ctx.uploads.take(p.id, args.upload_id)
     return receipt(await ctx.cases.add_attachment(
         args.case_id, name=upload.name, content_type=upload.content_type,
-        content=upload.content, by=by(p)), case_id=args.case_id)
+        content=upload.content, by=by(p, args.by)), case_id=args.case_id)
 
 
 @command("case.derive", CaseDeriveArgs, roles=CASE_WRITERS, scope="cases:write",
@@ -84,14 +91,14 @@ async def attach(ctx: ApiContext, p: Principal, args: CaseAttachArgs) -> dict[st
 async def derive(ctx: ApiContext, p: Principal, args: CaseDeriveArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "derive")
     return receipt(await ctx.cases.derive(args.case_id, unit=args.unit, reason=args.reason,
-                                          by=by(p)), case_id=args.case_id)
+                                          by=by(p, args.by)), case_id=args.case_id)
 
 
 @command("case.set_status", CaseStatusArgs, roles=CASE_WRITERS, scope="cases:write",
          summary="Open, pend or close the case")
 async def set_status(ctx: ApiContext, p: Principal, args: CaseStatusArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "change the status of")
-    return receipt(await ctx.cases.set_status(args.case_id, args.status, by=by(p),
+    return receipt(await ctx.cases.set_status(args.case_id, args.status, by=by(p, args.by),
                                               resolution=args.resolution),
                    case_id=args.case_id)
 
@@ -108,7 +115,8 @@ async def open_case(ctx: ApiContext, p: Principal, args: CaseOpenArgs) -> dict[s
     if args.unit is not None and p.role is Role.SUPERVISOR:
         ctx.policy().check_unit(p, args.unit, "open a case in")
     return receipt(await ctx.cases.open_case(
-        customer_id=args.customer_id, by=by(p), classification=_levels(args.classification),
+        customer_id=args.customer_id, by=by(p, args.by),
+        classification=_levels(args.classification),
         call_type=args.call_type, unit=args.unit, owner=args.owner, subject=args.subject,
         interaction_id=args.interaction_id))
 
@@ -118,7 +126,8 @@ async def open_case(ctx: ApiContext, p: Principal, args: CaseOpenArgs) -> dict[s
 async def answer(ctx: ApiContext, p: Principal, args: CaseAnswerArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "answer a derivation of")
     return receipt(await ctx.cases.answer_derivation(
-        args.case_id, args.derivation_id, answer=args.answer, by=by(p)), case_id=args.case_id)
+        args.case_id, args.derivation_id, answer=args.answer, by=by(p, args.by)),
+        case_id=args.case_id)
 
 
 @command("case.classify", CaseClassifyArgs, roles=CASE_WRITERS, scope="cases:write",
@@ -126,7 +135,7 @@ async def answer(ctx: ApiContext, p: Principal, args: CaseAnswerArgs) -> dict[st
 async def classify(ctx: ApiContext, p: Principal, args: CaseClassifyArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "classify")
     return receipt(await ctx.cases.classify(
-        args.case_id, by=by(p), classification=_levels(args.classification),
+        args.case_id, by=by(p, args.by), classification=_levels(args.classification),
         call_type=args.call_type), case_id=args.case_id)
 
 
@@ -135,7 +144,7 @@ async def classify(ctx: ApiContext, p: Principal, args: CaseClassifyArgs) -> dic
 async def link(ctx: ApiContext, p: Principal, args: CaseLinkArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "link a contact to")
     return receipt(await ctx.cases.link_interaction(args.case_id, args.interaction_id,
-                                                    by=by(p)), case_id=args.case_id)
+                                                    by=by(p, args.by)), case_id=args.case_id)
 
 
 @command("case.assign", CaseAssignArgs, roles=CASE_WRITERS, scope="cases:write",
@@ -143,14 +152,14 @@ async def link(ctx: ApiContext, p: Principal, args: CaseLinkArgs) -> dict[str, A
 async def assign(ctx: ApiContext, p: Principal, args: CaseAssignArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "assign")
     return receipt(await ctx.cases.assign(args.case_id, unit=args.unit, owner=args.owner,
-                                          by=by(p)), case_id=args.case_id)
+                                          by=by(p, args.by)), case_id=args.case_id)
 
 
 @command("case.follow_up", CaseFollowUpArgs, roles=CASE_WRITERS, scope="cases:write",
          summary="When to look at the case again (None clears it)")
 async def follow_up(ctx: ApiContext, p: Principal, args: CaseFollowUpArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "set the follow-up of")
-    return receipt(await ctx.cases.set_follow_up(args.case_id, args.at, by=by(p)),
+    return receipt(await ctx.cases.set_follow_up(args.case_id, args.at, by=by(p, args.by)),
                    case_id=args.case_id)
 
 
@@ -159,5 +168,5 @@ async def follow_up(ctx: ApiContext, p: Principal, args: CaseFollowUpArgs) -> di
 async def change_customer(ctx: ApiContext, p: Principal,
                           args: CaseCustomerArgs) -> dict[str, Any]:
     await check_case(ctx, p, args.case_id, "change the customer of")
-    return receipt(await ctx.cases.change_customer(args.case_id, args.customer_id, by=by(p)),
-                   case_id=args.case_id)
+    return receipt(await ctx.cases.change_customer(args.case_id, args.customer_id,
+                                                   by=by(p, args.by)), case_id=args.case_id)

@@ -18,12 +18,13 @@ if TYPE_CHECKING:
          summary="A new customer")
 async def create(ctx: ApiContext, p: Principal, args: CustomerCreateArgs) -> dict[str, Any]:
     return receipt(await ctx.cases.customers.create(
-        args.name, by=by(p), account_number=args.account_number, document=args.document,
+        args.name, by=by(p, args.by), account_number=args.account_number,
+        document=args.document,
         tier=args.tier, phones=args.phones, attributes=args.attributes, value=args.value))
 
 
 @command("customer.update", CustomerUpdateArgs, roles=CASE_WRITERS, scope="customers:write",
          summary="Change a customer's fields (phones and attributes are replaced)")
 async def update(ctx: ApiContext, p: Principal, args: CustomerUpdateArgs) -> dict[str, Any]:
-    changes = args.model_dump(exclude_unset=True, exclude={"customer_id"})
-    return receipt(await ctx.cases.customers.update(args.customer_id, changes, by=by(p)))
+    changes = args.model_dump(exclude_unset=True, exclude={"customer_id", "by"})
+    return receipt(await ctx.cases.customers.update(args.customer_id, changes, by=by(p, args.by)))
