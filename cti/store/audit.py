@@ -39,8 +39,9 @@ class Audit:
         if not entries:
             return
         rows = [tuple(getattr(e, name) for name in _COLUMNS) for e in entries]
-        await self._db.run(lambda conn: conn.copy_records_to_table(
-            "audit_log", records=rows, columns=_COLUMNS))
+        places = ", ".join(f"${i + 1}" for i in range(len(_COLUMNS)))
+        await self._db.run(lambda conn: conn.executemany(
+            f"INSERT INTO audit_log ({', '.join(_COLUMNS)}) VALUES ({places})", rows))
 
     async def find(self, *, actor: str | None = None, command: str | None = None,
                    since: datetime | None = None, limit: int = 100) -> list[AuditEntry]:

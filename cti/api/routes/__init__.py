@@ -140,8 +140,7 @@ def mount(app: web.Application, route: Route) -> None:
         result = await route.handler(call)
         return respond(result, route.status)
 
-    app.router.add_route(route.method, route.full_path, handle, name=route.handler.__name__
-                         + ":" + route.method + route.path)
+    app.router.add_route(route.method, route.full_path, handle)
 
 
 def respond(result: Any, status: int = 200) -> web.StreamResponse:

@@ -53,20 +53,6 @@ async def dial(call: Call) -> Any:
     return await run_command(call, "call.dial", call.body.model_dump(exclude_none=True))
 
 
-@ROUTES.post("/calls/{call_id}/{action}",
-             "A call command: " + ", ".join(CALL_ACTIONS) + " (body: the command's args "
-             "without interaction_id; see the commands in docs/api.md)")
-async def call_action(call: Call) -> Any:
-    action = call.path("action")
-    if action not in CALL_ACTIONS:
-        raise BadRequest(f"unknown call action {action!r}; use one of {', '.join(CALL_ACTIONS)}")
-    body = await read_json(call.request, call.ctx.config.service.http.body_timeout)
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    return await run_command(call, f"call.{action}",
-                             {**body, "interaction_id": call.path("call_id")})
-
-
 @ROUTES.post("/calls/{call_id}/reviews", "A quality review of a recorded call",
              body=ReviewIn, status=201)
 async def add_review(call: Call) -> Any:
@@ -81,3 +67,17 @@ async def list_reviews(call: Call) -> list[dict[str, Any]]:
     policy.check_role(p, "read reviews", STAFF)
     policy.check_call(p, await parties(call.ctx, iid), "read the reviews of")
     return [plain(r) for r in await call.ctx.store.reviews.for_interaction(iid)]
+
+
+@ROUTES.post("/calls/{call_id}/{action}",
+             "A call command: " + ", ".join(CALL_ACTIONS) + " (body: the command's args "
+             "without interaction_id; see the commands in docs/api.md)")
+async def call_action(call: Call) -> Any:
+    action = call.path("action")
+    if action not in CALL_ACTIONS:
+        raise BadRequest(f"unknown call action {action!r}; use one of {', '.join(CALL_ACTIONS)}")
+    body = await read_json(call.request, call.ctx.config.service.http.body_timeout)
+    if not isinstance(body, dict):
+        raise BadRequest("body must be a JSON object")
+    return await run_command(call, f"call.{action}",
+                             {**body, "interaction_id": call.path("call_id")})
