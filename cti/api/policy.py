@@ -188,7 +188,8 @@ class Policy:
             need = f"the scope {scope}" if scope else "a user (API keys may not)"
             raise Forbidden(f"{p.describe()} may not {what}: it needs {need}")
         if p.role not in roles:
-            allowed = " and ".join(f"{r.value}s" for r in sorted(roles & PEOPLE))
+            allowed = " and ".join(f"{r.value}s" for r in (Role.AGENT, Role.SUPERVISOR,
+                                                              Role.ADMIN) if r in roles)
             raise Forbidden(f"{p.describe()} may not {what}: only {allowed} may")
 
     def check_agent(self, p: Principal, agent_id: str, what: str) -> None:
