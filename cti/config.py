@@ -365,6 +365,8 @@ class HttpListen(Listen):
     cors_origins: list[str] = []
     #: Seconds a request body may take to arrive.
     body_timeout: float = Field(30.0, gt=0, le=3600)
+    #: Seconds a new connection may take to send its first request head.
+    head_timeout: float = Field(10.0, gt=0, le=600)
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -54,7 +54,8 @@ class ApiServer:
         ctx.audit.start()
         await ctx.webhooks.start(self._bus)
         self._listener = Listener(build_app(ctx))
-        self.port = await self._listener.start(host, port, tls)
+        self.port = await self._listener.start(
+            host, port, tls, head_timeout=self._service.config.service.http.head_timeout)
         return self.port
 
     async def stop(self) -> None:
