@@ -29,12 +29,13 @@ from cti.agi.wiring import Ivr, build_ivr, load_config_flows
 from cti.ami import events as ami
 from cti.ami.feed import AmiCluster, NodeConfig
 from cti.api import views
-from cti.api.context import ApiContext, CallControlPort
+from cti.api.context import ApiContext
 from cti.api.server import ApiServer
 from cti.bus import EventBus
 from cti.calls import CallRegistry
 from cti.cases.service import CaseService
 from cti.config import Config, load_config
+from cti.control import CallControl
 from cti.errors import ConfigError, CtiError, NoSuchAgent, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
@@ -79,11 +80,11 @@ class Service:
         self.cases: CaseService | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
+        self.control: CallControl | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_port: int | None = None
         self.api: ApiContext | None = None
-        self.control: CallControlPort | None = None
         self.api_server: ApiServer | None = None
         self._dsn: str | None = None
         self.bus = EventBus()
@@ -102,6 +103,8 @@ class Service:
 
     async def start(self) -> None:
         restored = await self._start_routing()
+        assert self.control is not None
+        await self.control.start()
         await self._start_ami()
         await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
         await self._start_ivr()
@@ -141,6 +144,7 @@ class Service:
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
+        self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))

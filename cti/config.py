@@ -192,6 +192,8 @@ class Dialplan(_Model):
     outbound_context: str = "cti-outbound"
     held_context: str = "cti-held"
     agent_held_context: str = "cti-agent-held"
+    consult_context: str = "cti-consult"
+    closed_context: str = "cti-queue-closed"
 
 
 class Ivr(_Model):

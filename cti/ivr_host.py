@@ -143,7 +143,12 @@ class ServiceIvrHost:
         self._loop.submit(SurveyAnswer(interaction_id, kind, score))
 
     def is_open(self, at: datetime) -> bool:
+        if self.centre_mode() == "night":   # a supervisor closed the centre
+            return False
         return self._config.hours.is_open(at)
+
+    def centre_mode(self) -> str:
+        return self._loop.router.control.mode
 
     def holiday(self, at: datetime) -> str | None:
         day = self._config.hours.holiday(at.astimezone(self._config.hours.zone).date())

@@ -14,6 +14,8 @@ Tables (see the migrations):
 - agent_state_history / agent_current_state: every ACD state change.
 - queue_entries: the callers waiting now, for a restart.
 - survey_answers, recordings.
+- scheduled_callbacks: callbacks agreed for later (pending, started, cancelled).
+- control_settings: what supervisors switched (closed queues, the centre's mode).
 """
 
 from __future__ import annotations
@@ -174,11 +176,15 @@ def _agent_left(e: ev.AgentLeftCall) -> list[RowOp]:
             _record(e, e.segment, agent_left_at=at(e.at))]
 
 
+#: Transfer kinds after which the call waits in a queue again: its queue visit ends.
+_REQUEUED = frozenset({"queue", "agent", "takeover"})
+
+
 def _transferred(e: ev.CallTransferred) -> list[RowOp]:
-    if e.kind != "queue":
+    if e.kind not in _REQUEUED:
         return []
-    return [_record(e, e.segment, outcome="transferred", to_queue=e.target,
-                    ended_at=at(e.at))]
+    return [_record(e, e.segment, outcome="transferred",
+                    to_queue=e.target if e.kind == "queue" else None, ended_at=at(e.at))]
 
 
 def _callback_requested(e: ev.CallbackRequested) -> list[RowOp]:
@@ -252,12 +258,60 @@ def _recording_paused(e: ev.RecordingPaused) -> list[RowOp]:
 
 def _recording_resumed(e: ev.RecordingResumed) -> list[RowOp]:
     return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
-                   set={"paused_at": None})]
+                   set={"paused_at": None}, add={"paused_seconds": e.paused_for or 0.0})]
 
 
 def _recording_stopped(e: ev.RecordingStopped) -> list[RowOp]:
     return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
                    set={"stopped_at": at(e.at)})]
+
+
+# --- call control -------------------------------------------------------------------
+
+
+def _outbound_requested(e: ev.OutboundCallRequested) -> list[RowOp]:
+    return [_record(e, 0, direction="outbound")]
+
+
+def callback_id(text: str) -> uuid.UUID:
+    return uuid.UUID(text)
+
+
+def _callback_scheduled(e: ev.CallbackScheduled) -> list[RowOp]:
+    origin = uuid.UUID(e.interaction_id) if e.interaction_id else None
+    return [Upsert("scheduled_callbacks", {"id": callback_id(e.callback_id)},
+                   create={"created_at": at(e.at), "created_by": e.by},
+                   set={"number": e.number, "due_at": at(e.due_at), "queue": e.queue,
+                        "agent_id": e.agent_id, "note": e.note,
+                        "origin_interaction_id": origin, "status": "pending"})]
+
+
+def _callback_cancelled(e: ev.CallbackCancelled) -> list[RowOp]:
+    return [Update("scheduled_callbacks", {"id": callback_id(e.callback_id)},
+                   set={"status": "cancelled", "ended_at": at(e.at), "cancelled_by": e.by})]
+
+
+def _callback_started(e: ev.CallbackStarted) -> list[RowOp]:
+    return [Update("scheduled_callbacks", {"id": callback_id(e.callback_id)},
+                   set={"status": "started", "ended_at": at(e.at),
+                        "interaction_id": uuid.UUID(e.interaction_id or "")})]
+
+
+def _setting(key: str, value: dict[str, Any], e: ev.DomainEvent, by: str) -> Upsert:
+    return Upsert("control_settings", {"key": key},
+                  set={"value": value, "changed_by": by, "changed_at": at(e.at)})
+
+
+def _queue_closed(e: ev.QueueClosed) -> list[RowOp]:
+    return [_setting(f"queue:{e.queue}", {"closed": True}, e, e.by)]
+
+
+def _queue_opened(e: ev.QueueOpened) -> list[RowOp]:
+    return [_setting(f"queue:{e.queue}", {"closed": False}, e, e.by)]
+
+
+def _centre_mode(e: ev.CentreModeChanged) -> list[RowOp]:
+    return [_setting("centre_mode", {"mode": e.mode, "message": e.message}, e, e.by)]
 
 
 _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
@@ -283,6 +337,13 @@ _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.RecordingPaused: _recording_paused,
     ev.RecordingResumed: _recording_resumed,
     ev.RecordingStopped: _recording_stopped,
+    ev.OutboundCallRequested: _outbound_requested,
+    ev.CallbackScheduled: _callback_scheduled,
+    ev.CallbackCancelled: _callback_cancelled,
+    ev.CallbackStarted: _callback_started,
+    ev.QueueClosed: _queue_closed,
+    ev.QueueOpened: _queue_opened,
+    ev.CentreModeChanged: _centre_mode,
 }
 
 

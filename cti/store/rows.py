@@ -37,6 +37,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "agent_current_state": ("agent_id",),
     "survey_answers": ("id",),
     "recordings": ("id",),
+    "scheduled_callbacks": ("id",),
+    "control_settings": ("key",),
 }
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]*$")
 
