@@ -68,8 +68,11 @@ class DomainEvent:
 
     def data(self) -> dict[str, Any]:
         """The type's own fields, JSON-ready."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name not in ENVELOPE}
+        names = _DATA_FIELDS.get(type(self))
+        if names is None:
+            names = _DATA_FIELDS[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self) if f.name not in ENVELOPE)
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def to_json(self, epoch: str) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.TYPE, "version": self.VERSION, "epoch": epoch,
@@ -129,7 +132,13 @@ def iso(epoch: float) -> str:
         .replace("+00:00", "Z")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
@@ -230,6 +239,15 @@ class CallOffered(DomainEvent):
     ring_timeout: float
     callback: bool = False
     segment: int = 0
+    screen_pop: Mapping[str, Any] = field(default_factory=dict)
+
+
+@event_type("call.screen_pop_updated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPopUpdated(DomainEvent):
+    """The customer's history came after the call was offered (the database was slower
+    than the screen-pop's budget): the complete pop."""
+
     screen_pop: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -401,6 +419,24 @@ class RecordingPaused(DomainEvent):
 class RecordingResumed(DomainEvent):
     by: str | None = None
     paused_for: float | None = None
+
+
+@event_type("recording.deleted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingDeleted(DomainEvent):
+    """The file is gone: reason ``retention`` or ``customer request``."""
+
+    file: str | None = None
+    reason: str = "retention"
+    by: str = "system"
+
+
+@event_type("interaction.anonymized")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionAnonymized(DomainEvent):
+    """The customer asked for their data to be erased: the caller id is gone."""
+
+    by: str = "system"
 
 
 @event_type("recording.stopped")

@@ -62,6 +62,14 @@ class Enqueue:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryFetched:
+    """The screen-pop's history, fetched after the call was queued without it."""
+
+    interaction_id: str
+    history: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackWanted:
     """The caller asked to be called back at ``number`` (E.164, already validated)."""
 

@@ -53,6 +53,7 @@ from cti.routing.items import (
     CallbackWanted,
     Classified,
     Enqueue,
+    HistoryFetched,
     InLoop,
     InteractionStarted,
     IvrStepDone,
@@ -73,6 +74,7 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     Classified: requests.on_classified,
     Enqueue: centre.on_enqueue,  # requests.on_enqueue unless the queue is closed
     CallbackWanted: requests.on_callback_wanted,
+    HistoryFetched: requests.on_history_fetched,
     SurveyAnswer: requests.on_survey,
     OfferNotDelivered: requests.on_offer_not_delivered,
     AgentCommand: requests.on_agent_command,

@@ -217,3 +217,21 @@ def on_resumed(step: Step, resumed: ami.CallResumed) -> None:
         held_for = round(step.now.wall - call.held_at, 3)
         call.held_at = None
         step.emit(ev.CallResumed, call, attempt=call.offers, held_for=held_for)
+
+
+def on_recording_started(step: Step, started: ami.RecordingStarted) -> None:
+    """MixMonitor began recording a call's channel (the caller's in [cti-connect])."""
+    call = caller_call(step, started.channel)
+    if call is not None:
+        step.emit(ev.RecordingStarted, call, file=started.file or None)
+
+
+def on_recording_stopped(step: Step, stopped: ami.RecordingStopped) -> None:
+    """The file is complete (StopMixMonitor, or the channel hung up: then the call may
+    be closed already, and its channel's CTI_INTERACTION names it)."""
+    call = caller_call(step, stopped.channel)
+    if call is not None:
+        step.emit(ev.RecordingStopped, call, file=stopped.file or None)
+    elif stopped.channel.interaction:
+        step.emit(ev.RecordingStopped, interaction_id=stopped.channel.interaction,
+                  node=stopped.node, file=stopped.file or None)
