@@ -413,6 +413,17 @@ class EndpointIn(Model):
     endpoint: Endpoint | None
 
 
+def _levels_inside(value: Any) -> Any:
+    """Accept the four levels at the top of the body too (``{"topic": ...}``)."""
+    if isinstance(value, dict) and "classification" not in value and any(
+            k in value for k in ("topic", "reason", "sub_reason", "question")):
+        levels = {k: value[k] for k in ("topic", "reason", "sub_reason", "question")
+                  if k in value}
+        rest = {k: v for k, v in value.items() if k not in levels}
+        return {**rest, "classification": levels}
+    return value
+
+
 class CaseOpenIn(OnBehalf):
     model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
                              "classification": {"topic": "bookings"}, "subject": "Refund"})
@@ -423,6 +434,8 @@ class CaseOpenIn(OnBehalf):
     owner: Code | None = None
     subject: Line | None = None
     interaction_id: Id | None = None
+
+    _flat = model_validator(mode="before")(_levels_inside)
 
 
 class NoteIn(OnBehalf):
@@ -453,6 +466,8 @@ class ClassifyIn(OnBehalf):
                              "call_type": "request"})
     classification: Classification | None = None
     call_type: Code | None = None
+
+    _flat = model_validator(mode="before")(_levels_inside)
 
 
 class LinkIn(OnBehalf):
