@@ -23,6 +23,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from cti.api.accounts import seed_demo_users
 from cti.app import Service
 from cti.config import Config, HoursConfig, load_config
 from cti.log import configure_logging
@@ -33,6 +34,9 @@ from cti.store.locks import InstanceLock
 log = structlog.get_logger(__name__)
 
 #: Menu paths callers take through ivr_flows/main.yaml, with their weights.
+#: The password of the demo's desktop users (made on the first run).
+DEMO_PASSWORD = "demo-password"
+
 PATHS: list[tuple[list[str], int]] = [
     (["1", "1"], 30),         # bookings: new booking
     (["2", "1"], 15),         # changes
@@ -93,6 +97,7 @@ class Demo:
         self.placed = 0
         self._traffic: asyncio.Task[None] | None = None
         self._rng = random.Random(7)
+        self.users: list[str] = []
 
     async def start(self) -> None:
         await self.sim.start()
@@ -112,6 +117,8 @@ class Demo:
         assert self.service.agi is not None
         self.sim.core.agi_override = ("127.0.0.1", self.service.agi.port)
         await self._seed_customers()
+        assert self.service.store is not None
+        self.users = await seed_demo_users(self.service.store, self.config, DEMO_PASSWORD)
         self.bookings = await _bookings_service()
         for agent_id in self.agent_ids:
             with contextlib.suppress(Exception):
@@ -144,6 +151,8 @@ class Demo:
             *([f"                  psql: PGPASSFILE={pg.password_file} psql {pg.display_dsn}"]
               if pg else []),
             f"  log             {log_path}",
+            f"  desktop users   a1001..a1010 (agents), s2001 (supervisor), admin; password "
+            f"{DEMO_PASSWORD!r}" + ("" if self.users else " (users kept from before)"),
             f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",
             "Ctrl-C stops.",

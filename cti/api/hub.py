@@ -61,6 +61,10 @@ class Hub:
         self.index = EventIndex()
         self.desktops: set[Desktop] = set()
         self._by_agent: dict[str, set[Desktop]] = {}
+        #: Who may see an event depends only on these; desktops with the same key see
+        #: the same events, so the policy is asked once per key, not per desktop.
+        self._agent_desks: dict[str, set[Desktop]] = {}        #: agents' own, by agent
+        self._groups: dict[tuple[Any, ...], set[Desktop]] = {}  #: everyone else, by key
         self._gone_since: dict[str, float] = {}     #: agent -> when its last desktop left
         self._staff = 0                             #: desktops of supervisors and admins
         self._last_seq = 0
@@ -98,7 +102,12 @@ class Hub:
         """From now on ``desktop`` gets what it may see (call synchronously with
         building its first frames, so nothing falls between)."""
         self.desktops.add(desktop)
-        agent_id = desktop.principal.agent_id
+        p = desktop.principal
+        if p.role is Role.AGENT and p.agent_id is not None:
+            self._agent_desks.setdefault(p.agent_id, set()).add(desktop)
+        else:
+            self._groups.setdefault(_audience(p), set()).add(desktop)
+        agent_id = p.agent_id
         if agent_id is not None:
             self._by_agent.setdefault(agent_id, set()).add(desktop)
             self._gone_since.pop(agent_id, None)
@@ -109,7 +118,16 @@ class Hub:
         if desktop not in self.desktops:
             return
         self.desktops.discard(desktop)
-        agent_id = desktop.principal.agent_id
+        p = desktop.principal
+        group, key = ((self._agent_desks, p.agent_id)
+                      if p.role is Role.AGENT and p.agent_id is not None
+                      else (self._groups, _audience(p)))
+        members = group.get(key)  # type: ignore[call-overload]
+        if members is not None:
+            members.discard(desktop)
+            if not members:
+                del group[key]  # type: ignore[arg-type]
+        agent_id = p.agent_id
         if agent_id is not None:
             mine = self._by_agent.get(agent_id, set())
             mine.discard(desktop)
@@ -181,13 +199,47 @@ class Hub:
         text = frame(event.to_json(self._epoch()))
         self.replay.add(event, text)
         self._last_seq = event.seq
-        policy, index = self._policy(), self.index
-        for desktop in self.desktops:
-            if may_see(policy, desktop.principal, event, index):
-                desktop.send(text)
-                self.delivered += 1
+        policy = self._policy()
+        for agent_id in self._concerned_agents(event, policy):
+            self._offer(self._agent_desks.get(agent_id), event, text, policy)
+        for desks in self._groups.values():
+            self._offer(desks, event, text, policy)
         if event.TYPE == "agent.state_changed" and event.agent_id in self._gone_since:
             self._check_gone(event.agent_id, self._clock())
+
+    def _offer(self, desks: set[Desktop] | None, event: DomainEvent, text: str,
+               policy: Policy) -> None:
+        """``text`` to every desktop of one audience, if its principal may see ``event``."""
+        if not desks:
+            return
+        if may_see(policy, next(iter(desks)).principal, event, self.index):
+            for desktop in desks:
+                desktop.send(text)
+            self.delivered += len(desks)
+
+    def _concerned_agents(self, event: DomainEvent, policy: Policy) -> Iterable[str]:
+        """The agents whose own desktops may see ``event`` (a superset; the policy has
+        the last word): O(the agents concerned), not O(the desktops)."""
+        kind, index = event.TYPE, self.index
+        if kind.startswith("centre."):
+            return list(self._agent_desks)
+        if kind.startswith("supervision."):
+            return ()
+        if kind.startswith("queue."):
+            return [a for a in self._agent_desks if event.queue in policy.serving_queues(a)]
+        found: set[str] = set()
+        if event.agent_id is not None:
+            found.add(event.agent_id)
+        if kind.startswith("case.") and event.case_id is not None:
+            case = index.case(event.case_id)
+            found |= case.agents
+            if case.owner is not None:
+                found.add(case.owner)
+        elif kind.startswith("customer.") and event.customer_id is not None:
+            found |= index.customer_agents(event.customer_id)
+        elif event.interaction_id is not None:
+            found |= index.call(event.interaction_id).agents
+        return found
 
     def _lost_events(self) -> None:
         """The bus dropped events (the hub fell far behind): the replay buffer has a
@@ -338,3 +390,8 @@ class Hub:
 
     def staff(self) -> Iterable[Desktop]:
         return (d for d in self.desktops if d.principal.role in (Role.SUPERVISOR, Role.ADMIN))
+
+
+def _audience(p: Principal) -> tuple[Any, ...]:
+    """What decides what a principal (not an agent) may see."""
+    return (p.role, p.agent_id, p.queues, p.units, p.scopes)
