@@ -27,7 +27,7 @@ import structlog
 from acd.states import AgentState
 from cti.api.audience import may_see
 from cti.api.board import Board
-from cti.api.desktop import CLOSE_EXPIRED, CLOSE_FORBIDDEN, Desktop, frame
+from cti.api.desktop import CLOSE_EXPIRED, CLOSE_FORBIDDEN, Desktop, frame, text_frame
 from cti.api.index import EventIndex
 from cti.api.policy import Policy, Principal, Role
 from cti.api.replay import ReplayBuffer
@@ -71,6 +71,7 @@ class Hub:
         self._tasks: list[asyncio.Task[Any]] = []
         self._stats_sent: dict[str, dict[str, Any]] = {}  #: last figures pushed, by key
         self._pending: set[asyncio.Task[Any]] = set()
+        self._frame_bytes: bytes | None = None
         self.delivered = 0
 
     @property
@@ -200,6 +201,7 @@ class Hub:
         self.replay.add(event, text)
         self._last_seq = event.seq
         policy = self._policy()
+        self._frame_bytes: bytes | None = None   # built once, for the first desktop
         for agent_id in self._concerned_agents(event, policy):
             self._offer(self._agent_desks.get(agent_id), event, text, policy)
         for desks in self._groups.values():
@@ -213,8 +215,11 @@ class Hub:
         if not desks:
             return
         if may_see(policy, next(iter(desks)).principal, event, self.index):
+            data = self._frame_bytes
+            if data is None:
+                data = self._frame_bytes = text_frame(text.encode())
             for desktop in desks:
-                desktop.send(text)
+                desktop.send(text, data=data)
             self.delivered += len(desks)
 
     def _concerned_agents(self, event: DomainEvent, policy: Policy) -> Iterable[str]:
