@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -40,6 +41,8 @@ log = structlog.get_logger(__name__)
 #: Seconds before a token's expiry when the desktop is told to renew it.
 EXPIRING_NOTICE = 300.0
 TICK = 1.0
+#: Desktops written to between two yields to the event loop.
+CHUNK = 200
 
 Pause = Callable[[str], Awaitable[Any]]
 Revalidate = Callable[[Principal], Awaitable[None]]
@@ -71,7 +74,8 @@ class Hub:
         self._tasks: list[asyncio.Task[Any]] = []
         self._stats_sent: dict[str, dict[str, Any]] = {}  #: last figures pushed, by key
         self._pending: set[asyncio.Task[Any]] = set()
-        self._frame_bytes: bytes | None = None
+        self._text, self._data = "", b""
+        self.fanout_seconds: deque[float] = deque(maxlen=1000)  #: the last fan-outs' time
         self.delivered = 0
 
     @property
@@ -187,40 +191,45 @@ class Hub:
                     self._lost_events()
                 for event in batch:
                     try:
-                        self.deliver(event)
+                        await self.send(self.deliver(event))
                     except Exception:
                         log.exception("hub failed on an event", type=event.TYPE, seq=event.seq)
         finally:
             bus.unsubscribe(subscription)
 
-    def deliver(self, event: DomainEvent) -> None:
-        """Serialise ``event`` once, keep it for replay, queue it for every desktop
-        that may see it."""
+    def deliver(self, event: DomainEvent) -> list[tuple[Desktop, ...]]:
+        """Serialise ``event`` once, keep it for replay, and name the desktops that may
+        see it (one tuple per audience); ``send`` writes it to them."""
         self.index.learn(event)
         text = frame(event.to_json(self._epoch()))
         self.replay.add(event, text)
         self._last_seq = event.seq
-        policy = self._policy()
-        self._frame_bytes: bytes | None = None   # built once, for the first desktop
-        for agent_id in self._concerned_agents(event, policy):
-            self._offer(self._agent_desks.get(agent_id), event, text, policy)
-        for desks in self._groups.values():
-            self._offer(desks, event, text, policy)
+        self._text, self._data = text, text_frame(text.encode())
+        policy, index = self._policy(), self.index
+        audiences = [desks for desks in (
+            *(self._agent_desks.get(a) for a in self._concerned_agents(event, policy)),
+            *self._groups.values()) if desks]
+        chosen = [tuple(desks) for desks in audiences
+                  if may_see(policy, next(iter(desks)).principal, event, index)]
         if event.TYPE == "agent.state_changed" and event.agent_id in self._gone_since:
             self._check_gone(event.agent_id, self._clock())
+        return chosen
 
-    def _offer(self, desks: set[Desktop] | None, event: DomainEvent, text: str,
-               policy: Policy) -> None:
-        """``text`` to every desktop of one audience, if its principal may see ``event``."""
-        if not desks:
-            return
-        if may_see(policy, next(iter(desks)).principal, event, self.index):
-            data = self._frame_bytes
-            if data is None:
-                data = self._frame_bytes = text_frame(text.encode())
+    async def send(self, audiences: list[tuple[Desktop, ...]]) -> None:
+        """The last delivered event to ``audiences``, yielding to the loop every
+        ``CHUNK`` desktops: a fan-out to thousands never holds the routing loop long.
+        Events still go out in order: the next one starts when this one is done."""
+        text, data = self._text, self._data
+        started, count = time.monotonic(), 0
+        for desks in audiences:
             for desktop in desks:
                 desktop.send(text, data=data)
-            self.delivered += len(desks)
+                count += 1
+                if count % CHUNK == 0:
+                    await asyncio.sleep(0)
+        self.delivered += count
+        if count:
+            self.fanout_seconds.append(time.monotonic() - started)
 
     def _concerned_agents(self, event: DomainEvent, policy: Policy) -> Iterable[str]:
         """The agents whose own desktops may see ``event`` (a superset; the policy has
