@@ -435,7 +435,6 @@ class ApiConfig(_Model):
 
     replay_events: int = Field(10_000, ge=100, le=1_000_000)
     queue_limit: int = Field(1000, ge=10, le=100_000)    #: frames queued per socket
-    hard_limit: int = Field(4 << 20, ge=65536)           #: bytes unread before closing
     stats_per_second: float = Field(2.0, gt=0, le=50)
     commands_per_second: float = Field(20.0, gt=0, le=1000)
     webhook_timeout: float = Field(5.0, gt=0, le=60)
