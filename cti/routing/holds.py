@@ -138,9 +138,21 @@ def on_recording_started(step: Step, started: ami.RecordingStarted) -> None:
 
 
 def on_recording_stopped(step: Step, stopped: ami.RecordingStopped) -> None:
+    """The file is complete (StopMixMonitor, or the channel hung up: then the call may be
+    closed already, and its channel's CTI_INTERACTION names it)."""
     call = _call_of(step, stopped.channel)
-    rec = call and step.router.control.recordings.pop(call.interaction_id, None)
-    if call is None or rec is None:
+    if call is None:
+        iid = stopped.channel.interaction
+        rec = iid and step.router.control.recordings.pop(iid, None)
+        if iid:
+            if rec is not None and rec.paused_at is not None:
+                step.emit(ev.RecordingResumed, interaction_id=iid, node=stopped.node,
+                          by=None, paused_for=round(step.now.wall - rec.paused_at, 3))
+            step.emit(ev.RecordingStopped, interaction_id=iid, node=stopped.node,
+                      file=stopped.file or None)
+        return
+    rec = step.router.control.recordings.pop(call.interaction_id, None)
+    if rec is None:
         return
     if rec.paused_at is not None:
         step.emit(ev.RecordingResumed, call, by=None,

@@ -31,5 +31,9 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
     assert "PostgreSQL      postgresql://" in out
     answered = [int(n) for n in re.findall(r"answered (\d+)", out)]
     assert answered and answered[-1] > 0, out
+    # the stop says what it waits for, and that it is done
+    assert "stopping: no new calls; the service drains what is under way" in out
+    assert "stopping: stopping the simulated PBX" in out
+    assert out.rstrip().endswith("stopped")
     assert (tmp_path / "var" / "pgdata").is_dir()
     assert "Traceback" not in (tmp_path / "var" / "demo.log").read_text()
