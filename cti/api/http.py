@@ -20,9 +20,11 @@ import structlog
 from aiohttp import web
 
 from cti.api import commands
+from cti.api import reports as report_routes
 from cti.api.auth import TooManyAttempts
 from cti.api.context import ApiContext
 from cti.api.openapi import WS_PATH, document
+from cti.api.policy import STAFF
 from cti.api.routes import CONTEXT, PRINCIPAL, all_routes, mount
 from cti.api.tokens import NoToken
 from cti.api.ws import websocket
@@ -30,8 +32,12 @@ from cti.errors import CtiError
 
 log = structlog.get_logger(__name__)
 
-#: Paths that skip the Host/Origin guard and need no token.
-OPEN_PATHS = frozenset({"/metrics", "/api/v1/health"})
+#: Paths that skip the Host/Origin guard and need no token (health, readiness,
+#: metrics: for probes and Prometheus, which carry no token).
+OPEN_PATHS = frozenset({"/metrics", "/health", "/ready", "/api/v1/health"})
+#: Routes of live figures and reports (cti/api/reports.py): supervisors, admins, and
+#: API keys with queues:read.
+STAFF_PREFIXES = ("/api/v1/live", "/api/v1/reports/")
 _OPENAPI = web.AppKey("openapi", dict)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -132,7 +138,9 @@ def authenticate(ctx: ApiContext, public: frozenset[str]) -> Any:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NoToken()
-        request[PRINCIPAL] = await ctx.auth.authenticate(value.strip())
+        principal = request[PRINCIPAL] = await ctx.auth.authenticate(value.strip())
+        if path.startswith(STAFF_PREFIXES):
+            ctx.policy().check_role(principal, f"read {path}", STAFF, "queues:read")
         return await handler(request)
 
     return check
@@ -151,7 +159,12 @@ def build_app(ctx: ApiContext) -> web.Application:
     for route in routes:
         mount(app, route)
     app.router.add_get(WS_PATH, websocket)
-    app[_OPENAPI] = document(routes, registry.values())
+    report_routes.add_routes(app, ctx.service)  # live figures, reports, /metrics, /health
+    mounted = {(r.method, r.full_path) for r in routes} | {("GET", WS_PATH)}
+    others = [(r.method, r.resource.canonical, (r.handler.__doc__ or "").strip().split("\n")[0])
+              for r in app.router.routes() if r.resource is not None
+              and r.method != "HEAD" and (r.method, r.resource.canonical) not in mounted]
+    app[_OPENAPI] = document(routes, registry.values(), others)
     return app
 
 

@@ -53,13 +53,27 @@ class _Components:
 
 
 def document(routes: Iterable[Route], commands: Iterable[Command],
-             version: str = "1") -> dict[str, Any]:
+             others: Iterable[tuple[str, str, str]] = (), version: str = "1") -> dict[str, Any]:
+    """``others``: (method, path, summary) of routes mounted without models (the
+    reports' routes, cti/api/reports.py): listed with a JSON answer."""
     parts = _Components()
     error = parts.ref(schemas.ErrorOut)
     paths: dict[str, dict[str, Any]] = {}
     for route in routes:
         paths.setdefault(route.full_path, {})[route.method.lower()] = _operation(route, parts,
                                                                                error)
+    for method, path, summary in others:
+        public = not path.startswith("/api/")
+        paths.setdefault(path, {})[method.lower()] = {
+            "summary": summary or path, "tags": ["reports"],
+            "operationId": f"{method.lower()}_{path.strip('/').replace('/', '_')}"
+            .replace("{", "").replace("}", ""),
+            "parameters": [{"name": name, "in": "path", "required": True,
+                            "schema": {"type": "string"}} for name in _PARAM.findall(path)],
+            "responses": {"200": {"description": "done"},
+                          "default": {"description": "an error", "content": {
+                              "application/json": {"schema": error}}}},
+            **({"security": []} if public else {})}
     paths[WS_PATH] = {"get": {
         "summary": "The desktop WebSocket (Upgrade: websocket); see x-websocket",
         "tags": ["websocket"], "operationId": "websocket", "security": [],
