@@ -28,7 +28,8 @@ from cti.table import printable, render_table
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    user = sub.add_parser("user", help="users of the desktop API: add, passwd, disable, list")
+    user = sub.add_parser("user", help="users of the desktop API (add, passwd, disable, list) "
+                                       "and API keys")
     actions = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
 
     add = actions.add_parser("add", help="add a user (asks the password)")
