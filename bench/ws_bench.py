@@ -289,7 +289,7 @@ def main() -> None:
     if every:
         per_event_p99 = [_ms(got, 0.99) for got in fanouts.values()]
         print(f"  fan-out overall: p50 {_ms(every, 0.5)} ms, p99 {_ms(every, 0.99)} ms "
-              f"(median of per-event p99: {statistics.median(per_event_p99)} ms)")
+              f"(median of per-event p99: {round(statistics.median(per_event_p99), 1)} ms)")
     if result["hub_lag"]:
         print(f"  of which: event made -> at the hub (journal fsync, bus) p50 "
               f"{_ms(result['hub_lag'], 0.5)} ms, max {_ms(result['hub_lag'], 1.0)} ms; the "
