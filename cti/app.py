@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from aiohttp import web
 
 from acd.engine import Engine
 from cti.acd_specs import specs
@@ -33,7 +32,8 @@ from cti.agi.wiring import Ivr, build_ivr, load_config_flows
 from cti.ami import events as ami
 from cti.ami.feed import AmiCluster, NodeConfig
 from cti.api import views
-from cti.api.http import build_app
+from cti.api.context import ApiContext
+from cti.api.server import ApiServer
 from cti.bus import EventBus
 from cti.calls import CallRegistry, Phase
 from cti.cases.service import CaseService
@@ -43,6 +43,7 @@ from cti.errors import (
     CallNotQueued,
     ConfigError,
     CtiError,
+    NoSuchAgent,
     NoSuchCall,
     ServiceUnavailable,
     locate,
@@ -58,6 +59,7 @@ from cti.reports.metrics import ObservedSamples, ServiceMetrics
 from cti.reports.monitor import Monitor
 from cti.restore import load_snapshot, reconcile, restore, settle
 from cti.routing import AgentCommand, InLoop, Now, Router, RoutingLoop, Step, cancel_and_wait
+from cti.routing.desk import EndpointChosen
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
 from cti.store.locks import InstanceLock
@@ -107,8 +109,10 @@ class Service:
         self.control: CallControl | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
-        self.http_runner: web.AppRunner | None = None
         self.http_port: int | None = None
+        self.api: ApiContext | None = None
+        self.api_server: ApiServer | None = None
+        self._dsn: str | None = None
         self.bus = EventBus()
         self.calls = CallRegistry()
         self.started_at = time.time()
@@ -157,7 +161,7 @@ class Service:
         config = self.config
         loop = asyncio.get_running_loop()
         self._flows = _load_flows(config)  # a bad flow stops the start before anything runs
-        dsn = self._dsn_override or await self._start_database()
+        dsn = self._dsn = self._dsn_override or await self._start_database()
         db = config.service.database
         self.store = await Store.open(dsn, db.min_connections, db.max_connections,
                                       apply_migrations=True)
@@ -238,12 +242,33 @@ class Service:
         await self.agi.start()
 
     async def _start_http(self) -> None:
+        """The API (cti/api/server.py): sign-in, the hub on the bus, audit, webhooks."""
         http = self.config.service.http
-        self.http_runner = web.AppRunner(build_app(self), access_log=None)
-        await self.http_runner.setup()
-        site = web.TCPSite(self.http_runner, http.host, http.port)
-        await site.start()
-        self.http_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.api_server = ApiServer(self, self.bus, self._dsn)
+        self.api = self.api_server.ctx
+        await self._restore_desks()
+        self.http_port = await self.api_server.start(
+            http.host, http.port,
+            None if http.tls is None else http.tls.context(self.config.directory))
+
+    async def _restore_desks(self) -> None:
+        """The phones agents chose before the restart (hot-desking)."""
+        assert self.store is not None
+        try:
+            desks = await self.store.users.desks()
+        except CtiError as exc:
+            log.warning("hot desks not restored: the database is not answering", error=str(exc))
+            return
+        for agent_id, endpoint in desks.items():
+            if agent_id not in self.config.agents:
+                continue
+            item = EndpointChosen(agent_id, endpoint)
+            self._submit(item)
+            try:
+                await item.reply
+            except CtiError as exc:
+                log.warning("hot desk not restored", agent_id=agent_id, endpoint=endpoint,
+                            error=str(exc))
 
     async def stop(self, progress: Callable[[str], None] | None = None) -> None:
         """Drain: hold offers (agents keep their state, callers their place), finish AMI
@@ -276,8 +301,8 @@ class Service:
         if self.loop is not None:
             say("finishing the AMI actions under way")
             await self.loop.actions.wait_idle()
-        if self.http_runner is not None:
-            await self.http_runner.cleanup()
+        if self.api_server is not None:
+            await self.api_server.stop()
         if self.cluster is not None:
             await self.cluster.stop()
         if self.loop is not None:
@@ -447,13 +472,53 @@ class Service:
         now = Now(asyncio.get_running_loop().time(), time.time())
         return views.explain(engine, interaction_id, now, self.config.hours.zone, live)
 
-    async def agent_command(self, agent_id: str, action: str,
-                            reason: str | None) -> dict[str, Any]:
+    async def agent_command(self, agent_id: str, action: str, reason: str | None, *,
+                            system: bool = False) -> dict[str, Any]:
+        """``system``: the service's own (any reason), not a person's (configured ones)."""
         if self.router is None or self.router.draining:
             raise ServiceUnavailable("the service is stopping; try again after it restarts")
-        command = AgentCommand(agent_id, action, reason)
+        command = AgentCommand(agent_id, action, reason, system=system)
         self._submit(command)
         return await command.reply
+
+    async def set_endpoint(self, agent_id: str, endpoint: str | None, *,
+                           by: str) -> dict[str, Any]:
+        """Hot-desking: ring ``endpoint`` for the agent (None: its own); kept across
+        restarts."""
+        if self.router is None or self.router.draining:
+            raise ServiceUnavailable("the service is stopping; try again after it restarts")
+        item = EndpointChosen(agent_id, endpoint)
+        self._submit(item)
+        result = await item.reply
+        if self.store is not None:
+            own = self.config.agents[agent_id].endpoint
+            try:
+                await self.store.users.set_desk(
+                    agent_id, None if result["endpoint"] == own else result["endpoint"], by=by)
+            except CtiError as exc:
+                log.warning("hot desk not stored; it holds until a restart", agent_id=agent_id,
+                            error=str(exc))
+        return result
+
+    async def set_skills(self, agent_id: str, skills: dict[str, int]) -> dict[str, Any]:
+        """Replace an agent's skills in the running configuration (until a reload)."""
+        if agent_id not in self.config.agents:
+            raise NoSuchAgent(agent_id)
+        agents = dict(self.config.agents)
+        agents[agent_id] = agents[agent_id].model_copy(update={"skills": dict(skills)})
+        await self._swap(self.config.model_copy(update={"agents": agents}))
+        return {"agent_id": agent_id, "skills": dict(skills)}
+
+    async def _swap(self, new: Config) -> None:
+        queues, agents = specs(new)
+
+        def swap(step: Step) -> None:
+            decisions = step.router.engine.reconfigure(queues, agents, step.now.mono)
+            step.router.config = new
+            step.carry_out(decisions)
+
+        await self._call_in_loop(swap)
+        self.config = new
 
     async def reload(self) -> dict[str, Any]:
         """Re-read config and flows; a bad new config is refused and the old one stays."""
@@ -465,15 +530,7 @@ class Service:
             flows = _load_flows(new)
         except ConfigError as exc:  # say which directory: the operator may have several
             raise ConfigError([locate(line, directory) for line in exc.errors]) from None
-        queues, agents = specs(new)
-
-        def swap(step: Step) -> None:
-            decisions = step.router.engine.reconfigure(queues, agents, step.now.mono)
-            step.router.config = new
-            step.carry_out(decisions)
-
-        await self._call_in_loop(swap)
-        self.config = new
+        await self._swap(new)
         self._flows = flows
         if self._host is not None:
             self._host.reconfigure(new)
@@ -481,6 +538,8 @@ class Service:
             self.cases.reconfigure(new)
         if self._ivr is not None:
             self._ivr.reconfigure(new, {name: f.flow for name, f in flows.items()})
+        if self.api is not None:
+            self.api.auth.reconfigure(new)
         if self.monitor is not None:
             self.monitor.reconfigure()
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))

@@ -44,8 +44,9 @@ class EventBus:
     def __init__(self) -> None:
         self._subscribers: list[Subscription] = []
 
-    def subscribe(self, accepts: Callable[[DomainEvent], bool] = lambda _e: True) -> Subscription:
-        sub = Subscription(accepts)
+    def subscribe(self, accepts: Callable[[DomainEvent], bool] = lambda _e: True,
+                  maxsize: int = 1000) -> Subscription:
+        sub = Subscription(accepts, asyncio.Queue(maxsize))
         self._subscribers.append(sub)
         return sub
 

@@ -71,6 +71,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "customer": ("cti.cases.cli", "customers: show, find, add"),
     "forecast": ("cti.wfm.cli", "forecast contacts per interval from the recorded history"),
     "staffing": ("cti.wfm.cli", "agents needed per interval (Erlang A or C) for the forecast"),
+    "user": ("cti.api.user_cli", "users of the desktop API (add, passwd, disable, list) and "
+                                 "API keys"),
 }
 
 
@@ -250,7 +252,7 @@ def _asterisk_check(directory: Path, config: Config) -> int:
 
 
 _QUEUE_COLUMNS = ["queue", "skills", "strategy", "ring", "wrap-up", "max wait", "exit", "SL"]
-_AGENT_COLUMNS = ["agent", "name", "endpoint", "role", "skills"]
+_AGENT_COLUMNS = ["agent", "name", "endpoint", "skills"]
 
 
 def _queue_row(q: QueueConfig) -> list[str]:
@@ -269,7 +271,7 @@ def _queue_row(q: QueueConfig) -> list[str]:
 
 def _agent_row(a: AgentConfig) -> list[str]:
     skills = ", ".join(f"{k}:{v}" for k, v in a.skills.items())
-    return [a.id, a.name, a.endpoint, a.role, skills]
+    return [a.id, a.name, a.endpoint, skills]
 
 
 if __name__ == "__main__":

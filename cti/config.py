@@ -4,7 +4,7 @@ A config directory holds four YAML files, each commented for sysadmins:
 
     cti.yaml     the service: AMI nodes, FastAGI and HTTP addresses, database, logs
     queues.yaml  queues: skills, strategy, timeouts, exits, service level, escalation
-    agents.yaml  agents: endpoint, skills 1-10, role, password hash
+    agents.yaml  agents: endpoint, skills 1-10; pause reasons; desks (hot-desking)
     hours.yaml   business hours, holidays, time zone
 
 and two optional ones (absent: empty) for cases (docs/cases.md):
@@ -334,6 +334,148 @@ class Cases(_Model):
     screen_pop: ScreenPop = ScreenPop()
 
 
+class Tls(_Model):
+    """HTTPS and WSS: a PEM certificate chain and its private key."""
+
+    cert_file: Path
+    key_file: Path
+
+    def context(self, directory: Path) -> ssl.SSLContext:
+        """The server's TLS context (TLS 1.2 at least); relative paths: to ``directory``."""
+        cert, key = ((p if p.is_absolute() else (directory / p).resolve())
+                     for p in (self.cert_file, self.key_file))
+        for what, path in (("cert_file", cert), ("key_file", key)):
+            if not path.is_file():
+                raise ConfigError([f"cti.yaml: http.tls.{what}: no file {path}"])
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        try:
+            context.load_cert_chain(str(cert), str(key))
+        except (ssl.SSLError, OSError) as exc:
+            raise ConfigError([f"cti.yaml: http.tls: cannot load {cert} and {key}: "
+                               f"{exc}"]) from None
+        return context
+
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\[[0-9a-fA-F:]+\]"
+                     r"(:[0-9]{1,5})?$")
+
+
+class HttpListen(Listen):
+    """The REST + WebSocket API and the reference desktop."""
+
+    tls: Tls | None = None
+    #: Host headers accepted besides localhost names and the listen address; None: any.
+    allowed_hosts: list[str] | None = None
+    #: Origins other than the service's own that browsers may call the API from.
+    cors_origins: list[str] = []
+    #: Seconds a request body may take to arrive.
+    body_timeout: float = Field(30.0, gt=0, le=3600)
+    #: Seconds a new connection may take to send its first request head.
+    head_timeout: float = Field(10.0, gt=0, le=600)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str] | None) -> list[str] | None:
+        for host in hosts or []:
+            if not _HOSTNAME.match(host.split(":")[0]) and not _is_address(host):
+                raise ValueError(f"{host!r} is not a host name or address")
+        return None if hosts is None else [h.lower() for h in hosts]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if not _ORIGIN.match(origin):
+                raise ValueError(f"{origin!r} is not an origin like https://crm.example.com "
+                                 "(scheme, host and optional port, no path)")
+        return [o.lower() for o in origins]
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+class AuthConfig(_Model):
+    """Sign-in, tokens and desktops (docs/api.md)."""
+
+    #: Seconds a token is valid; renewable in-band before then.
+    token_ttl: float = Field(8 * 3600, ge=60, le=7 * 24 * 3600)
+    #: The key tokens are signed with; None: one kept in the database (made at first start).
+    token_secret: SecretStr | None = None
+    #: Seconds every desktop of a READY agent may be gone before it goes NOT_READY.
+    desktop_grace: float = Field(60.0, gt=0, le=3600)
+    #: Bad passwords are counted over this many seconds.
+    lockout_window: float = Field(300.0, gt=0, le=86400)
+    lockout_per_user: int = Field(5, ge=1, le=1000)
+    lockout_per_address: int = Field(20, ge=1, le=100000)
+    #: Written at start (mode 0600) for the ``cti`` commands that talk to the service;
+    #: relative to the config directory.
+    operator_key_file: Path = Path("../var/operator.key")
+
+    @field_validator("token_secret")
+    @classmethod
+    def _long_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        if secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("at least 32 characters; make one with "
+                             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`")
+        return secret
+
+
+class ApiConfig(_Model):
+    """The desktop WebSocket: replay, per-socket limits, statistics pushes."""
+
+    replay_events: int = Field(10_000, ge=100, le=1_000_000)
+    queue_limit: int = Field(1000, ge=10, le=100_000)    #: frames queued per socket
+    stats_per_second: float = Field(2.0, gt=0, le=50)
+    commands_per_second: float = Field(20.0, gt=0, le=1000)
+    webhook_timeout: float = Field(5.0, gt=0, le=60)
+    webhook_retry_for: float = Field(3600.0, gt=0, le=7 * 86400)
+
+
+class ReviewItem(_Model):
+    id: str = Field(pattern=_NAME)
+    label: str = ""
+    max: int = Field(5, ge=1, le=100)
+
+
+class ReviewForm(_Model):
+    """A quality review form: items scored 0..max."""
+
+    id: str = Field(pattern=_NAME)
+    name: str = ""
+    items: list[ReviewItem] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _unique(cls, items: list[ReviewItem]) -> list[ReviewItem]:
+        _reject_duplicates((i.id for i in items), "review item")
+        return items
+
+
+def _standard_form() -> list[ReviewForm]:
+    return [ReviewForm(id="standard", name="Standard", items=[
+        ReviewItem(id="greeting", label="Greeting", max=5),
+        ReviewItem(id="understanding", label="Understood the need", max=5),
+        ReviewItem(id="solution", label="Solution", max=10),
+        ReviewItem(id="closing", label="Closing", max=5)])]
+
+
+class Quality(_Model):
+    forms: list[ReviewForm] = Field(default_factory=_standard_form, min_length=1)
+
+    @field_validator("forms")
+    @classmethod
+    def _unique(cls, forms: list[ReviewForm]) -> list[ReviewForm]:
+        _reject_duplicates((f.id for f in forms), "review form")
+        return forms
+
+    def form(self, form_id: str) -> ReviewForm | None:
+        return next((f for f in self.forms if f.id == form_id), None)
 class Alerts(_Model):
     """When the service raises an alert (an event, a metric, a line on `cti watch`)."""
 
@@ -380,7 +522,10 @@ class Reports(_Model):
 class ServiceConfig(_Model):
     ami: list[AmiNode] = Field(min_length=1)
     agi: AgiListen = AgiListen(port=4573)
-    http: Listen = Listen(port=8080)
+    http: HttpListen = HttpListen(port=8080)
+    auth: AuthConfig = AuthConfig()
+    api: ApiConfig = ApiConfig()
+    quality: Quality = Field(default_factory=lambda: Quality())
     database: Database = Database()
     journal: JournalConfig = JournalConfig()
     recordings: Recordings = Recordings()
@@ -390,6 +535,7 @@ class ServiceConfig(_Model):
     routing: Routing = Routing()
     numbers: Numbers = Numbers()
     trunk: TrunkConfig = TrunkConfig()
+    reports: Reports = Reports()
 
     def agi_allowed_peers(self) -> list[str]:
         """Who may connect to FastAGI: ``agi.allow``, else the AMI hosts and loopback."""
@@ -535,7 +681,8 @@ class QueuesFile(_Model):
 # --- agents.yaml ------------------------------------------------------------
 
 _ENDPOINT = r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$"
-_HASH = re.compile(r"^pbkdf2_sha256\$\d+\$[0-9a-f]+\$[0-9a-f]{64}$")
+#: Fields agents.yaml had before users moved to the database.
+_MOVED_TO_USERS = ("role", "password_hash")
 
 
 class AgentConfig(_Model):
@@ -545,11 +692,22 @@ class AgentConfig(_Model):
     endpoint: str = Field(pattern=_ENDPOINT)
     skills: dict[str, SkillLevel] = {}
     queues: list[str] = []
-    role: Literal["agent", "supervisor", "admin"] = "agent"
-    password_hash: SecretStr | None = None
     capacity: dict[Literal["voice", "chat", "email"], Annotated[int, Field(ge=0, le=20)]] = {
         "voice": 1
     }
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_user_fields(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            moved = [k for k in _MOVED_TO_USERS if k in value]
+            if moved:
+                raise ValueError(
+                    f"{' and '.join(moved)} moved out of agents.yaml: users (agents, "
+                    "supervisors, admins) live in the database now; delete these lines and "
+                    f"run `cti user add USER --role agent --agent {value.get('id', 'ID')}` "
+                    "(see docs/api.md)")
+        return value
 
     @field_validator("capacity")
     @classmethod
@@ -557,16 +715,6 @@ class AgentConfig(_Model):
         if capacity.get("voice", 1) > 1:
             raise ValueError("voice capacity is 0 or 1: a phone takes one call at a time")
         return capacity
-
-    @field_validator("password_hash")
-    @classmethod
-    def _hash_format(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _HASH.match(value.get_secret_value()):
-            raise ValueError(
-                "must be a pbkdf2_sha256$ITERATIONS$SALT$HASH string; "
-                "make one with `cti agent hash-password`"
-            )
-        return value
 
 
 class PauseReason(_Model):
@@ -584,6 +732,14 @@ class AgentsFile(_Model):
     agents: list[AgentConfig] = []
     #: The reasons people may give for a pause; empty: any reason is accepted.
     pause_reasons: list[PauseReason] = []
+    #: Phones an agent may pick at its desktop (hot-desking), besides its own endpoint.
+    desks: list[Annotated[str, Field(pattern=_ENDPOINT)]] = []
+
+    @field_validator("desks")
+    @classmethod
+    def _unique_desks(cls, desks: list[str]) -> list[str]:
+        _reject_duplicates(desks, "desk")
+        return desks
 
     @field_validator("agents")
     @classmethod
@@ -781,6 +937,7 @@ class Config(_Model):
     units: dict[str, UnitConfig] = {}
     default_unit: str | None = None   # the unit that owns new cases (None: no units)
     pause_reasons: dict[str, PauseReason] = {}   # by code; empty: any reason
+    desks: list[str] = []                        # phones agents may pick (hot-desking)
     _by_endpoint: tuple[dict[str, AgentConfig], dict[str, AgentConfig]] | None = \
         PrivateAttr(default=None)
 
@@ -889,6 +1046,7 @@ def load_config(directory: Path | str) -> Config:
         units={u.id: u for u in units.units},
         default_unit=units.default_unit or (pools[0] if pools else None),
         pause_reasons={r.code: r for r in agents_file.pause_reasons},
+        desks=agents_file.desks,
     )
 
 
@@ -1031,18 +1189,13 @@ def _check_units(parts: _Parts) -> Iterable[str]:
                f"known: {_names(units)}")
     if parts.agents is None:
         return
-    agents = {a.id: a for _, a in parts.agents}
     for i, unit in parts.units or []:
         if unit.kind == "department":
             continue
         for j, member in enumerate(unit.members):
-            agent = agents.get(member)
             if member not in parts.agent_ids:
                 yield (f"units.yaml: units[{i}].members[{j}]: no agent with id {member!r} in "
                        f"agents.yaml (members of a {unit.kind} unit are agents)")
-            elif agent is not None and unit.kind == "supervisors" and agent.role == "agent":
-                yield (f"units.yaml: units[{i}].members[{j}]: agent {member!r} has role "
-                       "'agent'; give it role supervisor or admin in agents.yaml")
 
 
 def _names(items: Iterable[str]) -> str:

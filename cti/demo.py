@@ -26,6 +26,7 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from cti.api.accounts import seed_demo_users
 from cti.app import ListenFailed, Service, flows_override
 from cti.config import Config, HoursConfig, load_config
 from cti.log import configure_logging
@@ -38,6 +39,9 @@ from cti.store.locks import InstanceLock
 log = structlog.get_logger(__name__)
 
 #: Menu paths callers take through ivr_flows/main.yaml, with their weights.
+#: The password of the demo's desktop users (made on the first run).
+DEMO_PASSWORD = "demo-password"
+
 PATHS: list[tuple[list[str], int]] = [
     (["1", "1"], 30),         # bookings: new booking
     (["2", "1"], 15),         # changes
@@ -113,7 +117,9 @@ class Demo:
     def __init__(self, config: Config, *, agents: int, calls_per_minute: float,
                  flows: Path | None = None, dsn: str | None = None,
                  speed: float = 1.0) -> None:
-        self.agent_ids = [a.id for a in config.agents.values() if a.role == "agent"][:agents]
+        supervisors = {m for u in config.units.values() if u.kind == "supervisors"
+                       for m in u.members}
+        self.agent_ids = [a for a in config.agents if a not in supervisors][:agents]
         self.calls_per_minute = calls_per_minute
         self.sim = SimPbx(host="127.0.0.1", ami_port=0, speed=speed,
                           secret=config.service.ami[0].secret.get_secret_value())
@@ -126,6 +132,7 @@ class Demo:
         self.placed = 0
         self._traffic: asyncio.Task[None] | None = None
         self._rng = random.Random(7)
+        self.users: list[str] = []
 
     def override(self, config: Config) -> Config:
         """What the demo changes in a configuration read from its directory."""
@@ -153,6 +160,8 @@ class Demo:
         assert self.service.agi is not None
         self.sim.core.agi_override = ("127.0.0.1", self.service.agi.port)
         await self._seed_customers()
+        assert self.service.store is not None
+        self.users = await seed_demo_users(self.service.store, self.config, DEMO_PASSWORD)
         self.bookings = await _bookings_service()
         for agent_id in self.agent_ids:
             with contextlib.suppress(Exception):
@@ -188,6 +197,8 @@ class Demo:
             *([f"                  psql: PGPASSFILE={pg.password_file} psql {pg.display_dsn}"]
               if pg else []),
             f"  log             {log_path}",
+            f"  desktop users   a1001..a1010 (agents), s2001 (supervisor), admin; password "
+            f"{DEMO_PASSWORD!r}" + ("" if self.users else " (users kept from before)"),
             f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",
             "Ctrl-C stops.",

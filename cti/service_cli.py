@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
-import hashlib
 import json
-import secrets
-import sys
 from typing import Any
 
 from cti.cli_args import add_config, add_flows, add_service_options
@@ -18,7 +14,7 @@ from cti.errors import BadRequest, NoSuchCall, NotTheService, ServiceUnreachable
 from cti.service_client import call, expect, expect_list, request, service_url
 from cti.table import printable, render_table
 
-__all__ = ["ServiceUnreachable", "format_status", "hash_password", "resolve_call"]
+__all__ = ["ServiceUnreachable", "format_status", "resolve_call"]
 
 #: A whole interaction id (a UUID) is this long; anything shorter is a prefix.
 _ID_LENGTH = 36
@@ -82,8 +78,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                               else "default: the first one listed"))
         add_service_options(p)
         p.set_defaults(func=_agent, action=action)
-    hashpw = agent_sub.add_parser("hash-password", help="print a password_hash for agents.yaml")
-    hashpw.set_defaults(func=_hash_password)
 
 
 # --- commands that start things --------------------------------------------------------
@@ -109,18 +103,6 @@ def _db_migrate(args: argparse.Namespace) -> int:
     applied = asyncio.run(migrate_database(args.config))
     print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
     return 0
-
-
-def _hash_password(args: argparse.Namespace) -> int:
-    password = getpass.getpass("password: ") if sys.stdin.isatty() else sys.stdin.readline()
-    print(hash_password(password.rstrip("\n")))
-    return 0
-
-
-def hash_password(password: str, iterations: int = 200_000) -> str:
-    salt = secrets.token_bytes(8)
-    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${digest.hex()}"
 
 
 # --- commands that talk to a running service -----------------------------------------

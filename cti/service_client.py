@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,30 @@ TIMEOUT = 10.0
 MAX_BODY = 64 << 20
 
 
+#: The key sent to each service URL: the operator key the service wrote for its
+#: --config (or CTI_API_KEY), noted when ``service_url`` names the URL.
+_KEYS: dict[str, str] = {}
+#: What to do about a 401 from the service.
+_SIGN_IN_HINT = ("the cti command reads the running service's operator key from "
+                 "auth.operator_key_file of --config: run it as the service's user with the "
+                 "same --config, or set CTI_API_KEY")
+
+
 def service_url(args: argparse.Namespace) -> str:
-    """--url, else the ``http`` address of cti.yaml in --config."""
+    """--url, else the ``http`` address of cti.yaml in --config; the operator key of
+    --config goes with the requests to it."""
+    url = _address(args)
+    config_dir = getattr(args, "config", None)
+    if config_dir is not None:
+        from cti.api.cli_key import cli_key
+
+        key = cli_key(Path(config_dir))
+        if key:
+            _KEYS[url] = key
+    return url
+
+
+def _address(args: argparse.Namespace) -> str:
     if getattr(args, "url", None):
         url = args.url.strip().rstrip("/")
         return url if "://" in url else f"http://{url}"
@@ -80,6 +103,9 @@ def fetch(url: str, method: str, path: str, body: Any = None) -> Any:
         else http.client.HTTPConnection
     data = None if body is None else json.dumps(body).encode()
     headers = {"Accept": "application/json"}
+    key = _KEYS.get(url) or os.environ.get("CTI_API_KEY", "").strip()
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
     if data is not None:
         headers["Content-Type"] = "application/json"
     try:
@@ -107,7 +133,8 @@ def fetch(url: str, method: str, path: str, body: Any = None) -> Any:
                                  f"{kind or 'no content type'}, not JSON") from None
     if status >= 400:
         if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-            raise RemoteError(status, str(payload.get("error", "error")), payload["message"])
+            message = payload["message"] + (f" ({_SIGN_IN_HINT})" if status == 401 else "")
+            raise RemoteError(status, str(payload.get("error", "error")), message)
         raise NotTheService(url, f"it answered {method} {path} with HTTP {status}")
     return payload
 

@@ -1,1 +1,2 @@
-"""The HTTP surface: REST under /api/v1 (and, later, the WebSocket hub)."""
+"""The desktop API: REST under /api/v1, the WebSocket hub, sign-in and the one access
+policy (docs/api.md)."""

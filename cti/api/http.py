@@ -1,112 +1,172 @@
-"""aiohttp application: status, agent commands, reload.
+"""The aiohttp application: routes, the WebSocket, and the checks every request passes.
 
-Handlers validate, call the service, serialise. One middleware turns the
-service's errors into JSON ``{"error": code, "message": ...}`` with the status
-the error carries; ``code`` strings are API.
+Middlewares, outermost first:
+- errors: the service's errors as JSON ``{"error": code, "message": ...}`` with the
+  status they carry (``code`` strings are API); anything unexpected is a 500 that
+  names no internals;
+- guard: the Host header (``http.allowed_hosts``), the Origin (the service's own
+  or one of ``http.cors_origins``) and CORS for those origins; ``/metrics`` and
+  the health check skip it;
+- auth: a bearer token or API key on every ``/api/`` route except sign-in, the
+  health check, the OpenAPI document and the socket (which signs in in-band).
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any, Protocol
+from typing import Any
+from urllib.parse import urlsplit
 
 import structlog
 from aiohttp import web
 
-from cti.api import cases as case_routes
+from cti.api import commands
 from cti.api import reports as report_routes
-from cti.errors import BadRequest, CtiError
+from cti.api.auth import TooManyAttempts
+from cti.api.context import ApiContext
+from cti.api.openapi import WS_PATH, document
+from cti.api.policy import STAFF
+from cti.api.routes import CONTEXT, PRINCIPAL, all_routes, mount
+from cti.api.tokens import NoToken
+from cti.api.ws import websocket
+from cti.errors import CtiError
 
 log = structlog.get_logger(__name__)
 
-AGENT_ACTIONS = ("login", "logout", "ready", "pause")
+#: Paths that skip the Host/Origin guard and need no token (health, readiness,
+#: metrics: for probes and Prometheus, which carry no token).
+OPEN_PATHS = frozenset({"/metrics", "/health", "/ready", "/api/v1/health"})
+#: Routes of live figures and reports (cti/api/reports.py): supervisors, admins, and
+#: API keys with queues:read.
+STAFF_PREFIXES = ("/api/v1/live", "/api/v1/reports/")
+_OPENAPI = web.AppKey("openapi", dict)
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+CORS_HEADERS = "Authorization, Content-Type"
 
 
-class Control(Protocol):
-    """What the HTTP API needs from the running service."""
-
-    def status(self) -> dict[str, Any]: ...
-
-    async def agent_command(self, agent_id: str, action: str, reason: str | None) -> dict: ...
-
-    async def reload(self) -> dict[str, Any]: ...
-
-    def live_calls(self) -> list[dict[str, Any]]: ...
-
-    def explain(self, interaction_id: str) -> dict[str, Any]: ...
-
-
-CONTROL = web.AppKey("control", Control)
+class Refused(CtiError):
+    status = 403
 
 
 @web.middleware
-async def error_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+async def errors(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
     except CtiError as exc:
-        return web.json_response({"error": exc.code, "message": str(exc)}, status=exc.status)
+        headers = {}
+        if isinstance(exc, TooManyAttempts):
+            headers["Retry-After"] = str(exc.retry_after)
+        return web.json_response({"error": exc.code, "message": str(exc)}, status=exc.status,
+                                 headers=headers)
     except web.HTTPException as exc:
         if exc.status >= 400 and exc.content_type != "application/json":
-            return web.json_response(
-                {"error": "http-error", "message": exc.reason}, status=exc.status
-            )
+            code = {404: "not-found", 405: "method-not-allowed",
+                    413: "too-big"}.get(exc.status, "http-error")
+            return web.json_response({"error": code, "message": exc.reason},
+                                     status=exc.status, headers=_kept_headers(exc))
         raise
     except Exception:
         log.exception("request failed", path=request.path)
         return web.json_response(
-            {"error": "internal-error", "message": "the service failed; see its log"}, status=500
-        )
+            {"error": "internal-error", "message": "the service failed; see its log"},
+            status=500)
 
 
-async def get_status(request: web.Request) -> web.Response:
-    return web.json_response(request.app[CONTROL].status())
+def _kept_headers(exc: web.HTTPException) -> dict[str, str]:
+    allow = exc.headers.get("Allow")
+    return {"Allow": allow} if allow else {}
 
 
-async def post_agent_action(request: web.Request) -> web.Response:
-    action = request.match_info["action"]
-    if action not in AGENT_ACTIONS:
-        raise BadRequest(f"unknown agent action {action!r}; use one of {', '.join(AGENT_ACTIONS)}")
-    body = await _json_body(request)
-    reason = body.get("reason")
-    if reason is not None and not isinstance(reason, str):
-        raise BadRequest("'reason' must be a string")
-    agent_id = request.match_info["agent_id"]
-    result = await request.app[CONTROL].agent_command(agent_id, action, reason)
-    return web.json_response(result)
+def guard(ctx: ApiContext) -> Any:
+    @web.middleware
+    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path in OPEN_PATHS:
+            return await handler(request)
+        http = ctx.config.service.http
+        host = (request.host or "").lower()
+        if http.allowed_hosts is not None and not _host_allowed(host, http):
+            raise Refused(f"Host {host!r} is not one this service answers to; add it to "
+                          "http.allowed_hosts in cti.yaml")
+        origin = request.headers.get("Origin")
+        cors = origin is not None and origin.lower() in http.cors_origins
+        if origin is not None and not cors and not _same_origin(origin, request):
+            refused = Refused(f"Origin {origin!r} may not use this API; add it to "
+                              "http.cors_origins in cti.yaml")
+            refused.code = "origin-refused"
+            raise refused
+        if request.method == "OPTIONS" and cors \
+                and "Access-Control-Request-Method" in request.headers:
+            return web.Response(status=204, headers=_cors_headers(origin or "", preflight=True))
+        response = await handler(request)
+        if cors and not response.prepared:
+            response.headers.update(_cors_headers(origin or ""))
+        return response
+
+    return check
 
 
-async def get_calls(request: web.Request) -> web.Response:
-    return web.json_response(request.app[CONTROL].live_calls())
+def _host_allowed(host: str, http: Any) -> bool:
+    name = host.rsplit(":", 1)[0] if host.count(":") == 1 or host.startswith("[") else host
+    if name.startswith("[") and "]" in name:
+        name = name[: name.index("]") + 1]
+    return name in _LOCAL_HOSTS or name == http.host or name in http.allowed_hosts \
+        or host in http.allowed_hosts
 
 
-async def get_explain(request: web.Request) -> web.Response:
-    return web.json_response(request.app[CONTROL].explain(request.match_info["call_id"]))
+def _same_origin(origin: str, request: web.Request) -> bool:
+    parts = urlsplit(origin)
+    return bool(parts.netloc) and parts.netloc.lower() == (request.host or "").lower()
 
 
-async def post_reload(request: web.Request) -> web.Response:
-    return web.json_response(await request.app[CONTROL].reload())
+def _cors_headers(origin: str, *, preflight: bool = False) -> dict[str, str]:
+    headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+               "Access-Control-Expose-Headers": "Retry-After"}
+    if preflight:
+        headers.update({"Access-Control-Allow-Methods": CORS_METHODS,
+                        "Access-Control-Allow-Headers": CORS_HEADERS,
+                        "Access-Control-Max-Age": "600"})
+    return headers
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    if not request.can_read_body:
-        return {}
-    try:
-        body = await request.json()
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"body is not valid JSON: {exc}") from None
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    return body
+def authenticate(ctx: ApiContext, public: frozenset[str]) -> Any:
+    @web.middleware
+    async def check(request: web.Request, handler: Any) -> web.StreamResponse:
+        path = request.path
+        if path in public or not path.startswith("/api/") or request.method == "OPTIONS":
+            return await handler(request)
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NoToken()
+        principal = request[PRINCIPAL] = await ctx.auth.authenticate(value.strip())
+        if path.startswith(STAFF_PREFIXES):
+            ctx.policy().check_role(principal, f"read {path}", STAFF, "queues:read")
+        return await handler(request)
+
+    return check
 
 
-def build_app(control: Control) -> web.Application:
-    app = web.Application(middlewares=[error_middleware])
-    app[CONTROL] = control
-    app.router.add_get("/api/v1/status", get_status)
-    app.router.add_post("/api/v1/agents/{agent_id}/{action}", post_agent_action)
-    app.router.add_post("/api/v1/reload", post_reload)
-    app.router.add_get("/api/v1/calls", get_calls)
-    app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
-    case_routes.add_routes(app, control)  # cases and customers: control.cases
-    report_routes.add_routes(app, control)  # reports, live figures, /metrics, /health, /ready
+def build_app(ctx: ApiContext) -> web.Application:
+    """The application over ``ctx`` (which ``cti/app.py`` builds)."""
+    registry = commands.load()
+    routes = all_routes()
+    public = frozenset({*OPEN_PATHS, WS_PATH} | {r.full_path for r in routes if r.public})
+    app = web.Application(middlewares=[errors, guard(ctx), authenticate(ctx, public)],
+                          client_max_size=max(2 << 20,
+                                              ctx.config.service.cases.attachments.max_bytes
+                                              + (1 << 20)))
+    app[CONTEXT] = ctx
+    for route in routes:
+        mount(app, route)
+    app.router.add_get(WS_PATH, websocket)
+    report_routes.add_routes(app, ctx.service)  # live figures, reports, /metrics, /health
+    mounted = {(r.method, r.full_path) for r in routes} | {("GET", WS_PATH)}
+    others = [(r.method, r.resource.canonical, (r.handler.__doc__ or "").strip().split("\n")[0])
+              for r in app.router.routes() if r.resource is not None
+              and r.method != "HEAD" and (r.method, r.resource.canonical) not in mounted]
+    app[_OPENAPI] = document(routes, registry.values(), others)
     return app
+
+
+def openapi_document(app: web.Application) -> dict[str, Any]:
+    return app[_OPENAPI]

@@ -62,7 +62,7 @@ def _offer(step: Step, offer: d.Offer) -> None:
         trunk = router.dialling.trunk
         call.originate_action = f"cti-callback-{next(_ORIGINATE_IDS)}"
         step.ami(call, Originate(
-            channel=agent.endpoint, action_id=call.originate_action,
+            channel=router.endpoint_of(agent.id), action_id=call.originate_action,
             context=router.config.service.dialplan.outbound_context,
             exten=trunk.number(number), timeout_ms=int(offer.ring_timeout * 1000),
             caller_id=f'"Callback {number.e164}" <{number.e164}>',
@@ -70,7 +70,7 @@ def _offer(step: Step, offer: d.Offer) -> None:
                        "CTI_DIAL": trunk.dial_string(number)}), on_error=not_delivered)
     else:
         step.ami(call,
-                 Setvar(call.channel, "CTI_AGENT_ENDPOINT", agent.endpoint),
+                 Setvar(call.channel, "CTI_AGENT_ENDPOINT", router.endpoint_of(agent.id)),
                  Setvar(call.channel, "CTI_RING_TIMEOUT", str(round(offer.ring_timeout))),
                  *_recording_vars(router.config.queues.get(call.queue or ""), call.channel),
                  Redirect(call.channel, router.config.service.dialplan.connect_context),

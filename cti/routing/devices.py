@@ -37,20 +37,26 @@ def device(state: str) -> DeviceState:
 
 
 def on_device_state(step: Step, change: ami.DeviceStateChanged) -> None:
-    agent = step.router.config.agent_by_endpoint(change.device)
+    router = step.router
+    agent = router.agent_at(change.device)
     if agent is None:
+        if change.device in router.config.desks:  # a free desk: known when someone picks it
+            router.devices[change.device] = change.state
         return
-    step.router.devices[change.device] = change.state
+    router.devices[change.device] = change.state
     step.feed(acd.DeviceStateChanged(agent.id, device(change.state)))
 
 
 def on_extension_state(step: Step, change: ami.ExtensionStateChanged) -> None:
     """A hint's state (ExtensionStatus) for a hint naming an agent's endpoint."""
-    agent = step.router.config.agent_by_endpoint(change.hint)
-    if agent is None:
-        return
+    router = step.router
+    agent = router.agent_at(change.hint)
     state = _HINT_STATES.get(change.status, "UNAVAILABLE")
-    step.router.devices[agent.endpoint] = state
+    if agent is None:
+        if change.hint in router.config.desks:
+            router.devices[change.hint] = state
+        return
+    router.devices[change.hint] = state
     step.feed(acd.DeviceStateChanged(agent.id, device(state)))
 
 
@@ -72,9 +78,10 @@ def on_resynced(step: Step, resynced: ami.Resynced) -> None:
     router.links_up.add(resynced.node)
     unknown = []
     for agent in router.config.agents.values():
-        state = router.devices.get(agent.endpoint)
+        endpoint = router.endpoint_of(agent.id)
+        state = router.devices.get(endpoint)
         if state in (None, "UNKNOWN"):
-            unknown.append(f"{agent.id} ({agent.endpoint})")
+            unknown.append(f"{agent.id} ({endpoint})")
         step.feed(acd.DeviceStateChanged(agent.id, device(state or "NOT_INUSE")))
     if unknown and not router.warned_unknown_devices:
         router.warned_unknown_devices = True

@@ -118,6 +118,9 @@ class AgentCommand:
     action: str  # login, logout, ready, pause
     reason: str | None = None
     reply: asyncio.Future[dict[str, Any]] = field(default_factory=_future)
+    #: The service's own command (a pause for ``disconnected``): the reason need not
+    #: be one of the configured pause reasons.
+    system: bool = False
 
 
 # --- call control commands (cti/control.py builds them; cti/routing/control.py runs them) ---

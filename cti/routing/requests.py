@@ -160,9 +160,9 @@ def on_offer_not_delivered(step: Step, failure: OfferNotDelivered) -> None:
 
 def on_agent_command(step: Step, cmd: AgentCommand) -> None:
     """A command from a person (the API, the CLI): its pause reason must be one of
-    the configured ones."""
+    the configured ones (the service's own, ``system``, may give any: disconnected)."""
     try:
-        if cmd.action in ("login", "pause") and cmd.reason is not None:
+        if cmd.action in ("login", "pause") and cmd.reason is not None and not cmd.system:
             problem = step.router.config.pause_reason_problem(cmd.reason)
             if problem:
                 raise BadRequest(problem)
@@ -247,9 +247,9 @@ def _refusal(agent_id: str, action: str, snap: Any) -> str:
 def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
     # The phone's device from the channel that ran the UserEvent is exact; the
     # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
-    config = step.router.config
-    agent = (used.channel and config.agent_by_endpoint(used.channel.device)) or \
-        config.agent_by_endpoint(used.endpoint)
+    router = step.router
+    agent = (used.channel and router.agent_at(used.channel.device)) or \
+        router.agent_at(used.endpoint)
     if agent is None:
         log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
                     feature=used.feature)

@@ -27,7 +27,7 @@ import structlog
 
 from cti.ami import events as ami
 from cti.calls import CallRegistry
-from cti.config import Config
+from cti.config import AgentConfig, Config
 from cti.events import DomainEvent
 from cti.log import call_context
 from cti.numbers import Dialling
@@ -35,6 +35,7 @@ from cti.routing import (
     agent_control,
     centre,
     consults,
+    desk,
     devices,
     holds,
     outbound,
@@ -77,6 +78,7 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     SurveyAnswer: requests.on_survey,
     OfferNotDelivered: requests.on_offer_not_delivered,
     AgentCommand: requests.on_agent_command,
+    desk.EndpointChosen: desk.on_endpoint_chosen,
     ami.InteractionTagged: telephony.on_tagged,
     ami.DialBegan: chain(telephony.on_dial_began, consults.on_dial_began),
     ami.DialEnded: chain(telephony.on_dial_ended, consults.on_dial_ended),
@@ -142,6 +144,7 @@ class Router:
         self.warned_unknown_devices = False
         self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
+        self.endpoints: dict[str, str] = {}      #: agent -> the desk it chose (desk.py)
         self.control = ControlState()            #: what call control commands started
         self._dialling: tuple[Config, Dialling] | None = None
 
@@ -151,6 +154,18 @@ class Router:
         if self._dialling is None or self._dialling[0] is not self.config:
             self._dialling = (self.config, self.config.service.dialling())
         return self._dialling[1]
+
+    def endpoint_of(self, agent_id: str) -> str:
+        """The phone to ring for ``agent_id``: the desk it chose, else its own endpoint."""
+        return self.endpoints.get(agent_id) or self.config.agents[agent_id].endpoint
+
+    def agent_at(self, endpoint: str) -> AgentConfig | None:
+        """The agent whose phone ``endpoint`` is now (hot desks included)."""
+        for agent_id, chosen in self.endpoints.items():
+            if chosen == endpoint:
+                return self.config.agents.get(agent_id)
+        agent = self.config.agent_by_endpoint(endpoint)
+        return None if agent is None or agent.id in self.endpoints else agent
 
     def process(self, item: Any, now: Now) -> list[Effect]:
         """One inbox item in, its effects out (in the order they happened)."""

@@ -56,8 +56,8 @@ def _ringing_call(step: Step, caller: ami.ChannelSnapshot | None,
     call = caller_call(step, caller)
     if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
         return None
-    agent = step.router.config.agents.get(call.agent_id)
-    endpoint = agent.endpoint if agent else ""
+    router = step.router
+    endpoint = router.endpoint_of(call.agent_id) if call.agent_id in router.config.agents else ""
     if endpoint != target.device and not endpoint.startswith(target.device + "/"):
         return None
     return call
@@ -107,8 +107,9 @@ def on_dial_result(step: Step, result: ami.DialResultReported) -> None:
     call = step.router.calls.get(result.interaction)
     if call is None or call.phase is not Phase.RINGING or call.agent_id is None:
         return
-    agent = step.router.config.agents.get(call.agent_id)
-    if agent is None or agent.endpoint != result.endpoint:
+    router = step.router
+    if call.agent_id not in router.config.agents or \
+            router.endpoint_of(call.agent_id) != result.endpoint:
         return  # the result of an earlier ring, taken back already
     reason = _FAIL_REASONS.get(result.dial_status)
     if reason is None:

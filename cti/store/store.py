@@ -7,6 +7,7 @@ import asyncio
 import asyncpg
 
 from cti.store.agent_states import AgentStates
+from cti.store.audit import Audit
 from cti.store.base import Db
 from cti.store.calls import CallRecords
 from cti.store.cases import Cases
@@ -22,7 +23,11 @@ from cti.store.db import (
 from cti.store.events import Events
 from cti.store.interactions import Interactions
 from cti.store.migrate import migrate
+from cti.store.parties import PartiesOf
 from cti.store.queue_entries import QueueEntries
+from cti.store.reviews import Reviews
+from cti.store.users import Users
+from cti.store.webhooks import Webhooks
 
 
 class Store:
@@ -45,6 +50,11 @@ class Store:
         self.calls = CallRecords(db)
         self.agent_states = AgentStates(db)
         self.queue_entries = QueueEntries(db)
+        self.users = Users(db)              # users, sessions, API keys, hot desks
+        self.audit = Audit(db)
+        self.webhooks = Webhooks(db)
+        self.reviews = Reviews(db)          # quality reviews
+        self.parties = PartiesOf(db)        # who a case or call concerns (access policy)
         self.control = ControlRecords(db)
         self._db = db
 

@@ -18,6 +18,11 @@ def _url(env: Env) -> str:
     return f"http://127.0.0.1:{env.service.http_port}"
 
 
+def _at(env: Env) -> list[str]:
+    """The running service's address, and its config (where its operator key is)."""
+    return ["--url", _url(env), "--config", str(env.config_dir)]
+
+
 async def _cli(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
 
@@ -38,10 +43,10 @@ async def test_a_pause_on_an_agent_in_a_call_is_pending_and_status_shows_it(
         call = env.sim.place_call("5551234", "", "900", digits=["1", "1"], talk_seconds=120)
         await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="a1001 on call")
         assert await _cli("agent", "pause", "a1001", "--reason", "lunch",
-                          "--url", _url(env)) == 0
+                          *_at(env)) == 0
         assert _out(capsys) == (
             "a1001: ON_CALL now; NOT_READY (lunch) once its call (and wrap-up) ends\n")
-        assert await _cli("status", "--url", _url(env)) == 0
+        assert await _cli("status", *_at(env)) == 0
         row = next(line for line in _out(capsys).splitlines()
                    if line.startswith("a1001 "))
         assert row.split()[1] == "ON_CALL" and row.endswith("NOT_READY after this call")
@@ -53,21 +58,21 @@ async def test_a_pause_on_an_agent_in_a_call_is_pending_and_status_shows_it(
 async def test_reasons_login_and_refusals_as_an_operator_sees_them(
         env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     async with asyncio.timeout(30):
-        assert await _cli("agent", "login", "a1002", "--url", _url(env)) == 0
+        assert await _cli("agent", "login", "a1002", *_at(env)) == 0
         assert _out(capsys) == "a1002: NOT_READY (login)\n"
-        assert await _cli("agent", "login", "a1002", "--url", _url(env)) == 0
+        assert await _cli("agent", "login", "a1002", *_at(env)) == 0
         assert _out(capsys) == "a1002: already NOT_READY (login)\n"
-        assert await _cli("agent", "pause", "a1002", "--reason", "", "--url", _url(env)) == 2
+        assert await _cli("agent", "pause", "a1002", "--reason", "", *_at(env)) == 2
         assert capsys.readouterr().err.startswith("cti: --reason is empty")
         assert env.service.router.engine.agent("a1002").reason == "login"  # not "break"
         assert await _cli("agent", "pause", "a1002", "--reason", "siesta",
-                          "--url", _url(env)) == 2
+                          *_at(env)) == 2
         err = capsys.readouterr().err
         assert err.startswith("cti: unknown pause reason 'siesta'; known: break (Break), "
                               "lunch (Lunch), training (Training)")
-        assert await _cli("agent", "pause", "a1002", "--url", _url(env)) == 0
+        assert await _cli("agent", "pause", "a1002", *_at(env)) == 0
         assert _out(capsys) == "a1002: NOT_READY (break)\n"
-        assert await _cli("agent", "ready", "a1099", "--url", _url(env)) == 2
+        assert await _cli("agent", "ready", "a1099", *_at(env)) == 2
         assert "InvalidTransition" not in capsys.readouterr().err
 
 
@@ -78,7 +83,7 @@ async def test_explain_takes_a_prefix_and_says_an_ivr_call_is_not_queued(
         in_ivr = env.sim.place_call("5551234", "", "900", digits=[], patience=60)
         call = await wait_for(lambda: next(iter(env.service.calls), None), what="the call")
         assert call.phase is Phase.IVR
-        assert await _cli("explain", call.interaction_id[:8], "--url", _url(env)) == 2
+        assert await _cli("explain", call.interaction_id[:8], *_at(env)) == 2
         assert capsys.readouterr().err == (
             f"cti: call {call.interaction_id} is in the IVR, not queued: nobody is offered it "
             "yet; `cti explain` works once it waits in a queue\n")
@@ -90,10 +95,10 @@ async def test_explain_takes_a_prefix_and_says_an_ivr_call_is_not_queued(
         waiting = env.sim.place_call("5550001", "", "900", digits=["3"])  # billing
         await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1, what="waiting")
         (interaction_id,) = env.service.router.engine.call_ids()
-        assert await _cli("explain", interaction_id[:6], "--url", _url(env)) == 0
+        assert await _cli("explain", interaction_id[:6], *_at(env)) == 0
         out = _out(capsys)
         assert out.startswith(f"{interaction_id}: WAITING in billing")
-        assert await _cli("explain", "zzzz", "--url", _url(env)) == 2
+        assert await _cli("explain", "zzzz", *_at(env)) == 2
         assert "no live call with interaction id 'zzzz'" in capsys.readouterr().err
         env.sim.hangup(waiting.name)
 
@@ -119,7 +124,7 @@ async def test_explain_prints_clock_times_and_the_wait_stops_at_the_answer(
             await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1,
                            what="a waiting call")
             (interaction_id,) = env.service.router.engine.call_ids()
-            assert await _cli("explain", interaction_id, "--url", _url(env)) == 0
+            assert await _cli("explain", interaction_id, *_at(env)) == 0
             out = _out(capsys)
             env.sim.hangup(second.name)
     row = next(line for line in out.splitlines() if line.startswith("a1001 "))

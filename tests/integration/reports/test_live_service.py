@@ -18,6 +18,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from service_env import Env, make_config, start_sim, wait_for
 
+from cti.api.cli_key import cli_key
 from cti.app import Service
 from cti.calls import Phase
 from cti.cli import main
@@ -51,6 +52,8 @@ async def service_on(dsn: str, config_dir: Path, sim: Any) -> AsyncIterator[Serv
 
 async def _get(service: Service, path: str, **headers: str) -> tuple[int, Any, Any]:
     url = f"http://127.0.0.1:{service.http_port}{path}"
+    # the API needs a key: the operator key the service wrote for the cti command
+    headers["Authorization"] = f"Bearer {cli_key(service.config.directory)}"
     async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as r:
         body = await r.json() if r.content_type == "application/json" else await r.text()
         return r.status, body, r.headers
@@ -185,9 +188,11 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
     for argv, says in ((["queues"], "bookings"), (["queue", "show", "bookings"], "nobody"),
                        (["agents"], "a1001"), (["watch", "--once"], "billing"),
                        (["status"], "today: answered")):
-        assert await asyncio.to_thread(main, [*argv, "--url", url]) == 0, argv
+        assert await asyncio.to_thread(main, [*argv, "--url", url, "--config",
+                                              str(service.config.directory)]) == 0, argv
         assert says in capsys.readouterr().out, argv
-    assert await asyncio.to_thread(main, ["queue", "show", "nowhere", "--url", url]) == 2
+    assert await asyncio.to_thread(main, ["queue", "show", "nowhere", "--url", url,
+                                          "--config", str(service.config.directory)]) == 2
     assert "no queue named 'nowhere'" in capsys.readouterr().err
     return {**live, "a1001": (agents["a1001"]["offered"], agents["a1001"]["answered"])}
 

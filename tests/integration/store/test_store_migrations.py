@@ -15,6 +15,8 @@ TABLES = {
     "events", "events_default", "stream_state", "survey_answers", "recordings",
     "cases", "case_notes", "case_attachments", "case_derivations", "attachment_blobs",
     "scheduled_callbacks", "control_settings",
+    "users", "user_sessions", "api_keys", "signing_keys", "audit_log", "webhooks",
+    "quality_reviews", "agent_desks",
 }
 
 

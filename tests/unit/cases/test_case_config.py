@@ -67,9 +67,9 @@ BAD = [
      "catalogue.yaml: topics: 'General Info' is not a catalogue key: use "
      "lower-case words (a-z, 0-9, spaces, - _ . ' /), at most 80 characters, e.g. "
      "'new booking'"),
-    ("units.yaml", "members: [s2001]", "members: [a1001]",
-     "units.yaml: units[1].members[0]: agent 'a1001' has role 'agent'; give it role "
-     "supervisor or admin in agents.yaml"),
+    ("units.yaml", "members: [s2001]", "members: [s2009]",
+     "units.yaml: units[1].members[0]: no agent with id 's2009' in agents.yaml (members of a "
+     "supervisors unit are agents)"),
     ("units.yaml", "members: [a1005, a1009, s2001]", "members: [a1005, zz99]",
      "units.yaml: units[2].members[1]: no agent with id 'zz99' in agents.yaml (members of a "
      "complaints unit are agents)"),

@@ -130,9 +130,15 @@ BAD_FILES = [
         "cti.yaml: line 22, column 7: not valid YAML: mapping values are not allowed here",
     ),
     (
-        "agents.yaml", "password_hash: pbkdf2", "password_hash: plain",
-        "agents.yaml: agents[0].password_hash: must be a "
-        "pbkdf2_sha256$ITERATIONS$SALT$HASH string; make one with `cti agent hash-password`",
+        "agents.yaml", "    endpoint: PJSIP/1001\n", "    endpoint: PJSIP/1001\n    role: agent\n",
+        "agents.yaml: agents[0]: role moved out of agents.yaml: users (agents, "
+        "supervisors, admins) live in the database now; delete these lines and run "
+        "`cti user add USER --role agent --agent a1001` (see docs/api.md)",
+    ),
+    (
+        "cti.yaml", "  cors_origins: []", "  cors_origins: [crm.example.com]",
+        "cti.yaml: http.cors_origins: 'crm.example.com' is not an origin like "
+        "https://crm.example.com (scheme, host and optional port, no path)",
     ),
 ]
 
