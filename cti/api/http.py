@@ -27,6 +27,7 @@ from cti.api.routes import CONTEXT, PRINCIPAL, all_routes, mount
 from cti.api.tokens import NoToken
 from cti.api.ws import websocket
 from cti.errors import CtiError
+from cti.web import mount as mount_web
 
 log = structlog.get_logger(__name__)
 
@@ -151,6 +152,7 @@ def build_app(ctx: ApiContext) -> web.Application:
     for route in routes:
         mount(app, route)
     app.router.add_get(WS_PATH, websocket)
+    mount_web(app)  # the reference desktop and wallboard (cti/web), on the public API
     app[_OPENAPI] = document(routes, registry.values())
     return app
 
