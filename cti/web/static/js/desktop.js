@@ -289,7 +289,12 @@ class Desktop {
       return;
     }
     if (e.case_id && e.case_id === this.caseId) {
-      if (e.type === "case.classified") this.pendingClassification = true;
+      if (e.type === "case.classified") {
+        // absolute values: show them at once (the case's rows may lag a moment behind)
+        this.pendingClassification = false;
+        this.pickers.set(e.data);
+        if (e.data.call_type) byId("call-type").value = e.data.call_type;
+      }
       this.loadCaseSoon();
     }
   }

@@ -97,7 +97,9 @@ export function renderHistory(customer, history, catalogue, clock, dial) {
   if (!customer) return [];
   if (customer.error) return h("p", {class: "error"}, customer.error);
   if (!customer.name) return h("p", {class: "muted"}, "Loading…");
-  const cases = customer.cases || customer.open_cases || [];
+  const seen = new Set();
+  const cases = [...(customer.open_cases || []), ...(customer.cases || [])]
+    .filter((c) => !seen.has(c.id) && seen.add(c.id));
   const contacts = history?.interactions || [];
   return [
     h("p", {}, h("strong", {}, customer.name),
@@ -109,7 +111,7 @@ export function renderHistory(customer, history, catalogue, clock, dial) {
                    "aria-label": `Call ${number}`}, `Call ${number}`))),
     h("h3", {}, `Cases (${cases.length})`),
     cases.length ? h("ul", {class: "log"}, cases.map((c) => caseLine(c, catalogue, clock)))
-      : h("p", {class: "muted"}, "None you may see."),
+      : h("p", {class: "muted"}, "None."),
     h("h3", {}, "Last contacts"),
     contacts.length ? h("ul", {class: "log"}, contacts.map((i) => contactLine(i, catalogue, clock)))
       : h("p", {class: "muted"}, "None."),

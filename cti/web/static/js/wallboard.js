@@ -115,6 +115,7 @@ class Wallboard {
     this.renderQueues();
     this.renderAgents();
     this.renderEscalations();
+    this.tick();
     if (!this.started) {
       this.started = true;
       session.get("/catalogue").then((c) => { this.catalogue = c || {}; }).catch(() => {});
@@ -294,7 +295,8 @@ class Wallboard {
       h("strong", {}, c.screen_pop?.customer?.name || c.caller_name || c.caller_number || "caller"),
       ` · ${c.queue || "no queue"} · ${c.agent_id ? `with ${this.agentName(c.agent_id)}` : c.phase}`,
       h("p", {}, c.escalation.reason || "no reason given",
-        c.escalation.by ? h("span", {class: "meta"}, ` (by ${c.escalation.by}, ${clock.hm(c.escalation.at)})`) : null),
+        c.escalation.by ? h("span", {class: "meta"},
+          ` (by ${this.agentName(c.escalation.by)}, ${clock.hm(c.escalation.at)})`) : null),
       h("button", {type: "button", onclick: (ev) => this.takeOver(c, ev.currentTarget)},
         "Take over"))));
   }
