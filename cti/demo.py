@@ -3,9 +3,10 @@
 Starts an embedded PostgreSQL, the simulated PBX (agent phones PJSIP/1001...
 that answer like people do, callers arriving at random through the example
 IVR flows), a small bookings web service for the self-service flow, and the
-service itself; logs the agents in and prints a live status line until
-Ctrl-C (or ``--duration`` seconds). Business hours are opened around the
-clock so that calls reach agents whatever time it is.
+service itself; makes the users of the agent desktop and the wallboard
+(lucia and carmen, with a password printed at start), logs the other agents in
+and prints a live status line until Ctrl-C (or ``--duration`` seconds). Business
+hours are opened around the clock so that calls reach agents whatever time it is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 import structlog
 from aiohttp import web
 
+from cti.api import accounts
 from cti.app import Service
 from cti.config import Config, HoursConfig, load_config
 from cti.log import configure_logging
@@ -42,6 +44,9 @@ PATHS: list[tuple[list[str], int]] = [
     (["1", "2", "123456"], 12),  # self-service booking status
     (["0"], 10),              # anything else
 ]
+#: The people who sign in to the pages the demo serves: user, role, and the agent whose
+#: desk it takes (the desk agent is left for the person to log in; the others work alone).
+DEMO_USERS = (("lucia", "agent"), ("carmen", "supervisor"))
 DEMO_CUSTOMERS = [
     ("Juan Perez", "5551234", "gold", 12000),
     ("Ana Ruiz", "5557777", "standard", 800),
@@ -85,6 +90,10 @@ class Demo:
         supervisors = {m for u in self.config.units.values() if u.kind == "supervisors"
                        for m in u.members}
         self.agent_ids = [a for a in self.config.agents if a not in supervisors][:agents]
+        self.desk_agent = self.agent_ids[0] if self.agent_ids else None
+        self.supervisor = min(supervisors & set(self.config.agents), default=None)
+        #: The demo users' password: CTI_DEMO_PASSWORD, else a new one each start.
+        self.password = os.environ.get("CTI_DEMO_PASSWORD") or secrets.token_urlsafe(9)
         self.calls_per_minute = calls_per_minute
         self.sim = SimPbx(host="127.0.0.1", ami_port=0,
                           secret=config.service.ami[0].secret.get_secret_value())
@@ -99,6 +108,9 @@ class Demo:
         for agent_id in self.agent_ids:
             endpoint = self.config.agents[agent_id].endpoint
             self.sim.add_phone(endpoint, Behaviour.answers(self._rng.uniform(1.5, 4.0)))
+        if self.supervisor is not None:   # listen, whisper, barge ring the supervisor
+            self.sim.add_phone(self.config.agents[self.supervisor].endpoint,
+                               Behaviour.answers(1.0))
         # the trunk of callbacks: customers answer after 2 s
         self.sim.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
         node = self.config.service.ami[0].model_copy(update={"port": self.sim.ami_port})
@@ -112,8 +124,11 @@ class Demo:
         assert self.service.agi is not None
         self.sim.core.agi_override = ("127.0.0.1", self.service.agi.port)
         await self._seed_customers()
+        await self._add_users()
         self.bookings = await _bookings_service()
         for agent_id in self.agent_ids:
+            if agent_id == self.desk_agent:
+                continue   # the person at the desktop logs in
             with contextlib.suppress(Exception):
                 await self.service.agent_command(agent_id, "ready", None)
         self._traffic = asyncio.create_task(self._run_traffic(), name="demo-traffic")
@@ -144,10 +159,23 @@ class Demo:
             *([f"                  psql: PGPASSFILE={pg.password_file} psql {pg.display_dsn}"]
               if pg else []),
             f"  log             {log_path}",
-            f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
+            *self._sign_in_lines(http),
+            f"  {len(self.agent_ids) - 1} agents ready; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",
             "Ctrl-C stops.",
         ])
+
+    def _sign_in_lines(self, http: str) -> list[str]:
+        lines = []
+        if self.desk_agent is not None:
+            agent = self.config.agents[self.desk_agent]
+            lines.append(f"  Agent desktop   {http}/           sign in as lucia, password "
+                         f"{self.password} ({agent.name}, {self.desk_agent}: log in, then "
+                         "Ready)")
+        if self.supervisor is not None:
+            lines.append(f"  Wallboard       {http}/wallboard  sign in as carmen, password "
+                         f"{self.password} (supervisor of every queue)")
+        return lines
 
     async def show_status(self, stop: asyncio.Event, duration: float | None) -> None:
         started = time.monotonic()
@@ -189,6 +217,25 @@ class Demo:
                                 digits=list(self._rng.choices(paths, weights)[0]),
                                 patience=self._rng.expovariate(1 / 90.0),
                                 talk_seconds=self._rng.uniform(10.0, 40.0))
+
+    async def _add_users(self) -> None:
+        """The demo's users (again with this run's password when they exist)."""
+        assert self.service is not None and self.service.store is not None
+        store, config = self.service.store, self.config
+        agents = {"agent": self.desk_agent, "supervisor": self.supervisor}
+        pools = tuple(u.id for u in config.units.values() if u.kind == "pool")
+        for user_id, role in DEMO_USERS:
+            agent_id = agents[role]
+            if agent_id is None:
+                continue
+            if await store.users.get(user_id) is not None:
+                await accounts.set_password(store, user_id, self.password)
+                continue
+            extra = {"queues": tuple(config.queues), "units": pools} \
+                if role == "supervisor" else {}
+            await accounts.add_user(store, config, user_id, role=role, password=self.password,
+                                    name=config.agents[agent_id].name, agent_id=agent_id,
+                                    **extra)
 
     async def _seed_customers(self) -> None:
         assert self.service is not None and self.service.store is not None
