@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Mapping
 from .decisions import AgentStateChanged, CallQueued, Decision, Offer
 from .errors import ConfigInvalid, InvalidEvent, UnknownAgent, UnknownCall
 from .model import AgentRec, CallRec, merge_levels
+from .routable import RoutableIndex
 from .specs import CHANNELS, AgentSpec, QueueSpec, Strategy, _freeze_levels, check_config
 from .states import AgentState, CallState
 from .strategies import choose, rank_key
@@ -58,7 +59,7 @@ class Floor:
         self._calls: dict[str, CallRec] = {}
         self._waiting: dict[tuple[str, str], WaitingList] = {}
         self._members: dict[str, dict[str, int]] = {}        # queue -> agent_id -> position
-        self._routable: dict[tuple[str, str], dict[str, None]] = {}
+        self._routable: dict[tuple[str, str], RoutableIndex] = {}
         self._rr_last: dict[str, int] = {}
         self._dirty_agents: dict[str, None] = {}
         self._dirty_calls: dict[str, None] = {}
@@ -139,6 +140,7 @@ class Floor:
     def _touch(self, a: AgentRec, now: float, out: Out) -> None:
         """Recompute the agent's derived state and routable channels after a change."""
         state, reason, call_id = a.derive()
+        rekeyed = False
         tally = self._tally
         if state is not a.state or reason != a.state_reason:
             old = a.state
@@ -147,6 +149,7 @@ class Floor:
             out.append(AgentStateChanged(a.agent_id, old, state, reason, now, call_id))
             if state is AgentState.READY:
                 a.idle_since = now
+                rekeyed = True
             if state is not old and not a.noted:      # folded into its queues on read
                 a.noted = True
                 tally.noted.append(a)
@@ -156,21 +159,21 @@ class Floor:
             tally.touched.append(a)
         old = a.routable
         new = a.compute_routable()
-        if new != old:
+        if new != old or rekeyed:
             routable = self._routable
             for ch in old:
                 if ch not in new:
                     for q in a.queues:
-                        routable[(q, ch)].pop(a.agent_id, None)
+                        routable[(q, ch)].discard(a.agent_id)
+                elif rekeyed:  # still free, idle from now: its place in the order moves
+                    for q in a.queues:
+                        routable[(q, ch)].rekey(a)
             gained = False
             for ch in new:
                 if ch not in old:
                     gained = True
                     for q in a.queues:
-                        idx = routable.get((q, ch))
-                        if idx is None:
-                            idx = routable[(q, ch)] = {}
-                        idx[a.agent_id] = None
+                        self._index(q, ch).add(a)
             a.routable = new
             if gained:
                 self._dirty_agents[a.agent_id] = None
@@ -184,7 +187,9 @@ class Floor:
             if members is not None:
                 members.pop(a.agent_id, None)
             for ch in a.routable:
-                self._routable.get((q, ch), {}).pop(a.agent_id, None)
+                idx = self._routable.get((q, ch))
+                if idx is not None:
+                    idx.discard(a.agent_id)
         del self._agents[a.agent_id]
         self._dirty_agents.pop(a.agent_id, None)
 
@@ -223,8 +228,23 @@ class Floor:
             a.routable = a.compute_routable()
             for ch in a.routable:
                 for q in a.queues:
-                    self._routable.setdefault((q, ch), {})[a.agent_id] = None
+                    self._index(q, ch).add(a)
         self._tally.rebuild(self._agents.values(), self._sl_seconds())
+
+    def _index(self, queue: str, channel: str) -> RoutableIndex:
+        idx = self._routable.get((queue, channel))
+        if idx is None:
+            spec = self._queues[queue]
+            if spec.strategy is Strategy.LONGEST_IDLE:
+                idx = RoutableIndex(_longest_idle)
+            elif spec.strategy is Strategy.MOST_SKILLED:
+                skills = tuple(spec.skills)
+                idx = RoutableIndex(lambda a: (-sum(a.skills.get(s, 0) for s in skills),
+                                               a.idle_since, a.agent_id), frozenset(skills))
+            else:
+                idx = RoutableIndex()
+            self._routable[(queue, channel)] = idx
+        return idx
 
     def _sl_seconds(self) -> dict[str, float]:
         return {name: spec.sl_seconds for name, spec in self._queues.items()}
@@ -278,6 +298,12 @@ class Floor:
         if not idx:
             return []
         reqs, agents, excluded = c.reqs[q], self._agents, c.excluded
+        if idx.ordered_for(reqs.keys()):  # the strategy's choice: the first one eligible
+            for agent_id in idx.in_order():
+                a = agents[agent_id]
+                if a.meets(reqs) and not (excluded and excluded.get(agent_id, now) > now):
+                    return [a]
+            return []
         out = []
         for agent_id in idx:
             a = agents[agent_id]
@@ -314,6 +340,11 @@ class Floor:
         out.append(Offer(c.call_id, a.agent_id, spec.ring_timeout, c.channel, c.queue,
                          c.callback, c.attempts, c.attributes))
         self._touch(a, now, out)
+
+
+def _longest_idle(a: AgentRec) -> tuple:
+    """The order of a longest-idle queue (as strategies.rank_key ranks it)."""
+    return (a.idle_since, a.agent_id)
 
 
 def check_channel(call_id: str, channel: str) -> str:

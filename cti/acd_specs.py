@@ -2,7 +2,8 @@
 
 The ACD takes plain values and knows nothing of YAML; this is the one place
 that translates, e.g. a config escalation step that lowers two skills and
-raises the priority becomes three ACD steps with the same ``after``.
+raises the priority becomes three ACD steps with the same ``after``. Every agent
+also gets a skill of its own (``direct_skill``) so a call can be routed to one agent.
 """
 
 from __future__ import annotations
@@ -43,8 +44,15 @@ def _steps(queue: QueueConfig) -> list[EscalationStep]:
     return steps
 
 
+def direct_skill(agent_id: str) -> str:
+    """The skill only ``agent_id`` has: a call requiring it rings that agent and no one
+    else (a transfer to an agent, a take-over, click-to-dial, a personal callback)."""
+    return f"agent:{agent_id}"
+
+
 def agent_spec(agent: AgentConfig) -> AgentSpec:
-    return AgentSpec(agent_id=agent.id, skills=dict(agent.skills), queues=tuple(agent.queues),
+    skills = {**agent.skills, direct_skill(agent.id): 10}
+    return AgentSpec(agent_id=agent.id, skills=skills, queues=tuple(agent.queues),
                      capacity=dict(agent.capacity))
 
 

@@ -1,8 +1,10 @@
 """Sending the routing step's AMI requests without blocking the routing loop.
 
-``run`` starts a task and returns at once. The requests of one interaction
-run one after the other (an offer's Setvar, Setvar, Redirect must not
-interleave with the next offer's), those of different interactions in
+``run`` returns at once. A pipelined request (an offer's Setvar, Setvar,
+Redirect) with nothing of its interaction still under way is written to the
+AMI socket right away, within the routing step, so a busy loop cannot delay
+an offer; a task then awaits the answers. Otherwise the requests of one
+interaction run one after the other, those of different interactions in
 parallel. A failure is logged and, where routing must react (an offer that
 never reached the caller), reported back to the loop as an inbox item.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 import structlog
@@ -24,6 +26,10 @@ log = structlog.get_logger(__name__)
 
 class AmiSender(Protocol):
     async def send(self, action: Mapping[str, Any]) -> Any: ...
+
+    def send_now(self, action: Mapping[str, Any]) -> Awaitable[Any]:
+        """Write now; the result awaits the response."""
+        ...
 
 
 class Actions:
@@ -37,15 +43,30 @@ class Actions:
     def run(self, request: AmiRequest) -> None:
         link = self._links.get(request.node)
         previous = self._chains.get(request.interaction_id)
+        written: list[Awaitable[Any]] | None = None
+        early_error: str | None = None
+        if link is not None and request.pipelined and (previous is None or previous.done()):
+            try:
+                written = [link.send_now(cmd.message()) for cmd in request.actions]
+            except Exception as exc:  # the link is down: report it from the task below
+                early_error = str(exc) or type(exc).__name__
+            if request.queued_at is not None:
+                self.routing_latency.append(asyncio.get_running_loop().time()
+                                            - request.queued_at)
 
         async def step() -> None:
             if previous is not None and not previous.done():
                 await asyncio.wait([previous])
             if link is None:
                 error = f"no AMI link for node {request.node!r}"
+            elif early_error is not None:
+                error = early_error
             else:
                 try:
-                    await self._send(link, request)
+                    if written is not None:
+                        await asyncio.gather(*written)
+                    else:
+                        await self._send(link, request)
                     return
                 except Exception as exc:  # AmiError, timeouts, a dropped link
                     error = str(exc) or type(exc).__name__

@@ -11,6 +11,7 @@ record is flushed, then everything closes in reverse order.
 from __future__ import annotations
 
 import asyncio
+import gc
 import signal
 import time
 from datetime import UTC, datetime
@@ -29,17 +30,19 @@ from cti.agi.wiring import Ivr, build_ivr, load_config_flows
 from cti.ami import events as ami
 from cti.ami.feed import AmiCluster, NodeConfig
 from cti.api import views
-from cti.api.context import ApiContext, CallControlPort
+from cti.api.context import ApiContext
 from cti.api.server import ApiServer
 from cti.bus import EventBus
 from cti.calls import CallRegistry
 from cti.cases.service import CaseService
 from cti.config import Config, load_config
+from cti.control import CallControl
 from cti.errors import ConfigError, CtiError, NoSuchAgent, NoSuchCall, ServiceUnavailable
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
 from cti.log import configure_logging
 from cti.recorder import Recorder
+from cti.recordings import NoSuchRecording, RecordingFiles, forget_customer, purge_expired
 from cti.restore import load_snapshot, reconcile, restore, settle
 from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
 from cti.routing.desk import EndpointChosen
@@ -77,13 +80,14 @@ class Service:
         self.stream: EventStream | None = None
         self.journal: Journal | None = None
         self.cases: CaseService | None = None
+        self.recording_files: RecordingFiles | None = None
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
+        self.control: CallControl | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_port: int | None = None
         self.api: ApiContext | None = None
-        self.control: CallControlPort | None = None
         self.api_server: ApiServer | None = None
         self._dsn: str | None = None
         self.bus = EventBus()
@@ -102,11 +106,17 @@ class Service:
 
     async def start(self) -> None:
         restored = await self._start_routing()
+        assert self.control is not None
+        await self.control.start()
         await self._start_ami()
         await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
         await self._start_ivr()
         await self._start_http()
         service = self.config.service
+        # What start-up built lives as long as the service: keep it out of the garbage
+        # collector's scans, whose full passes over it showed as 10-20 ms stalls of the
+        # routing loop (p99 routing latency) at 100 calls a second.
+        gc.freeze()
         log.info("service started", agi=f"{service.agi.host}:{self.agi.port if self.agi else 0}",
                  http=f"{service.http.host}:{self.http_port}", restored_calls=len(restored))
 
@@ -137,10 +147,16 @@ class Service:
             self.journal.subscribe(consumer)
         await self.journal.start()
         self.cases = CaseService(self.store, self.stream, self.recorder, config)
+        rec = config.service.recordings
+        self.recording_files = RecordingFiles(config.path(rec.dir)) if rec.dir else None
+        if rec.retention_days and self.recording_files is not None:
+            self._tasks.append(asyncio.create_task(self._purge_recordings(rec.retention_days),
+                                                   name="recording-retention"))
         engine = Engine(*specs(config), now=loop.time())
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
+        self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
@@ -312,7 +328,34 @@ class Service:
         self.loop.submit(InLoop(fn, future))
         return await future
 
+    async def _purge_recordings(self, retention_days: int) -> None:
+        """Delete recordings past their retention, at start and every six hours."""
+        assert self.store is not None and self.stream is not None
+        while True:
+            try:
+                assert self.recording_files is not None
+                deleted = await purge_expired(self.store, self.stream, self.recording_files,
+                                              retention_days)
+                if deleted:
+                    log.info("recordings past their retention deleted", count=deleted)
+            except CtiError as exc:
+                log.warning("recording retention skipped this time", error=str(exc))
+            await asyncio.sleep(6 * 3600)
+
     # --- what the API and the CLI ask -------------------------------------------------
+
+    def recording(self, file: str | None) -> Path:
+        """The file of a recording, for the API to serve (after its access check)."""
+        if self.recording_files is None:
+            raise NoSuchRecording(f"{file!r}: recordings.dir is not set in cti.yaml")
+        return self.recording_files.path(file)
+
+    async def forget_customer(self, customer_id: str, by: str) -> dict[str, Any]:
+        """Erase a customer's recordings and personal data (their request)."""
+        assert self.store is not None and self.stream is not None
+        assert self.recorder is not None
+        return await forget_customer(self.store, self.stream, self.recorder,
+                                     self.recording_files, customer_id, by)
 
     @property
     def uptime(self) -> float:

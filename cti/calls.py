@@ -38,6 +38,11 @@ MOVES: dict[str, dict[Phase, Phase | str]] = {
     "answered": {Phase.RINGING: Phase.TALKING},
     "agent_left": {Phase.TALKING: Phase.AFTER_AGENT},
     "ended": {phase: Phase.ENDED for phase in Phase},
+    # Call control (cti/routing/control.py): what a command needs; the phase stays.
+    "hold": {Phase.TALKING: Phase.TALKING},      # hold, resume, consult, hang up, record
+    "spy": {Phase.TALKING: Phase.TALKING},
+    "escalate": {Phase.TALKING: Phase.TALKING, Phase.WAITING: Phase.WAITING},
+    "take_over": {Phase.TALKING: Phase.TALKING, Phase.WAITING: Phase.WAITING},
 }
 
 
@@ -81,10 +86,20 @@ class LiveCall:
     transferred: bool = False
     requeue_cause: str = "ivr"       #: why the next CallQueued happens
     ivr_outcome: str = "ivr-hangup"  #: how the call ends if it never leaves the IVR
+    direction: str = "inbound"       #: outbound: click-to-dial, a scheduled callback
+    customer_answered: bool = False  #: callback / outbound: the customer picked up
+    escalation: dict[str, Any] | None = None  #: an extraordinary call: who, why, when
 
     @property
     def is_callback(self) -> bool:
         return self.callback_number is not None
+
+    @property
+    def callback_outcome(self) -> str:
+        """How a call the agent's leg made (callback, outbound) ends when that leg does."""
+        if self.direction == "outbound":
+            return "answered" if self.customer_answered else "unanswered"
+        return "callback"
 
     def screen_pop(self, wall_now: float) -> dict[str, Any]:
         """What a desktop shows when the call rings: who, why, and the IVR path."""
@@ -101,6 +116,8 @@ class LiveCall:
             "ivr_path": list(self.ivr_path),
             "history": self.history,
             "callback": self.is_callback,
+            "direction": self.direction,
+            "escalation": dict(self.escalation) if self.escalation else None,
             "waited": None if self.queued_at is None else round(wall_now - self.queued_at, 1),
         }
 

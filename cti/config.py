@@ -192,6 +192,8 @@ class Dialplan(_Model):
     outbound_context: str = "cti-outbound"
     held_context: str = "cti-held"
     agent_held_context: str = "cti-agent-held"
+    consult_context: str = "cti-consult"
+    closed_context: str = "cti-queue-closed"
 
 
 class Ivr(_Model):
@@ -288,6 +290,14 @@ class JournalConfig(_Model):
     flush_ms: float = Field(2.0, gt=0, le=1000)
 
 
+class Recordings(_Model):
+    """Where the service finds the recordings Asterisk writes (a shared mount of its
+    monitor spool) and how long it keeps them."""
+
+    dir: Path | None = None                  # None: recordings are not served
+    retention_days: int | None = Field(None, ge=1)  # None: kept until deleted on request
+
+
 class Logging(_Model):
     format: Literal["console", "json"] = "console"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -365,6 +375,8 @@ class HttpListen(Listen):
     cors_origins: list[str] = []
     #: Seconds a request body may take to arrive.
     body_timeout: float = Field(30.0, gt=0, le=3600)
+    #: Seconds a new connection may take to send its first request head.
+    head_timeout: float = Field(10.0, gt=0, le=600)
 
     @field_validator("allowed_hosts")
     @classmethod
@@ -480,6 +492,7 @@ class ServiceConfig(_Model):
     quality: Quality = Field(default_factory=lambda: Quality())
     database: Database = Database()
     journal: JournalConfig = JournalConfig()
+    recordings: Recordings = Recordings()
     dialplan: Dialplan = Dialplan()
     ivr: Ivr = Ivr()
     log: Logging = Logging()
@@ -577,6 +590,13 @@ def _unique_dispositions(items: list[Disposition]) -> list[Disposition]:
     return items
 
 
+class QueueRecording(_Model):
+    """Record the calls of a queue (MixMonitor in [cti-connect], bridged audio only)."""
+
+    enabled: bool = False
+    consent_prompt: str | None = None  # played to the caller before the agent is rung
+
+
 class QueueConfig(_Model):
     name: str = Field(pattern=_NAME)
     description: str = ""
@@ -592,6 +612,7 @@ class QueueConfig(_Model):
     priority: int = Field(0, ge=0)
     dispositions: list[Disposition] = []        # default: the file's dispositions
     wrapup_requires_disposition: bool = False   # wrap-up lasts until a disposition is given
+    recording: QueueRecording = QueueRecording()
 
     _unique_codes = field_validator("dispositions")(_unique_dispositions)
 

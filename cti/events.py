@@ -68,8 +68,11 @@ class DomainEvent:
 
     def data(self) -> dict[str, Any]:
         """The type's own fields, JSON-ready."""
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)
-                if f.name not in ENVELOPE}
+        names = _DATA_FIELDS.get(type(self))
+        if names is None:
+            names = _DATA_FIELDS[type(self)] = tuple(
+                f.name for f in dataclasses.fields(self) if f.name not in ENVELOPE)
+        return {name: _plain(getattr(self, name)) for name in names}
 
     def to_json(self, epoch: str) -> dict[str, Any]:
         out: dict[str, Any] = {"type": self.TYPE, "version": self.VERSION, "epoch": epoch,
@@ -129,7 +132,13 @@ def iso(epoch: float) -> str:
         .replace("+00:00", "Z")
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_DATA_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
+    if type(value) in _SCALARS:
+        return value
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | frozenset | set):
@@ -233,6 +242,15 @@ class CallOffered(DomainEvent):
     screen_pop: Mapping[str, Any] = field(default_factory=dict)
 
 
+@event_type("call.screen_pop_updated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScreenPopUpdated(DomainEvent):
+    """The customer's history came after the call was offered (the database was slower
+    than the screen-pop's budget): the complete pop."""
+
+    screen_pop: Mapping[str, Any] = field(default_factory=dict)
+
+
 @event_type("call.offer_failed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferFailed(DomainEvent):
@@ -276,15 +294,24 @@ class CallHeld(DomainEvent):
 @event_type("call.resumed")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallResumed(DomainEvent):
+    """The hold ended after ``held_for`` seconds. how: ``resumed`` (the agent took the
+    caller back), ``hangup`` (a party hung up during the hold), ``transfer`` (the
+    held caller was transferred)."""
+
     attempt: int
     by: str | None = None
     held_for: float | None = None
+    how: str = "resumed"
 
 
 @event_type("call.transferred")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallTransferred(DomainEvent):
-    """kind: ``blind``, ``attended`` or ``queue``; target: where it went."""
+    """kind: ``blind`` / ``attended`` (done on the phones, or ``attended`` by a consult
+    from the desktop), ``queue`` (waits again in ``target``), ``agent`` (rung directly
+    on agent ``target``), ``takeover`` (a supervisor ``target`` took it), ``number``
+    (sent to the outside number ``target``). by: who transferred it; segment: the
+    queue visit it leaves."""
 
     kind: str
     target: str | None = None
@@ -349,6 +376,7 @@ class CallWrappedUp(DomainEvent):
 
     disposition: str | None = None
     notes: str | None = None
+    by: str | None = None
 
 
 @event_type("survey.answered")
@@ -390,9 +418,188 @@ class RecordingPaused(DomainEvent):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingResumed(DomainEvent):
     by: str | None = None
+    paused_for: float | None = None
+
+
+@event_type("recording.deleted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingDeleted(DomainEvent):
+    """The file is gone: reason ``retention`` or ``customer request``."""
+
+    file: str | None = None
+    reason: str = "retention"
+    by: str = "system"
+
+
+@event_type("interaction.anonymized")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InteractionAnonymized(DomainEvent):
+    """The customer asked for their data to be erased: the caller id is gone."""
+
+    by: str = "system"
 
 
 @event_type("recording.stopped")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordingStopped(DomainEvent):
     file: str | None = None
+
+
+# --- call control: what agents and supervisors did to calls, queues and the centre -----
+
+
+@event_type("call.hangup_requested")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallHangupRequested(DomainEvent):
+    """``by`` hung the call up from a desktop (the hang-ups and CallEnded follow)."""
+
+    by: str
+
+
+@event_type("call.consult_started")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultStarted(DomainEvent):
+    """Attended transfer: the caller waits on hold while the agent rings ``target``
+    (an agent id, or an E.164 number when ``target_kind`` is ``number``)."""
+
+    target: str
+    target_kind: str
+    by: str
+
+
+@event_type("call.consult_answered")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultAnswered(DomainEvent):
+    """The consulted party picked up: agent and target talk, the caller still waits."""
+
+    target: str
+
+
+@event_type("call.consult_ended")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConsultEnded(DomainEvent):
+    """The consult leg is over. result: ``completed`` (the caller now talks to the
+    target), ``cancelled`` (the agent took the caller back), ``failed`` (the target
+    did not answer or hung up; the caller is back with the agent) or ``hangup``."""
+
+    target: str
+    result: str
+    by: str | None = None
+    dial_status: str | None = None
+
+
+@event_type("call.supervisor_escalated")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallSupervisorEscalated(DomainEvent):
+    """An extraordinary call: it needs a supervisor (``to_queue`` when it was sent to a
+    supervisors' queue, else it waits for a take-over). The screen-pop shows it."""
+
+    reason: str
+    by: str
+    to_queue: str | None = None
+
+
+@event_type("call.outbound_requested")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundCallRequested(DomainEvent):
+    """Click-to-dial: ``by`` asked the service to connect ``agent_id`` with ``number``."""
+
+    number: str
+    by: str
+
+
+@event_type("call.diverted")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallDiverted(DomainEvent):
+    """A new caller did not enter ``queue`` (closed): it went to ``action`` (``overflow``
+    to ``target``, ``voicemail`` or ``goodbye``)."""
+
+    action: str
+    target: str | None = None
+    reason: str = "queue-closed"
+
+
+@event_type("callback.scheduled")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackScheduled(DomainEvent):
+    """A callback to ``number`` at ``due_at`` (epoch seconds) through ``queue``; with
+    ``agent_id`` only that agent takes it. interaction_id: the contact it was agreed in."""
+
+    callback_id: str
+    number: str
+    due_at: float
+    by: str
+    note: str | None = None
+
+
+@event_type("callback.cancelled")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackCancelled(DomainEvent):
+    callback_id: str
+    by: str
+
+
+@event_type("callback.started")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackStarted(DomainEvent):
+    """A scheduled callback came due: interaction_id is the new (outbound) contact."""
+
+    callback_id: str
+    number: str
+
+
+@event_type("supervision.started")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupervisionStarted(DomainEvent):
+    """``supervisor_id`` listens to (``listen``), whispers to (``whisper``) or barges
+    into (``barge``) the call of ``agent_id`` (Asterisk's ChanSpyStart)."""
+
+    supervisor_id: str
+    mode: str
+    by: str | None = None
+
+
+@event_type("supervision.stopped")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SupervisionStopped(DomainEvent):
+    supervisor_id: str
+    mode: str
+    by: str | None = None
+
+
+@event_type("agent.state_requested")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateRequested(DomainEvent):
+    """``by`` (a supervisor) moved ``agent_id``: action ``login``, ``ready``, ``pause``,
+    ``logout``. It follows the AgentStateChanged it caused (none yet when the change
+    waits for the agent's call or wrap-up to end)."""
+
+    action: str
+    by: str
+    reason: str | None = None
+
+
+@event_type("queue.closed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueClosed(DomainEvent):
+    """``queue`` takes no new callers (those waiting stay and are served)."""
+
+    by: str
+
+
+@event_type("queue.opened")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class QueueOpened(DomainEvent):
+    by: str
+
+
+@event_type("centre.mode_changed")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CentreModeChanged(DomainEvent):
+    """The contact centre's mode: ``normal``, ``night`` (the IVR sees it closed) or
+    ``emergency`` (flows can branch on it and play ``message``)."""
+
+    mode: str
+    previous: str
+    by: str
+    message: str | None = None

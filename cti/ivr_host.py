@@ -27,6 +27,7 @@ from cti.routing import (
     CallbackWanted,
     Classified,
     Enqueue,
+    HistoryFetched,
     InteractionStarted,
     IvrStepDone,
     RoutingLoop,
@@ -38,6 +39,8 @@ log = structlog.get_logger(__name__)
 
 #: A lookup the database cannot answer this fast is skipped: the caller goes on as unknown.
 LOOKUP_TIMEOUT = 1.0
+#: A screen-pop history that missed its budget is fetched again, this patiently.
+LATE_HISTORY_TIMEOUT = 5.0
 
 
 class ServiceIvrHost:
@@ -55,6 +58,7 @@ class ServiceIvrHost:
         self._calls = calls
         self._locate_node = locate_node
         self._seen: dict[str, dict[str, Any]] = {}  # customer id -> screen-pop summary
+        self._late: set[asyncio.Task[None]] = set()
 
     def reconfigure(self, config: Config) -> None:
         self._config = config
@@ -108,11 +112,24 @@ class ServiceIvrHost:
         live = self._calls.get(interaction_id)
         customer = (live.customer or {}).get("customer_id") if live else None
         customer = customer or attributes.get("customer_id")
-        history = await screenpop.for_call(self._store, self._config,
-                                           str(customer) if customer else None,
-                                           live.classification if live else None)
+        customer_id = str(customer) if customer else None
+        classification = live.classification if live else None
+        history = await screenpop.for_call(self._store, self._config, customer_id,
+                                           classification)
         self._loop.submit(Enqueue(interaction_id, queue, dict(skills), priority,
                                   dict(attributes), history))
+        if not history.get("available", True):  # over budget: an update follows
+            task = asyncio.create_task(self._late_history(interaction_id, customer_id,
+                                                          classification))
+            self._late.add(task)
+            task.add_done_callback(self._late.discard)
+
+    async def _late_history(self, interaction_id: str, customer_id: str | None,
+                            classification: Mapping[str, Any] | None) -> None:
+        history = await screenpop.for_call(self._store, self._config, customer_id,
+                                           classification, timeout=LATE_HISTORY_TIMEOUT)
+        if history.get("available"):
+            self._loop.submit(HistoryFetched(interaction_id, history))
 
     async def channel_exists(self, call_id: str, channel: str) -> bool:
         if self._channel_known is None:
@@ -143,7 +160,12 @@ class ServiceIvrHost:
         self._loop.submit(SurveyAnswer(interaction_id, kind, score))
 
     def is_open(self, at: datetime) -> bool:
+        if self.centre_mode() == "night":   # a supervisor closed the centre
+            return False
         return self._config.hours.is_open(at)
+
+    def centre_mode(self) -> str:
+        return self._loop.router.control.mode
 
     def holiday(self, at: datetime) -> str | None:
         day = self._config.hours.holiday(at.astimezone(self._config.hours.zone).date())

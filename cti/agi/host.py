@@ -104,9 +104,15 @@ class IvrHost(Protocol):
     async def record_survey(self, interaction_id: str, kind: str, score: int) -> None: ...
 
     def is_open(self, at: datetime) -> bool:
-        """Business hours (config/hours.yaml: weekly spans and holidays)."""
+        """Business hours (config/hours.yaml: weekly spans and holidays); closed in the
+        centre's night mode."""
         ...
 
     def holiday(self, at: datetime) -> str | None:
         """The holiday's name if ``at`` falls on one, else None."""
+        ...
+
+    def centre_mode(self) -> str:
+        """The centre's mode a supervisor set: ``normal``, ``night`` (then ``is_open``
+        says closed) or ``emergency``; flows read it as the variable ``centre_mode``."""
         ...

@@ -193,7 +193,7 @@ class FlowRunner:
             "caller_number": call.caller_number, "caller_name": call.caller_name,
             "dnid": call.dnid, "extension": call.extension, "channel": call.channel,
             "call_id": call.call_id, "interaction_id": interaction_id, "flow": flow,
-            "priority": "0", "queue": "",
+            "priority": "0", "queue": "", "centre_mode": self.host.centre_mode(),
         })
         self._defaults(run, flow)
         sid = step or self.flows[flow].start

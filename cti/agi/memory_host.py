@@ -35,6 +35,7 @@ class MemoryHost:
     #: interaction id -> its case, as the case step left it.
     cases: dict[str, CaseLink] = field(default_factory=dict)
     hours: HoursConfig | None = None                             # None: always open
+    mode: str = "normal"                                         # the centre's mode
     holds: dict[str, HoldStatus] = field(default_factory=dict)
     interactions: dict[str, CallInfo] = field(default_factory=dict)
     steps: list[StepRecord] = field(default_factory=list)
@@ -112,7 +113,12 @@ class MemoryHost:
         self.surveys.append((interaction_id, kind, score))
 
     def is_open(self, at: datetime) -> bool:
+        if self.mode == "night":
+            return False
         return True if self.hours is None else self.hours.is_open(at)
+
+    def centre_mode(self) -> str:
+        return self.mode
 
     def holiday(self, at: datetime) -> str | None:
         if self.hours is None:

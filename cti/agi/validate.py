@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 #: Variables every flow has (from the agi_ environment and the service).
 BUILTIN_VARS = frozenset({
     "caller_number", "caller_name", "dnid", "extension", "channel", "call_id",
-    "interaction_id", "flow", "queue", "priority",
+    "interaction_id", "flow", "queue", "priority", "centre_mode",
 })
 #: Set by a lookup step (plus customer_attr_<name> for the customer's attributes).
 CUSTOMER_VARS = frozenset({

@@ -25,7 +25,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from cti.ami.actions import AmiActions
@@ -191,8 +191,27 @@ class AmiClient(AmiActions):
             return result
         return ListResponse(result)
 
+    def send_now(self, action: Mapping[str, object], *,
+                 timeout: float | None = None) -> Awaitable[Message]:
+        """Write the action at once (no wait for the event loop to schedule a task) and
+        return what awaits its Response. Raises AmiNotConnected at once if the link is
+        down. The routing loop uses it so an offer reaches Asterisk within its step."""
+        name, action_id, future = self._start(action)
+        return self._response(name, action_id, future, timeout)
+
+    async def _response(self, name: str, action_id: str,
+                        future: asyncio.Future[Message | ListResponse],
+                        timeout: float | None) -> Message:
+        result = await self._finish(name, action_id, future, timeout)
+        return result.response if isinstance(result, ListResponse) else result
+
     async def _request(self, action: Mapping[str, object],
                        timeout: float | None) -> Message | ListResponse:
+        return await self._finish(*self._start(action), timeout)
+
+    def _start(self, action: Mapping[str, object]) -> tuple[
+            str, str, asyncio.Future[Message | ListResponse]]:
+        """Check the link, register the action and write it; returns what to await."""
         fields = dict(action)
         name = str(fields.get("Action", ""))
         if not name:
@@ -208,9 +227,18 @@ class AmiClient(AmiActions):
         future: asyncio.Future[Message | ListResponse] = (
             asyncio.get_running_loop().create_future())
         self._pending[action_id] = _Pending(name, future)
-        timeout = self.action_timeout if timeout is None else timeout
         try:
             proto.transport.write(encode(fields))
+        except BaseException:
+            self._pending.pop(action_id, None)
+            raise
+        return name, action_id, future
+
+    async def _finish(self, name: str, action_id: str,
+                      future: asyncio.Future[Message | ListResponse],
+                      timeout: float | None) -> Message | ListResponse:
+        timeout = self.action_timeout if timeout is None else timeout
+        try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
             # that races with the answer (or with AmiLinkLost), and the caller's
             # task then never stops.

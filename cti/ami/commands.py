@@ -120,4 +120,26 @@ class PlayDtmf:
                 "Duration": str(self.duration_ms)}
 
 
-Command = Setvar | Redirect | Originate | Hangup | Bridge | BlindTransfer | PlayDtmf
+@dataclass(frozen=True, slots=True)
+class MixMonitorMute:
+    """Pause (``state`` True: silence is written) or resume a call's recording.
+
+    Class ``call`` (the MixMonitor action itself needs ``system``); without
+    ``mixmonitor_id`` Asterisk mutes the channel's recordings.
+    """
+
+    channel: str
+    state: bool
+    direction: str = "both"
+    mixmonitor_id: str | None = None
+
+    def message(self) -> dict[str, Any]:
+        msg: dict[str, Any] = {"Action": "MixMonitorMute", "Channel": self.channel,
+                               "Direction": self.direction, "State": "1" if self.state else "0"}
+        if self.mixmonitor_id:
+            msg["MixMonitorID"] = self.mixmonitor_id
+        return msg
+
+
+Command = (Setvar | Redirect | Originate | Hangup | Bridge | BlindTransfer | PlayDtmf
+           | MixMonitorMute)

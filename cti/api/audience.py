@@ -16,6 +16,13 @@ def may_see(policy: Policy, p: Principal, event: DomainEvent, index: EventIndex)
     if p.role is Role.SYSTEM:
         return bool(p.scopes & {"admin", "events:subscribe"})
     kind = event.TYPE
+    if kind.startswith("centre."):
+        return True                      # night or emergency: every desktop shows it
+    if kind.startswith("supervision."):  # who listens is for the staff only
+        return p.role is Role.SUPERVISOR and event.interaction_id is not None and \
+            policy.sees_call(p, index.call(event.interaction_id))
+    if kind.startswith("queue.") and event.queue is not None:
+        return policy.sees_queue(p, event.queue) or event.queue in _queues_of(policy, p)
     if kind.startswith("agent."):
         return event.agent_id is not None and policy.sees_agent(p, event.agent_id)
     if kind.startswith("case.") and event.case_id is not None:
@@ -27,4 +34,13 @@ def may_see(policy: Policy, p: Principal, event: DomainEvent, index: EventIndex)
         return policy.sees_call(p, index.call(event.interaction_id))
     if event.agent_id is not None:
         return policy.sees_agent(p, event.agent_id)
+    if event.queue is not None:
+        return policy.sees_queue(p, event.queue)
     return False
+
+
+def _queues_of(policy: Policy, p: Principal) -> frozenset[str]:
+    """The queues an agent serves (it hears when one closes)."""
+    if p.agent_id is None:
+        return frozenset()
+    return policy.serving_queues(p.agent_id)

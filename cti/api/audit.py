@@ -29,7 +29,7 @@ class AuditLog:
         self._interval = interval
         self._pending: deque[AuditEntry] = deque(maxlen=limit)
         self._task: asyncio.Task[None] | None = None
-        self._written = asyncio.Event()
+        self._lock = asyncio.Lock()
         self.lost = 0
 
     def start(self) -> None:
@@ -75,10 +75,11 @@ class AuditLog:
                     log.debug("audit log not written yet", error=str(exc))
 
     async def _write(self) -> None:
-        batch = list(self._pending)
-        await self._store.audit.append(batch)
-        for _ in batch:
-            self._pending.popleft()
+        async with self._lock:  # one writer at a time: the flush and the task
+            batch = list(self._pending)
+            await self._store.audit.append(batch)
+            for _ in range(min(len(batch), len(self._pending))):
+                self._pending.popleft()
 
 
 def redact(args: dict[str, Any]) -> dict[str, Any]:

@@ -26,8 +26,10 @@ _BUSY = (AgentState.RESERVED, AgentState.ON_CALL, AgentState.WRAP_UP)
 class Board:
     def __init__(self, router: Callable[[], Router | None], calls: Iterable[LiveCall],
                  config: Callable[[], Config],
-                 desktops: Callable[[str], int] = lambda _a: 0) -> None:
+                 desktops: Callable[[str], int] = lambda _a: 0,
+                 centre: Callable[[], dict[str, Any]] | None = None) -> None:
         self._router = router
+        self._centre = centre
         self._calls = calls
         self._config = config
         self.desktops_of = desktops
@@ -126,6 +128,12 @@ class Board:
         if call.agent_id is not None and call.phase in (Phase.RINGING, Phase.TALKING):
             view["screen_pop"] = call.screen_pop(now)
         return view
+
+    def centre(self) -> dict[str, Any]:
+        """The centre's mode and closed queues (call control), or normal without it."""
+        if self._centre is None:
+            return {"mode": "normal", "message": None, "closed_queues": []}
+        return self._centre()
 
     # --- what desktops may choose ------------------------------------------------------
 

@@ -4,7 +4,6 @@ Built once by ``cti/api/http.py: build_app``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -21,17 +20,10 @@ if TYPE_CHECKING:
     from cti.calls import CallRegistry
     from cti.cases.service import CaseService
     from cti.config import Config
+    from cti.control import CallControl
     from cti.routing import Router
     from cti.store import Store
     from cti.stream import EventStream
-
-
-class CallControlPort(Protocol):
-    """The call commands (cti/control.py): hold, transfers, supervisor modes, ..."""
-
-    async def execute(self, name: str, by: str, args: Mapping[str, Any]) -> dict[str, Any]:
-        """Run command ``name`` (``hold``, ``transfer``, ...) on behalf of ``by``."""
-        ...
 
 
 class ServicePort(Protocol):
@@ -43,7 +35,7 @@ class ServicePort(Protocol):
     stream: EventStream | None
     router: Router | None
     calls: CallRegistry
-    control: CallControlPort | None
+    control: CallControl | None
 
     def status(self) -> dict[str, Any]: ...
 

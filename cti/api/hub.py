@@ -150,7 +150,7 @@ class Hub:
             "agents": board.agents(board.agent_ids() if agents is None else agents),
             "calls": board.calls(p, policy),
             "queues": board.queues(self._config().queues if queues is None else queues),
-            "center": {"mode": "normal"},
+            "centre": board.centre(),
             "options": board.options()})
 
     # --- events --------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The HTTP listener: the aiohttp application on a socket (TLS from config), where a
-client that has not sent a whole request head within ``HEAD_TIMEOUT`` seconds
+client that has not sent a whole request head within ``http.head_timeout`` seconds
 is disconnected (aiohttp has no such limit of its own: a slow-headers client
 would hold a connection forever). Bodies have their own limit
 (``http.body_timeout``, cti/api/routes)."""
@@ -13,18 +13,20 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 
-HEAD_TIMEOUT = 10.0
-
 
 class _TimedHandler(RequestHandler):
     """aiohttp's handler, closing a connection whose first request head is late."""
 
-    __slots__ = ("_head_timer",)
+    __slots__ = ("_head_timeout", "_head_timer")
+
+    def __init__(self, *args: Any, head_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._head_timeout = head_timeout
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self._head_timer = asyncio.get_running_loop().call_later(
-            HEAD_TIMEOUT, self._head_late, transport)
+            self._head_timeout, self._head_late, transport)
 
     def _head_late(self, transport: asyncio.BaseTransport) -> None:
         if self._request_count == 0:
@@ -44,7 +46,8 @@ class Listener:
         self._server: asyncio.Server | None = None
         self.port: int | None = None
 
-    async def start(self, host: str, port: int, tls: ssl.SSLContext | None) -> int:
+    async def start(self, host: str, port: int, tls: ssl.SSLContext | None, *,
+                    head_timeout: float = 10.0) -> int:
         """Listen; the port bound (``port`` 0 picks one)."""
         await self._runner.setup()
         server = self._runner.server
@@ -53,7 +56,7 @@ class Listener:
         kwargs: dict[str, Any] = dict(server._kwargs)  # what AppRunner gave its handlers
 
         def handler() -> RequestHandler:
-            return _TimedHandler(server, loop=loop, **kwargs)
+            return _TimedHandler(server, loop=loop, head_timeout=head_timeout, **kwargs)
 
         self._server = await loop.create_server(handler, host, port, ssl=tls, backlog=1024,
                                                 reuse_address=True)

@@ -138,6 +138,10 @@ class Policy:
         serving = {a for q in p.queues for a in self._serving.get(q, ())}
         return _Reach(own | frozenset(members) | frozenset(serving), p.queues, p.units)
 
+    def serving_queues(self, agent_id: str) -> frozenset[str]:
+        """The queues ``agent_id`` takes calls of."""
+        return frozenset(q for q, agents in self._serving.items() if agent_id in agents)
+
     # --- seeing ------------------------------------------------------------------------
 
     def sees_agent(self, p: Principal, agent_id: str) -> bool:

@@ -278,8 +278,9 @@ class TransferArgs(CallArgs):
 
 class EscalateArgs(CallArgs):
     model_config = examples({"interaction_id": "0d5e3c8e-6f3a-4c1e-9a57-1f0b8e2a4d11",
-                             "reason": "wants a manager"})
-    reason: Line | None = None
+                             "reason": "wants a manager", "queue": "complaints"})
+    reason: Annotated[Line, Field(min_length=1)]
+    queue: QueueName | None = None   #: the supervisors' queue the call moves to
 
 
 class DialArgs(Model):
@@ -303,7 +304,8 @@ class WrapUpArgs(CallArgs):
                              "disposition": "sold", "notes": "booked two nights",
                              "classification": {"topic": "bookings"},
                              "call_type": "request"})
-    disposition: Code
+    disposition: Code | None = None
+    agent_id: AgentId | None = None   #: whose wrap-up (default: the user's own agent)
     classification: Classification | None = None
     call_type: Code | None = None
     notes: Text | None = None
@@ -315,10 +317,10 @@ class CallbackArgs(Model):
                              "queue": "bookings"})
     number: Number
     at: datetime
-    queue: QueueName | None = None
+    queue: QueueName | None = None    #: default: the queue of interaction_id
+    agent_id: AgentId | None = None   #: only this agent makes it
+    note: Text | None = None
     interaction_id: Id | None = None
-    case_id: Id | None = None
-    customer_id: Id | None = None
 
 
 class ReviewArgs(CallArgs):
@@ -337,8 +339,19 @@ class QueueArgs(Model):
 
 
 class ModeArgs(Model):
-    model_config = examples({"mode": "night"})
+    model_config = examples({"mode": "night"},
+                            {"mode": "emergency", "message": "Flooding: service limited"})
     mode: Literal["normal", "night", "emergency"]
+    message: Line | None = None
+
+
+class NoArgs(Model):
+    model_config = examples({})
+
+
+class CallbackIdArgs(Model):
+    model_config = examples({"callback_id": "5d2f0c1e-0000-4000-8000-000000000009"})
+    callback_id: Id
 
 
 class MessageArgs(Model):
@@ -400,6 +413,17 @@ class EndpointIn(Model):
     endpoint: Endpoint | None
 
 
+def _levels_inside(value: Any) -> Any:
+    """Accept the four levels at the top of the body too (``{"topic": ...}``)."""
+    if isinstance(value, dict) and "classification" not in value and any(
+            k in value for k in ("topic", "reason", "sub_reason", "question")):
+        levels = {k: value[k] for k in ("topic", "reason", "sub_reason", "question")
+                  if k in value}
+        rest = {k: v for k, v in value.items() if k not in levels}
+        return {**rest, "classification": levels}
+    return value
+
+
 class CaseOpenIn(OnBehalf):
     model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
                              "classification": {"topic": "bookings"}, "subject": "Refund"})
@@ -410,6 +434,8 @@ class CaseOpenIn(OnBehalf):
     owner: Code | None = None
     subject: Line | None = None
     interaction_id: Id | None = None
+
+    _flat = model_validator(mode="before")(_levels_inside)
 
 
 class NoteIn(OnBehalf):
@@ -440,6 +466,8 @@ class ClassifyIn(OnBehalf):
                              "call_type": "request"})
     classification: Classification | None = None
     call_type: Code | None = None
+
+    _flat = model_validator(mode="before")(_levels_inside)
 
 
 class LinkIn(OnBehalf):

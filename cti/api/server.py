@@ -27,7 +27,9 @@ class ApiServer:
         self._dsn = dsn
         store, config = service.store, service.config
         self.auth = Authenticator(store, config)
-        board = Board(lambda: service.router, service.calls, lambda: service.config)
+        board = Board(lambda: service.router, service.calls, lambda: service.config,
+                      centre=lambda: service.control.centre() if service.control is not None
+                      else {"mode": "normal", "message": None, "closed_queues": []})
         hub = Hub(config=lambda: service.config, policy=lambda: self.ctx.policy(), board=board,
                   epoch=self._epoch, revalidate=self.auth.still_valid,
                   pause_disconnected=lambda agent_id: service.agent_command(
@@ -54,7 +56,8 @@ class ApiServer:
         ctx.audit.start()
         await ctx.webhooks.start(self._bus)
         self._listener = Listener(build_app(ctx))
-        self.port = await self._listener.start(host, port, tls)
+        self.port = await self._listener.start(
+            host, port, tls, head_timeout=self._service.config.service.http.head_timeout)
         return self.port
 
     async def stop(self) -> None:

@@ -61,10 +61,12 @@ def script(catalogue: Catalogue, classification: Mapping[str, Any]) -> dict[str,
 
 
 async def for_call(store: Store, config: Config, customer_id: str | None,
-                   classification: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                   classification: Mapping[str, Any] | None = None, *,
+                   timeout: float | None = None) -> dict[str, Any]:
     """What the routing puts in the pop at enqueue time (``Enqueue.history``): the
-    history within ``cases.screen_pop`` (cti.yaml) and the script."""
+    history within ``cases.screen_pop`` (cti.yaml; ``timeout`` overrides its budget)
+    and the script."""
     settings = config.service.cases.screen_pop
     found = await history(store, customer_id, interactions=settings.interactions,
-                          timeout=settings.timeout)
+                          timeout=settings.timeout if timeout is None else timeout)
     return {**found, "script": script(config.catalogue, classification or {})}

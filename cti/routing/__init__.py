@@ -5,6 +5,7 @@ from cti.routing.items import (
     CallbackWanted,
     Classified,
     Enqueue,
+    HistoryFetched,
     InLoop,
     InteractionStarted,
     IvrStepDone,
@@ -15,6 +16,6 @@ from cti.routing.items import (
 from cti.routing.router import Router, RoutingLoop, cancel_and_wait
 from cti.routing.step import Now, Step
 
-__all__ = ["AgentCommand", "CallbackWanted", "Classified", "Enqueue", "InLoop",
+__all__ = ["AgentCommand", "CallbackWanted", "Classified", "Enqueue", "HistoryFetched", "InLoop",
            "InteractionStarted", "IvrStepDone", "Now", "OfferNotDelivered", "Router",
            "RoutingLoop", "Step", "SurveyAnswer", "TimerFired", "cancel_and_wait"]

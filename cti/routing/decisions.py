@@ -13,6 +13,7 @@ from acd import events as acd
 from cti import events as ev
 from cti.ami.commands import Hangup, Originate, Redirect, Setvar
 from cti.calls import IllegalMove, LiveCall
+from cti.config import QueueConfig
 from cti.numbers import NumberRefused
 from cti.routing.items import OfferNotDelivered
 
@@ -71,12 +72,23 @@ def _offer(step: Step, offer: d.Offer) -> None:
         step.ami(call,
                  Setvar(call.channel, "CTI_AGENT_ENDPOINT", router.endpoint_of(agent.id)),
                  Setvar(call.channel, "CTI_RING_TIMEOUT", str(round(offer.ring_timeout))),
+                 *_recording_vars(router.config.queues.get(call.queue or ""), call.channel),
                  Redirect(call.channel, router.config.service.dialplan.connect_context),
                  pipelined=True, on_error=not_delivered,
                  queued_at=router.enqueued_at.pop(call.interaction_id, None))
     step.emit(ev.CallOffered, call, attempt=call.offers, ring_timeout=offer.ring_timeout,
               callback=offer.callback, segment=call.segment,
               screen_pop=call.screen_pop(step.now.wall))
+
+
+def _recording_vars(queue: QueueConfig | None, channel: str) -> list[Setvar]:
+    """What [cti-connect] needs to record the call (and to ask consent first)."""
+    if queue is None or not queue.recording.enabled:
+        return []
+    out = [Setvar(channel, "CTI_RECORD", "1")]
+    if queue.recording.consent_prompt:
+        out.append(Setvar(channel, "CTI_RECORD_CONSENT", queue.recording.consent_prompt))
+    return out
 
 
 def _offer_timed_out(step: Step, timeout: d.OfferTimedOut) -> None:

@@ -62,6 +62,14 @@ class Enqueue:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryFetched:
+    """The screen-pop's history, fetched after the call was queued without it."""
+
+    interaction_id: str
+    history: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class CallbackWanted:
     """The caller asked to be called back at ``number`` (E.164, already validated)."""
 
@@ -113,3 +121,182 @@ class AgentCommand:
     #: The service's own command (a pause for ``disconnected``): the reason need not
     #: be one of the configured pause reasons.
     system: bool = False
+
+
+# --- call control commands (cti/control.py builds them; cti/routing/control.py runs them) ---
+
+
+@dataclass(eq=False, kw_only=True)
+class CallCommand:
+    """A command of the call control API, answered on ``reply``.
+
+    by: the user or agent who asked (kept in the facts it leads to).
+    client_id: the client's id for this command; the same id again gets the first
+    answer back and changes nothing (a retry after a lost reply).
+    """
+
+    by: str
+    client_id: str | None = None
+    reply: asyncio.Future[dict[str, Any]] = field(default_factory=_future, repr=False)
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """What the command asks, to tell a retry from a client id used twice."""
+        skip = {"by", "client_id", "reply"}
+        return (type(self).__name__, *(getattr(self, f) for f in self.__dataclass_fields__
+                                       if f not in skip))
+
+
+@dataclass(eq=False, kw_only=True)
+class HangUp(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Hold(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Resume(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class TransferToAgent(CallCommand):
+    interaction_id: str
+    agent_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class TransferToQueue(CallCommand):
+    interaction_id: str
+    queue: str
+
+
+@dataclass(eq=False, kw_only=True)
+class TransferToNumber(CallCommand):
+    interaction_id: str
+    number: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Consult(CallCommand):
+    """Attended transfer, first step: park the caller, ring ``agent_id`` or ``number``."""
+
+    interaction_id: str
+    agent_id: str | None = None
+    number: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class CompleteTransfer(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class CancelConsult(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Escalate(CallCommand):
+    """Mark the call extraordinary; with ``queue`` it waits there for a supervisor."""
+
+    interaction_id: str
+    reason: str
+    queue: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class TakeOver(CallCommand):
+    interaction_id: str
+    supervisor_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Dial(CallCommand):
+    """Click-to-dial: ``interaction_id`` is the new outbound interaction's id."""
+
+    interaction_id: str
+    agent_id: str
+    number: str
+    queue: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class WrapUp(CallCommand):
+    agent_id: str
+    disposition: str | None = None
+    notes: str | None = None
+    interaction_id: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class ScheduleCallback(CallCommand):
+    """Call ``number`` back at ``due_at`` (epoch seconds) through ``queue``, for
+    ``agent_id`` only when given."""
+
+    callback_id: str
+    number: str
+    due_at: float
+    queue: str
+    agent_id: str | None = None
+    note: str | None = None
+    interaction_id: str | None = None   #: the contact it was agreed in
+
+
+@dataclass(eq=False, kw_only=True)
+class CancelCallback(CallCommand):
+    callback_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class Spy(CallCommand):
+    """A supervisor listens to (``listen``), whispers to (``whisper``) or barges into
+    (``barge``) an agent's call; a new mode replaces the running one."""
+
+    interaction_id: str
+    supervisor_id: str
+    mode: str
+
+
+@dataclass(eq=False, kw_only=True)
+class StopSpying(CallCommand):
+    supervisor_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class SetAgentState(CallCommand):
+    """A supervisor moves an agent: ``login``, ``ready``, ``pause`` (with a reason), ``logout``."""
+
+    agent_id: str
+    action: str
+    reason: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class CloseQueue(CallCommand):
+    queue: str
+
+
+@dataclass(eq=False, kw_only=True)
+class OpenQueue(CallCommand):
+    queue: str
+
+
+@dataclass(eq=False, kw_only=True)
+class SetCentreMode(CallCommand):
+    """``normal``, ``night`` (the IVR sees the centre closed) or ``emergency``."""
+
+    mode: str
+    message: str | None = None
+
+
+@dataclass(eq=False, kw_only=True)
+class PauseRecording(CallCommand):
+    interaction_id: str
+
+
+@dataclass(eq=False, kw_only=True)
+class ResumeRecording(CallCommand):
+    interaction_id: str

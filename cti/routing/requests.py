@@ -20,6 +20,7 @@ from cti.routing.items import (
     CallbackWanted,
     Classified,
     Enqueue,
+    HistoryFetched,
     InteractionStarted,
     IvrStepDone,
     OfferNotDelivered,
@@ -101,6 +102,16 @@ def on_enqueue(step: Step, req: Enqueue) -> None:
                               attributes={k: str(v) for k, v in req.attributes.items()}))
     step.drain()
     router.enqueued_at.pop(call.interaction_id, None)  # offered at once, or not at all
+
+
+def on_history_fetched(step: Step, fetched: HistoryFetched) -> None:
+    """The pop went out without history (its fetch overran the budget): send it whole."""
+    call = step.router.calls.get(fetched.interaction_id)
+    if call is None:
+        return
+    call.history = dict(fetched.history)
+    if call.phase in (Phase.RINGING, Phase.TALKING, Phase.AFTER_AGENT):
+        step.emit(ev.ScreenPopUpdated, call, screen_pop=call.screen_pop(step.now.wall))
 
 
 def on_callback_wanted(step: Step, req: CallbackWanted) -> None:

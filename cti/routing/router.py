@@ -31,13 +31,29 @@ from cti.config import AgentConfig, Config
 from cti.events import DomainEvent
 from cti.log import call_context
 from cti.numbers import Dialling
-from cti.routing import desk, devices, requests, telephony
+from cti.routing import (
+    agent_control,
+    centre,
+    consults,
+    desk,
+    devices,
+    holds,
+    outbound,
+    requests,
+    supervision,
+    telephony,
+    transfers,
+    upkeep,
+)
+from cti.routing import items as cc
+from cti.routing.control import ControlState, chain
 from cti.routing.effects import AmiRequest, Effect, Reply
 from cti.routing.items import (
     AgentCommand,
     CallbackWanted,
     Classified,
     Enqueue,
+    HistoryFetched,
     InLoop,
     InteractionStarted,
     IvrStepDone,
@@ -56,28 +72,59 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     InteractionStarted: requests.on_interaction_started,
     IvrStepDone: requests.on_ivr_step,
     Classified: requests.on_classified,
-    Enqueue: requests.on_enqueue,
+    Enqueue: centre.on_enqueue,  # requests.on_enqueue unless the queue is closed
     CallbackWanted: requests.on_callback_wanted,
+    HistoryFetched: requests.on_history_fetched,
     SurveyAnswer: requests.on_survey,
     OfferNotDelivered: requests.on_offer_not_delivered,
     AgentCommand: requests.on_agent_command,
     desk.EndpointChosen: desk.on_endpoint_chosen,
     ami.InteractionTagged: telephony.on_tagged,
-    ami.DialBegan: telephony.on_dial_began,
-    ami.DialEnded: telephony.on_dial_ended,
+    ami.DialBegan: chain(telephony.on_dial_began, consults.on_dial_began),
+    ami.DialEnded: chain(telephony.on_dial_ended, consults.on_dial_ended),
     ami.DialResultReported: telephony.on_dial_result,
-    ami.ChannelHungUp: telephony.on_hangup,
+    ami.ChannelHungUp: chain(holds.before_hangup, telephony.on_hangup, consults.on_hangup,
+                             supervision.on_hangup),
     ami.BlindTransferred: telephony.on_blind_transfer,
     ami.AttendedTransferred: telephony.on_attended_transfer,
     ami.CallHeld: telephony.on_held,
     ami.CallResumed: telephony.on_resumed,
-    ami.OriginateResult: telephony.on_originate_result,
+    ami.OriginateResult: chain(telephony.on_originate_result, supervision.on_originate_result),
     ami.AgentFeatureUsed: requests.on_feature,
     ami.DeviceStateChanged: devices.on_device_state,
     ami.ExtensionStateChanged: devices.on_extension_state,
     ami.LinkUp: devices.on_link_up,
     ami.LinkDown: devices.on_link_down,
     ami.Resynced: devices.on_resynced,
+    # call control (cti/control.py is the facade; docs/control.md)
+    ami.UserEventReceived: consults.on_user_event,
+    ami.SpyStarted: supervision.on_spy_started,
+    ami.SpyStopped: supervision.on_spy_stopped,
+    ami.RecordingStarted: holds.on_recording_started,
+    ami.RecordingStopped: holds.on_recording_stopped,
+    cc.HangUp: holds.hang_up,
+    cc.Hold: holds.hold,
+    cc.Resume: holds.resume,
+    cc.PauseRecording: holds.pause_recording,
+    cc.ResumeRecording: holds.resume_recording,
+    cc.TransferToQueue: transfers.to_queue,
+    cc.TransferToAgent: transfers.to_agent,
+    cc.TransferToNumber: transfers.to_number,
+    cc.Escalate: transfers.escalate,
+    cc.TakeOver: transfers.take_over,
+    cc.Consult: consults.consult,
+    cc.CompleteTransfer: consults.complete,
+    cc.CancelConsult: consults.cancel,
+    cc.Dial: outbound.dial,
+    cc.ScheduleCallback: outbound.schedule,
+    cc.CancelCallback: outbound.cancel,
+    cc.Spy: supervision.spy,
+    cc.StopSpying: supervision.stop,
+    cc.SetAgentState: agent_control.set_state,
+    cc.WrapUp: agent_control.wrap_up,
+    cc.CloseQueue: centre.close_queue,
+    cc.OpenQueue: centre.open_queue,
+    cc.SetCentreMode: centre.set_mode,
 }
 
 
@@ -97,6 +144,7 @@ class Router:
         self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
         self.endpoints: dict[str, str] = {}      #: agent -> the desk it chose (desk.py)
+        self.control = ControlState()            #: what call control commands started
         self._dialling: tuple[Config, Dialling] | None = None
 
     @property
@@ -123,6 +171,7 @@ class Router:
         step = Step(self, now)
         if isinstance(item, TimerFired):
             step.carry_out(self.engine.tick(now.mono))
+            upkeep.on_timer(step)
         elif isinstance(item, InLoop):
             _run_in_loop(step, item)
         else:
@@ -130,7 +179,17 @@ class Router:
             if handler is not None:
                 handler(step, item)
         step.drain()
+        upkeep.after_step(step)
         return step.effects
+
+    def next_deadline(self, now: Now) -> float | None:
+        """Loop time of the next timer: the engine's, or a scheduled callback's."""
+        at = self.engine.next_deadline()
+        due = self.control.next_due()
+        if due is not None:
+            mono = now.mono + max(0.0, due - now.wall)
+            at = mono if at is None else min(at, mono)
+        return at
 
     def channel_exists(self, node: str, uniqueid: str) -> bool:
         if self.find_channel is None or not uniqueid:
@@ -210,7 +269,7 @@ class RoutingLoop:
     def _rearm(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer:
             self._timer.cancel()
-        at = self.router.engine.next_deadline()
+        at = self.router.next_deadline(Now(loop.time(), time.time()))
         self._timer = None if at is None else loop.call_at(at, self.submit, TimerFired())
 
     def stop_timer(self) -> None:

@@ -78,8 +78,9 @@ def on_dial_ended(step: Step, ended: ami.DialEnded) -> None:
     customer = caller_call(step, ended.caller)
     if (customer is not None and customer.is_callback and customer.phase is Phase.TALKING
             and ended.caller is not None and ended.caller.uniqueid == customer.agent_uniqueid
-            and ended.dial_status == "ANSWER"):
+            and ended.dial_status == "ANSWER" and not customer.customer_answered):
         # The agent's leg of a callback dialled the customer, who answered.
+        customer.customer_answered = True
         step.emit(ev.CustomerAnswered, customer, number=customer.callback_number,
                   segment=customer.segment)
 
@@ -152,7 +153,8 @@ def on_hangup(step: Step, hungup: ami.ChannelHungUp) -> None:
         if call.phase is Phase.TALKING:
             agent_leg_done(step, call)
             if call.is_callback:  # the agent's leg was the whole call
-                close_call(step, call, "lost" if lost else "callback", hungup.cause, end)
+                close_call(step, call, "lost" if lost else call.callback_outcome,
+                           hungup.cause, end)
         return
     if call.is_callback:
         return  # the caller left after choosing a callback; the place is kept
@@ -215,3 +217,21 @@ def on_resumed(step: Step, resumed: ami.CallResumed) -> None:
         held_for = round(step.now.wall - call.held_at, 3)
         call.held_at = None
         step.emit(ev.CallResumed, call, attempt=call.offers, held_for=held_for)
+
+
+def on_recording_started(step: Step, started: ami.RecordingStarted) -> None:
+    """MixMonitor began recording a call's channel (the caller's in [cti-connect])."""
+    call = caller_call(step, started.channel)
+    if call is not None:
+        step.emit(ev.RecordingStarted, call, file=started.file or None)
+
+
+def on_recording_stopped(step: Step, stopped: ami.RecordingStopped) -> None:
+    """The file is complete (StopMixMonitor, or the channel hung up: then the call may
+    be closed already, and its channel's CTI_INTERACTION names it)."""
+    call = caller_call(step, stopped.channel)
+    if call is not None:
+        step.emit(ev.RecordingStopped, call, file=stopped.file or None)
+    elif stopped.channel.interaction:
+        step.emit(ev.RecordingStopped, interaction_id=stopped.channel.interaction,
+                  node=stopped.node, file=stopped.file or None)

@@ -12,7 +12,7 @@ import asyncpg
 
 from cti.events import DomainEvent
 from cti.store.base import Db, as_uuid
-from cti.store.rows import RowOp, apply_rows, compact
+from cti.store.rows import ColumnTypes, RowOp, apply_rows, column_types, compact
 
 _INSERT = """
 INSERT INTO events (seq, at, type, version, interaction_id, case_id, customer_id, queue,
@@ -32,6 +32,7 @@ class Events:
 
     def __init__(self, db: Db) -> None:
         self._db = db
+        self._types: ColumnTypes | None = None  # read from the database at first use
 
     async def position(self) -> tuple[str, int]:
         """The stream's epoch and the highest sequence number stored."""
@@ -53,10 +54,12 @@ class Events:
         """
 
         async def write(conn: asyncpg.Connection) -> int:
+            if self._types is None:
+                self._types = await column_types(conn)
             new = {r["seq"] for r in await conn.fetch(_INSERT, *_columns(events))}
             if new:
                 ops = [op for e in events if e.seq in new for op in project(e)]
-                await apply_rows(conn, compact(ops))
+                await apply_rows(conn, compact(ops), self._types)
             return len(new)
 
         return await self._db.transaction(write)
@@ -85,11 +88,7 @@ def _columns(events: Sequence[DomainEvent]) -> tuple[list[Any], ...]:
     for e in events:
         for i, value in enumerate((
                 e.seq, datetime.fromtimestamp(e.at, UTC), e.TYPE, e.VERSION,
-                _uuid(e.interaction_id), _uuid(e.case_id), _uuid(e.customer_id), e.queue,
+                e.interaction_id, e.case_id, e.customer_id, e.queue,  # (uuid[] takes text)
                 e.agent_id, e.node, e.data())):
             cols[i].append(value)
     return cols
-
-
-def _uuid(value: str | None) -> UUID | None:
-    return None if value is None else UUID(value)

@@ -6,16 +6,19 @@ change), ``Update`` (change a row an earlier event created), ``Append`` and
 at most one delete and one upsert per row (in event order: later values win,
 ``keep`` values are set only while the column is still NULL, ``add`` values
 add up), which makes the batch independent of statement order within a
-table. ``apply_rows`` then runs one ``executemany`` per table and column set,
-tables in foreign-key order. Every operation is idempotent against the rows
+table. ``apply_rows`` then runs one set-based statement (``INSERT ... SELECT FROM
+unnest($1::uuid[], ...)``, ``UPDATE ... FROM unnest(...)``) per table and
+shape of change, tables in foreign-key order: a batch of a few thousand rows
+is a dozen statements. Every operation is idempotent against the rows
 it targets, and the caller (``Events.apply``) applies a batch only for the
 events the events table did not hold yet.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +40,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "agent_current_state": ("agent_id",),
     "survey_answers": ("id",),
     "recordings": ("id",),
+    "scheduled_callbacks": ("id",),
+    "control_settings": ("key",),
 }
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -140,7 +145,8 @@ def compact(ops: Iterable[RowOp]) -> Compacted:
         if isinstance(op, Append):
             out.appends.setdefault(op.table, []).append(op.row)
             continue
-        key = tuple(op.key[name] for name in TABLES[op.table])
+        # (ids may come as UUIDs or as their text: one row either way)
+        key = tuple(str(op.key[name]) for name in TABLES[op.table])
         merged = out.rows.setdefault(op.table, {}).get(key)
         if merged is None:
             merged = out.rows[op.table][key] = _Merged(dict(op.key))
@@ -151,14 +157,31 @@ def compact(ops: Iterable[RowOp]) -> Compacted:
     return out
 
 
-async def apply_rows(conn: asyncpg.Connection, batch: Compacted) -> None:
-    """Write a compacted batch inside the caller's transaction."""
+ColumnTypes = Mapping[str, Mapping[str, str]]  # table -> column -> PostgreSQL type name
+
+
+async def column_types(conn: asyncpg.Connection) -> dict[str, dict[str, str]]:
+    """The type of every column of the projection's tables (for the array casts)."""
+    rows = await conn.fetch(
+        "SELECT table_name, column_name, udt_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = ANY($1::text[])",
+        list(TABLES))
+    out: dict[str, dict[str, str]] = {}
+    for row in rows:
+        out.setdefault(row["table_name"], {})[row["column_name"]] = row["udt_name"]
+    return out
+
+
+async def apply_rows(conn: asyncpg.Connection, batch: Compacted, types: ColumnTypes) -> None:
+    """Write a compacted batch inside the caller's transaction: one set-based
+    statement (over ``unnest`` of column arrays) per table and shape of change."""
     for table, keys in TABLES.items():
         merged = batch.rows.get(table, {})
+        cast = types.get(table, {})
         deletes = [tuple(m.key[k] for k in keys) for m in merged.values() if m.delete]
         if deletes:
-            where = " AND ".join(f"{k} = ${i}" for i, k in enumerate(keys, start=1))
-            await conn.executemany(f"DELETE FROM {table} WHERE {where}", deletes)
+            await conn.execute(_delete_sql(table, keys, cast),
+                               *_arrays(deletes, keys, cast))
         groups: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
         for m in merged.values():
             if not m.upsert:
@@ -168,14 +191,26 @@ async def apply_rows(conn: asyncpg.Connection, batch: Compacted) -> None:
             args = (*(m.key[k] for k in keys), *(v for part in parts for v in part.values()))
             groups.setdefault(shape, []).append(args)
         for (insert, *shape), rows in groups.items():
-            sql = _upsert_sql(table, keys, *shape) if insert else _update_sql(table, keys, *shape)
-            await conn.executemany(sql, rows)
-        appends = batch.appends.get(table)
-        for columns, rows in _by_columns(appends or []).items():
-            names = ", ".join(_checked(columns))
-            values = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-            await conn.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT DO NOTHING", rows)
+            sql = (_upsert_sql(table, keys, cast, *shape) if insert
+                   else _update_sql(table, keys, cast, *shape))
+            columns = (*keys, *(c for part in (shape if insert else shape[1:]) for c in part))
+            await conn.execute(sql, *_arrays(rows, columns, cast))
+        for columns, rows in _by_columns(batch.appends.get(table) or []).items():
+            await conn.execute(_append_sql(table, columns, cast), *_arrays(rows, columns, cast))
+
+
+_JSON = frozenset({"json", "jsonb"})
+
+
+def _arrays(rows: list[tuple[Any, ...]], columns: tuple[str, ...],
+            cast: Mapping[str, str]) -> list[list[Any]]:
+    """Rows -> one list a column (the unnest arguments); JSON values as text, since a
+    list value would read as a dimension of the array."""
+    out = [list(column) for column in zip(*rows, strict=True)]
+    for i, name in enumerate(columns):
+        if cast.get(name) in _JSON:
+            out[i] = [None if v is None else json.dumps(v) for v in out[i]]
+    return out
 
 
 def _by_columns(rows: list[Mapping[str, Any]]) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
@@ -188,43 +223,82 @@ def _by_columns(rows: list[Mapping[str, Any]]) -> dict[tuple[str, ...], list[tup
 _SQL_CACHE: dict[tuple[Any, ...], str] = {}
 
 
-def _upsert_sql(table: str, keys: tuple[str, ...], create: tuple[str, ...],
-                set_: tuple[str, ...], keep: tuple[str, ...], add: tuple[str, ...]) -> str:
-    cache_key = (table, create, set_, keep, add)
-    sql = _SQL_CACHE.get(cache_key)
-    if sql is not None:
-        return sql
-    insert = _checked((*keys, *create, *set_, *keep, *add))
-    if len(set(insert)) != len(insert):
-        raise ValueError(f"{table}: a column appears twice in one upsert: {insert}")
-    values = ", ".join(f"${i}" for i in range(1, len(insert) + 1))
-    updates = [f"{c} = EXCLUDED.{c}" for c in set_]
-    updates += [f"{c} = COALESCE({table}.{c}, EXCLUDED.{c})" for c in keep]
-    updates += [f"{c} = COALESCE({table}.{c}, 0) + EXCLUDED.{c}" for c in add]
-    conflict = (f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING")
-    sql = (f"INSERT INTO {table} ({', '.join(insert)}) VALUES ({values}) "
-           f"ON CONFLICT ({', '.join(keys)}) {conflict}")
-    _SQL_CACHE[cache_key] = sql
+def _unnest(table: str, columns: tuple[str, ...], cast: Mapping[str, str]) -> str:
+    """``unnest($1::uuid[], $2::text[], ...) AS v(a, b, ...)`` for these columns (JSON
+    columns come as text; ``_value`` casts them back)."""
+    params = ", ".join(
+        f"${i}::{'text' if _type(table, c, cast) in _JSON else cast[c]}[]"
+        for i, c in enumerate(columns, start=1))
+    return f"unnest({params}) AS v({', '.join(columns)})"
+
+
+def _value(column: str, cast: Mapping[str, str]) -> str:
+    """The column's value from the unnest row, in the column's type."""
+    kind = cast.get(column)
+    return f"v.{column}::{kind}" if kind in _JSON else f"v.{column}"
+
+
+def _type(table: str, column: str, cast: Mapping[str, str]) -> str:
+    try:
+        return cast[column]
+    except KeyError:
+        raise ValueError(f"projection writes {table}.{column}, which the database does not "
+                         "have: a migration is missing") from None
+
+
+def _cached(key: tuple[Any, ...], build: Callable[[], str]) -> str:
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        sql = _SQL_CACHE[key] = build()
     return sql
 
 
-def _update_sql(table: str, keys: tuple[str, ...], _create: tuple[str, ...],
-                set_: tuple[str, ...], keep: tuple[str, ...], add: tuple[str, ...]) -> str:
-    cache_key = ("update", table, set_, keep, add)
-    sql = _SQL_CACHE.get(cache_key)
-    if sql is not None:
-        return sql
-    n = len(keys)
-    where = " AND ".join(f"{k} = ${i}" for i, k in enumerate(_checked(keys), start=1))
-    updates = [f"{c} = ${i}" for i, c in enumerate(_checked(set_), start=n + 1)]
-    n += len(set_)
-    updates += [f"{c} = COALESCE({c}, ${i})" for i, c in enumerate(_checked(keep), start=n + 1)]
-    n += len(keep)
-    updates += [f"{c} = COALESCE({c}, 0) + ${i}"
-                for i, c in enumerate(_checked(add), start=n + 1)]
-    sql = f"UPDATE {table} SET {', '.join(updates)} WHERE {where}"
-    _SQL_CACHE[cache_key] = sql
-    return sql
+def _delete_sql(table: str, keys: tuple[str, ...], cast: Mapping[str, str]) -> str:
+    def build() -> str:
+        match = " AND ".join(f"{table}.{k} = v.{k}" for k in _checked(keys))
+        return f"DELETE FROM {table} USING {_unnest(table, keys, cast)} WHERE {match}"
+    return _cached(("delete", table), build)
+
+
+def _append_sql(table: str, columns: tuple[str, ...], cast: Mapping[str, str]) -> str:
+    def build() -> str:
+        names = ", ".join(_checked(columns))
+        values = ", ".join(_value(c, cast) for c in columns)
+        return (f"INSERT INTO {table} ({names}) SELECT {values} FROM "
+                f"{_unnest(table, columns, cast)} ON CONFLICT DO NOTHING")
+    return _cached(("append", table, columns), build)
+
+
+def _upsert_sql(table: str, keys: tuple[str, ...], cast: Mapping[str, str],
+                create: tuple[str, ...], set_: tuple[str, ...], keep: tuple[str, ...],
+                add: tuple[str, ...]) -> str:
+    def build() -> str:
+        insert = _checked((*keys, *create, *set_, *keep, *add))
+        if len(set(insert)) != len(insert):
+            raise ValueError(f"{table}: a column appears twice in one upsert: {insert}")
+        updates = [f"{c} = EXCLUDED.{c}" for c in set_]
+        updates += [f"{c} = COALESCE({table}.{c}, EXCLUDED.{c})" for c in keep]
+        updates += [f"{c} = COALESCE({table}.{c}, 0) + EXCLUDED.{c}" for c in add]
+        conflict = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        names = ", ".join(insert)
+        values = ", ".join(_value(c, cast) for c in insert)
+        return (f"INSERT INTO {table} ({names}) SELECT {values} FROM "
+                f"{_unnest(table, insert, cast)} ON CONFLICT ({', '.join(keys)}) {conflict}")
+    return _cached(("upsert", table, create, set_, keep, add), build)
+
+
+def _update_sql(table: str, keys: tuple[str, ...], cast: Mapping[str, str],
+                _create: tuple[str, ...], set_: tuple[str, ...], keep: tuple[str, ...],
+                add: tuple[str, ...]) -> str:
+    def build() -> str:
+        columns = _checked((*keys, *set_, *keep, *add))
+        updates = [f"{c} = {_value(c, cast)}" for c in set_]
+        updates += [f"{c} = COALESCE({table}.{c}, {_value(c, cast)})" for c in keep]
+        updates += [f"{c} = COALESCE({table}.{c}, 0) + v.{c}" for c in add]
+        match = " AND ".join(f"{table}.{k} = v.{k}" for k in keys)
+        return (f"UPDATE {table} SET {', '.join(updates)} FROM "
+                f"{_unnest(table, columns, cast)} WHERE {match}")
+    return _cached(("update", table, set_, keep, add), build)
 
 
 def _checked(columns: Iterable[str]) -> tuple[str, ...]:

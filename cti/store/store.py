@@ -11,6 +11,7 @@ from cti.store.audit import Audit
 from cti.store.base import Db
 from cti.store.calls import CallRecords
 from cti.store.cases import Cases
+from cti.store.control import ControlRecords
 from cti.store.customers import Customers
 from cti.store.db import (
     CONNECT_TIMEOUT,
@@ -33,7 +34,8 @@ class Store:
     """An asyncpg pool and the repositories on it.
 
     ``store.customers``, ``store.interactions``, ``store.calls``,
-    ``store.agent_states``, ``store.queue_entries``, ``store.events``. Build it with
+    ``store.agent_states``, ``store.queue_entries``, ``store.events``,
+    ``store.control``. Build it with
     ``await Store.open(dsn)``; ``await store.close()`` when done.
     """
 
@@ -53,6 +55,7 @@ class Store:
         self.webhooks = Webhooks(db)
         self.reviews = Reviews(db)          # quality reviews
         self.parties = PartiesOf(db)        # who a case or call concerns (access policy)
+        self.control = ControlRecords(db)
         self._db = db
 
     @classmethod

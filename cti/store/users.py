@@ -1,4 +1,4 @@
-"""Users, their sessions, API keys, the token signing key and hot desks (migration 005).
+"""Users, their sessions, API keys, the token signing key and hot desks (migration 007).
 
 Changing a password or disabling a user revokes the user's sessions in the
 same transaction; a trigger NOTIFYs ``cti_users`` with ``user:<id>``,
@@ -19,7 +19,7 @@ import asyncpg
 from cti.errors import CtiError
 from cti.store.base import Db, as_uuid, aware
 
-#: The NOTIFY channel the triggers of migration 005 speak on.
+#: The NOTIFY channel the triggers of migration 007 speak on.
 CHANNEL = "cti_users"
 
 

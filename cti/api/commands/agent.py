@@ -25,7 +25,12 @@ def agent_of(ctx: ApiContext, p: Principal, given: str | None, what: str) -> str
 async def change_state(ctx: ApiContext, p: Principal, given: str | None, action: str,
                        reason: str | None = None) -> dict[str, Any]:
     agent_id = agent_of(ctx, p, given, action)
-    result = await ctx.service.agent_command(agent_id, action, reason)
+    control = ctx.service.control
+    if control is not None:  # records who asked (agent.state_requested)
+        result = await control.set_agent_state(agent_id, action, reason=reason,
+                                               by=p.agent_id or p.id)
+    else:
+        result = await ctx.service.agent_command(agent_id, action, reason)
     ctx.hub.agent_status(ctx.hub.board.agent(agent_id))
     return result
 

@@ -4,16 +4,17 @@ control (cti/control.py, through ``ServicePort.control``)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from cti.api.commands import command
-from cti.api.policy import STAFF, CallParties, Principal, Role
+from cti.api.policy import STAFF, CallParties, Forbidden, Principal, Role
 from cti.api.schemas import (
     CallArgs,
     CallbackArgs,
+    CallbackIdArgs,
     DialArgs,
     EscalateArgs,
+    NoArgs,
     ReviewArgs,
     TransferArgs,
     WrapUpArgs,
@@ -22,6 +23,7 @@ from cti.errors import BadRequest, NoSuchAgent, NoSuchCall, ServiceUnavailable
 
 if TYPE_CHECKING:
     from cti.api.context import ApiContext
+    from cti.control import CallControl
 
 PEOPLE_AND_DIAL = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
@@ -54,54 +56,105 @@ async def checked(ctx: ApiContext, p: Principal, interaction_id: str, what: str)
     ctx.policy().check_call(p, await parties(ctx, interaction_id), what)
 
 
-async def control(ctx: ApiContext, p: Principal, name: str,
-                  args: Mapping[str, Any]) -> dict[str, Any]:
-    port = ctx.service.control
-    if port is None:
-        raise ServiceUnavailable(f"{name}: call control is not part of this build of the "
-                                 "service yet")
-    return await port.execute(name, p.agent_id or p.id, {**args, "actor_agent": p.agent_id})
+def control_of(ctx: ApiContext) -> CallControl:
+    control = ctx.service.control
+    if control is None:
+        raise ServiceUnavailable("call control is not running yet; try again in a moment")
+    return control
 
 
-def _simple(name: str, summary: str, *, roles: frozenset[Role] = PEOPLE_AND_DIAL) -> None:
+def actor(p: Principal) -> str:
+    """Who the facts name: the agent, else the user or key."""
+    return p.agent_id or p.id
+
+
+def own_phone(p: Principal, what: str) -> str:
+    if p.agent_id is None:
+        raise BadRequest(f"{p.describe()} has no agent (phone) to {what} with; link the user "
+                         "to an agent of agents.yaml (cti user set USER --agent ID)")
+    return p.agent_id
+
+
+def _on_call(name: str, summary: str, method: str, *,
+             roles: frozenset[Role] = PEOPLE_AND_DIAL) -> None:
+    """A command that takes only the call: check it, then ``CallControl.<method>``."""
+
     async def run(ctx: ApiContext, p: Principal, args: CallArgs) -> dict[str, Any]:
-        await checked(ctx, p, args.interaction_id, name)
-        return await control(ctx, p, name.removeprefix("call."), args.model_dump())
+        await checked(ctx, p, args.interaction_id, name.removeprefix("call."))
+        return await getattr(control_of(ctx), method)(args.interaction_id, by=actor(p))
 
     command(name, CallArgs, summary=summary, roles=roles)(run)
 
 
-_simple("call.hangup", "Hang up the call")
-_simple("call.hold", "Put the caller on hold")
-_simple("call.resume", "Take the caller off hold")
-_simple("call.consult_complete", "Attended transfer: join the caller and the consulted party")
-_simple("call.consult_cancel", "Attended transfer: drop the consulted party, back to the caller")
-_simple("call.recording_pause", "Pause the recording (card numbers, ...)")
-_simple("call.recording_resume", "Resume the recording")
-_simple("call.listen", "Supervisor: listen to the call on one's own phone", roles=STAFF)
-_simple("call.whisper", "Supervisor: speak to the agent only", roles=STAFF)
-_simple("call.barge", "Supervisor: join the call", roles=STAFF)
-_simple("call.take_over", "Supervisor: take the agent's place on an escalated call",
-        roles=STAFF)
+_on_call("call.hangup", "Hang up the call", "hangup")
+_on_call("call.hold", "Put the caller on hold", "hold")
+_on_call("call.resume", "Take the caller off hold", "resume")
+_on_call("call.consult_complete",
+         "Attended transfer: join the caller and the consulted party", "complete_transfer")
+_on_call("call.consult_cancel",
+         "Attended transfer: drop the consulted party, back to the caller", "cancel_consult")
+_on_call("call.recording_pause", "Pause the recording (card numbers, ...)", "pause_recording")
+_on_call("call.recording_resume", "Resume the recording", "resume_recording")
+
+
+def _spy(name: str, mode: str) -> None:
+    async def run(ctx: ApiContext, p: Principal, args: CallArgs) -> dict[str, Any]:
+        await checked(ctx, p, args.interaction_id, name.removeprefix("call."))
+        return await control_of(ctx).spy(args.interaction_id, own_phone(p, mode), mode,
+                                         by=actor(p))
+
+    command(name, CallArgs, roles=STAFF, summary=f"Supervisor: {mode} on the call from "
+            "one's own phone (a new mode replaces the running one)")(run)
+
+
+_spy("call.listen", "listen")
+_spy("call.whisper", "whisper")
+_spy("call.barge", "barge")
+
+
+@command("call.stop_spying", NoArgs, roles=STAFF,
+         summary="Supervisor: stop listening, whispering or barging")
+async def stop_spying(ctx: ApiContext, p: Principal, args: NoArgs) -> dict[str, Any]:
+    return await control_of(ctx).stop_spying(own_phone(p, "stop spying"), by=actor(p))
+
+
+@command("call.take_over", CallArgs, roles=STAFF,
+         summary="Supervisor: take the agent's place on a (escalated) call")
+async def take_over(ctx: ApiContext, p: Principal, args: CallArgs) -> dict[str, Any]:
+    await checked(ctx, p, args.interaction_id, "take over")
+    return await control_of(ctx).take_over(args.interaction_id, own_phone(p, "take over"),
+                                           by=actor(p))
 
 
 @command("call.transfer", TransferArgs, summary="Blind transfer to an agent, a queue or a number")
 async def transfer(ctx: ApiContext, p: Principal, args: TransferArgs) -> dict[str, Any]:
     await checked(ctx, p, args.interaction_id, "transfer")
-    return await control(ctx, p, "transfer", args.model_dump())
+    control, to, iid = control_of(ctx), args.to, args.interaction_id
+    if to.agent is not None:
+        return await control.transfer_to_agent(iid, to.agent, by=actor(p))
+    if to.queue is not None:
+        return await control.transfer_to_queue(iid, to.queue, by=actor(p))
+    assert to.number is not None
+    return await control.transfer_to_number(iid, to.number, by=actor(p))
 
 
 @command("call.consult", TransferArgs,
-         summary="Attended transfer: call an agent, a queue or a number, the caller on hold")
+         summary="Attended transfer: call an agent or a number, the caller on hold")
 async def consult(ctx: ApiContext, p: Principal, args: TransferArgs) -> dict[str, Any]:
     await checked(ctx, p, args.interaction_id, "consult about")
-    return await control(ctx, p, "consult", args.model_dump())
+    if args.to.queue is not None:
+        raise BadRequest("consult an agent or a number; to send the call to a queue use "
+                         "call.transfer")
+    return await control_of(ctx).consult(args.interaction_id, agent_id=args.to.agent,
+                                         number=args.to.number, by=actor(p))
 
 
-@command("call.escalate", EscalateArgs, summary="Send the call to a supervisor")
+@command("call.escalate", EscalateArgs,
+         summary="Flag the call for a supervisor, optionally moving it to their queue")
 async def escalate(ctx: ApiContext, p: Principal, args: EscalateArgs) -> dict[str, Any]:
     await checked(ctx, p, args.interaction_id, "escalate")
-    return await control(ctx, p, "escalate", args.model_dump())
+    return await control_of(ctx).escalate(args.interaction_id, args.reason, queue=args.queue,
+                                          by=actor(p))
 
 
 @command("call.dial", DialArgs, roles=PEOPLE_AND_DIAL, scope="calls:dial",
@@ -114,14 +167,41 @@ async def dial(ctx: ApiContext, p: Principal, args: DialArgs) -> dict[str, Any]:
         ctx.policy().check_agent(p, agent_id, "dial from the phone of")
     elif agent_id not in ctx.config.agents:
         raise NoSuchAgent(agent_id)
-    return await control(ctx, p, "dial", {**args.model_dump(), "agent_id": agent_id})
+    return await control_of(ctx).dial(agent_id, args.number, by=actor(p))
 
 
 @command("call.wrap_up", WrapUpArgs,
-         summary="End after-call work with a disposition, classification and notes")
+         summary="End after-call work with a disposition; classify the call's case, notes")
 async def wrap_up(ctx: ApiContext, p: Principal, args: WrapUpArgs) -> dict[str, Any]:
     await checked(ctx, p, args.interaction_id, "wrap up")
-    return await control(ctx, p, "wrap_up", args.model_dump(mode="json"))
+    agent_id = args.agent_id or p.agent_id
+    if agent_id is None:
+        raise BadRequest(f"{p.describe()} has no agent of its own: name agent_id")
+    ctx.policy().check_agent(p, agent_id, "wrap up for")
+    result = await control_of(ctx).wrap_up(agent_id, disposition=args.disposition,
+                                           notes=args.notes,
+                                           interaction_id=args.interaction_id, by=actor(p))
+    if args.classification is not None or args.call_type is not None \
+            or args.follow_up is not None:
+        result["case"] = await _classify_case(ctx, p, args)
+    return result
+
+
+async def _classify_case(ctx: ApiContext, p: Principal, args: WrapUpArgs) -> dict[str, Any]:
+    """The wrap-up's classification, call type and follow-up, on the call's case."""
+    found = await ctx.store.cases.interaction_case(uuid.UUID(args.interaction_id))
+    if found is None or found[0] is None:
+        raise BadRequest(f"call {args.interaction_id} has no case to classify")
+    case_id, cases = str(found[0]), ctx.cases
+    receipt = None
+    if args.classification is not None or args.call_type is not None:
+        receipt = await cases.classify(
+            case_id, by=actor(p), call_type=args.call_type,
+            classification=None if args.classification is None
+            else args.classification.model_dump())
+    if args.follow_up is not None:
+        receipt = await cases.set_follow_up(case_id, args.follow_up, by=actor(p))
+    return {"case_id": case_id, "stored": receipt is None or receipt.stored}
 
 
 @command("call.schedule_callback", CallbackArgs, summary="Call a customer back at a time")
@@ -129,11 +209,34 @@ async def schedule_callback(ctx: ApiContext, p: Principal,
                             args: CallbackArgs) -> dict[str, Any]:
     if args.at.tzinfo is None:
         raise BadRequest("'at' needs a time zone, e.g. 2026-12-01T09:00:00+01:00")
+    queue = args.queue
     if args.interaction_id is not None:
-        await checked(ctx, p, args.interaction_id, "schedule a callback for")
-    if args.queue is not None and p.role is Role.SUPERVISOR:
-        ctx.policy().check_queue(p, args.queue, "schedule a callback in")
-    return await control(ctx, p, "schedule_callback", args.model_dump(mode="json"))
+        call = await parties(ctx, args.interaction_id)
+        ctx.policy().check_call(p, call, "schedule a callback for")
+        queue = queue or next(iter(sorted(call.queues)), None)
+    if queue is None:
+        raise BadRequest("name the queue the callback goes through (or the interaction_id "
+                         "of a call that was in one)")
+    if p.role is Role.SUPERVISOR:
+        ctx.policy().check_queue(p, queue, "schedule a callback in")
+    if args.agent_id is not None:
+        ctx.policy().check_agent(p, args.agent_id, "schedule a callback for")
+    return await control_of(ctx).schedule_callback(
+        args.number, args.at, queue, agent_id=args.agent_id, note=args.note,
+        interaction_id=args.interaction_id, by=actor(p))
+
+
+@command("call.cancel_callback", CallbackIdArgs, summary="Cancel a scheduled callback")
+async def cancel_callback(ctx: ApiContext, p: Principal,
+                          args: CallbackIdArgs) -> dict[str, Any]:
+    control = control_of(ctx)
+    pending = next((c for c in control.callbacks() if c.get("callback_id") == args.callback_id),
+                   None)
+    if pending is not None and p.role is Role.AGENT and pending.get("created_by") not in (
+            p.agent_id, p.id) and pending.get("agent_id") != p.agent_id:
+        raise Forbidden(f"{p.describe()} may not cancel callback {args.callback_id}: "
+                        "not one it scheduled or will make")
+    return await control.cancel_callback(args.callback_id, by=actor(p))
 
 
 @command("call.review", ReviewArgs, roles=STAFF,

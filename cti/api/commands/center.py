@@ -6,7 +6,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from cti.api.commands import command
-from cti.api.commands.call import control
+from cti.api.commands.call import actor, control_of
 from cti.api.policy import STAFF, Principal
 from cti.api.schemas import MessageArgs, ModeArgs, QueueArgs
 from cti.events import iso
@@ -18,20 +18,21 @@ if TYPE_CHECKING:
 @command("queue.open", QueueArgs, roles=STAFF, summary="Open a closed queue")
 async def open_queue(ctx: ApiContext, p: Principal, args: QueueArgs) -> dict[str, Any]:
     ctx.policy().check_queue(p, args.queue, "open")
-    return await control(ctx, p, "queue_open", args.model_dump())
+    return await control_of(ctx).open_queue(args.queue, by=actor(p))
 
 
 @command("queue.close", QueueArgs, roles=STAFF,
          summary="Close a queue: new calls take its closed exit")
 async def close_queue(ctx: ApiContext, p: Principal, args: QueueArgs) -> dict[str, Any]:
     ctx.policy().check_queue(p, args.queue, "close")
-    return await control(ctx, p, "queue_close", args.model_dump())
+    return await control_of(ctx).close_queue(args.queue, by=actor(p))
 
 
 @command("center.set_mode", ModeArgs, roles=STAFF,
          summary="Switch the centre to normal, night or emergency mode")
 async def set_mode(ctx: ApiContext, p: Principal, args: ModeArgs) -> dict[str, Any]:
-    return await control(ctx, p, "center_mode", args.model_dump())
+    return await control_of(ctx).set_centre_mode(args.mode, message=args.message,
+                                                 by=actor(p))
 
 
 @command("message.send", MessageArgs, roles=STAFF,

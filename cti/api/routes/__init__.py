@@ -27,7 +27,7 @@ from cti.errors import BadRequest, CtiError
 
 PREFIX = "/api/v1"
 CONTEXT = web.AppKey("api-context", ApiContext)
-PRINCIPAL = "cti.principal"
+PRINCIPAL = web.RequestKey("cti.principal", Principal)
 #: JSON bodies nest at most this deep.
 MAX_DEPTH = 32
 

@@ -82,7 +82,7 @@ async def list_commands(call: Call) -> list[dict[str, Any]]:
 async def upload(call: Call) -> dict[str, Any]:
     call.ctx.policy().check_role(call.principal, "upload files",
                                  (Role.AGENT, Role.SUPERVISOR, Role.ADMIN), "cases:write")
-    upload_id = await read_upload(call)
+    upload_id, _ = await read_upload(call)
     found = call.ctx.uploads.take(call.principal.id, upload_id)
     return {"upload_id": found.id, "name": found.name, "size": len(found.content),
             "content_type": found.content_type}

@@ -87,8 +87,9 @@ async def add_note(call: Call) -> web.Response:
              "part)", upload=True, status=201)
 async def add_attachment(call: Call) -> web.Response:
     case_id = call.path("case_id")
-    upload = await read_upload(call)
-    made = await run_command(call, "case.attach", {"case_id": case_id, "upload_id": upload})
+    upload, by = await read_upload(call)
+    args = {"case_id": case_id, "upload_id": upload, **({"by": by} if by else {})}
+    made = await run_command(call, "case.attach", args)
     if not made["stored"]:
         return accepted(made)
     found = await call.ctx.cases.attachment(case_id, made["id"] or "")
@@ -198,8 +199,9 @@ def accepted(made: dict[str, Any]) -> web.Response:
                                          "(it will when it is back)"}, status=202)
 
 
-async def read_upload(call: Call) -> str:
-    """Read a multipart ``file`` part into the uploads; its upload id."""
+async def read_upload(call: Call) -> tuple[str, str | None]:
+    """Read a multipart ``file`` part into the uploads: its upload id, and the ``by``
+    part if there was one (whom an admin acts for)."""
     request, ctx = call.request, call.ctx
     store = ctx.cases.attachments
     limit = store.settings.max_bytes
@@ -211,8 +213,11 @@ async def read_upload(call: Call) -> str:
     try:
         async with asyncio.timeout(timeout):
             reader = await request.multipart()
-            upload = None
+            upload, by = None, None
             while (part := await reader.next()) is not None:
+                if part.name == "by":
+                    by = (await part.text()).strip()[:64] or None  # type: ignore[union-attr]
+                    continue
                 if part.name != "file":
                     continue
                 name = part.filename or "file"  # type: ignore[union-attr]
@@ -226,4 +231,4 @@ async def read_upload(call: Call) -> str:
         raise RequestTimeout(f"the upload did not arrive within {timeout:g} s") from None
     if upload is None:
         raise BadRequest("no 'file' part in the upload")
-    return ctx.uploads.add(call.principal.id, *upload).id
+    return ctx.uploads.add(call.principal.id, *upload).id, by

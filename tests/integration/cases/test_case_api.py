@@ -6,25 +6,44 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 import aiohttp
 import pytest
-from aiohttp import web
-from case_support import FULL, Cases
+from case_support import FULL, ROOT, Cases
 
-from cti.api.http import build_app
+from cti.api import accounts
+from cti.api.server import ApiServer
+from cti.bus import EventBus
+from cti.calls import CallRegistry
 from cti.cases.service import CaseService
 from cti.cli import main
+from cti.config import Config, load_config
+from cti.errors import ServiceUnavailable
+from cti.store import Store
+from cti.stream import EventStream
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
 @dataclass
-class Owner:
-    """What build_app is given: the running service's case part."""
+class CaseOnly:
+    """The parts of the service the case routes use: no routing loop, no PBX."""
 
     cases: CaseService | None
+    store: Store
+    stream: EventStream
+    router: None = None
+    control: None = None
+    calls: CallRegistry = field(default_factory=CallRegistry)
+
+    @property
+    def config(self) -> Config:
+        return load_config(ROOT / "config")
+
+    def status(self) -> dict:
+        raise ServiceUnavailable("no routing in this test")
 
 
 @dataclass
@@ -32,22 +51,38 @@ class Api:
     url: str
     http: aiohttp.ClientSession
     cases: Cases
+    token: str = ""
 
     async def call(self, method: str, path: str, body: object = None) -> tuple[int, object]:
-        async with self.http.request(method, self.url + path, json=body) as response:
+        async with self.http.request(method, self.url + path, json=body,
+                                     headers={"Authorization": f"Bearer {self.token}"}
+                                     ) as response:
             return response.status, await response.json()
+
+
+@asynccontextmanager
+async def serving(cases: Cases, service: CaseService | None) -> AsyncIterator[Api]:
+    """The API over the case service alone, signed in as an admin (who may name 'by')."""
+    part = CaseOnly(service, cases.store, cases.stream)
+    server = ApiServer(part, EventBus(), None)  # type: ignore[arg-type]
+    port = await server.start("127.0.0.1", 0)
+    try:
+        await accounts.add_user(cases.store, part.config, "root", role="admin",
+                                password="correct horse battery")
+        async with aiohttp.ClientSession() as http:
+            api = Api(f"http://127.0.0.1:{port}", http, cases)
+            _, signed = await api.call("POST", "/api/v1/login", {
+                "username": "root", "password": "correct horse battery"})
+            api.token = signed["token"]  # type: ignore[index]
+            yield api
+    finally:
+        await server.stop()
 
 
 @pytest.fixture
 async def api(cases: Cases) -> AsyncIterator[Api]:
-    runner = web.AppRunner(build_app(Owner(cases.service)))  # type: ignore[arg-type]
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    async with aiohttp.ClientSession() as http:
-        yield Api(f"http://127.0.0.1:{port}", http, cases)
-    await runner.cleanup()
+    async with serving(cases, cases.service) as started:
+        yield started
 
 
 async def test_a_case_through_rest_from_opening_to_closing(api: Api) -> None:
@@ -109,7 +144,8 @@ async def test_attachments_upload_with_limits_and_download(api: Api) -> None:
             form = aiohttp.FormData()
             form.add_field("by", "a1003")
             form.add_field("file", content, filename=name, content_type=kind)
-            async with api.http.post(url, data=form) as response:
+            async with api.http.post(url, data=form, headers={
+                    "Authorization": f"Bearer {api.token}"}) as response:
                 return response.status, await response.json()
 
         status, meta = await upload("invoice.pdf", "application/pdf", PDF)
@@ -120,7 +156,8 @@ async def test_attachments_upload_with_limits_and_download(api: Api) -> None:
         assert (status, big["error"]) == (413, "attachment-too-large")
         status, exe = await upload("x.exe", "application/x-msdownload", b"MZ")
         assert (status, exe["error"]) == (415, "attachment-type-refused")
-        async with api.http.get(f"{url}/{meta['id']}") as response:
+        async with api.http.get(f"{url}/{meta['id']}", headers={
+                "Authorization": f"Bearer {api.token}"}) as response:
             assert response.status == 200
             assert await response.read() == PDF
             assert response.headers["Content-Type"] == "application/pdf"
@@ -158,24 +195,17 @@ async def test_errors_are_one_json_line_with_a_code(api: Api) -> None:
 
 
 async def test_without_a_case_service_the_routes_answer_503(cases: Cases) -> None:
-    runner = web.AppRunner(build_app(Owner(None)))  # type: ignore[arg-type]
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        async with asyncio.timeout(10), aiohttp.ClientSession() as http, \
-                http.get(f"http://127.0.0.1:{port}/api/v1/cases") as response:
-            assert response.status == 503
-            assert (await response.json())["error"] == "service-unavailable"
-    finally:
-        await runner.cleanup()
+    async with asyncio.timeout(10), serving(cases, None) as api:
+        status, body = await api.call("GET", "/api/v1/cases")
+        assert (status, body["error"]) == (503, "service-unavailable")  # type: ignore[index]
 
 
 async def test_cti_case_and_cti_customer_print_tables_and_one_line_errors(
         api: Api, capsys: pytest.CaptureFixture[str]) -> None:
     async def cli(*argv: str) -> int:
-        return await asyncio.to_thread(main, [*argv, "--url", api.url])
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("CTI_API_KEY", api.token)   # the admin's token, as a key would be
+            return await asyncio.to_thread(main, [*argv, "--url", api.url])
 
     async with asyncio.timeout(30):
         assert await cli("customer", "add", "Ana Ruiz", "--phone", "600112233",

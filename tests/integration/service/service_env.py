@@ -32,8 +32,10 @@ AGENTS = [f"a{1000 + i}" for i in range(1, 11)]
 
 
 def make_config(directory: Path, ami_port: int, *, queues: dict[str, dict[str, Any]] | None = None,
-                http_port: int = 0, agi_port: int = 0) -> Path:
-    """A config dir pointing at the simulator; ``queues`` patches queue fields by name."""
+                http_port: int = 0, agi_port: int = 0,
+                cti_yaml: dict[str, Any] | None = None) -> Path:
+    """A config dir pointing at the simulator; ``queues`` patches queue fields by name,
+    ``cti_yaml`` top-level sections of cti.yaml."""
     shutil.rmtree(directory, ignore_errors=True)
     shutil.copytree(ROOT / "config", directory)
     cti = yaml.safe_load((directory / "cti.yaml").read_text())
@@ -42,6 +44,7 @@ def make_config(directory: Path, ami_port: int, *, queues: dict[str, dict[str, A
     cti["http"]["port"] = http_port
     cti["ivr"]["flows_dir"] = str(ROOT / "ivr_flows")
     cti["log"]["level"] = "info"
+    cti.update(cti_yaml or {})
     (directory / "cti.yaml").write_text(yaml.safe_dump(cti))
     days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
     (directory / "hours.yaml").write_text(yaml.safe_dump(
@@ -109,24 +112,26 @@ async def start_sim(**kwargs: Any) -> SimPbx:
 @contextlib.asynccontextmanager
 async def running_service(dsn: str, directory: Path, *,
                           queues: dict[str, dict[str, Any]] | None = None,
-                          hours: dict[str, Any] | None = None) -> AsyncIterator[Env]:
-    """Simulator + service on a config made by ``make_config`` (``hours`` replaces
-    hours.yaml), stopped at the end."""
+                          hours: dict[str, Any] | None = None,
+                          cti_yaml: dict[str, Any] | None = None,
+                          sim: dict[str, Any] | None = None) -> AsyncIterator[Env]:
+    """Simulator (``sim``: its options) + service on a config made by ``make_config``
+    (``hours`` replaces hours.yaml), stopped at the end."""
     async with asyncio.timeout(30):
-        sim = await start_sim()
-        config_dir = make_config(directory, sim.ami_port, queues=queues)
+        pbx = await start_sim(**(sim or {}))
+        config_dir = make_config(directory, pbx.ami_port, queues=queues, cti_yaml=cti_yaml)
         if hours is not None:
             (config_dir / "hours.yaml").write_text(yaml.safe_dump(hours))
         service = Service(load_config(config_dir), dsn=dsn)
         await service.start()
         assert service.agi is not None
-        sim.core.agi_override = ("127.0.0.1", service.agi.port)
+        pbx.core.agi_override = ("127.0.0.1", service.agi.port)
     try:
-        yield Env(sim, service, config_dir, dsn)
+        yield Env(pbx, service, config_dir, dsn)
     finally:
         async with asyncio.timeout(30):
             await service.stop()
-            await sim.stop()
+            await pbx.stop()
 
 
 @pytest.fixture

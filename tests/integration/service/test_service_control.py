@@ -10,11 +10,17 @@ import pytest
 import yaml
 from service_env import Env, wait_for
 
+from cti.api.cli_key import cli_key
 from cti.cli import main as cli
 
 
 def _url(env: Env) -> str:
     return f"http://127.0.0.1:{env.service.http_port}"
+
+
+def _auth(env: Env) -> dict[str, str]:
+    """The operator key the service wrote for the cti command (the API needs a key)."""
+    return {"Authorization": f"Bearer {cli_key(env.config_dir)}"}
 
 
 async def _cli(*argv: str) -> int:
@@ -25,7 +31,7 @@ async def test_status_json_reports_links_database_calls_and_agents(env: Env) -> 
     async with asyncio.timeout(20):
         await env.ready("a1001", "a1002")
         async with (aiohttp.ClientSession() as http,
-                    http.get(_url(env) + "/api/v1/status") as response):
+                    http.get(_url(env) + "/api/v1/status", headers=_auth(env)) as response):
             assert response.status == 200
             status = await response.json()
     assert status["ami"] == [{"name": "pbx1", "address": f"127.0.0.1:{env.sim.ami_port}",
@@ -39,18 +45,23 @@ async def test_status_json_reports_links_database_calls_and_agents(env: Env) -> 
 async def test_cli_drives_agents_and_prints_status_tables(
         env: Env, capsys: pytest.CaptureFixture[str]) -> None:
     async with asyncio.timeout(20):
-        assert await _cli("agent", "login", "a1003", "--url", _url(env)) == 0
+        assert await _cli("agent", "login", "a1003", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         assert env.agent_state("a1003") == "NOT_READY"
-        assert await _cli("agent", "ready", "a1003", "--url", _url(env)) == 0
+        assert await _cli("agent", "ready", "a1003", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         assert env.agent_state("a1003") == "READY"
         assert await _cli("agent", "pause", "a1003", "--reason", "lunch",
-                          "--url", _url(env)) == 0
+                          "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         assert env.service.router.engine.agent("a1003").reason == "lunch"
-        assert await _cli("agent", "logout", "a1003", "--url", _url(env)) == 0
+        assert await _cli("agent", "logout", "a1003", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         assert env.agent_state("a1003") == "LOGGED_OUT"
         out = capsys.readouterr().out
         assert "a1003: NOT_READY (lunch)" in out and "a1003: LOGGED_OUT" in out
-        assert await _cli("status", "--url", _url(env)) == 0
+        assert await _cli("status", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         table = capsys.readouterr().out
         assert "AMI node" in table and "pbx1" in table and "bookings" in table
 
@@ -58,10 +69,12 @@ async def test_cli_drives_agents_and_prints_status_tables(
 async def test_cli_errors_are_one_clear_line(env: Env,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     async with asyncio.timeout(20):
-        assert await _cli("agent", "ready", "nobody", "--url", _url(env)) == 2
+        assert await _cli("agent", "ready", "nobody", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 2
         assert capsys.readouterr().err.strip() == (
             "cti: no agent with id 'nobody'; `cti status` lists the agents")
-        assert await _cli("agent", "pause", "a1004", "--url", _url(env)) == 2
+        assert await _cli("agent", "pause", "a1004", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 2
         err = capsys.readouterr().err
         assert err.startswith("cti: agent a1004: pause refused:") and "Traceback" not in err
         assert await _cli("status", "--url", "http://127.0.0.1:1") == 2
@@ -70,14 +83,17 @@ async def test_cli_errors_are_one_clear_line(env: Env,
 
 async def test_api_rejects_bad_requests_with_json_errors(env: Env) -> None:
     async with asyncio.timeout(20), aiohttp.ClientSession() as http:
-        async with http.post(_url(env) + "/api/v1/agents/a1001/dance") as response:
+        async with http.post(_url(env) + "/api/v1/agents/a1001/dance",
+                             headers=_auth(env)) as response:
             assert response.status == 400
             assert (await response.json())["error"] == "bad-request"
         async with http.post(_url(env) + "/api/v1/agents/a1001/pause", data="{not json",
-                             headers={"Content-Type": "application/json"}) as response:
+                             headers={"Content-Type": "application/json",
+                                      **_auth(env)}) as response:
             assert response.status == 400
             assert "not valid JSON" in (await response.json())["message"]
-        async with http.post(_url(env) + "/api/v1/agents/zz/ready") as response:
+        async with http.post(_url(env) + "/api/v1/agents/zz/ready",
+                             headers=_auth(env)) as response:
             assert response.status == 404
             assert (await response.json())["error"] == "no-such-agent"
 
@@ -111,7 +127,7 @@ async def test_reload_applies_new_agents_and_refuses_a_bad_config(env: Env) -> N
         doc["agents"][0]["skills"]["bookings"] = 12
         agents.write_text(yaml.safe_dump(doc))
         async with (aiohttp.ClientSession() as http,
-                    http.post(_url(env) + "/api/v1/reload") as response):
+                    http.post(_url(env) + "/api/v1/reload", headers=_auth(env)) as response):
             assert response.status == 400
             body = await response.json()
         assert body["error"] == "invalid-config"
@@ -150,13 +166,16 @@ async def test_cti_calls_and_explain_show_why_a_waiting_call_is_not_offered(
         await env.service.agent_command("a1007", "pause", "training")
         call = env.sim.place_call("5550001", "", "900", digits=["3"])  # billing
         await wait_for(lambda: env.service.status()["calls"]["waiting"] == 1, what="waiting")
-        assert await _cli("calls", "--url", _url(env)) == 0
+        assert await _cli("calls", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         listing = capsys.readouterr().out
         (interaction_id,) = env.service.router.engine.call_ids()
         assert interaction_id in listing and "waiting" in listing and "billing" in listing
-        assert await _cli("explain", interaction_id, "--url", _url(env)) == 0
+        assert await _cli("explain", interaction_id, "--url", _url(env),
+                          "--config", str(env.config_dir)) == 0
         out = capsys.readouterr().out
-        assert await _cli("explain", "nope", "--url", _url(env)) == 2
+        assert await _cli("explain", "nope", "--url", _url(env),
+                          "--config", str(env.config_dir)) == 2
         assert "no live call with interaction id 'nope'" in capsys.readouterr().err
         env.sim.hangup(call.name)
     assert f"{interaction_id}: WAITING in billing (needs billing>=2)" in out

@@ -17,6 +17,7 @@ import aiohttp
 import yaml
 from service_env import Env, call_events, make_config, start_sim, wait_for
 
+from cti.api.cli_key import cli_key
 from cti.sim.phones import Behaviour
 from cti.store import Store
 
@@ -113,7 +114,7 @@ class ServiceProcess:
                     err = await self.proc.stderr.read()
                     raise AssertionError(f"cti run exited: {err.decode()[-2000:]}")
                 try:
-                    async with http.get(self.url + "/api/v1/status") as response:
+                    async with http.get(self.url + "/api/v1/health") as response:
                         if response.status == 200:
                             return
                 except aiohttp.ClientError:
@@ -121,14 +122,18 @@ class ServiceProcess:
                 await asyncio.sleep(0.1)
         raise AssertionError("cti run did not answer on its HTTP port within 30 s")
 
+    def _auth(self) -> dict[str, str]:
+        """The operator key this run wrote for the cti command (the API needs a key)."""
+        return {"Authorization": f"Bearer {cli_key(self.config_dir)}"}
+
     async def status(self) -> dict[str, Any]:
         async with (aiohttp.ClientSession() as http,
-                    http.get(self.url + "/api/v1/status") as response):
+                    http.get(self.url + "/api/v1/status", headers=self._auth()) as response):
             return await response.json()
 
     async def post(self, path: str) -> dict[str, Any]:
         async with (aiohttp.ClientSession() as http,
-                    http.post(self.url + path) as response):
+                    http.post(self.url + path, headers=self._auth()) as response):
             return await response.json()
 
     async def kill(self, sig: int) -> int:

@@ -1,4 +1,4 @@
--- 005: who may use the API (users, sessions, API keys), what they did (audit
+-- 007: who may use the API (users, sessions, API keys), what they did (audit
 -- log), where events are pushed (webhooks), quality reviews, hot desks.
 --
 -- Users are not agents: an agent user is linked to an agent of agents.yaml,

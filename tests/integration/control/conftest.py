@@ -1,0 +1,8 @@
+"""Fixtures of the call control end-to-end tests: the service's (tests/integration/service)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "service"))
+
+from service_env import env  # noqa: F401  (the fixture)
