@@ -36,13 +36,10 @@ PASSWORD = "correct horse battery"
 OUTPUT = Path(os.environ.get("CTI_TEST_OUTPUT", ROOT / "var" / "test-output")) / "browser"
 INSTALL = ("install headless Chromium: `sudo apt-get install chromium chromium-driver` and "
            "`.venv/bin/pip install -e '.[test]'` (`make test` does both when run as root)")
-#: Why a test stops before the call commands: this build's service has no call control.
-NO_CONTROL = ("call control is not wired into this service (Service.control is None): hang-up, "
-              "wrap-up, escalation and listening cannot run; everything before them passed")
 #: Expectations in the page wait this long (seconds) unless a test says otherwise.
 EXPECT_TIMEOUT = 15_000
 
-__all__ = ["NO_CONTROL", "OUTPUT", "PASSWORD", "Centre", "wait_for"]
+__all__ = ["OUTPUT", "PASSWORD", "Centre", "wait_for"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

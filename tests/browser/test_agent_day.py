@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import pytest
-from conftest import NO_CONTROL, Centre, wait_for
+from conftest import Centre, wait_for
 from playwright.async_api import expect
 
 BOOKINGS = ["1", "1"]   # main menu 1 (bookings), then 1 (new booking)
@@ -130,11 +129,12 @@ async def test_an_agent_day_in_the_desktop(browser: Any, centre: Centre) -> None
             "document.documentElement.scrollWidth - window.innerWidth") <= 0
         await centre.screenshot(page, "desktop-narrow.png")
         await page.set_viewport_size({"width": 1366, "height": 900})
-        assert failures == []
-        if centre.service.control is None:
-            pytest.skip(NO_CONTROL)
 
-        # Hang up, then the wrap-up form (bookings waits for a disposition).
+        # Hold and resume, then hang up: the wrap-up form (bookings waits for a disposition).
+        await page.get_by_role("button", name="Hold").click()
+        await expect(pop.locator(".pop-status")).to_contain_text("On hold")
+        await page.get_by_role("button", name="Resume").click()
+        await expect(pop.locator(".pop-status")).to_contain_text("Talking")
         await page.get_by_role("button", name="Hang up").click()
         await expect(page.locator("#wrapup-panel")).to_be_visible(timeout=20_000)
         await expect(state).to_have_text("Wrap-up")
@@ -150,8 +150,8 @@ async def test_an_agent_day_in_the_desktop(browser: Any, centre: Centre) -> None
     interaction = await store.interactions.get(interaction_id)
     assert interaction.disposition == "booked"
     events = [e["type"] for e in await store.events.for_interaction(interaction_id)]
-    for kind in ("call.offered", "call.answered", "call.hangup_requested", "call.agent_left",
-                 "call.wrapped_up"):
+    for kind in ("call.offered", "call.answered", "call.held", "call.resumed",
+                 "call.hangup_requested", "call.agent_left", "call.wrapped_up"):
         assert kind in events, (kind, events)
     states = [(h.state, h.reason) for h in await store.agent_states.history("a1001")]
     assert ("NOT_READY", "break") in states and states[-1] == ("READY", None)

@@ -53,7 +53,6 @@ class Desktop {
     this.case = null;
     this.customer = null;
     this.catalogue = {};
-    this.loaded = false;
     this._caseTimer = null;
     this.pickers = new Pickers({topic: byId("cat-topic"), reason: byId("cat-reason"),
                                 sub_reason: byId("cat-sub-reason"),
@@ -143,8 +142,9 @@ class Desktop {
       if (to) this.callCommand("call.transfer", {to}, button);
     });
     form("escalate-form", async (button) => {
-      const done = await this.callCommand("call.escalate",
-                                          {reason: byId("escalate-reason").value.trim()}, button);
+      const args = {reason: byId("escalate-reason").value.trim()};
+      if (byId("escalate-queue").value) args.queue = byId("escalate-queue").value;
+      const done = await this.callCommand("call.escalate", args, button);
       if (done) {
         byId("escalate-reason").value = "";
         this.announce("Escalated to a supervisor.");
@@ -152,6 +152,9 @@ class Desktop {
     });
     form("wrapup-form", (button) => this.finishWrapUp(button));
     form("classify-form", (button) => this.classify(button));
+    for (const id of ["cat-topic", "cat-reason", "cat-sub-reason", "cat-question", "call-type"]) {
+      on(id, "change", () => { this.classDirty = true; });   // the agent's choice wins
+    }
     form("note-form", (button) => this.addNote(button));
     form("attach-form", (button) => this.attach(button));
     form("derive-form", (button) => this.derive(button));
@@ -200,6 +203,9 @@ class Desktop {
     setOptions(byId("derive-unit"),
                (s.options?.units || []).map((u) => [u.id, u.name || u.id]), "(choose a unit)");
     this.renderTargets();
+    setOptions(byId("escalate-queue"),
+               Object.keys(s.options?.dispositions || {}).map((q) => [q, q]),
+               "(no queue: keep the call)");
     const me = this.me;
     const mine = [...this.floor.calls.values()].find(
       (c) => c.agent_id === me && (c.phase === "ringing" || c.phase === "talking"));
@@ -210,10 +216,7 @@ class Desktop {
     }
     if (this.agent?.state !== "WRAP_UP") this.closeWrapUp();
     else if (!this.wrap && this.lastCall) this.openWrapUp(this.lastCall);
-    if (!this.loaded) {
-      this.loaded = true;
-      this.loadCatalogue();
-    }
+    if (!Object.keys(this.catalogue).length) this.loadCatalogue();
     if (this.caseId) this.loadCase();
     this.renderState();
     this.renderCall();
@@ -289,7 +292,7 @@ class Desktop {
       return;
     }
     if (e.case_id && e.case_id === this.caseId) {
-      if (e.type === "case.classified") {
+      if (e.type === "case.classified" && !this.classDirty) {
         // absolute values: show them at once (the case's rows may lag a moment behind)
         this.pendingClassification = false;
         this.pickers.set(e.data);
@@ -301,7 +304,8 @@ class Desktop {
 
   setCall(call) {
     const fresh = !this.call || this.call.interaction_id !== call.interaction_id;
-    this.call = {...(fresh ? {} : this.call), ...call};
+    if (!fresh && this.call.consult && !call.consult) call.consult = this.call.consult;
+    this.call = call;   // the floor's record of it: events keep it up to date
     if (fresh) {
       this.lastCall = null;
       this.closeWrapUp();
@@ -313,6 +317,7 @@ class Desktop {
       byId("case-panel").hidden = true;
       const caseId = pop.case_id || call.case_id;
       if (caseId) this.openCase(caseId);
+      this.classDirty = false;
       this.pickers.set(pop.classification || {});
       this.showCustomer(customer);
     }
@@ -334,8 +339,10 @@ class Desktop {
     if (this.wrap && this.wrap.interaction_id === call.interaction_id) return;
     this.wrap = call;
     const queue = call.queue || call.screen_pop?.queue;
-    setOptions(byId("wrapup-disposition"), this.floor.dispositions(queue),
-               "(choose a disposition)");
+    const dispositions = this.floor.dispositions(queue);
+    setOptions(byId("wrapup-disposition"), dispositions,
+               dispositions.length ? "(choose a disposition)" : "(none for this queue)");
+    byId("wrapup-disposition").required = dispositions.length > 0;
     const who = call.screen_pop?.customer?.name || call.caller_number || "the last call";
     text(byId("wrapup-call"), who);
     byId("wrapup-notes").value = "";
@@ -350,14 +357,17 @@ class Desktop {
 
   async finishWrapUp(button) {
     if (!this.wrap) return;
-    const args = {interaction_id: this.wrap.interaction_id,
-                  disposition: byId("wrapup-disposition").value};
+    const args = {interaction_id: this.wrap.interaction_id};
+    if (byId("wrapup-disposition").value) args.disposition = byId("wrapup-disposition").value;
     const notes = byId("wrapup-notes").value.trim();
     if (notes) args.notes = notes;
+    // what the case panel holds and was not saved yet goes with the wrap-up
     const chosen = this.pickers.value();
-    if (chosen.topic) args.classification = chosen;
+    const saved = this.case || {};
+    if (chosen.topic && ["topic", "reason", "sub_reason", "question"]
+      .some((k) => (chosen[k] || null) !== (saved[k] || null))) args.classification = chosen;
     const callType = byId("call-type").value;
-    if (callType) args.call_type = callType;
+    if (callType && callType !== saved.call_type) args.call_type = callType;
     const done = await this.run("wrapup-error", "call.wrap_up", args, button);
     if (done) {
       this.closeWrapUp();
@@ -383,6 +393,7 @@ class Desktop {
   openCase(caseId) {
     this.caseId = caseId;
     this.case = null;
+    this.classDirty = false;
     this.pendingClassification = true;
     byId("case-panel").hidden = false;
     text(byId("case-ref"), caseId.slice(0, 8));
@@ -391,19 +402,23 @@ class Desktop {
     this.loadCase();
   }
 
+  /** After an event of the case: its rows follow the event within a moment. */
   loadCaseSoon() {
     clearTimeout(this._caseTimer);
+    clearTimeout(this._caseLate);
     this._caseTimer = setTimeout(() => this.loadCase(), 150);
+    this._caseLate = setTimeout(() => this.loadCase(), 1500);
   }
 
   async loadCase(attempt = 0) {
     const caseId = this.caseId;
     if (!caseId) return;
+    const ask = this._caseAsk = (this._caseAsk || 0) + 1;   // only the latest answer counts
     let found;
     try {
       found = await session.get(`/cases/${encodeURIComponent(caseId)}`);
     } catch (err) {
-      if (caseId !== this.caseId) return;
+      if (caseId !== this.caseId || ask !== this._caseAsk) return;
       if (err.code === "no-such-case" && attempt < 20) {
         // the case's events reach desktops as soon as they are journalled; its rows
         // follow within a moment
@@ -415,13 +430,13 @@ class Desktop {
       }
       return;
     }
-    if (caseId !== this.caseId) return;
+    if (caseId !== this.caseId || ask !== this._caseAsk) return;
     if (this.loadError && byId("case-error").textContent === this.loadError) {
       text(byId("case-error"), "");
     }
     this.loadError = null;
     this.case = found;
-    if (this.pendingClassification) {
+    if (this.pendingClassification && !this.classDirty) {
       this.pendingClassification = false;
       const levels = {topic: found.topic, reason: found.reason, sub_reason: found.sub_reason,
                       question: found.question};
@@ -470,16 +485,21 @@ class Desktop {
     }
   }
 
-  caseCommand(name, args, button) {
-    if (!this.caseId) return Promise.resolve(null);
-    return this.run("case-error", name, {case_id: this.caseId, ...args}, button);
+  async caseCommand(name, args, button) {
+    if (!this.caseId) return null;
+    const done = await this.run("case-error", name, {case_id: this.caseId, ...args}, button);
+    if (done?.stored) this.loadCase();   // stored: the case's rows show it now
+    return done;
   }
 
   async classify(button) {
     const args = {classification: this.pickers.value()};
     const callType = byId("call-type").value;
     if (callType) args.call_type = callType;
-    if (await this.caseCommand("case.classify", args, button)) this.announce("Classification saved.");
+    if (await this.caseCommand("case.classify", args, button)) {
+      this.classDirty = false;
+      this.announce("Classification saved.");
+    }
   }
 
   async addNote(button) {

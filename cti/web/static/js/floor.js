@@ -11,13 +11,13 @@ export class Floor {
     this.agents = new Map();
     this.queues = new Map();
     this.calls = new Map();
-    this.center = {mode: "normal"};
+    this.centre = {mode: "normal", message: null, closed_queues: []};
   }
 
   snapshot(s) {
     this.user = s.user;
     this.options = {...this.options, ...(s.options || {})};
-    this.center = s.center || this.center;
+    this.centre = s.centre || s.center || this.centre;
     this.agents = new Map((s.agents || []).map((a) => [a.agent_id, {...a}]));
     this.queues = new Map((s.queues || []).map((q) => [q.name, {...q}]));
     this.calls = new Map();
@@ -42,6 +42,17 @@ export class Floor {
         if (!BUSY.has(d.state) || a.pending === d.state) a.pending = null;
         if (!BUSY.has(d.state)) a.call_id = null;
       }
+      return null;
+    }
+    if (e.type === "centre.mode_changed") {
+      this.centre = {...this.centre, mode: e.data.mode, message: e.data.message ?? null};
+      return null;
+    }
+    if (e.type === "queue.closed" || e.type === "queue.opened") {
+      const closed = new Set(this.centre.closed_queues || []);
+      if (e.type === "queue.closed") closed.add(e.queue || e.data.queue);
+      else closed.delete(e.queue || e.data.queue);
+      this.centre = {...this.centre, closed_queues: [...closed]};
       return null;
     }
     const iid = e.interaction_id;

@@ -68,7 +68,22 @@ class Wallboard {
     this._soon = {};
   }
 
+  async stopSpying(button) {
+    button.disabled = true;
+    text(byId("agents-error"), "");
+    try {
+      await this.conn.command("call.stop_spying", {});
+      text(byId("agents-done"), "Stopped.");
+      button.hidden = true;
+    } catch (err) {
+      text(byId("agents-error"), describe(err));
+    } finally {
+      button.disabled = false;
+    }
+  }
+
   start() {
+    byId("stop-spying").onclick = (ev) => this.stopSpying(ev.currentTarget);
     header(session, session.user || {id: "", role: "supervisor"}, () => this.signOut());
     this.timers.push(everySecond(() => this.tick()));
     this.timers.push(setInterval(() => this.loadTraffic(), TRAFFIC_EVERY));
@@ -134,11 +149,20 @@ class Wallboard {
       this.soon("traffic", 3000, () => this.loadTraffic());
     }
     if (e.type.startsWith("case.")) this.soon("cases", 1000, () => this.loadCases());
+    if (e.type.startsWith("queue.") || e.type === "centre.mode_changed") this.renderQueues();
   }
 
   // --- queues --------------------------------------------------------------------------
 
+  renderCentre() {
+    const {mode, message} = this.floor.centre;
+    const box = byId("centre");
+    box.hidden = !mode || mode === "normal";
+    text(box, box.hidden ? "" : `Centre in ${mode} mode${message ? `: ${message}` : ""}`);
+  }
+
   renderQueues() {
+    this.renderCentre();
     const body = byId("queues").tBodies[0];
     const names = [...this.floor.queues.keys()].sort();
     for (const [name, row] of this.queueRows) {
@@ -180,7 +204,9 @@ class Wallboard {
     const breach = (level !== null && level !== undefined && level < target)
       || (wait !== null && q.sl_seconds && wait > q.sl_seconds);
     row.tr.classList.toggle("breach", Boolean(breach));
+    const closed = (this.floor.centre.closed_queues || []).includes(q.name);
     fill(name, h("strong", {}, q.name), breach ? h("span", {class: "flag"}, " Below target") : null,
+         closed ? h("span", {class: "tag"}, " closed") : null,
          q.draining ? h("span", {class: "muted"}, " closing") : null);
     text(waiting, q.waiting ?? 0);
     text(longest, wait === null ? "–" : duration(wait));
@@ -274,6 +300,7 @@ class Wallboard {
     try {
       await this.conn.command(name, {interaction_id: callId});
       text(byId("agents-done"), `${doing} ${a.name || agentId}'s call: your phone rings.`);
+      byId("stop-spying").hidden = name === "call.take_over";
     } catch (err) {
       text(byId("agents-error"), describe(err));
     } finally {
