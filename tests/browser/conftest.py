@@ -42,13 +42,6 @@ EXPECT_TIMEOUT = 15_000
 __all__ = ["OUTPUT", "PASSWORD", "Centre", "wait_for"]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
-
-
 def chromium_path() -> str | None:
     found = os.environ.get("CTI_CHROMIUM") or shutil.which("chromium")
     return found if found and Path(found).exists() else None

@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from conftest import Centre, wait_for
 from playwright.async_api import expect
+
+pytestmark = pytest.mark.browser
 
 BOOKINGS = ["1", "1"]   # main menu 1 (bookings), then 1 (new booking)
 NOTE = "Wants a quote for two adults in May <b>not bold</b>"

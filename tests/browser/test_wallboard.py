@@ -13,8 +13,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from conftest import PASSWORD, Centre, wait_for
 from playwright.async_api import expect
+
+pytestmark = pytest.mark.browser
 
 BOOKINGS = ["1", "1"]
 

@@ -61,7 +61,10 @@ export function renderPop(call, catalogue, clock) {
   const classification = levelNames(catalogue, pop.classification).join(" › ");
   const script = history.script?.answer;
   const escalation = pop.escalation || call.escalation;
-  const status = call.held ? "On hold" : PHASES[call.phase] || call.phase;
+  const consult = call.consult;
+  const status = consult
+    ? `Consulting ${consult.target} (${consult.answered ? "talking" : "ringing"}); the caller is on hold`
+    : call.held ? "On hold" : PHASES[call.phase] || call.phase;
   return [
     h("header", {class: "pop-head"},
       h("h3", {id: "pop-title"}, name),
