@@ -14,6 +14,7 @@ import asyncio
 import gc
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,18 +34,26 @@ from cti.api import views
 from cti.api.context import ApiContext
 from cti.api.server import ApiServer
 from cti.bus import EventBus
-from cti.calls import CallRegistry
+from cti.calls import CallRegistry, Phase
 from cti.cases.service import CaseService
-from cti.config import Config, load_config
+from cti.config import Config, config_warnings, load_config
 from cti.control import CallControl
-from cti.errors import ConfigError, CtiError, NoSuchAgent, NoSuchCall, ServiceUnavailable
+from cti.errors import (
+    CallNotQueued,
+    ConfigError,
+    CtiError,
+    NoSuchAgent,
+    NoSuchCall,
+    ServiceUnavailable,
+    locate,
+)
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
 from cti.log import configure_logging
 from cti.recorder import Recorder
 from cti.recordings import NoSuchRecording, RecordingFiles, forget_customer, purge_expired
 from cti.restore import load_snapshot, reconcile, restore, settle
-from cti.routing import AgentCommand, InLoop, Router, RoutingLoop, Step, cancel_and_wait
+from cti.routing import AgentCommand, InLoop, Now, Router, RoutingLoop, Step, cancel_and_wait
 from cti.routing.desk import EndpointChosen
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
@@ -61,6 +70,10 @@ RESTORE_CATCH_UP_SECONDS = 300.0
 #: to [cti-fallback] (their AGI session closes without a decision).
 DRAIN_IVR_SECONDS = 10.0
 
+#: Where a live call that the ACD does not hold is, for ``cti explain``.
+_WHERE = {Phase.IVR: "in the IVR", Phase.AFTER_AGENT: "still on the line after its agent left",
+          Phase.ENDED: "ending"}
+
 
 class ListenFailed(CtiError):
     def __init__(self, reason: str) -> None:
@@ -71,8 +84,12 @@ class ListenFailed(CtiError):
 class Service:
     """The running service. ``await start()``, then ``await stop()``."""
 
-    def __init__(self, config: Config, *, dsn: str | None = None) -> None:
-        self.config = config
+    def __init__(self, config: Config, *, dsn: str | None = None,
+                 overrides: Callable[[Config], Config] | None = None) -> None:
+        #: What the running mode changes in every config it reads (the demo's simulated
+        #: PBX address, its hours; `cti run --flows`): applied at start and on reload.
+        self.overrides = overrides
+        self.config = overrides(config) if overrides is not None else config
         self._dsn_override = dsn
         self.embedded: EmbeddedPostgres | None = None
         self.store: Store | None = None
@@ -166,7 +183,8 @@ class Service:
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""
         nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value(),
-                            n.action_timeout) for n in self.config.service.ami]
+                            n.action_timeout, n.ssl_context(self.config.directory))
+                 for n in self.config.service.ami]
         self._resynced = {n.node: asyncio.Event() for n in nodes}
         self.cluster = AmiCluster(nodes, out=self._on_ami_event)
         await self.cluster.start()
@@ -214,22 +232,31 @@ class Service:
                 log.warning("hot desk not restored", agent_id=agent_id, endpoint=endpoint,
                             error=str(exc))
 
-    async def stop(self) -> None:
+    async def stop(self, progress: Callable[[str], None] | None = None) -> None:
         """Drain: hold offers (agents keep their state, callers their place), finish AMI
-        actions, flush records, close. Idempotent."""
+        actions, flush records, close. Idempotent.
+
+        ``progress`` hears what the stop is waiting for, as it goes (default: the log).
+        """
         if self._stopped:
             return
         self._stopped = True
+        say = progress or (lambda text: log.info("stopping: " + text))
         if self.router is not None:
             self.router.draining = True
             if self._tasks:  # the routing loop runs: the engine holds its offers
                 await self._call_in_loop(
                     lambda step: step.router.engine.hold_offers(step.now.mono))
         if self.agi is not None:
+            sessions = self.agi.active_sessions
+            if sessions:
+                say(f"waiting for {sessions} caller(s) in the IVR to finish their flow "
+                    f"(at most {DRAIN_IVR_SECONDS:g} s; the rest go to cti-fallback)")
             await self.agi.stop(grace=DRAIN_IVR_SECONDS)
         if self._runner is not None:
             await self._runner.close()
         if self.loop is not None:
+            say("finishing the AMI actions under way")
             await self.loop.actions.wait_idle()
         if self.api_server is not None:
             await self.api_server.stop()
@@ -243,6 +270,9 @@ class Service:
         if self.journal is not None:
             await self.journal.stop()
         if self.recorder is not None:
+            pending = self.recorder.pending
+            say(f"storing {pending} record(s) in PostgreSQL" if pending
+                else "closing the database")
             await self.recorder.stop()
         if self.store is not None:
             await self.store.close()
@@ -376,9 +406,13 @@ class Service:
     def explain(self, interaction_id: str) -> dict[str, Any]:
         assert self.router is not None
         engine = self.router.engine
+        live = self.calls.get(interaction_id)
         if interaction_id not in engine.call_ids():
-            raise NoSuchCall(interaction_id)
-        return views.explain(engine, interaction_id, asyncio.get_running_loop().time())
+            if live is None:
+                raise NoSuchCall(interaction_id)
+            raise CallNotQueued(interaction_id, _WHERE.get(live.phase, live.phase.value))
+        now = Now(asyncio.get_running_loop().time(), time.time())
+        return views.explain(engine, interaction_id, now, self.config.hours.zone, live)
 
     async def agent_command(self, agent_id: str, action: str, reason: str | None, *,
                             system: bool = False) -> dict[str, Any]:
@@ -430,8 +464,14 @@ class Service:
 
     async def reload(self) -> dict[str, Any]:
         """Re-read config and flows; a bad new config is refused and the old one stays."""
-        new = load_config(self.config.directory)
-        flows = _load_flows(new)
+        directory = self.config.directory
+        try:
+            new = load_config(directory)
+            if self.overrides is not None:
+                new = self.overrides(new)
+            flows = _load_flows(new)
+        except ConfigError as exc:  # say which directory: the operator may have several
+            raise ConfigError([locate(line, directory) for line in exc.errors]) from None
         await self._swap(new)
         self._flows = flows
         if self._host is not None:
@@ -465,16 +505,32 @@ async def migrate_database(config_dir: Path) -> list[str]:
             await asyncio.to_thread(embedded.stop)
 
 
-async def run_service(config_dir: Path) -> int:
-    """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP."""
+async def run_service(config_dir: Path, *, flows: Path | None = None) -> int:
+    """``cti run``: start, serve until SIGTERM/SIGINT, reload on SIGHUP. ``flows``
+    (``--flows``) replaces ``ivr.flows_dir`` of cti.yaml, on reload too."""
+    overrides = None if flows is None else flows_override(flows)
     config = load_config(config_dir)
     configure_logging(config.service.log.format, config.service.log.level)
+    for warning in config_warnings(config):
+        log.warning("configuration", problem=warning)
     lock = InstanceLock(config.directory)
     lock.acquire()  # a second `cti run` on this configuration stops here, touching nothing
     try:
-        return await _serve(Service(config))
+        return await _serve(Service(config, overrides=overrides))
     finally:
         lock.release()
+
+
+def flows_override(flows: Path) -> Callable[[Config], Config]:
+    """A ``Service.overrides`` that reads the IVR flows from ``flows``."""
+    flows = flows.resolve()
+
+    def override(config: Config) -> Config:
+        service = config.service
+        ivr = service.ivr.model_copy(update={"flows_dir": flows})
+        return config.model_copy(update={"service": service.model_copy(update={"ivr": ivr})})
+
+    return override
 
 
 async def _serve(service: Service) -> int:
@@ -492,8 +548,8 @@ async def _serve(service: Service) -> int:
         await service.stop()
         raise ListenFailed(str(exc)) from None
     await stop.wait()
-    log.info("stopping: draining calls and records")
-    await service.stop()
+    log.info("stopping: no new offers; draining the IVR, AMI actions and records")
+    await service.stop()  # logs what it waits for, step by step
     return 0
 
 

@@ -1,9 +1,17 @@
 """The ``cti`` command: the composition root for operators and sysadmins.
 
 Each area adds its own sub-commands (``cti/<area>/cli.py: add_commands``);
-this module holds the ones that concern the whole service. Errors the
-service raises on purpose (``CtiError``) are printed as one clear message and
-exit non-zero, never as a traceback.
+this module holds the ones that concern the whole service. Conventions every
+command follows (``cti/cli_args.py``):
+
+- ``--config DIR`` names the config directory (default ``$CTI_CONFIG``, else
+  ``./config``), ``--flows DIR`` the IVR flows (default: ``ivr.flows_dir`` of
+  cti.yaml), ``--url URL`` a running service (default: ``http`` of cti.yaml).
+- Errors are one line on stderr, ``cti: ...``, naming config files with the
+  directory given (``site/config/queues.yaml: ...``), never a traceback.
+- Exit codes: 0 done; 1 something needed is unreachable (the service,
+  PostgreSQL, Asterisk): trying again later may work; 2 the input is wrong
+  (arguments, a config file, a refused command): fix it first; 130 Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,12 +23,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cti.errors import CtiError
+from cti import __version__
+from cti.cli_args import add_config, default_config_dir
+from cti.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    BadRequest,
+    CtiError,
+    exit_code,
+    locate,
+)
 
 if TYPE_CHECKING:
     from cti.config import AgentConfig, Config, QueueConfig
-
-DEFAULT_CONFIG = Path("config")
 
 # Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
 # Modules whose add_commands(sub) adds their sub-commands, in the order of `cti --help`.
@@ -31,18 +47,32 @@ _AREAS = ("cti.service_cli", "cti.agi.cli", "cti.ami.cli", "cti.sim.cli", "cti.s
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cti",
-        description="Contact centre engine for Asterisk: IVR, skills-based routing, CTI.")
+        description="Contact centre engine for Asterisk: IVR, skills-based routing, CTI.",
+        epilog="Exit codes: 0 done, 1 the service, PostgreSQL or Asterisk is unreachable, "
+               "2 the input is wrong (arguments, config, refused command).")
+    parser.add_argument("--version", action="version", version=f"cti {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    config = sub.add_parser("config", help="check configuration files")
+    config = sub.add_parser("config", help="check configuration files, or write examples")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate a config directory and summarise it")
-    check.add_argument("directory", nargs="?", type=Path, default=DEFAULT_CONFIG)
+    check.add_argument("directory", nargs="?", type=Path, default=None,
+                       help="the config directory (the same as --config DIR)")
+    add_config(check)
     check.add_argument("--asterisk", type=Path, metavar="DIR",
                        help="also check an Asterisk configuration directory (/etc/asterisk): "
                             "the AMI account's rights, permit/deny and secret, and what the "
                             "dialplan lets callers send (docs/security.md)")
     check.set_defaults(func=_config_check)
+    init = config_sub.add_parser(
+        "init", help="write the commented example config files and IVR flows into DIR",
+        description="Write the shipped examples, commented field by field: cti.yaml, "
+                    "queues.yaml, agents.yaml, hours.yaml, catalogue.yaml, units.yaml into "
+                    "DIR and the IVR flows into DIR/ivr_flows. Existing files are kept "
+                    "unless --force.")
+    init.add_argument("directory", type=Path, metavar="DIR")
+    init.add_argument("--force", action="store_true", help="overwrite existing example files")
+    init.set_defaults(func=_config_init)
 
     for name in _AREAS:
         importlib.import_module(name).add_commands(sub)
@@ -55,28 +85,52 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CtiError as exc:
-        print(f"cti: {exc}", file=sys.stderr)
-        return 2
+        print_error(exc, getattr(args, "config", None))
+        return exit_code(exc)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `cti calls | head`: the reader has what it wanted
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def print_error(exc: CtiError, config: Path | None) -> None:
+    """``cti: <message>`` on stderr, one line per line of the message, with the config
+    directory before every config file it names (unless the running service sent it)."""
+    from cti.errors import RemoteError
+    from cti.table import printable
+
+    for line in str(exc).splitlines() or [type(exc).__name__]:
+        if config is not None and not isinstance(exc, RemoteError):
+            line = locate(line, config)
+        print(f"cti: {printable(line)}", file=sys.stderr)
 
 
 def _config_check(args: argparse.Namespace) -> int:
-    from cti.config import load_config
+    from cti.config import config_warnings, load_config
     from cti.table import render_table
 
+    directory = args.directory or args.config
+    if args.directory is not None and args.config != default_config_dir() \
+            and args.config != args.directory:
+        raise BadRequest(f"two config directories given ({args.directory} and --config "
+                  f"{args.config}); give one")
     try:
-        config = load_config(args.directory)
+        config = load_config(directory)
     except CtiError as exc:
-        print(f"{args.directory}: configuration has errors:", file=sys.stderr)
+        print(f"{directory}: configuration has errors:", file=sys.stderr)
         for line in str(exc).splitlines():
-            print(f"  {line}", file=sys.stderr)
-        return 2
+            print(f"  {locate(line, directory)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     service = config.service
     nodes = ", ".join(f"{n.name} ({n.host}:{n.port})" for n in service.ami)
     database = "embedded" if service.database.embedded else "PostgreSQL DSN (hidden)"
     skills = sorted(config.skills())
-    print(f"{args.directory}: OK")
+    print(f"{directory}: OK")
     print(f"AMI nodes: {nodes}")
     print(f"FastAGI: {service.agi.host}:{service.agi.port}")
     print(f"HTTP: {service.http.host}:{service.http.port}")
@@ -88,8 +142,23 @@ def _config_check(args: argparse.Namespace) -> int:
     print()
     print(f"{len(config.queues)} queues, {len(config.agents)} agents, {len(skills)} skills: "
           + ", ".join(skills))
+    for warning in config_warnings(config):
+        print(f"warning: {locate(warning, directory)}")
     if args.asterisk is not None:
         return _asterisk_check(args.asterisk, config)
+    return 0
+
+
+def _config_init(args: argparse.Namespace) -> int:
+    from cti.examples import init_config
+
+    written = init_config(args.directory, force=args.force)
+    flows = [p for p in written if p.parent.name == "ivr_flows"]
+    print(f"wrote {len(written) - len(flows)} config files to {args.directory}/ and "
+          f"{len(flows)} IVR flows to {args.directory / 'ivr_flows'}/")
+    print(f"next: set ami: in {args.directory / 'cti.yaml'} and list your agents in "
+          f"{args.directory / 'agents.yaml'}, export CTI_AMI_SECRET, then "
+          f"`cti config check --config {args.directory}`")
     return 0
 
 

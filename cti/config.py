@@ -4,7 +4,7 @@ A config directory holds four YAML files, each commented for sysadmins:
 
     cti.yaml     the service: AMI nodes, FastAGI and HTTP addresses, database, logs
     queues.yaml  queues: skills, strategy, timeouts, exits, service level, escalation
-    agents.yaml  agents: endpoint, skills 1-10; desks (hot-desking), pause reasons
+    agents.yaml  agents: endpoint, skills 1-10; pause reasons; desks (hot-desking)
     hours.yaml   business hours, holidays, time zone
 
 and two optional ones (absent: empty) for cases (docs/cases.md):
@@ -21,21 +21,22 @@ Secrets are ``SecretStr``: they never show in a repr, a log line or an error.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-import os
 import re
 import ssl
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -43,7 +44,7 @@ from pydantic import (
 )
 
 from acd.specs import Strategy
-from cti.errors import BadRequest, ConfigError
+from cti.errors import ConfigError
 from cti.numbers import (
     DEFAULT_TYPES,
     CallbackLimiter,
@@ -54,6 +55,7 @@ from cti.numbers import (
     dial_template_problem,
     known_region,
 )
+from cti.yaml_files import describe, read_yaml
 
 FILES = ("cti.yaml", "queues.yaml", "agents.yaml", "hours.yaml")
 OPTIONAL_FILES = ("catalogue.yaml", "units.yaml")
@@ -61,17 +63,7 @@ OPTIONAL_FILES = ("catalogue.yaml", "units.yaml")
 SkillLevel = Annotated[int, Field(ge=1, le=10)]
 Seconds = Annotated[float, Field(ge=0)]
 _NAME = r"^[a-z0-9][a-z0-9_.-]*$"
-_ENDPOINT = r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$"
 _MIME = re.compile(r"^[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*$", re.IGNORECASE)
-
-
-class UnknownPauseReason(BadRequest):
-    code = "unknown-pause-reason"
-
-    def __init__(self, given: str, known: list[str]) -> None:
-        super().__init__(f"unknown pause reason {given!r}; use one of: {', '.join(known)} "
-                         "(pause_reasons in agents.yaml)")
-        self.given = given
 
 
 class _Model(BaseModel):
@@ -190,6 +182,7 @@ class Dialplan(_Model):
     voicemail_context: str = "cti-voicemail"
     transfer_context: str = "cti-transfer"
     outbound_context: str = "cti-outbound"
+    fallback_context: str = "cti-fallback"
     held_context: str = "cti-held"
     agent_held_context: str = "cti-agent-held"
     consult_context: str = "cti-consult"
@@ -305,6 +298,9 @@ class Logging(_Model):
 
 class Routing(_Model):
     no_answer_state: Literal["not_ready", "ready"] = "not_ready"
+    #: The state a login leaves an agent in, whoever logs it in (*45, `cti agent login`,
+    #: the API): not_ready (reason "login"; the agent then makes itself ready) or ready.
+    login_state: Literal["not_ready", "ready"] = "not_ready"
     hold_announce_every: Seconds = 30.0
 
 
@@ -435,7 +431,6 @@ class ApiConfig(_Model):
 
     replay_events: int = Field(10_000, ge=100, le=1_000_000)
     queue_limit: int = Field(1000, ge=10, le=100_000)    #: frames queued per socket
-    hard_limit: int = Field(4 << 20, ge=65536)           #: bytes unread before closing
     stats_per_second: float = Field(2.0, gt=0, le=50)
     commands_per_second: float = Field(20.0, gt=0, le=1000)
     webhook_timeout: float = Field(5.0, gt=0, le=60)
@@ -642,6 +637,7 @@ class QueuesFile(_Model):
 
 # --- agents.yaml ------------------------------------------------------------
 
+_ENDPOINT = r"^[A-Za-z0-9]+/[A-Za-z0-9@._:+/-]+$"
 #: Fields agents.yaml had before users moved to the database.
 _MOVED_TO_USERS = ("role", "password_hash")
 
@@ -679,34 +675,28 @@ class AgentConfig(_Model):
 
 
 class PauseReason(_Model):
-    """A reason an agent may give for NOT_READY (``agent.pause``, ``cti agent pause``, *48)."""
+    """Why an agent may be NOT_READY (``cti agent pause --reason CODE``, the desktop)."""
 
     code: str = Field(pattern=_NAME)
     label: str = ""
+    #: Paid time (a break, training) or not (lunch): for reports and payroll.
     paid: bool = True
-    #: Minutes the pause should last at most (desktops and boards flag it past this).
-    max_minutes: float | None = Field(None, gt=0, le=24 * 60)
-
-
-#: Reasons only the service gives (never accepted from a person).
-SYSTEM_PAUSE_REASONS = frozenset({"login", "disconnected", "no-answer", "busy", "unavailable",
-                                  "rejected", "timeout"})
-DEFAULT_PAUSE_REASONS = [
-    PauseReason(code="break", label="Break", paid=True, max_minutes=15),
-    PauseReason(code="lunch", label="Lunch", paid=False, max_minutes=60),
-    PauseReason(code="training", label="Training", paid=True),
-    PauseReason(code="meeting", label="Meeting", paid=True),
-    PauseReason(code="after-call", label="After-call work", paid=True, max_minutes=10),
-]
+    #: How long the pause should last at most; longer shows on wallboards. None: no limit.
+    max_minutes: float | None = Field(None, gt=0)
 
 
 class AgentsFile(_Model):
     agents: list[AgentConfig] = []
+    #: The reasons people may give for a pause; empty: any reason is accepted.
+    pause_reasons: list[PauseReason] = []
     #: Phones an agent may pick at its desktop (hot-desking), besides its own endpoint.
     desks: list[Annotated[str, Field(pattern=_ENDPOINT)]] = []
-    pause_reasons: list[PauseReason] = Field(DEFAULT_PAUSE_REASONS, min_length=1)
-    #: The code the phone's pause feature code (*48) uses; None: the first reason.
-    phone_pause_reason: str | None = None
+
+    @field_validator("desks")
+    @classmethod
+    def _unique_desks(cls, desks: list[str]) -> list[str]:
+        _reject_duplicates(desks, "desk")
+        return desks
 
     @field_validator("agents")
     @classmethod
@@ -715,29 +705,11 @@ class AgentsFile(_Model):
         _reject_duplicates((a.endpoint for a in agents), "agent endpoint")
         return agents
 
-    @field_validator("desks")
-    @classmethod
-    def _unique_desks(cls, desks: list[str]) -> list[str]:
-        _reject_duplicates(desks, "desk")
-        return desks
-
     @field_validator("pause_reasons")
     @classmethod
-    def _codes(cls, reasons: list[PauseReason]) -> list[PauseReason]:
+    def _unique_reasons(cls, reasons: list[PauseReason]) -> list[PauseReason]:
         _reject_duplicates((r.code for r in reasons), "pause reason code")
-        for reason in reasons:
-            if reason.code in SYSTEM_PAUSE_REASONS:
-                raise ValueError(f"pause reason {reason.code!r} is reserved for the service "
-                                 f"(reserved: {', '.join(sorted(SYSTEM_PAUSE_REASONS))})")
         return reasons
-
-    @model_validator(mode="after")
-    def _phone_reason_listed(self) -> AgentsFile:
-        codes = [r.code for r in self.pause_reasons]
-        if self.phone_pause_reason is not None and self.phone_pause_reason not in codes:
-            raise ValueError(f"phone_pause_reason {self.phone_pause_reason!r} is not in "
-                             f"pause_reasons ({', '.join(codes)})")
-        return self
 
 
 # --- hours.yaml -------------------------------------------------------------
@@ -921,9 +893,10 @@ class Config(_Model):
     catalogue: Catalogue = Catalogue()
     units: dict[str, UnitConfig] = {}
     default_unit: str | None = None   # the unit that owns new cases (None: no units)
-    desks: list[str] = []
-    pause_reasons: dict[str, PauseReason] = {r.code: r for r in DEFAULT_PAUSE_REASONS}
-    phone_pause_reason: str = "break"
+    pause_reasons: dict[str, PauseReason] = {}   # by code; empty: any reason
+    desks: list[str] = []                        # phones agents may pick (hot-desking)
+    _by_endpoint: tuple[dict[str, AgentConfig], dict[str, AgentConfig]] | None = \
+        PrivateAttr(default=None)
 
     def path(self, relative: Path) -> Path:
         """A path from a config file, relative to the config directory."""
@@ -940,126 +913,244 @@ class Config(_Model):
         return names
 
     def agent_by_endpoint(self, endpoint: str) -> AgentConfig | None:
-        return next((a for a in self.agents.values() if a.endpoint == endpoint), None)
+        """The agent whose phone is ``endpoint`` (``PJSIP/1001``), from an index built
+        once per agents mapping (every device-state event asks)."""
+        private = self.__pydantic_private__  # (self._by_endpoint is ~5x slower to reach)
+        cached = private["_by_endpoint"]
+        agents = self.agents
+        if cached is None or cached[0] is not agents:  # new, or a model_copy changed agents
+            cached = private["_by_endpoint"] = (agents, {a.endpoint: a for a in agents.values()})
+        return cached[1].get(endpoint)
 
-    def pause_reason(self, code: str) -> PauseReason:
-        """The configured reason ``code``.
+    @property
+    def default_pause_reason(self) -> str:
+        """The reason of a pause given without one: the first configured, else break."""
+        return next(iter(self.pause_reasons), "break")
 
-        Raises:
-            ConfigError: not one of ``pause_reasons`` (the message lists them).
-        """
-        found = self.pause_reasons.get(code)
-        if found is None:
-            raise UnknownPauseReason(code, list(self.pause_reasons))
-        return found
+    def pause_reason_problem(self, reason: str) -> str | None:
+        """Why ``reason`` cannot be a pause's reason, or None if it can."""
+        if not reason.strip():
+            return "a pause reason cannot be empty; " + self._known_reasons()
+        if self.pause_reasons and reason not in self.pause_reasons:
+            return f"unknown pause reason {reason!r}; " + self._known_reasons()
+        return None
+
+    def _known_reasons(self) -> str:
+        if not self.pause_reasons:
+            return "give a word such as break or lunch"
+        return "known: " + ", ".join(
+            f"{r.code} ({r.label})" if r.label else r.code for r in self.pause_reasons.values())
+
+
+#: The files of a config directory and their models, in the order they are read.
+_MODELS: tuple[tuple[str, type[_Model]], ...] = (
+    ("cti.yaml", ServiceConfig),
+    ("queues.yaml", QueuesFile),
+    ("agents.yaml", AgentsFile),
+    ("hours.yaml", HoursConfig),
+    ("catalogue.yaml", Catalogue),
+    ("units.yaml", UnitsFile),
+)
+
+#: Field patterns in words, for the errors.
+_PATTERN_WORDS = {
+    _NAME: "must be a lower-case name: a letter or digit, then letters, digits, _ . or -",
+    _ENDPOINT: "must be one Dial destination like PJSIP/1001: technology/resource, with no "
+               "&, comma or space",
+}
 
 
 def load_config(directory: Path | str) -> Config:
-    """Read and validate a config directory; raise ``ConfigError`` listing every problem."""
+    """Read and validate a config directory; raise ``ConfigError`` listing every problem.
+
+    A file that does not validate does not hide the checks across files: the
+    queues, agents and units that are valid are still checked against each other.
+    """
     directory = Path(directory)
+    if not directory.is_dir():
+        raise ConfigError([f"{directory}: no such config directory; give --config DIR (or "
+                           f"set CTI_CONFIG), or create it with `cti config init {directory}`"])
     errors: list[str] = []
     models: dict[str, Any] = {}
-    for name, model in (
-        ("cti.yaml", ServiceConfig),
-        ("queues.yaml", QueuesFile),
-        ("agents.yaml", AgentsFile),
-        ("hours.yaml", HoursConfig),
-        ("catalogue.yaml", Catalogue),
-        ("units.yaml", UnitsFile),
-    ):
+    raws: dict[str, Any] = {}
+    for name, model in _MODELS:
         try:
             if name in OPTIONAL_FILES and not (directory / name).exists():
                 models[name] = model.model_validate({})
                 continue
-            models[name] = model.model_validate(_read_yaml(directory / name))
+            raws[name] = read_yaml(directory / name, _missing_hint(directory))
+            models[name] = model.model_validate(raws[name])
         except ConfigError as exc:
             errors.extend(exc.errors)
         except ValidationError as exc:
-            errors.extend(f"{name}: {line}" for line in _describe(exc, model))
+            errors.extend(f"{name}: {line}" for line in describe(exc, model, _PATTERN_WORDS))
+    errors.extend(_cross_check(_Parts.of(models, raws)))
     if errors:
         raise ConfigError(errors)
     queues_file: QueuesFile = models["queues.yaml"]
+    agents_file: AgentsFile = models["agents.yaml"]
     units: UnitsFile = models["units.yaml"]
     pools = [u.id for u in units.units if u.kind == "pool"]
-    agents_file: AgentsFile = models["agents.yaml"]
-    config = Config(
+    return Config(
         directory=directory,
         service=models["cti.yaml"],
         queues={q.name: q if q.dispositions else q.model_copy(
                     update={"dispositions": queues_file.dispositions})
                 for q in queues_file.queues},
-        agents={a.id: a for a in models["agents.yaml"].agents},
+        agents={a.id: a for a in agents_file.agents},
         hours=models["hours.yaml"],
         catalogue=models["catalogue.yaml"],
         units={u.id: u for u in units.units},
         default_unit=units.default_unit or (pools[0] if pools else None),
-        desks=agents_file.desks,
         pause_reasons={r.code: r for r in agents_file.pause_reasons},
-        phone_pause_reason=agents_file.phone_pause_reason or agents_file.pause_reasons[0].code,
+        desks=agents_file.desks,
     )
-    errors = list(_cross_check(config))
-    if errors:
-        raise ConfigError(errors)
-    return config
 
 
-def _cross_check(config: Config) -> Iterable[str]:
-    queues = config.queues
-    for i, queue in enumerate(queues.values()):
+def _missing_hint(directory: Path) -> str:
+    from cti.examples import examples_dir
+
+    found = examples_dir()
+    where = f" (they are in {found / 'config'})" if found else ""
+    return (f"; `cti config init {directory}` writes commented examples of every "
+            f"file{where}")
+
+
+def config_warnings(config: Config) -> list[str]:
+    """What is allowed but probably a mistake (``cti config check`` and the service's
+    log at start say it): queues that overflow to each other in a circle."""
+    return [f"queues.yaml: overflow cycle {' -> '.join([*cycle, cycle[0]])}: a call that "
+            "waits max_wait in each moves between them for ever; end one of them with "
+            "voicemail, callback or none" for cycle in _overflow_cycles(config.queues)]
+
+
+def _overflow_cycles(queues: dict[str, QueueConfig]) -> list[list[str]]:
+    """Each circle of on_max_wait overflows once, starting at its first queue in the file."""
+    order = list(queues)
+    cycles: list[list[str]] = []
+    seen: set[str] = set()
+    for start in order:
+        path: list[str] = []
+        name: str | None = start
+        while name is not None and name in queues and name not in seen and name not in path:
+            path.append(name)
+            exit_ = queues[name].on_max_wait
+            name = exit_.target if exit_.action == "overflow" else None
+        if name is not None and name in path:
+            cycle = path[path.index(name):]
+            first = min(cycle, key=order.index)
+            at = cycle.index(first)
+            cycles.append(cycle[at:] + cycle[:at])
+        seen.update(path)
+    return cycles
+
+
+@dataclass
+class _Parts:
+    """What the cross-file checks look at: the items that validated (with their index
+    in the file) and every name written, valid or not (so that a queue with a bad
+    field is not also reported as missing). None: the file could not be read."""
+
+    queues: list[tuple[int, QueueConfig]] | None
+    queue_names: set[str]
+    dispositions: list[Disposition]
+    agents: list[tuple[int, AgentConfig]] | None
+    agent_ids: set[str]
+    units: list[tuple[int, UnitConfig]] | None
+    unit_ids: set[str]
+    default_unit: str | None
+
+    @classmethod
+    def of(cls, models: dict[str, Any], raws: dict[str, Any]) -> _Parts:
+        queues = _items(models.get("queues.yaml"), raws.get("queues.yaml"), "queues",
+                        QueueConfig, "name")
+        agents = _items(models.get("agents.yaml"), raws.get("agents.yaml"), "agents",
+                        AgentConfig, "id")
+        units = _items(models.get("units.yaml"), raws.get("units.yaml"), "units",
+                       UnitConfig, "id")
+        queues_file = models.get("queues.yaml")
+        units_file = models.get("units.yaml")
+        default_unit = units_file.default_unit if units_file is not None else (
+            (raws.get("units.yaml") or {}).get("default_unit"))
+        if units[0] is not None and default_unit is None:
+            pools = [u.id for _, u in units[0] if u.kind == "pool"]
+            default_unit = pools[0] if pools else None
+        return cls(queues[0], queues[1],
+                   list(queues_file.dispositions) if queues_file is not None else [],
+                   agents[0], agents[1], units[0], units[1], default_unit)
+
+
+def _items(validated: Any, raw: Any, key: str, model: type[_Model],
+           id_field: str) -> tuple[Any, Any]:
+    """(valid items with their index, every id written) of a list in a file."""
+    if validated is not None:
+        items = list(enumerate(getattr(validated, key)))
+        return items, {getattr(item, id_field) for _, item in items}
+    entries = raw.get(key) if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        return None, set()
+    valid, ids = [], set()
+    for i, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get(id_field), str):
+            ids.add(entry[id_field])
+        with contextlib.suppress(ValidationError):
+            valid.append((i, model.model_validate(entry)))
+    return valid, ids
+
+
+def _cross_check(parts: _Parts) -> Iterable[str]:
+    if parts.queues is not None:
+        yield from _check_queues(parts.queues, parts.queue_names, parts.dispositions)
+    if parts.agents is not None and parts.queues is not None:
+        for i, agent in parts.agents:
+            for queue_name in agent.queues:
+                if queue_name not in parts.queue_names:
+                    yield (f"agents.yaml: agents[{i}].queues: no queue named {queue_name!r}; "
+                           f"known: {_names(parts.queue_names)}")
+    if parts.units is not None:
+        yield from _check_units(parts)
+
+
+def _check_queues(queues: list[tuple[int, QueueConfig]], names: set[str],
+                  dispositions: list[Disposition]) -> Iterable[str]:
+    for i, queue in queues:
         where = f"queues.yaml: queues[{i}]"
         exit_ = queue.on_max_wait
-        if exit_.action == "overflow" and exit_.target not in queues:
-            yield (
-                f"{where}.on_max_wait.target: no queue named {exit_.target!r}; "
-                f"known: {_names(queues)}"
-            )
+        if exit_.action == "overflow" and exit_.target not in names:
+            yield (f"{where}.on_max_wait.target: no queue named {exit_.target!r}; "
+                   f"known: {_names(names)}")
         if exit_.action == "overflow" and exit_.target == queue.name:
             yield f"{where}.on_max_wait.target: a queue cannot overflow to itself"
         if exit_.action != "none" and queue.max_wait is None:
             yield f"{where}.on_max_wait: set max_wait (seconds) for the exit to ever happen"
         for j, step in enumerate(queue.escalation):
-            if step.add_overflow and step.add_overflow not in queues:
-                yield (
-                    f"{where}.escalation[{j}].add_overflow: no queue named "
-                    f"{step.add_overflow!r}; known: {_names(queues)}"
-                )
+            if step.add_overflow and step.add_overflow not in names:
+                yield (f"{where}.escalation[{j}].add_overflow: no queue named "
+                       f"{step.add_overflow!r}; known: {_names(names)}")
             for skill in [*step.lower, *step.drop]:
                 if skill not in queue.skills:
-                    yield (
-                        f"{where}.escalation[{j}]: skill {skill!r} is not required by the "
-                        f"queue (it requires: {_names(queue.skills) or 'nothing'})"
-                    )
-    for i, agent in enumerate(config.agents.values()):
-        for queue_name in agent.queues:
-            if queue_name not in queues:
-                yield (
-                    f"agents.yaml: agents[{i}].queues: no queue named {queue_name!r}; "
-                    f"known: {_names(queues)}"
-                )
-    yield from _check_dispositions(config)
-    yield from _check_units(config)
+                    yield (f"{where}.escalation[{j}]: skill {skill!r} is not required by the "
+                           f"queue (it requires: {_names(queue.skills) or 'nothing'})")
+        if queue.wrapup_requires_disposition and not (queue.dispositions or dispositions):
+            yield (f"{where}.wrapup_requires_disposition: the queue has no dispositions to "
+                   "give; list them under dispositions (in the queue or at the top of the "
+                   "file)")
 
 
-def _check_dispositions(config: Config) -> Iterable[str]:
-    for i, queue in enumerate(config.queues.values()):
-        if queue.wrapup_requires_disposition and not queue.dispositions:
-            yield (f"queues.yaml: queues[{i}].wrapup_requires_disposition: the queue has no "
-                   "dispositions to give; list them under dispositions (in the queue or at "
-                   "the top of the file)")
-
-
-def _check_units(config: Config) -> Iterable[str]:
-    units = config.units
-    if units and config.default_unit is None:
+def _check_units(parts: _Parts) -> Iterable[str]:
+    units = parts.unit_ids
+    if units and parts.default_unit is None:
         yield "units.yaml: default_unit: no unit of kind pool; name the unit that owns new cases"
-    elif config.default_unit is not None and config.default_unit not in units:
-        yield (f"units.yaml: default_unit: no unit named {config.default_unit!r}; "
+    elif parts.default_unit is not None and parts.default_unit not in units:
+        yield (f"units.yaml: default_unit: no unit named {parts.default_unit!r}; "
                f"known: {_names(units)}")
-    for i, unit in enumerate(units.values()):
+    if parts.agents is None:
+        return
+    for i, unit in parts.units or []:
         if unit.kind == "department":
             continue
         for j, member in enumerate(unit.members):
-            if member not in config.agents:
+            if member not in parts.agent_ids:
                 yield (f"units.yaml: units[{i}].members[{j}]: no agent with id {member!r} in "
                        f"agents.yaml (members of a {unit.kind} unit are agents)")
 
@@ -1074,110 +1165,3 @@ def _reject_duplicates(values: Iterable[str], what: str) -> None:
         if value in seen:
             raise ValueError(f"duplicate {what} {value!r}")
         seen.add(value)
-
-
-_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-#: ${NAME}s that are not environment variables: the trunk's number (trunk.dial).
-_NOT_ENV = frozenset({"NUMBER"})
-#: What to do about a missing variable, where more can be said than its name.
-_ENV_HINTS = {
-    "CTI_AMI_SECRET": "export CTI_AMI_SECRET=<the secret of the cti account in manager.conf> "
-                      "before starting the service",
-}
-
-
-def _read_yaml(path: Path) -> Any:
-    if not path.is_file():
-        raise ConfigError([f"{path.name}: file not found in {path.parent}/ (copy it from config/)"])
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError([f"{path.name}:{where}: not valid YAML: {problem}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError([f"{path.name}: not UTF-8 text"]) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError([f"{path.name}: the top level must be a mapping of keys, not a list"])
-    missing: list[str] = []
-    data = _expand_env(data, missing)
-    if missing:
-        raise ConfigError(
-            [f"{path.name}: environment variable {name} is not set (referenced as ${{{name}}})"
-             + (f"; {_ENV_HINTS[name]}" if name in _ENV_HINTS else "")
-             for name in sorted(set(missing))]
-        )
-    return data
-
-
-def _expand_env(value: Any, missing: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {k: _expand_env(v, missing) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand_env(v, missing) for v in value]
-    if isinstance(value, str):
-        def replace(match: re.Match[str]) -> str:
-            name, default = match.group(1), match.group(2)
-            if name in _NOT_ENV:
-                return match.group(0)
-            if name in os.environ:
-                return os.environ[name]
-            if default is not None:
-                return default
-            missing.append(name)
-            return ""
-
-        return _ENV.sub(replace, value)
-    return value
-
-
-def _describe(exc: ValidationError, model: type[BaseModel]) -> Iterable[str]:
-    for error in exc.errors(include_url=False, include_input=False):
-        path = _path(error["loc"])
-        message = error["msg"]
-        if error["type"] == "extra_forbidden":
-            allowed = _allowed_fields(model, error["loc"][:-1])
-            message = f"unknown field {error['loc'][-1]!r}"
-            if allowed:
-                message += f"; allowed: {', '.join(allowed)}"
-        elif error["type"] == "missing":
-            message = "required field is missing"
-        yield f"{path}: {message}" if path else message
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("function-after", "function-before") or "[" in str(part):
-            continue
-        else:
-            out += f".{part}" if out else str(part)
-    return out
-
-
-def _allowed_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
-    """Walk the model along ``loc`` to list the field names allowed there."""
-    current: Any = model
-    for part in loc:
-        if isinstance(part, int) or current is None:
-            continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:  # a key of a mapping (a catalogue entry): stay on its model
-            continue
-        current = _inner_model(field.annotation)
-    return sorted(getattr(current, "model_fields", {}))
-
-
-def _inner_model(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None

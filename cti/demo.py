@@ -3,10 +3,9 @@
 Starts an embedded PostgreSQL, the simulated PBX (agent phones PJSIP/1001...
 that answer like people do, callers arriving at random through the example
 IVR flows), a small bookings web service for the self-service flow, and the
-service itself; makes the users of the agent desktop and the wallboard
-(lucia and carmen, with a password printed at start), logs the other agents in
-and prints a live status line until Ctrl-C (or ``--duration`` seconds). Business
-hours are opened around the clock so that calls reach agents whatever time it is.
+service itself; logs the agents in and prints a live status line until
+Ctrl-C (or ``--duration`` seconds). Business hours are opened around the
+clock so that calls reach agents whatever time it is.
 """
 
 from __future__ import annotations
@@ -16,18 +15,23 @@ import contextlib
 import os
 import random
 import secrets
+import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import structlog
 from aiohttp import web
 
-from cti.api import accounts
-from cti.app import Service
+from cti.api.accounts import seed_demo_users
+from cti.app import ListenFailed, Service, flows_override
 from cti.config import Config, HoursConfig, load_config
 from cti.log import configure_logging
+from cti.sim.callers import CallHandle
+from cti.sim.customers import OutboundProfile
 from cti.sim.phones import Behaviour
 from cti.sim.server import SimPbx
 from cti.store.locks import InstanceLock
@@ -35,6 +39,9 @@ from cti.store.locks import InstanceLock
 log = structlog.get_logger(__name__)
 
 #: Menu paths callers take through ivr_flows/main.yaml, with their weights.
+#: The password of the demo's desktop users (made on the first run).
+DEMO_PASSWORD = "demo-password"
+
 PATHS: list[tuple[list[str], int]] = [
     (["1", "1"], 30),         # bookings: new booking
     (["2", "1"], 15),         # changes
@@ -44,22 +51,31 @@ PATHS: list[tuple[list[str], int]] = [
     (["1", "2", "123456"], 12),  # self-service booking status
     (["0"], 10),              # anything else
 ]
-#: The people who sign in to the pages the demo serves: user, role, and the agent whose
-#: desk it takes (the desk agent is left for the person to log in; the others work alone).
-DEMO_USERS = (("lucia", "agent"), ("carmen", "supervisor"))
+#: Known callers (name, number, tier, value): Spanish mobiles, as numbers.default_region
+#: ES reads them, so that their callbacks pass the number checks.
 DEMO_CUSTOMERS = [
-    ("Juan Perez", "5551234", "gold", 12000),
-    ("Ana Ruiz", "5557777", "standard", 800),
-    ("Maria Lopez", "5550001", "vip", 25000),
-    ("Tom Becker", "5550002", "standard", 300),
-    ("Emma Novak", "5550003", "platinum", 40000),
+    ("Juan Perez", "+34612345678", "gold", 12000),
+    ("Ana Ruiz", "+34622777777", "standard", 800),
+    ("Maria Lopez", "+34633000001", "vip", 25000),
+    ("Tom Becker", "+34644000002", "standard", 300),
+    ("Emma Novak", "+34655000003", "platinum", 40000),
 ]
+#: Seconds callers talk once an agent answers (uniform).
+TALK_SECONDS = (10.0, 40.0)
+#: Customers a callback reaches: all answer after a few seconds, talk, and hang up.
+CALLBACK_CUSTOMERS = OutboundProfile(answer_rate=1.0, busy_rate=0.0, answer_delay=(2.0, 6.0),
+                                     machine_rate=0.0, talk_median=20.0, talk_sigma=0.4)
+
+
+def caller_number(rng: random.Random) -> str:
+    """A random Spanish mobile number, +34 6xx xxx xxx."""
+    return f"+346{rng.randrange(10**8):08d}"
 
 
 async def run_demo(config_dir: Path, *, agents: int = 10, calls_per_minute: float = 20.0,
-                   duration: float | None = None) -> int:
+                   duration: float | None = None, flows: Path | None = None) -> int:
     # The simulated PBX takes whatever secret it is given: a random one, unless the
-    # caller set CTI_AMI_SECRET (config/cti.yaml has no default secret on purpose).
+    # caller set CTI_AMI_SECRET (cti.yaml has no default secret on purpose).
     os.environ.setdefault("CTI_AMI_SECRET", secrets.token_urlsafe(18))
     var = config_dir.resolve().parent / "var"
     var.mkdir(exist_ok=True)
@@ -69,77 +85,103 @@ async def run_demo(config_dir: Path, *, agents: int = 10, calls_per_minute: floa
     with contextlib.ExitStack() as cleanup, log_path.open("a", encoding="utf-8") as log_file:
         cleanup.callback(lock.release)
         configure_logging("console", "info", stream=log_file)
-        demo = Demo(load_config(config_dir), agents=agents, calls_per_minute=calls_per_minute)
-        await demo.start()
-        print(demo.banner(log_path), flush=True)
+        demo = Demo(load_config(config_dir), agents=agents, calls_per_minute=calls_per_minute,
+                    flows=flows)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
+            await demo.start()
+        except BaseException:
+            await demo.stop()
+            raise
+        print(demo.banner(log_path), flush=True)
+        try:
             await demo.show_status(stop, duration)
         finally:
-            print("\nstopping...", flush=True)
-            await demo.stop()
+            print("\nstopping: no new calls; the service drains what is under way", flush=True)
+            await demo.stop(progress=lambda text: print(f"stopping: {text}", flush=True))
+            print("stopped", flush=True)
     return 0
 
 
 class Demo:
-    def __init__(self, config: Config, *, agents: int, calls_per_minute: float) -> None:
-        self.config = _open_all_week(config)
-        supervisors = {m for u in self.config.units.values() if u.kind == "supervisors"
+    """The simulated PBX, the service and a bookings web service, with traffic.
+
+    What the demo changes in the configuration (the simulated PBX's AMI address,
+    business hours open all week, short wrap-ups, ``--flows``) is ``override``: the
+    service applies it to every configuration it reads, so ``cti reload`` keeps it.
+    """
+
+    def __init__(self, config: Config, *, agents: int, calls_per_minute: float,
+                 flows: Path | None = None, dsn: str | None = None,
+                 speed: float = 1.0) -> None:
+        supervisors = {m for u in config.units.values() if u.kind == "supervisors"
                        for m in u.members}
-        self.agent_ids = [a for a in self.config.agents if a not in supervisors][:agents]
-        self.desk_agent = self.agent_ids[0] if self.agent_ids else None
-        self.supervisor = min(supervisors & set(self.config.agents), default=None)
-        #: The demo users' password: CTI_DEMO_PASSWORD, else a new one each start.
-        self.password = os.environ.get("CTI_DEMO_PASSWORD") or secrets.token_urlsafe(9)
+        self.agent_ids = [a for a in config.agents if a not in supervisors][:agents]
+        self.supervisor = min(supervisors & set(config.agents), default=None)
         self.calls_per_minute = calls_per_minute
-        self.sim = SimPbx(host="127.0.0.1", ami_port=0,
+        self.sim = SimPbx(host="127.0.0.1", ami_port=0, speed=speed,
                           secret=config.service.ami[0].secret.get_secret_value())
+        self._read = config
+        self._flows = flows
+        self._dsn = dsn
+        self.config = config
         self.service: Service | None = None
         self.bookings: web.AppRunner | None = None
         self.placed = 0
         self._traffic: asyncio.Task[None] | None = None
         self._rng = random.Random(7)
+        self.users: list[str] = []
+
+    def override(self, config: Config) -> Config:
+        """What the demo changes in a configuration read from its directory."""
+        config = _open_all_week(config)
+        node = config.service.ami[0].model_copy(update={"host": "127.0.0.1",
+                                                        "port": self.sim.ami_port})
+        service = config.service.model_copy(update={"ami": [node]})
+        config = config.model_copy(update={"service": service})
+        return flows_override(self._flows)(config) if self._flows is not None else config
 
     async def start(self) -> None:
         await self.sim.start()
         for agent_id in self.agent_ids:
-            endpoint = self.config.agents[agent_id].endpoint
+            endpoint = self._read.agents[agent_id].endpoint
             self.sim.add_phone(endpoint, Behaviour.answers(self._rng.uniform(1.5, 4.0)))
-        if self.supervisor is not None:   # listen, whisper, barge ring the supervisor
-            self.sim.add_phone(self.config.agents[self.supervisor].endpoint,
+        if self.supervisor is not None:   # listen, whisper, barge ring the supervisor's phone
+            self.sim.add_phone(self._read.agents[self.supervisor].endpoint,
                                Behaviour.answers(1.0))
-        # the trunk of callbacks: customers answer after 2 s
+        # the trunk of callbacks: the customers it reaches answer, talk and hang up
         self.sim.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
-        node = self.config.service.ami[0].model_copy(update={"port": self.sim.ami_port})
-        service_config = self.config.model_copy(update={"service": self.config.service.model_copy(
-            update={"ami": [node]})})
-        self.service = Service(service_config)
+        self.sim.set_outbound_profile(CALLBACK_CUSTOMERS, seed=7)
+        self.service = Service(self._read, dsn=self._dsn, overrides=self.override)
+        self.config = self.service.config
         try:
             await self.service.start()
         except OSError as exc:
-            raise SystemExit(f"cti demo: cannot listen: {exc}; is another demo running?") from None
+            raise ListenFailed(f"{exc.strerror or exc}; is another demo running?") from None
         assert self.service.agi is not None
         self.sim.core.agi_override = ("127.0.0.1", self.service.agi.port)
         await self._seed_customers()
-        await self._add_users()
+        assert self.service.store is not None
+        self.users = await seed_demo_users(self.service.store, self.config, DEMO_PASSWORD)
         self.bookings = await _bookings_service()
         for agent_id in self.agent_ids:
-            if agent_id == self.desk_agent:
-                continue   # the person at the desktop logs in
             with contextlib.suppress(Exception):
                 await self.service.agent_command(agent_id, "ready", None)
-        self._traffic = asyncio.create_task(self._run_traffic(), name="demo-traffic")
+        if self.calls_per_minute > 0:
+            self._traffic = asyncio.create_task(self._run_traffic(), name="demo-traffic")
 
-    async def stop(self) -> None:
+    async def stop(self, progress: Callable[[str], None] | None = None) -> None:
+        say = progress or (lambda text: None)
         if self._traffic is not None:
             self._traffic.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._traffic
         if self.service is not None:
-            await self.service.stop()
+            await self.service.stop(progress=say)
+        say("stopping the simulated PBX")
         await self.sim.stop()
         if self.bookings is not None:
             await self.bookings.cleanup()
@@ -160,22 +202,22 @@ class Demo:
               if pg else []),
             f"  log             {log_path}",
             *self._sign_in_lines(http),
-            f"  {len(self.agent_ids) - 1} agents ready; about {self.calls_per_minute:g} calls a "
+            f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",
             "Ctrl-C stops.",
         ])
 
     def _sign_in_lines(self, http: str) -> list[str]:
-        lines = []
-        if self.desk_agent is not None:
-            agent = self.config.agents[self.desk_agent]
-            lines.append(f"  Agent desktop   {http}/           sign in as lucia, password "
-                         f"{self.password} ({agent.name}, {self.desk_agent}: log in, then "
-                         "Ready)")
-        if self.supervisor is not None:
-            lines.append(f"  Wallboard       {http}/wallboard  sign in as carmen, password "
-                         f"{self.password} (supervisor of every queue)")
-        return lines
+        """How to open the agent desktop and the wallboard, and as whom."""
+        agent = self.agent_ids[0] if self.agent_ids else None
+        boss = self.supervisor or "admin"
+        kept = "" if self.users else " (users kept from an earlier run)"
+        return [
+            f"  Agent desktop   {http}/            sign in as {agent or 'an agent id'} (any "
+            f"agent id), password {DEMO_PASSWORD!r}",
+            f"  Wallboard       {http}/wallboard   sign in as {boss} (supervisor) or admin, "
+            "same password",
+            f"  desktop users   each agent id (agents), {boss} (supervisor), admin{kept}"]
 
     async def show_status(self, stop: asyncio.Event, duration: float | None) -> None:
         started = time.monotonic()
@@ -184,58 +226,40 @@ class Demo:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
-            line = self.status_line()
-            print(("\r" + line.ljust(110)) if tty else line, end="" if tty else "\n",
-                  flush=True)
+            if tty:
+                width = shutil.get_terminal_size((80, 24)).columns
+                print(status_update(self.status_line(width)), end="", flush=True)
+            else:
+                print(self.status_line(None), flush=True)
             if duration is not None and time.monotonic() - started >= duration:
                 break
 
-    def status_line(self) -> str:
+    def status_line(self, width: int | None) -> str:
         assert self.service is not None
-        status = self.service.status()
-        calls, agents = status["calls"], status["agents_by_state"]
-        answered = sum(q["answered"] for q in status["queues"])
-        abandoned = sum(q["abandoned"] for q in status["queues"])
-        levels = [q["service_level"] for q in status["queues"] if q["service_level"] is not None]
-        sl = f"{sum(levels) / len(levels):.0f}%" if levels else "-"
-        return (f"[{time.strftime('%H:%M:%S')}] placed {self.placed}  ivr {calls['ivr']}  "
-                f"waiting {calls['waiting']}  ringing {calls['ringing']}  "
-                f"talking {calls['talking']}  | answered {answered}  abandoned {abandoned}  "
-                f"SL {sl}  | agents ready {agents.get('READY', 0)}  "
-                f"on call {agents.get('ON_CALL', 0)}  wrap-up {agents.get('WRAP_UP', 0)}")
+        return format_status_line(self.service.status(), self.placed, width,
+                                  time.strftime("%H:%M:%S"))
+
+    def place_call(self, digits: list[str] | None = None, *, patience: float | None = None,
+                   talk_seconds: float | None = None, number: str | None = None) -> CallHandle:
+        """One caller, as the demo's traffic places them: a known customer 30 % of the
+        time, else a random Spanish mobile."""
+        self.placed += 1
+        if number is None:
+            number = self._rng.choice(DEMO_CUSTOMERS)[1] if self._rng.random() < 0.3 \
+                else caller_number(self._rng)
+        paths, weights = zip(*PATHS, strict=True)
+        return self.sim.place_call(
+            number, f"Caller {self.placed}", "900",
+            digits=digits if digits is not None else list(self._rng.choices(paths, weights)[0]),
+            patience=patience if patience is not None else self._rng.expovariate(1 / 90.0),
+            talk_seconds=talk_seconds if talk_seconds is not None
+            else self._rng.uniform(*TALK_SECONDS))
 
     async def _run_traffic(self) -> None:
         rate = self.calls_per_minute / 60.0
-        paths, weights = zip(*PATHS, strict=True)
-        known = [c[1] for c in DEMO_CUSTOMERS]
         while True:
             await asyncio.sleep(self._rng.expovariate(rate))
-            self.placed += 1
-            number = self._rng.choice(known) if self._rng.random() < 0.3 \
-                else f"555{self._rng.randrange(10**4):04d}"
-            self.sim.place_call(number, f"Caller {self.placed}", "900",
-                                digits=list(self._rng.choices(paths, weights)[0]),
-                                patience=self._rng.expovariate(1 / 90.0),
-                                talk_seconds=self._rng.uniform(10.0, 40.0))
-
-    async def _add_users(self) -> None:
-        """The demo's users (again with this run's password when they exist)."""
-        assert self.service is not None and self.service.store is not None
-        store, config = self.service.store, self.config
-        agents = {"agent": self.desk_agent, "supervisor": self.supervisor}
-        pools = tuple(u.id for u in config.units.values() if u.kind == "pool")
-        for user_id, role in DEMO_USERS:
-            agent_id = agents[role]
-            if agent_id is None:
-                continue
-            if await store.users.get(user_id) is not None:
-                await accounts.set_password(store, user_id, self.password)
-                continue
-            extra = {"queues": tuple(config.queues), "units": pools} \
-                if role == "supervisor" else {}
-            await accounts.add_user(store, config, user_id, role=role, password=self.password,
-                                    name=config.agents[agent_id].name, agent_id=agent_id,
-                                    **extra)
+            self.place_call()
 
     async def _seed_customers(self) -> None:
         assert self.service is not None and self.service.store is not None
@@ -243,6 +267,61 @@ class Demo:
         for name, number, tier, value in DEMO_CUSTOMERS:
             if not await customers.find_by_phone(number):
                 await customers.create(name, tier=tier, value=value, phones=[number])
+
+
+# --- the status line ---------------------------------------------------------------------
+
+#: Shorter labels for a narrow terminal.
+_SHORT = {"waiting": "wait", "ringing": "ring", "talking": "talk", "answered": "ans",
+          "abandoned": "aband", "agents ready": "ready", "on call": "oncall",
+          "wrap-up": "wrap"}
+#: The counts left out, in this order, while the line is still too wide.
+_DROP_ORDER = ("placed", "ringing", "ivr", "abandoned", "wrap-up", "on call", "talking")
+
+
+def format_status_line(status: dict[str, Any], placed: int, width: int | None,
+                       clock: str) -> str:
+    """``[14:40:57] placed 8  ivr 0  waiting 0 ... | agents ready 2  on call 8  wrap-up 0``,
+    made to fit ``width`` columns: shorter labels first, then fewer counts, then cut."""
+    calls, agents = status["calls"], status["agents_by_state"]
+    queues = status["queues"]
+    levels = [q["service_level"] for q in queues if q["service_level"] is not None]
+    groups: list[list[tuple[str, str]]] = [
+        [("placed", str(placed)), ("ivr", str(calls["ivr"])),
+         ("waiting", str(calls["waiting"])), ("ringing", str(calls["ringing"])),
+         ("talking", str(calls["talking"]))],
+        [("answered", str(sum(q["answered"] for q in queues))),
+         ("abandoned", str(sum(q["abandoned"] for q in queues))),
+         ("SL", f"{sum(levels) / len(levels):.0f}%" if levels else "-")],
+        [("agents ready", str(agents.get("READY", 0))),
+         ("on call", str(agents.get("ON_CALL", 0))),
+         ("wrap-up", str(agents.get("WRAP_UP", 0)))],
+    ]
+
+    def render(short: bool) -> str:
+        gap, bar = (" ", " | ") if short else ("  ", "  |  ")
+        return f"[{clock}] " + bar.join(
+            gap.join(f"{_SHORT.get(label, label) if short else label} {value}"
+                     for label, value in group)
+            for group in groups if group)
+
+    room = None if width is None else max(width - 1, 10)  # the last column would wrap
+    line = render(short=False)
+    if room is None or len(line) <= room:
+        return line
+    line = render(short=True)
+    for label in _DROP_ORDER:
+        if len(line) <= room:
+            break
+        groups = [[item for item in group if item[0] != label] for group in groups]
+        line = render(short=True)
+    return line[:room].rstrip(" |")
+
+
+def status_update(line: str) -> str:
+    """What rewrites the status line in place: back to column 0, the line, then erase
+    what a longer line before left on the right."""
+    return "\r" + line + "\x1b[K"
 
 
 def _open_all_week(config: Config) -> Config:

@@ -113,7 +113,8 @@ def _queued(e: ev.CallQueued) -> list[RowOp]:
                 "arrived_at": arrived, "from_queue": e.from_queue},
         set={"queue": e.queue, "priority": e.priority, "callback": e.callback,
              "node": e.node},
-        keep={"queued_at": at(e.at), "caller": e.caller_number})
+        keep={"queued_at": at(e.at), "caller": e.caller_number, "uniqueid": e.uniqueid,
+              "linkedid": e.linkedid})
     entry = Upsert(
         "queue_entries", {"interaction_id": iid},
         set={"queue": e.queue, "priority": e.priority, "arrived_at": arrived,
@@ -122,8 +123,8 @@ def _queued(e: ev.CallQueued) -> list[RowOp]:
              "is_callback": e.callback, "callback_number": e.callback_number,
              "caller_number": e.caller_number, "caller_name": e.caller_name,
              "uniqueid": e.uniqueid, "segment": e.segment})
-    interaction = _interaction(e, keep={"queued_at": at(e.at)}, queue=e.queue,
-                               priority=e.priority)
+    interaction = _interaction(e, keep={"queued_at": at(e.at), "linkedid": e.linkedid},
+                               queue=e.queue, priority=e.priority)
     return [interaction, record, entry]
 
 
@@ -269,6 +270,16 @@ def _recording_stopped(e: ev.RecordingStopped) -> list[RowOp]:
                    set={"stopped_at": at(e.at)})]
 
 
+def _recording_deleted(e: ev.RecordingDeleted) -> list[RowOp]:
+    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
+                   set={"deleted_at": at(e.at)})]
+
+
+def _anonymized(e: ev.InteractionAnonymized) -> list[RowOp]:
+    return [Update("interactions", {"id": (e.interaction_id or "")},
+                   set={"caller_number": None, "caller_name": None})]
+
+
 # --- call control -------------------------------------------------------------------
 
 
@@ -317,16 +328,6 @@ def _centre_mode(e: ev.CentreModeChanged) -> list[RowOp]:
     return [_setting("centre_mode", {"mode": e.mode, "message": e.message}, e, e.by)]
 
 
-def _recording_deleted(e: ev.RecordingDeleted) -> list[RowOp]:
-    return [Update("recordings", {"id": recording_id(e.interaction_id or "")},
-                   set={"deleted_at": at(e.at)})]
-
-
-def _anonymized(e: ev.InteractionAnonymized) -> list[RowOp]:
-    return [Update("interactions", {"id": (e.interaction_id or "")},
-                   set={"caller_number": None, "caller_name": None})]
-
-
 _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.InteractionOpened: _opened,
     ev.CustomerIdentified: _identified,
@@ -350,6 +351,8 @@ _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.RecordingPaused: _recording_paused,
     ev.RecordingResumed: _recording_resumed,
     ev.RecordingStopped: _recording_stopped,
+    ev.RecordingDeleted: _recording_deleted,
+    ev.InteractionAnonymized: _anonymized,
     ev.OutboundCallRequested: _outbound_requested,
     ev.CallbackScheduled: _callback_scheduled,
     ev.CallbackCancelled: _callback_cancelled,
@@ -357,8 +360,6 @@ _PROJECTIONS: dict[type, Callable[[Any], list[RowOp]]] = {
     ev.QueueClosed: _queue_closed,
     ev.QueueOpened: _queue_opened,
     ev.CentreModeChanged: _centre_mode,
-    ev.RecordingDeleted: _recording_deleted,
-    ev.InteractionAnonymized: _anonymized,
 }
 
 

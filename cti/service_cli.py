@@ -1,35 +1,34 @@
 """``cti run``, ``cti demo``, ``cti db migrate`` and the commands that talk to a running
-service over its HTTP API: ``cti status``, ``cti agent ...``, ``cti reload``."""
+service over its HTTP API: ``cti status``, ``cti agent ...``, ``cti reload``, ``cti calls``,
+``cti explain``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
-from cti.errors import CtiError
-from cti.table import render_table
+from cti.cli_args import add_config, add_flows, add_service_options
+from cti.errors import BadRequest, NoSuchCall, NotTheService, ServiceUnreachable
+from cti.service_client import call, expect, expect_list, request, service_url
+from cti.table import printable, render_table
 
-DEFAULT_CONFIG = Path("config")
+__all__ = ["ServiceUnreachable", "format_status", "resolve_call"]
 
-
-class ServiceUnreachable(CtiError):
-    def __init__(self, url: str, reason: str) -> None:
-        super().__init__(
-            f"cannot reach the service at {url} ({reason}); is `cti run` (or `make demo`) "
-            "running, and is --url right?"
-        )
+#: A whole interaction id (a UUID) is this long; anything shorter is a prefix.
+_ID_LENGTH = 36
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run the service (AMI, FastAGI, ACD, HTTP API)")
-    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
+    add_config(run)
+    add_flows(run)
     run.set_defaults(func=_run)
 
     demo = sub.add_parser("demo", help="the service with embedded PostgreSQL and a simulated PBX")
-    demo.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_config(demo)
+    add_flows(demo)
     demo.add_argument("--agents", type=int, default=10)
     demo.add_argument("--calls-per-minute", type=float, default=20.0)
     demo.add_argument("--duration", type=float, default=None, help="stop after N seconds")
@@ -38,47 +37,46 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     migrate = db_sub.add_parser("migrate", help="apply pending SQL migrations")
-    migrate.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_config(migrate)
     migrate.set_defaults(func=_db_migrate)
 
-    url_help = "the service's HTTP address (default: from config/cti.yaml)"
     status = sub.add_parser("status", help="show the running service's status")
-    status.add_argument("--url", help=url_help)
-    status.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_service_options(status)
     status.add_argument("--json", action="store_true", help="print the raw JSON")
     status.set_defaults(func=_status)
 
     reload = sub.add_parser("reload", help="re-read config files in the running service")
-    reload.add_argument("--url", help=url_help)
-    reload.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_service_options(reload)
     reload.set_defaults(func=_reload)
 
     calls = sub.add_parser("calls", help="list the live calls of the running service")
-    calls.add_argument("--url", help=url_help)
-    calls.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_service_options(calls)
     calls.set_defaults(func=_calls)
 
     explain = sub.add_parser("explain", help="why each agent is or is not offered a call")
-    explain.add_argument("interaction_id", help="a waiting call (see `cti calls`)")
+    explain.add_argument("interaction_id",
+                         help="a waiting call: its id or the first characters of it "
+                              "(see `cti calls`)")
     explain.add_argument("--all", action="store_true", help="also agents of other queues")
-    explain.add_argument("--url", help=url_help)
-    explain.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_service_options(explain)
     explain.set_defaults(func=_explain)
 
     agent = sub.add_parser("agent", help="log agents in and out, make them ready or pause them")
     agent_sub = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
     for action, text in (
-        ("login", "log the agent in (NOT_READY until ready)"),
-        ("logout", "log the agent out"),
+        ("login", "log the agent in (NOT_READY, reason login, until ready; "
+                  "routing.login_state in cti.yaml may make it READY)"),
+        ("logout", "log the agent out (after its call and wrap-up, if it has one)"),
         ("ready", "make the agent READY for calls (also ends wrap-up)"),
-        ("pause", "make the agent NOT_READY with a reason"),
+        ("pause", "make the agent NOT_READY with a reason (after its call, if it has one)"),
     ):
         p = agent_sub.add_parser(action, help=text)
         p.add_argument("agent_id")
-        p.add_argument("--url", help=url_help)
-        p.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-        if action == "pause":
-            p.add_argument("--reason", default="break")
+        if action in ("login", "pause"):
+            p.add_argument("--reason", help="a pause reason of agents.yaml (pause_reasons); "
+                           + ("default: login" if action == "login"
+                              else "default: the first one listed"))
+        add_service_options(p)
         p.set_defaults(func=_agent, action=action)
 
 
@@ -88,7 +86,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from cti.app import run_service
 
-    return asyncio.run(run_service(args.config))
+    return asyncio.run(run_service(args.config, flows=args.flows))
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -96,8 +94,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     return asyncio.run(
         run_demo(args.config, agents=args.agents, calls_per_minute=args.calls_per_minute,
-                 duration=args.duration)
-    )
+                 duration=args.duration, flows=args.flows))
 
 
 def _db_migrate(args: argparse.Namespace) -> int:
@@ -112,47 +109,96 @@ def _db_migrate(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    status = asyncio.run(_call(args, "GET", "/api/v1/status"))
+    url = service_url(args)
+    status = asyncio.run(request(url, "GET", "/api/v1/status"))
+    expect(status, ("uptime_seconds", "database", "calls", "ami", "queues", "agents_by_state"),
+           url, "GET /api/v1/status")
     if args.json:
         print(json.dumps(status, indent=2))
         return 0
-    print(format_status(status))
+    try:
+        print(format_status(status))
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise NotTheService(url, f"its status is not in the shape this cti knows ({exc!r}); "
+                                 "is it another version?") from None
     return 0
 
 
 def _reload(args: argparse.Namespace) -> int:
-    result = asyncio.run(_call(args, "POST", "/api/v1/reload"))
-    print(f"reloaded: {result.get('queues', 0)} queues, {result.get('agents', 0)} agents")
+    result = call(args, "POST", "/api/v1/reload")
+    print(f"reloaded: {result.get('queues', 0)} queues, {result.get('agents', 0)} agents, "
+          f"{result.get('flows', 0)} flows")
     return 0
 
 
 def _agent(args: argparse.Namespace) -> int:
-    body = {"reason": args.reason} if args.action == "pause" else {}
-    result = asyncio.run(_call(args, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}", body))
-    reason = f" ({result['reason']})" if result.get("reason") else ""
-    print(f"{result['agent_id']}: {result['state']}{reason}")
+    reason = getattr(args, "reason", None)
+    if reason is not None and not reason.strip():
+        raise BadRequest("--reason is empty; give a pause reason of agents.yaml, or leave "
+                         "--reason out for the default")
+    body = {"reason": reason} if reason is not None else {}
+    url = service_url(args)
+    result = asyncio.run(request(url, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}",
+                                 body))
+    expect(result, ("agent_id", "state"), url, f"POST /api/v1/agents/.../{args.action}")
+    print(describe_agent(result))
     return 0
 
 
+def describe_agent(result: dict[str, Any]) -> str:
+    """The reply to an agent command in words: its state now, and the change waiting
+    for its call or wrap-up to end."""
+    agent = printable(result["agent_id"])
+    now = _state_text(result["state"], result.get("reason"))
+    pending = result.get("pending")
+    if pending:
+        then = _state_text(pending, result.get("pending_reason"))
+        return f"{agent}: {now} now; {then} once {_busy_with(result['state'])} ends"
+    if result.get("changed") is False:
+        return f"{agent}: already {now}"
+    return f"{agent}: {now}"
+
+
+def _state_text(state: str, reason: str | None) -> str:
+    return f"{printable(state)} ({printable(reason)})" if reason else printable(state)
+
+
+def _busy_with(state: str) -> str:
+    return {"RESERVED": "the call ringing on it", "ON_CALL": "its call (and wrap-up)",
+            "WRAP_UP": "its wrap-up"}.get(state, "what it is doing")
+
+
 def _calls(args: argparse.Namespace) -> int:
-    calls = asyncio.run(_call(args, "GET", "/api/v1/calls"))
+    url = service_url(args)
+    calls = expect_list(asyncio.run(request(url, "GET", "/api/v1/calls")),
+                        ("interaction_id", "phase"), url, "GET /api/v1/calls")
     if not calls:
         print("no live calls")
         return 0
     print(render_table(
         ["interaction", "phase", "queue", "agent", "caller", "waited", "age"],
-        [[c["interaction_id"], c["phase"], c["queue"] or "-", c["agent_id"] or "-",
-          c["caller_number"], "-" if c["waited"] is None else f"{c['waited']:.0f}s",
-          f"{c['age']:.0f}s"] for c in calls]))
+        [[c["interaction_id"], c["phase"], c.get("queue") or "-", c.get("agent_id") or "-",
+          _caller(c), "-" if c.get("waited") is None else f"{c['waited']:.0f}s",
+          f"{c.get('age') or 0:.0f}s"] for c in calls]))
     return 0
 
 
+def _caller(call: dict[str, Any]) -> str:
+    number = call.get("caller_number") or "-"
+    name = call.get("caller_name")
+    return f"{number} {name}" if name else number
+
+
 def _explain(args: argparse.Namespace) -> int:
-    report = asyncio.run(_call(args, "GET", f"/api/v1/calls/{args.interaction_id}/explain"))
+    url = service_url(args)
+    interaction_id = asyncio.run(resolve_call(url, args.interaction_id))
+    report = expect(asyncio.run(request(url, "GET", f"/api/v1/calls/{interaction_id}/explain")),
+                    ("interaction_id", "queue", "state", "agents"), url, "explain")
     needs = ", ".join(f"{k}>={v}" for k, v in report["requirements"].items()) or "no skills"
-    print(f"{report['interaction_id']}: {report['state']} in {report['queue']} "
-          f"(needs {needs}), priority {report['priority']}, position "
-          f"{report['position'] or '-'}, waited {report['waited']:.0f}s")
+    print(printable(f"{report['interaction_id']}: {report['state']} in {report['queue']} "
+                    f"(needs {needs}), priority {report['priority']}, position "
+                    f"{report['position'] or '-'}, waited {report['waited']:.0f}s"
+                    + (f" (since {report['arrived']})" if report.get("arrived") else "")))
     rows = [[a["agent_id"], "yes" if a["eligible"] else "no", a["rank"] or "-",
              "; ".join(r["detail"] for r in a["reasons"])]
             for a in report["agents"]
@@ -161,37 +207,29 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service_url(args: argparse.Namespace) -> str:
-    if args.url:
-        return args.url.rstrip("/")
-    from cti.config import load_config
+async def resolve_call(url: str, given: str) -> str:
+    """The live call's whole id from its first characters (``cti calls`` lists them)."""
+    given = given.strip()
+    if len(given) >= _ID_LENGTH:
+        return given
+    if not given:
+        raise BadRequest("give an interaction id, or its first characters (`cti calls`)")
+    calls = expect_list(await request(url, "GET", "/api/v1/calls"), ("interaction_id",), url,
+                        "GET /api/v1/calls")
+    found = sorted({c["interaction_id"] for c in calls
+                    if str(c["interaction_id"]).startswith(given)})
+    if not found:
+        raise NoSuchCall(given)
+    if len(found) > 1:
+        shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+        raise BadRequest(f"{len(found)} live calls start with {given!r} ({shown}); "
+                         "give more characters")
+    return found[0]
 
-    http = load_config(args.config).service.http
-    return f"http://{http.host}:{http.port}"
 
-
-async def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    import aiohttp
-
-    from cti.api.cli_key import cli_key
-
-    url = _service_url(args)
-    key = cli_key(args.config)
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    try:
-        timeout = aiohttp.ClientTimeout(total=10)
-        async with (aiohttp.ClientSession(timeout=timeout) as session,
-                    session.request(method, url + path, json=body, headers=headers) as response):
-            payload = await response.json(content_type=None)
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise ServiceUnreachable(url, str(exc) or type(exc).__name__) from None
-    if response.status == 401:
-        raise CtiError(f"{payload.get('message', 'not signed in')} (the cti command reads the "
-                       "running service's operator key from auth.operator_key_file, so run it "
-                       "as the service's user with the same --config, or set CTI_API_KEY)")
-    if response.status >= 400:
-        raise CtiError(payload.get("message", f"HTTP {response.status}"))
-    return payload
+def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
+    """Kept for the area CLIs that call the service (``cti case ...``): awaitable."""
+    return request(service_url(args), method, path, body)
 
 
 def format_status(status: dict[str, Any]) -> str:
@@ -217,12 +255,21 @@ def format_status(status: dict[str, Any]) -> str:
             ],
         ),
         "",
-        "agents: " + ", ".join(f"{k} {v}" for k, v in status["agents_by_state"].items() if v),
+        "agents: " + printable(", ".join(f"{k} {v}" for k, v in
+                                         status["agents_by_state"].items() if v)),
     ]
     agents = [a for a in status.get("agents", []) if a["state"] != "LOGGED_OUT"]
     if agents:
         lines += ["", render_table(
-            ["agent", "state", "reason", "for", "answered"],
+            ["agent", "state", "reason", "for", "answered", "next"],
             [[a["agent_id"], a["state"], a["reason"] or "", f"{a['in_state_for']:.0f}s",
-              a["answered"]] for a in agents])]
+              a["answered"], _next(a)] for a in agents])]
     return "\n".join(lines)
+
+
+def _next(agent: dict[str, Any]) -> str:
+    """What an agent in a call goes to when it ends, if not READY (a pending pause or
+    logout)."""
+    pending = agent.get("pending")
+    return f"{pending} after this call" if pending and pending != "READY" else ""
+

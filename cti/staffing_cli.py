@@ -13,7 +13,7 @@ from cti.table import render_table
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "erlang", help="agents needed for a call volume and service-level target (Erlang C)",
-        description="Erlang C staffing: the fewest agents that answer LEVEL %% of calls "
+        description="Erlang C staffing: the fewest agents that answer LEVEL % of calls "
                     "within TARGET seconds, and what one agent more or less would give.")
     p.add_argument("--calls", type=float, required=True, help="calls per interval")
     p.add_argument("--aht", type=float, required=True, help="average handle time, seconds")
@@ -41,9 +41,9 @@ def run(args: argparse.Namespace) -> int:
         if n <= best.traffic:
             continue
         s = staffing(n, args.calls, args.aht, args.target, args.interval)
+        meets = "yes, fewest" if n == best.agents else ("yes" if n > best.agents else "no")
         rows.append([n, f"{s.service_level * 100:.1f}%", f"{s.asa:.1f}s",
-                     f"{s.wait_probability * 100:.1f}%", f"{s.occupancy * 100:.1f}%",
-                     "<- needed" if n == best.agents else ""])
+                     f"{s.wait_probability * 100:.1f}%", f"{s.occupancy * 100:.1f}%", meets])
     scheduled = math.ceil(best.agents / (1 - args.shrinkage / 100))
     print(f"{args.calls:g} calls per {args.interval:g}s of {args.aht:g}s = "
           f"{best.traffic:.2f} Erlangs; target {args.level:g}% within {args.target:g}s")
@@ -51,5 +51,6 @@ def run(args: argparse.Namespace) -> int:
           + (f" on the phones, {scheduled} scheduled with {args.shrinkage:g}% shrinkage"
              if args.shrinkage else ""))
     print()
-    print(render_table(["agents", "service level", "ASA", "P(wait)", "occupancy", ""], rows))
+    print(render_table(["agents", "service level", "ASA", "P(wait)", "occupancy",
+                        "meets target"], rows))
     return 0

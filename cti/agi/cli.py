@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,8 +13,9 @@ from cti.agi.errors import FlowValidationError
 from cti.agi.loader import LoadedFlow
 from cti.agi.memory_host import MemoryHost
 from cti.agi.wiring import load_config_flows
+from cti.cli_args import add_config, add_flows
 from cti.config import Config, load_config
-from cti.errors import ConfigError
+from cti.errors import EXIT_BAD_INPUT, ConfigError, locate
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
     sim = ivr_sub.add_parser("simulate", help="run one call through a flow, without Asterisk")
     sim.add_argument("flow", help="flow name (file name without .yaml), e.g. main")
-    sim.add_argument("--caller", default="5551234", help="caller number (default 5551234)")
+    sim.add_argument("--caller", default="+34612345678",
+                     help="caller number (default +34612345678)")
     sim.add_argument("--name", default="", help="caller name")
     sim.add_argument("--dnid", default="900", help="number dialled (default 900)")
     sim.add_argument("--digits", default="",
@@ -48,10 +50,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("config"),
-                        help="config directory, for queue and skill names (default: config)")
-    parser.add_argument("--flows", type=Path, default=None,
-                        help="flows directory (default: ivr.flows_dir of cti.yaml)")
+    add_config(parser)
+    add_flows(parser)
 
 
 def _load(args: argparse.Namespace) -> tuple[Config, dict[str, LoadedFlow]] | None:
@@ -59,7 +59,7 @@ def _load(args: argparse.Namespace) -> tuple[Config, dict[str, LoadedFlow]] | No
         config = load_config(args.config)
     except ConfigError as exc:
         for line in exc.errors:
-            print(f"cti ivr: {args.config}/{line}", file=sys.stderr)
+            print(f"cti ivr: {locate(line, args.config)}", file=sys.stderr)
         return None
     if args.flows is None:
         args.flows = config.path(config.service.ivr.flows_dir)
@@ -77,7 +77,7 @@ def _where(line: str, flows: Path, config: Path) -> str:
     """A loader line with the directory of the file it names (flows or config)."""
     name = line.split(":", 1)[0]
     if name == "cti.yaml":
-        return f"{config}/{line}"
+        return locate(line, config)
     if name.endswith((".yaml", ".yml")) and "/" not in name:
         return f"{flows}/{line}"
     return line
@@ -86,7 +86,7 @@ def _where(line: str, flows: Path, config: Path) -> str:
 def _check(args: argparse.Namespace) -> int:
     loaded = _load(args)
     if loaded is None:
-        return 1
+        return EXIT_BAD_INPUT
     _, flows = loaded
     for name, lf in sorted(flows.items()):
         print(f"{lf.path}: {name}: {len(lf.flow.steps)} steps, start {lf.flow.start}")
@@ -101,7 +101,7 @@ def _check_sounds(directory: Path, flows: dict[str, LoadedFlow]) -> int:
 
     if not directory.is_dir():
         print(f"cti ivr: --sounds {directory}: not a directory", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     played = prompts_played({n: lf.flow for n, lf in flows.items()})
     missing = find_missing(played, directory)
     for prompt in missing:
@@ -112,26 +112,27 @@ def _check_sounds(directory: Path, flows: dict[str, LoadedFlow]) -> int:
     checked = len(played) - len(variable)
     print(f"{directory}: {checked - len(missing)} of {checked} prompts found"
           + (f", {len(missing)} missing" if missing else ""))
-    return 1 if missing else 0
+    return EXIT_BAD_INPUT if missing else 0
 
 
 def _simulate(args: argparse.Namespace) -> int:
     loaded = _load(args)
     if loaded is None:
-        return 1
+        return EXIT_BAD_INPUT
     config, flows = loaded
     if args.flow not in flows:
         print(f"cti ivr simulate: no flow named {args.flow!r} in {args.flows}; flows: "
               f"{', '.join(sorted(flows))}", file=sys.stderr)
-        return 1
+        return EXIT_BAD_INPUT
     tz = ZoneInfo(config.hours.timezone)
     try:
-        at = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
+        at = datetime.fromisoformat(args.at) if args.at else datetime.now(tz)
     except ValueError:
         print(f"cti ivr simulate: --at {args.at!r} is not an ISO time like 2026-12-25T10:00",
               file=sys.stderr)
-        return 1
-    at = at.replace(tzinfo=tz) if at.tzinfo is None else at
+        return EXIT_BAD_INPUT
+    # the centre's local time: a time without a zone is in it, one with a zone is shown in it
+    at = at.replace(tzinfo=tz) if at.tzinfo is None else at.astimezone(tz)
     digits = args.digits.split(",") if args.digits else []
     return asyncio.run(_run(args, config, flows, at, tz, digits))
 
@@ -173,4 +174,4 @@ async def _run(args: argparse.Namespace, config: Config, flows: dict[str, Loaded
             await asyncio.to_thread(embedded.stop)
     for line in describe(sim, commands=args.commands):
         print(line)
-    return 0 if sim.result is not None else 1
+    return 0 if sim.result is not None else EXIT_BAD_INPUT

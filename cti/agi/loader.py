@@ -17,6 +17,7 @@ from cti.agi.errors import FlowValidationError
 from cti.agi.models import Flow
 from cti.agi.validate import check_entries, check_flows
 from cti.config import Catalogue
+from cti.yaml_files import message
 
 if TYPE_CHECKING:
     from cti.numbers import NumberPolicy
@@ -63,7 +64,8 @@ def parse_flow(path: Path, text: str) -> tuple[Flow | None, list[str]]:
     try:
         return Flow.model_validate(data), []
     except ValidationError as exc:
-        return None, [f"{path.name}: {_where(err['loc'])}: {err['msg']}" for err in exc.errors()]
+        return None, [f"{path.name}: {_where(err['loc'])}: {message(err)}"
+                      for err in exc.errors()]
 
 
 def _where(loc: tuple[Any, ...]) -> str:

@@ -19,10 +19,11 @@ from cti.ami.client import AmiClient
 from cti.ami.errors import AmiError, AmiLoginFailed
 from cti.ami.events import to_dict
 from cti.ami.replay import ReplayError, load, replay
-from cti.errors import CtiError
+from cti.cli_args import add_config
+from cti.errors import EXIT_BAD_INPUT, EXIT_UNREACHABLE, CtiError
 
-#: exit codes
-BAD_INPUT, UNREACHABLE = 2, 1
+#: exit codes (as every cti command: cti/errors.py)
+BAD_INPUT, UNREACHABLE = EXIT_BAD_INPUT, EXIT_UNREACHABLE
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,8 +36,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
         "(raw AMI wire text, replayable with `cti ami replay`). Stops on Ctrl-C or after "
         "--duration seconds. The secret comes from --secret or $CTI_AMI_SECRET.")
     rec.add_argument("file", type=Path, help="where to write the capture")
-    rec.add_argument("--config", type=Path, default=Path("config"),
-                     help="config directory whose cti.yaml gives the defaults below")
+    add_config(rec)  # its cti.yaml gives the defaults below
     rec.add_argument("--node", default=None, help="AMI node of cti.yaml (default: the first)")
     rec.add_argument("--host", default=None, help="AMI host (default: cti.yaml, 127.0.0.1)")
     rec.add_argument("--port", type=int, default=None, help="AMI port (default: cti.yaml, 5038)")

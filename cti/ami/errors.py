@@ -26,6 +26,7 @@ class AmiConnectError(AmiError):
     """Could not open (or keep, during login) the TCP connection to Asterisk."""
 
     status, code = 503, "ami-unreachable"
+    unreachable = True
 
     def __init__(self, node: str, host: str, port: int, user: str, reason: str) -> None:
         super().__init__(
@@ -52,6 +53,7 @@ class AmiNotConnected(AmiError):
     """An action was sent while the link to that node is down."""
 
     status, code = 503, "ami-not-connected"
+    unreachable = True
 
     def __init__(self, node: str, action: str) -> None:
         super().__init__(f"AMI node {node!r}: cannot send {action}: the link is down")
@@ -62,6 +64,7 @@ class AmiLinkLost(AmiError):
     """The link dropped before the answer to an action arrived (it is never re-sent)."""
 
     status, code = 503, "ami-link-lost"
+    unreachable = True
 
     def __init__(self, node: str, action: str, action_id: str) -> None:
         super().__init__(
@@ -75,6 +78,7 @@ class AmiActionTimeout(AmiError):
     """No answer to an action within its timeout."""
 
     status, code = 504, "ami-timeout"
+    unreachable = True
 
     def __init__(self, node: str, action: str, action_id: str, timeout: float) -> None:
         super().__init__(

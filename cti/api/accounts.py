@@ -81,3 +81,23 @@ async def add_api_key(store: Store, name: str, scopes: Sequence[str],
     stored = await store.users.add_key(key_id, name=clean_line(name), secret_sha256=digest,
                                        scopes=sorted(set(scopes)), created_by=created_by)
     return stored, full
+
+
+async def seed_demo_users(store: Store, config: Config, password: str) -> list[str]:
+    """For ``cti demo``: when there is no user yet, one per agent (sign-in name = agent
+    id; members of a supervisors unit become supervisors of every queue and unit) and
+    ``admin``. Returns the names made."""
+    if await store.users.count():
+        return []
+    supervisors = {m for u in config.units.values() if u.kind == "supervisors"
+                   for m in u.members}
+    made = []
+    for agent in config.agents.values():
+        boss = agent.id in supervisors
+        await add_user(store, config, agent.id, role="supervisor" if boss else "agent",
+                       password=password, name=agent.name, agent_id=agent.id,
+                       queues=sorted(config.queues) if boss else (),
+                       units=sorted(config.units) if boss else ())
+        made.append(agent.id)
+    await add_user(store, config, "admin", role="admin", password=password, name="Admin")
+    return [*made, "admin"]

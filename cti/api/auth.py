@@ -324,7 +324,9 @@ class Authenticator:
                          scopes=frozenset(key.scopes))
 
     def _principal(self, user: User, session_id: uuid.UUID | None) -> Principal:
-        return Principal(user.id, Role(user.role), name=user.name, agent_id=user.agent_id,
+        agent = self._config.agents.get(user.agent_id or "")
+        name = user.name or (agent.name if agent is not None else "")
+        return Principal(user.id, Role(user.role), name=name, agent_id=user.agent_id,
                          queues=frozenset(user.queues), units=frozenset(user.units),
                          session_id=session_id)
 

@@ -1,5 +1,8 @@
 """One desktop's socket, server side: a bounded queue of frames and the task that
-writes them. Nothing here waits for the desktop: ``send`` only appends.
+writes them. Nothing here waits for the desktop: ``send`` appends, or, when nothing
+is queued or being written and the socket's buffer is small, hands the frame to
+the transport at once (the same bytes for every desktop: server frames are not
+masked), which spares a task switch per desktop in a fan-out.
 
 When the queue is full the frames that can be lost (events, statistics) are
 dropped and replaced by one resync mark; when the writer reaches it the desktop
@@ -30,6 +33,8 @@ CLOSE_EXPIRED, CLOSE_FORBIDDEN, CLOSE_TOO_SLOW = 4003, 4004, 4005
 
 _RESYNC = object()
 _RESYNC_FRAME = json.dumps({"type": "resync", "reason": "too-slow"})
+#: Bytes waiting in a socket's buffer above which frames go through the queue.
+DIRECT_LIMIT = 64 * 1024
 
 
 def frame(message: dict[str, Any]) -> str:
@@ -37,10 +42,23 @@ def frame(message: dict[str, Any]) -> str:
     return json.dumps(message, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
+def text_frame(payload: bytes) -> bytes:
+    """A final, unmasked WebSocket text frame (RFC 6455 section 5.2) of ``payload``."""
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return bytes((0x81, 126)) + size.to_bytes(2, "big") + payload
+    return bytes((0x81, 127)) + size.to_bytes(8, "big") + payload
+
+
 class Desktop:
     def __init__(self, ws: web.WebSocketResponse, principal: Principal, *, address: str,
-                 expires_at: float | None, queue_limit: int, send_timeout: float = 30.0) -> None:
+                 expires_at: float | None, queue_limit: int, send_timeout: float = 30.0,
+                 transport: asyncio.BaseTransport | None = None) -> None:
         self.ws = ws
+        self._transport = transport
+        self._busy = True   #: the writer has something in hand (or has not started)
         self.principal = principal
         self.address = address
         self.expires_at = expires_at
@@ -64,9 +82,16 @@ class Desktop:
 
     # --- the hub's side ------------------------------------------------------------------
 
-    def send(self, text: str, *, droppable: bool = True) -> None:
-        """Queue ``text``; never blocks. ``droppable`` frames may be lost to a resync."""
+    def send(self, text: str, *, droppable: bool = True, data: bytes | None = None) -> None:
+        """Queue ``text`` (or write ``data``, its frame, at once); never blocks.
+        ``droppable`` frames may be lost to a resync."""
         if self.closed:
+            return
+        transport = self._transport
+        if not self._busy and not self._queue and isinstance(transport, asyncio.WriteTransport) \
+                and not transport.is_closing() and not self.ws.closed \
+                and transport.get_write_buffer_size() < DIRECT_LIMIT:
+            transport.write(data if data is not None else text_frame(text.encode()))
             return
         if droppable and len(self._queue) >= self.queue_limit:
             self._overflow()
@@ -98,8 +123,10 @@ class Desktop:
         try:
             while True:
                 while not self._queue:
+                    self._busy = False
                     self._wake.clear()
                     await self._wake.wait()
+                self._busy = True
                 text, _ = self._queue.popleft()
                 if text is _RESYNC:
                     await self._send(_RESYNC_FRAME)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -27,7 +28,7 @@ import structlog
 from acd.states import AgentState
 from cti.api.audience import may_see
 from cti.api.board import Board
-from cti.api.desktop import CLOSE_EXPIRED, CLOSE_FORBIDDEN, Desktop, frame
+from cti.api.desktop import CLOSE_EXPIRED, CLOSE_FORBIDDEN, Desktop, frame, text_frame
 from cti.api.index import EventIndex
 from cti.api.policy import Policy, Principal, Role
 from cti.api.replay import ReplayBuffer
@@ -40,6 +41,8 @@ log = structlog.get_logger(__name__)
 #: Seconds before a token's expiry when the desktop is told to renew it.
 EXPIRING_NOTICE = 300.0
 TICK = 1.0
+#: Desktops written to between two yields to the event loop.
+CHUNK = 200
 
 Pause = Callable[[str], Awaitable[Any]]
 Revalidate = Callable[[Principal], Awaitable[None]]
@@ -61,12 +64,18 @@ class Hub:
         self.index = EventIndex()
         self.desktops: set[Desktop] = set()
         self._by_agent: dict[str, set[Desktop]] = {}
+        #: Who may see an event depends only on these; desktops with the same key see
+        #: the same events, so the policy is asked once per key, not per desktop.
+        self._agent_desks: dict[str, set[Desktop]] = {}        #: agents' own, by agent
+        self._groups: dict[tuple[Any, ...], set[Desktop]] = {}  #: everyone else, by key
         self._gone_since: dict[str, float] = {}     #: agent -> when its last desktop left
         self._staff = 0                             #: desktops of supervisors and admins
         self._last_seq = 0
         self._tasks: list[asyncio.Task[Any]] = []
         self._stats_sent: dict[str, dict[str, Any]] = {}  #: last figures pushed, by key
         self._pending: set[asyncio.Task[Any]] = set()
+        self._text, self._data = "", b""
+        self.fanout_seconds: deque[float] = deque(maxlen=1000)  #: the last fan-outs' time
         self.delivered = 0
 
     @property
@@ -98,7 +107,12 @@ class Hub:
         """From now on ``desktop`` gets what it may see (call synchronously with
         building its first frames, so nothing falls between)."""
         self.desktops.add(desktop)
-        agent_id = desktop.principal.agent_id
+        p = desktop.principal
+        if p.role is Role.AGENT and p.agent_id is not None:
+            self._agent_desks.setdefault(p.agent_id, set()).add(desktop)
+        else:
+            self._groups.setdefault(_audience(p), set()).add(desktop)
+        agent_id = p.agent_id
         if agent_id is not None:
             self._by_agent.setdefault(agent_id, set()).add(desktop)
             self._gone_since.pop(agent_id, None)
@@ -109,7 +123,16 @@ class Hub:
         if desktop not in self.desktops:
             return
         self.desktops.discard(desktop)
-        agent_id = desktop.principal.agent_id
+        p = desktop.principal
+        group, key = ((self._agent_desks, p.agent_id)
+                      if p.role is Role.AGENT and p.agent_id is not None
+                      else (self._groups, _audience(p)))
+        members = group.get(key)  # type: ignore[call-overload]
+        if members is not None:
+            members.discard(desktop)
+            if not members:
+                del group[key]  # type: ignore[arg-type]
+        agent_id = p.agent_id
         if agent_id is not None:
             mine = self._by_agent.get(agent_id, set())
             mine.discard(desktop)
@@ -168,26 +191,69 @@ class Hub:
                     self._lost_events()
                 for event in batch:
                     try:
-                        self.deliver(event)
+                        await self.send(self.deliver(event))
                     except Exception:
                         log.exception("hub failed on an event", type=event.TYPE, seq=event.seq)
         finally:
             bus.unsubscribe(subscription)
 
-    def deliver(self, event: DomainEvent) -> None:
-        """Serialise ``event`` once, keep it for replay, queue it for every desktop
-        that may see it."""
+    def deliver(self, event: DomainEvent) -> list[tuple[Desktop, ...]]:
+        """Serialise ``event`` once, keep it for replay, and name the desktops that may
+        see it (one tuple per audience); ``send`` writes it to them."""
         self.index.learn(event)
         text = frame(event.to_json(self._epoch()))
         self.replay.add(event, text)
         self._last_seq = event.seq
+        self._text, self._data = text, text_frame(text.encode())
         policy, index = self._policy(), self.index
-        for desktop in self.desktops:
-            if may_see(policy, desktop.principal, event, index):
-                desktop.send(text)
-                self.delivered += 1
+        audiences = [desks for desks in (
+            *(self._agent_desks.get(a) for a in self._concerned_agents(event, policy)),
+            *self._groups.values()) if desks]
+        chosen = [tuple(desks) for desks in audiences
+                  if may_see(policy, next(iter(desks)).principal, event, index)]
         if event.TYPE == "agent.state_changed" and event.agent_id in self._gone_since:
             self._check_gone(event.agent_id, self._clock())
+        return chosen
+
+    async def send(self, audiences: list[tuple[Desktop, ...]]) -> None:
+        """The last delivered event to ``audiences``, yielding to the loop every
+        ``CHUNK`` desktops: a fan-out to thousands never holds the routing loop long.
+        Events still go out in order: the next one starts when this one is done."""
+        text, data = self._text, self._data
+        started, count = time.monotonic(), 0
+        for desks in audiences:
+            for desktop in desks:
+                desktop.send(text, data=data)
+                count += 1
+                if count % CHUNK == 0:
+                    await asyncio.sleep(0)
+        self.delivered += count
+        if count:
+            self.fanout_seconds.append(time.monotonic() - started)
+
+    def _concerned_agents(self, event: DomainEvent, policy: Policy) -> Iterable[str]:
+        """The agents whose own desktops may see ``event`` (a superset; the policy has
+        the last word): O(the agents concerned), not O(the desktops)."""
+        kind, index = event.TYPE, self.index
+        if kind.startswith("centre."):
+            return list(self._agent_desks)
+        if kind.startswith("supervision."):
+            return ()
+        if kind.startswith("queue."):
+            return [a for a in self._agent_desks if event.queue in policy.serving_queues(a)]
+        found: set[str] = set()
+        if event.agent_id is not None:
+            found.add(event.agent_id)
+        if kind.startswith("case.") and event.case_id is not None:
+            case = index.case(event.case_id)
+            found |= case.agents
+            if case.owner is not None:
+                found.add(case.owner)
+        elif kind.startswith("customer.") and event.customer_id is not None:
+            found |= index.customer_agents(event.customer_id)
+        elif event.interaction_id is not None:
+            found |= index.call(event.interaction_id).agents
+        return found
 
     def _lost_events(self) -> None:
         """The bus dropped events (the hub fell far behind): the replay buffer has a
@@ -338,3 +404,8 @@ class Hub:
 
     def staff(self) -> Iterable[Desktop]:
         return (d for d in self.desktops if d.principal.role in (Role.SUPERVISOR, Role.ADMIN))
+
+
+def _audience(p: Principal) -> tuple[Any, ...]:
+    """What decides what a principal (not an agent) may see."""
+    return (p.role, p.agent_id, p.queues, p.units, p.scopes)

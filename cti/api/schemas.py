@@ -288,8 +288,7 @@ class DialArgs(Model):
                             {"number": "+34600111222", "agent_id": "a1001"})
     number: Number
     agent_id: AgentId | None = None   #: whose phone rings first (default: the user's own)
-    customer_id: Id | None = None
-    case_id: Id | None = None
+    queue: QueueName | None = None    #: the queue the outbound call counts in
 
 
 class Classification(Model):

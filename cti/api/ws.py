@@ -74,7 +74,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         return ws
     api = ctx.config.service.api
     desktop = Desktop(ws, principal, address=address, expires_at=expires_at,
-                      queue_limit=api.queue_limit)
+                      queue_limit=api.queue_limit, transport=request.transport)
     hub = ctx.hub
     hub.attach(desktop)
     try:

@@ -8,15 +8,12 @@ every refusal into one line.
 from __future__ import annotations
 
 import argparse
-import asyncio
-from pathlib import Path
 from typing import Any
 
+from cti.cli_args import add_service_options
 from cti.errors import BadRequest
-from cti.service_cli import _call
-from cti.table import render_table
-
-DEFAULT_CONFIG = Path("config")
+from cti.service_client import call
+from cti.table import printable, render_table
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -81,21 +78,42 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", help="the service's HTTP address (default: from cti.yaml)")
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    add_service_options(parser)
 
 
 def _request(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    return asyncio.run(_call(args, method, path, body))
+    return call(args, method, path, body)
 
 
 # --- cases ------------------------------------------------------------------------------
 
 
 def _case_show(args: argparse.Namespace) -> int:
-    case = _request(args, "GET", f"/api/v1/cases/{args.case_id}")
-    print(format_case(case))
+    case = _request(args, "GET", f"/api/v1/cases/{_case_id(args)}")
+    print(printable(format_case(case), keep_newlines=True))
     return 0
+
+
+#: A whole case id (a UUID) is this long; shorter is a prefix, looked up among the newest.
+_ID_LENGTH, _PREFIX_SEARCH = 36, 500
+
+
+def _case_id(args: argparse.Namespace) -> str:
+    """The case's whole id from the first characters of it (``cti case list`` shows them)."""
+    given = args.case_id.strip()
+    if len(given) >= _ID_LENGTH:
+        return given
+    if not given:
+        raise BadRequest("give a case id, or its first characters (`cti case list`)")
+    cases = _request(args, "GET", f"/api/v1/cases?limit={_PREFIX_SEARCH}")
+    found = sorted({str(c["id"]) for c in cases if str(c["id"]).startswith(given)})
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise BadRequest(f"none of the {_PREFIX_SEARCH} newest cases has an id starting with "
+                         f"{given!r}; give the whole id")
+    raise BadRequest(f"{len(found)} cases start with {given!r} ({', '.join(found[:5])}); "
+                     "give more characters")
 
 
 def _case_list(args: argparse.Namespace) -> int:
@@ -115,16 +133,18 @@ def _case_list(args: argparse.Namespace) -> int:
 
 
 def _case_note(args: argparse.Namespace) -> int:
+    args.case_id = _case_id(args)
     note = _request(args, "POST", f"/api/v1/cases/{args.case_id}/notes",
                     {"text": args.text, "by": args.by})
-    print(_stored(note, f"note {note.get('id')} added to case {args.case_id}"))
+    print(printable(_stored(note, f"note {note.get('id')} added to case {args.case_id}")))
     return 0
 
 
 def _case_close(args: argparse.Namespace) -> int:
+    args.case_id = _case_id(args)
     case = _request(args, "POST", f"/api/v1/cases/{args.case_id}/status",
                     {"status": "closed", "by": args.by, "resolution": args.resolution})
-    print(_stored(case, f"case {args.case_id} closed ({case.get('call_type')})"))
+    print(printable(_stored(case, f"case {args.case_id} closed ({case.get('call_type')})")))
     return 0
 
 
@@ -173,9 +193,10 @@ def format_case(case: dict[str, Any]) -> str:
 
 def _customer_show(args: argparse.Namespace) -> int:
     customer = _request(args, "GET", f"/api/v1/customers/{args.customer_id}")
-    print(f"{customer['name']} ({customer['id']})   tier {customer['tier']}")
-    print(f"phones: {', '.join(customer['phones']) or '-'}   account "
-          f"{customer['account_number'] or '-'}   document {customer['document'] or '-'}")
+    print(printable(f"{customer['name']} ({customer['id']})   tier {customer['tier']}"))
+    print(printable(f"phones: {', '.join(customer['phones']) or '-'}   account "
+                    f"{customer['account_number'] or '-'}   document "
+                    f"{customer['document'] or '-'}"))
     cases = customer["open_cases"]
     if cases:
         print()
@@ -192,8 +213,8 @@ def _customer_find(args: argparse.Namespace) -> int:
                       if (v := getattr(args, k)))
     found = _request(args, "GET", f"/api/v1/customers?{key}={_q(value)}")
     if not found:
-        print(f"no customer with {key} {value!r}")
-        return 1
+        print(printable(f"no customer with {key} {value!r}"))
+        return 0
     print(render_table(["customer", "name", "tier", "phones", "account", "document"],
                        [[c["id"], c["name"], c["tier"], ", ".join(c["phones"]) or "-",
                          c["account_number"] or "-", c["document"] or "-"] for c in found]))
@@ -206,7 +227,7 @@ def _customer_add(args: argparse.Namespace) -> int:
     customer = _request(args, "POST", "/api/v1/customers", {
         "name": args.name, "phones": args.phone, "account_number": args.account,
         "document": args.document, "tier": args.tier, "by": args.by})
-    print(_stored(customer, f"customer {customer.get('id')} created: {args.name}"))
+    print(printable(_stored(customer, f"customer {customer.get('id')} created: {args.name}")))
     return 0
 
 

@@ -44,7 +44,7 @@ class NoSuchUnit(CaseError):
     status, code = 400, "no-such-unit"
 
     def __init__(self, unit: str, known: Iterable[str]) -> None:
-        names = ", ".join(sorted(known)) or "none: add config/units.yaml"
+        names = ", ".join(sorted(known)) or "none: add units.yaml to the config directory"
         super().__init__(f"no unit named {unit!r}; units: {names}")
 
 

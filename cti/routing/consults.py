@@ -33,6 +33,7 @@ from cti.routing.control import (
     check_number,
     command,
     end_hold,
+    known_channel,
     live_call,
     need,
     release_agent,
@@ -105,12 +106,11 @@ def complete(step: Step, cmd: CompleteTransfer) -> dict[str, Any]:
     if not leg.answered or leg.target_uniqueid is None:
         raise CommandRefused(f"call {call.interaction_id}: {leg.target} has not answered "
                              "the consult yet; wait, or cancel it")
-    find = step.router.find_channel
-    target = find(call.node, leg.target_uniqueid) if find is not None else None
+    target = known_channel(step, call.node, leg.target_uniqueid)
     if target is None:
         raise CommandRefused(f"call {call.interaction_id}: the consulted party is gone")
     agent = agent_leg(step, call)
-    step.ami(call, Bridge(call.channel, target.name), Hangup(agent))
+    step.ami(call, Bridge(call.channel, target), Hangup(agent))
     control = step.router.control
     control.consults.pop(call.interaction_id, None)
     control.parked.pop(call.interaction_id, None)
@@ -133,10 +133,9 @@ def cancel(step: Step, cmd: CancelConsult) -> dict[str, Any]:
     call, leg = _consulting(step, cmd.interaction_id)
     step.router.control.consults.pop(call.interaction_id, None)
     unpark(step, call, cmd.by)
-    find = step.router.find_channel
-    target = find(call.node, leg.target_uniqueid) if find and leg.target_uniqueid else None
+    target = known_channel(step, call.node, leg.target_uniqueid)
     if target is not None:
-        step.ami(call, Hangup(target.name))
+        step.ami(call, Hangup(target))
     step.emit(ev.ConsultEnded, call, target=leg.target, result="cancelled", by=cmd.by)
     return {"interaction_id": call.interaction_id, "status": "talking"}
 

@@ -16,6 +16,7 @@ calls that ended); ``on_timer`` starts the callbacks that came due.
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -121,9 +122,28 @@ class ControlState:
     #: agent -> (interaction, queue) of the call it answered last (for the wrap-up)
     last_calls: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
+    _due: list[tuple[float, str]] = field(default_factory=list)  #: heap of (due_at, id)
+
+    def add_callback(self, callback: ScheduledCallback) -> None:
+        self.callbacks[callback.callback_id] = callback
+        heapq.heappush(self._due, (callback.due_at, callback.callback_id))
+
+    def take_due(self, now_wall: float) -> list[ScheduledCallback]:
+        """The pending callbacks due at ``now_wall``, earliest first, taken out."""
+        out = []
+        while self._due and self._due[0][0] <= now_wall:
+            _at, callback_id = heapq.heappop(self._due)
+            callback = self.callbacks.pop(callback_id, None)
+            if callback is not None:
+                out.append(callback)
+        return out
+
     def next_due(self) -> float | None:
-        """Wall time the next scheduled callback is due, if any."""
-        return min((cb.due_at for cb in self.callbacks.values()), default=None)
+        """Wall time the next scheduled callback is due, if any (O(1) but for the
+        cancelled ones it drops on the way)."""
+        while self._due and self._due[0][1] not in self.callbacks:
+            heapq.heappop(self._due)
+        return self._due[0][0] if self._due else None
 
     def view(self) -> dict[str, Any]:
         return {"mode": self.mode, "message": self.mode_message,
@@ -213,14 +233,20 @@ def queue_config(step: Step, name: str) -> QueueConfig:
     return queue
 
 
-def channel_name(step: Step, node: str, uniqueid: str | None, what: str) -> str:
-    """The name of a channel the tracker follows (AMI actions take names)."""
+def known_channel(step: Step, node: str, uniqueid: str | None) -> str | None:
+    """The name of a live channel the tracker follows (AMI actions take names)."""
     find = step.router.find_channel
     snap = find(node, uniqueid) if find is not None and uniqueid else None
-    if snap is None:
+    return None if snap is None else snap.name
+
+
+def channel_name(step: Step, node: str, uniqueid: str | None, what: str) -> str:
+    """Like ``known_channel``, refusing the command when the channel is gone."""
+    name = known_channel(step, node, uniqueid)
+    if name is None:
         raise CommandRefused(f"{what} is not known to the service (no live channel); "
                              "the call may have ended")
-    return snap.name
+    return name
 
 
 def agent_leg(step: Step, call: LiveCall) -> str:

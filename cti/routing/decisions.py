@@ -132,7 +132,8 @@ def _call_queued(step: Step, queued: d.CallQueued) -> None:
               cause=cause, from_queue=from_queue, segment=call.segment,
               caller_number=call.caller_number or None, caller_name=call.caller_name or None,
               arrived_at=call.queued_at, channel=call.channel or None,
-              uniqueid=call.uniqueid or None, callback_number=call.callback_number)
+              uniqueid=call.uniqueid or None, linkedid=call.linkedid or None,
+              callback_number=call.callback_number)
 
 
 def _queue_exit(step: Step, exit_: d.QueueExit) -> None:
@@ -146,8 +147,8 @@ def _queue_exit(step: Step, exit_: d.QueueExit) -> None:
     if exit_.action == "overflow":
         call.requeue_cause = "overflow"
         return  # the engine moved it; a CallQueued follows
-    if exit_.action == "callback" and not (call.callback_number or
-                                           call.caller_number.isdigit()):
+    if exit_.action == "callback" and not (call.callback_number or  # +34612345678 too
+                                           call.caller_number.removeprefix("+").isdigit()):
         # An anonymous caller cannot be called back: end the wait like exit "none".
         log.info("no number to call back; ending the call", interaction_id=call.interaction_id)
         step.feed(acd.CallRemoved(call.interaction_id, "no callback number"))

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 from cti import events as ev
 from cti.ami import events as ami
 from cti.ami.commands import Bridge, Hangup, MixMonitorMute, Redirect
+from cti.calls import Phase
 from cti.errors import CommandRefused
 from cti.routing.control import (
     Recording,
     agent_leg,
-    channel_name,
     command,
     end_hold,
+    known_channel,
     live_call,
     need,
     parked,
@@ -43,11 +44,9 @@ def hang_up(step: Step, cmd: HangUp) -> dict[str, Any]:
     if not legs or parked(step, call):
         legs.append(agent_leg(step, call))
     consult = control.consults.get(call.interaction_id)
-    if consult is not None and consult.target_uniqueid:
-        target = step.router.find_channel and step.router.find_channel(
-            call.node, consult.target_uniqueid)
-        if target is not None:
-            legs.append(target.name)
+    target = consult and known_channel(step, call.node, consult.target_uniqueid)
+    if target:
+        legs.append(target)
     step.emit(ev.CallHangupRequested, call, by=cmd.by)
     step.ami(call, *(Hangup(leg) for leg in legs))
     return {"interaction_id": call.interaction_id, "status": "hanging-up"}
@@ -139,9 +138,21 @@ def on_recording_started(step: Step, started: ami.RecordingStarted) -> None:
 
 
 def on_recording_stopped(step: Step, stopped: ami.RecordingStopped) -> None:
+    """The file is complete (StopMixMonitor, or the channel hung up: then the call may be
+    closed already, and its channel's CTI_INTERACTION names it)."""
     call = _call_of(step, stopped.channel)
-    rec = call and step.router.control.recordings.pop(call.interaction_id, None)
-    if call is None or rec is None:
+    if call is None:
+        iid = stopped.channel.interaction
+        rec = iid and step.router.control.recordings.pop(iid, None)
+        if iid:
+            if rec is not None and rec.paused_at is not None:
+                step.emit(ev.RecordingResumed, interaction_id=iid, node=stopped.node,
+                          by=None, paused_for=round(step.now.wall - rec.paused_at, 3))
+            step.emit(ev.RecordingStopped, interaction_id=iid, node=stopped.node,
+                      file=stopped.file or None)
+        return
+    rec = step.router.control.recordings.pop(call.interaction_id, None)
+    if rec is None:
         return
     if rec.paused_at is not None:
         step.emit(ev.RecordingResumed, call, by=None,
@@ -163,13 +174,10 @@ def before_hangup(step: Step, hungup: ami.ChannelHungUp) -> None:
     up. The hold is over (its time counted, ``how`` hangup); a caller left alone on
     hold after the agent's leg ended is hung up."""
     call = step.router.calls.by_uniqueid(hungup.channel.uniqueid)
-    if call is None or call.interaction_id not in step.router.control.parked:
+    if call is None or call.phase is not Phase.TALKING:
         return
-    step.router.control.parked.pop(call.interaction_id, None)
-    end_hold(step, call, "hangup", None)
+    end_hold(step, call, "hangup", None)   # a phone's own hold too
+    if step.router.control.parked.pop(call.interaction_id, None) is None:
+        return
     if hungup.channel.uniqueid == call.agent_uniqueid and call.channel and not hungup.lost:
         step.ami(call, Hangup(call.channel))
-
-
-__all__ = ["before_hangup", "channel_name", "hang_up", "hold", "on_recording_started",
-           "on_recording_stopped", "pause_recording", "resume", "resume_recording", "unpark"]

@@ -95,7 +95,7 @@ def schedule(step: Step, cmd: ScheduleCallback) -> dict[str, Any]:
         raise BadCommand(f"callback {cmd.callback_id} exists already")
     callback = ScheduledCallback(cmd.callback_id, number.e164, cmd.due_at, cmd.queue,
                                  cmd.agent_id, cmd.note, cmd.interaction_id, cmd.by)
-    step.router.control.callbacks[callback.callback_id] = callback
+    step.router.control.add_callback(callback)
     step.emit(ev.CallbackScheduled, interaction_id=cmd.interaction_id, queue=cmd.queue,
               agent_id=cmd.agent_id, callback_id=callback.callback_id, number=number.e164,
               due_at=cmd.due_at, by=cmd.by, note=cmd.note)
@@ -120,11 +120,7 @@ def view(callback: ScheduledCallback) -> dict[str, Any]:
 
 def start_due(step: Step) -> None:
     """Queue every scheduled callback that is due (called when the timer fires)."""
-    control = step.router.control
-    due = sorted((cb for cb in control.callbacks.values() if cb.due_at <= step.now.wall),
-                 key=lambda cb: (cb.due_at, cb.callback_id))
-    for callback in due:
-        del control.callbacks[callback.callback_id]
+    for callback in step.router.control.take_due(step.now.wall):
         if callback.queue not in step.router.config.queues:
             step.emit(ev.CallbackCancelled, queue=callback.queue, agent_id=callback.agent_id,
                       callback_id=callback.callback_id, by="service")

@@ -13,7 +13,7 @@ from acd.states import AgentState
 from cti import events as ev
 from cti.ami import events as ami
 from cti.calls import LiveCall, Phase
-from cti.errors import CommandRefused, NoSuchAgent
+from cti.errors import BadRequest, CommandRefused, NoSuchAgent
 from cti.routing.decisions import close_call
 from cti.routing.items import (
     AgentCommand,
@@ -159,37 +159,59 @@ def on_offer_not_delivered(step: Step, failure: OfferNotDelivered) -> None:
 
 
 def on_agent_command(step: Step, cmd: AgentCommand) -> None:
+    """A command from a person (the API, the CLI): its pause reason must be one of
+    the configured ones (the service's own, ``system``, may give any: disconnected)."""
     try:
-        result = agent_command(step, cmd.agent_id, cmd.action, cmd.reason, system=cmd.system)
+        if cmd.action in ("login", "pause") and cmd.reason is not None and not cmd.system:
+            problem = step.router.config.pause_reason_problem(cmd.reason)
+            if problem:
+                raise BadRequest(problem)
+        result = agent_command(step, cmd.agent_id, cmd.action, cmd.reason)
     except Exception as exc:
         step.reply(cmd.reply, error=exc)
         return
     step.reply(cmd.reply, result)
 
 
-def agent_command(step: Step, agent_id: str, action: str, reason: str | None, *,
-                  system: bool = False) -> dict[str, Any]:
-    """A pause reason must be one of the config's ``pause_reasons`` unless ``system``."""
+def agent_command(step: Step, agent_id: str, action: str,
+                  reason: str | None) -> dict[str, Any]:
+    """login, logout, ready or pause, from the API, the CLI or a phone's feature code.
+
+    A login leaves the agent as ``routing.login_state`` says; logging in a logged-in
+    agent (or out a logged-out one) changes nothing and is no error. On an agent in a
+    call the change waits for the call and wrap-up to end (``pending`` in the reply).
+    """
     router = step.router
     if agent_id not in router.config.agents:
         raise NoSuchAgent(agent_id)
-    if action == "pause" and not system:
-        reason = reason or router.config.phone_pause_reason
-        router.config.pause_reason(reason)  # raises UnknownPauseReason
+    before = router.engine.agent(agent_id)
+    if (action == "login" and before.presence is not AgentState.LOGGED_OUT) or \
+            (action == "logout" and before.presence is AgentState.LOGGED_OUT):
+        return {**agent_view(step, agent_id), "changed": False}
     event: acd.Event
     if action == "login":
-        event = acd.AgentLoggedIn(agent_id, ready=False, reason=reason or "login")
+        ready = router.config.service.routing.login_state == "ready"
+        event = acd.AgentLoggedIn(agent_id, ready=ready, reason=reason or "login")
     elif action == "logout":
         event = acd.AgentLoggedOut(agent_id)
     elif action == "ready":
         event = _ready_event(step, agent_id)
     else:
-        event = acd.AgentNotReady(agent_id, reason or "break")
+        reason = reason or router.config.default_pause_reason
+        event = acd.AgentNotReady(agent_id, reason)
     try:
         step.handle_now(event)
     except AcdError as exc:
-        raise CommandRefused(f"agent {agent_id}: {action} refused: {exc}") from None
-    return agent_view(step, agent_id)
+        raise CommandRefused(_refusal(agent_id, action, before)) from exc
+    view = agent_view(step, agent_id)
+    after = router.engine.agent(agent_id)
+    # a busy agent's pause reason is not in its snapshot: a pause then counts as a change
+    view["changed"] = (after.presence, after.state, after.reason) != \
+        (before.presence, before.state, before.reason) or (
+            action == "pause" and before.state is not AgentState.NOT_READY)
+    if view.get("pending") == AgentState.NOT_READY.value:
+        view["pending_reason"] = reason
+    return view
 
 
 def agent_view(step: Step, agent_id: str) -> dict[str, Any]:
@@ -212,6 +234,16 @@ def _ready_event(step: Step, agent_id: str) -> acd.Event:
     return acd.AgentReady(agent_id)
 
 
+def _refusal(agent_id: str, action: str, snap: Any) -> str:
+    """Why the ACD refused ``action``, in words (never the engine's class names)."""
+    if snap.retiring:
+        return (f"agent {agent_id} was removed from the configuration and logs out after "
+                f"its call; it cannot {action}")
+    if snap.presence is AgentState.LOGGED_OUT:
+        return f"agent {agent_id} is logged out: log it in first (cti agent login {agent_id})"
+    return f"agent {agent_id} cannot {action} now: it is {snap.state.value}"
+
+
 def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
     # The phone's device from the channel that ran the UserEvent is exact; the
     # dialplan's ${CUT(CHANNEL,-,1)} is wrong for endpoint names with a '-'.
@@ -222,13 +254,12 @@ def on_feature(step: Step, used: ami.AgentFeatureUsed) -> None:
         log.warning("feature code from a phone no agent uses", endpoint=used.endpoint,
                     feature=used.feature)
         return
-    action = {"login": "ready", "logout": "logout", "ready": "ready",
+    action = {"login": "login", "logout": "logout", "ready": "ready",
               "pause": "pause"}.get(used.feature)
     if action is None:
         return
     try:
-        agent_command(step, agent.id, action,
-                      router.config.phone_pause_reason if action == "pause" else None)
+        agent_command(step, agent.id, action, None)  # a pause: the default reason
     except Exception as exc:
         log.warning("feature code refused", agent_id=agent.id, feature=used.feature,
                     error=str(exc))

@@ -219,19 +219,15 @@ def on_resumed(step: Step, resumed: ami.CallResumed) -> None:
         step.emit(ev.CallResumed, call, attempt=call.offers, held_for=held_for)
 
 
-def on_recording_started(step: Step, started: ami.RecordingStarted) -> None:
-    """MixMonitor began recording a call's channel (the caller's in [cti-connect])."""
-    call = caller_call(step, started.channel)
-    if call is not None:
-        step.emit(ev.RecordingStarted, call, file=started.file or None)
 
-
-def on_recording_stopped(step: Step, stopped: ami.RecordingStopped) -> None:
-    """The file is complete (StopMixMonitor, or the channel hung up: then the call may
-    be closed already, and its channel's CTI_INTERACTION names it)."""
-    call = caller_call(step, stopped.channel)
-    if call is not None:
-        step.emit(ev.RecordingStopped, call, file=stopped.file or None)
-    elif stopped.channel.interaction:
-        step.emit(ev.RecordingStopped, interaction_id=stopped.channel.interaction,
-                  node=stopped.node, file=stopped.file or None)
+def on_user_event(step: Step, event: ami.UserEventReceived) -> None:
+    """[cti-fallback] says a caller left the service's hands (the hold limit, hold steps
+    that kept failing, an IVR without a decision): the interaction ends there."""
+    if event.name != "CTIFallback":
+        return
+    call = step.router.calls.get(event.fields.get("Interaction", ""))
+    if call is None or call.phase not in (Phase.IVR, Phase.WAITING, Phase.RINGING):
+        return
+    if call.phase is not Phase.IVR:
+        step.feed(acd.CallRemoved(call.interaction_id, "fallback"))
+    close_call(step, call, "fallback")

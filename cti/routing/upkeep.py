@@ -44,7 +44,7 @@ def install(router: Router, callbacks: Iterable[ScheduledCallback],
     """Load what the store kept: pending callbacks, closed queues, the centre's mode."""
     control = router.control
     for callback in callbacks:
-        control.callbacks[callback.callback_id] = callback
+        control.add_callback(callback)
     for key, value in settings.items():
         if key.startswith("queue:") and value.get("closed"):
             control.closed.add(key.removeprefix("queue:"))

@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from cti.errors import EXIT_BAD_INPUT, EXIT_UNREACHABLE
 from cti.sim.customers import OutboundProfile
 from cti.sim.errors import SimError
 from cti.sim.phones import Behaviour
@@ -115,11 +116,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     except SimError as exc:
         print(f"cti sim: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
+        return EXIT_BAD_INPUT
+    except OSError as exc:  # the port is taken: free it, or wait for what holds it
         print(f"cti sim: cannot listen on {args.ami[0]}:{args.ami[1]}: {exc.strerror}",
               file=sys.stderr)
-        return 1
+        return EXIT_UNREACHABLE
     return 0
 
 

@@ -79,11 +79,11 @@ def translate_errors(where: str) -> Iterator[None]:
     except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
         raise StoreUnavailable(
             f"PostgreSQL at {where} refused the login: {exc}; "
-            "check the user and password in database.url (config/cti.yaml)") from exc
+            "check the user and password in database.url in cti.yaml") from exc
     except asyncpg.InvalidCatalogNameError as exc:
         raise StoreUnavailable(
             f"PostgreSQL at {where}: {exc}; create the database "
-            "(createdb) or fix database.url (config/cti.yaml)") from exc
+            "(createdb), or fix database.url in cti.yaml") from exc
     except (*CONNECTION_ERRORS, asyncpg.InterfaceError) as exc:
         if not is_connection_error(exc):
             raise StoreError(f"PostgreSQL at {where}: {exc}") from exc
@@ -92,7 +92,7 @@ def translate_errors(where: str) -> Iterator[None]:
             reason = "no answer in time"
         raise StoreUnavailable(
             f"PostgreSQL at {where} is unreachable: {reason}; check that it is running "
-            "and that database.url in config/cti.yaml points to it") from exc
+            "and that database.url in cti.yaml points to it") from exc
     except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
         detail = f" ({exc.detail})" if getattr(exc, "detail", None) else ""
         raise StoreRejected(f"PostgreSQL at {where} refused the write: {exc}{detail}") from exc

@@ -22,6 +22,8 @@ from cti.errors import CtiError, StoreError
 class StoreUnavailable(StoreError):
     """PostgreSQL cannot be reached, or dropped the connection mid-statement."""
 
+    unreachable = True
+
 
 class StoreRejected(StoreError):
     """PostgreSQL refused a statement: a constraint or a value out of range."""

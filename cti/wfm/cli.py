@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cti.cli_args import add_config
 from cti.errors import BadRequest
 from cti.table import render_table
 from cti.wfm.errors import WfmNotInstalled
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from cti.wfm.plan import ForecastResult
     from cti.wfm.staffing import StaffingPlan
 
-DEFAULT_CONFIG = Path("config")
 _NEEDS = ("numpy", "statsmodels", "matplotlib")
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -75,7 +75,7 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="holidays of hours.yaml: closed, or like a weekday (mon ... sun)")
     p.add_argument("--csv", type=Path, metavar="FILE", help="write every interval to FILE")
     p.add_argument("--plot", type=Path, metavar="FILE", help="draw FILE (.png or .svg)")
-    p.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
+    add_config(p)
 
 
 # --- the commands -------------------------------------------------------------------

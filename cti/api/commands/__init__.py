@@ -187,6 +187,6 @@ def _target(args: Any) -> str | None:
 
 def load() -> dict[str, Command]:
     """Import the command modules (they register themselves); the registry."""
-    from cti.api.commands import agent, call, case, center, customer  # noqa: F401
+    from cti.api.commands import agent, call, case, centre, customer  # noqa: F401
 
     return REGISTRY

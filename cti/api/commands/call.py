@@ -167,7 +167,7 @@ async def dial(ctx: ApiContext, p: Principal, args: DialArgs) -> dict[str, Any]:
         ctx.policy().check_agent(p, agent_id, "dial from the phone of")
     elif agent_id not in ctx.config.agents:
         raise NoSuchAgent(agent_id)
-    return await control_of(ctx).dial(agent_id, args.number, by=actor(p))
+    return await control_of(ctx).dial(agent_id, args.number, queue=args.queue, by=actor(p))
 
 
 @command("call.wrap_up", WrapUpArgs,

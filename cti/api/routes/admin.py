@@ -21,6 +21,7 @@ from cti.api.schemas import (
     WebhookIn,
     WebhookOut,
 )
+from cti.api.views import percentiles
 from cti.cases.views import plain
 from cti.errors import BadRequest, CtiError
 from cti.store.users import ApiKey
@@ -46,7 +47,9 @@ async def health(call: Call) -> dict[str, Any]:
 async def status(call: Call) -> dict[str, Any]:
     call.ctx.policy().check_role(call.principal, "read the status", STAFF, "admin")
     out = call.ctx.service.status()
-    out["desktops"] = len(call.ctx.hub.desktops)
+    hub = call.ctx.hub
+    out["desktops"] = {"connected": len(hub.desktops), "fanout_ms": percentiles(
+        hub.fanout_seconds), "dropped": sum(d.dropped for d in hub.desktops)}
     out["webhooks_failing"] = call.ctx.webhooks.failing()
     out["audit_lost"] = call.ctx.audit.lost
     return out

@@ -72,3 +72,11 @@ async def get_queue(call: Call) -> dict[str, Any]:
     if not policy.sees_queue(p, name):
         raise Forbidden(f"{p.describe()} may not see queue {name}: not one of its queues")
     return call.ctx.hub.board.queue(name)
+
+
+@ROUTES.post("/queues/{queue}/{action}", "Open or close a queue (its supervisors, admins)")
+async def queue_action(call: Call) -> Any:
+    action = call.path("action")
+    if action not in ("open", "close"):
+        raise BadRequest(f"unknown queue action {action!r}; use open or close")
+    return await run_command(call, f"queue.{action}", {"queue": call.path("queue")})

@@ -99,7 +99,7 @@ def let_user_enter(directory: Path, user: pwd.struct_passwd) -> None:
                 f"PostgreSQL runs as the system user {user.pw_name!r} when cti runs as root, "
                 f"and that user cannot enter {path} ({mode}); giving it passage failed "
                 f"({exc.strerror}): run cti as an ordinary user, or set database.data_dir in "
-                "config/cti.yaml to a directory it can reach, e.g. /var/lib/cti/pgdata"
+                "cti.yaml to a directory it can reach, e.g. /var/lib/cti/pgdata"
             ) from exc
         log.warning("let the embedded PostgreSQL user pass through a directory (ACL)",
                     path=str(path), user=user.pw_name)

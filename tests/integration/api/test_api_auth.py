@@ -49,20 +49,31 @@ async def test_requests_without_a_good_token_get_401_with_the_reason(api: ApiEnv
         assert status == 200 and body["openapi"] == "3.1.0"
 
 
-async def _expired_token(api: ApiEnv, user_id: str) -> str:
+async def _token(api: ApiEnv, user_id: str, expires_in: float) -> str:
+    """A token of a new session, signed with the service's key, expiring as asked."""
     store = api.service.store
     session = uuid.uuid4()
     await store.users.open_session(session, user_id, address="test",
                                    expires_at=datetime.now(UTC) + timedelta(hours=1))
     signer = TokenSigner(await store.users.signing_key())
     now = time.time()
-    return signer.sign(Claims(user_id, session, now - 120, now - 60))
+    return signer.sign(Claims(user_id, session, now - 120, now + expires_in))
+
+
+async def test_an_open_socket_is_told_to_renew_then_closed_when_its_token_expires(
+        api: ApiEnv) -> None:
+    async with asyncio.timeout(30):
+        await api.user("lucia", "agent", agent="a1001")
+        desk = await api.desk(await _token(api, "lucia", expires_in=2.5))
+        expiring = await desk.next("expiring", timeout=5)
+        assert expiring["expires_at"].endswith("Z")
+        assert await desk.closed() == 4003
 
 
 async def test_expired_revoked_and_renewed_tokens(api: ApiEnv) -> None:
     async with asyncio.timeout(30):
         token = await api.user("lucia", "agent", agent="a1001")
-        expired = await _expired_token(api, "lucia")
+        expired = await _token(api, "lucia", expires_in=-60)
         status, body = await api.rest("GET", "/api/v1/me", expired)
         assert (status, body["error"]) == (401, "token-expired")
         desk = await api.connect(expired)

@@ -129,10 +129,13 @@ async def test_rest_refuses_bad_bodies_with_400_not_500(api: ApiEnv) -> None:
         assert (status, body["error"]) == (404, "not-found")
 
 
-async def test_slow_requests_time_out(dsn: str, tmp_path: Path) -> None:
-    async with api_env(dsn, tmp_path / "config", cti={"http": {"head_timeout": 0.5}}) as api:
+async def test_slow_requests_time_out_and_cors_and_hosts_follow_the_config(
+        dsn: str, tmp_path: Path) -> None:
+    http = {"head_timeout": 0.5, "cors_origins": ["https://crm.example.com"],
+            "allowed_hosts": ["cti.example.com"]}
+    async with api_env(dsn, tmp_path / "config", cti={"http": http}) as api:
         port = api.service.http_port
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(20):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             writer.write(b"GET /api/v1/health HTTP/1.1\r\nHost: 127")   # never finished
             await writer.drain()
@@ -142,6 +145,30 @@ async def test_slow_requests_time_out(dsn: str, tmp_path: Path) -> None:
             writer.write(b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n")
             assert (await reader.readline()).startswith(b"HTTP/1.1 200")
             writer.close()
+
+            crm = {"Origin": "https://crm.example.com"}
+            async with api.http.options(api.url + "/api/v1/customers", headers={
+                    **crm, "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "authorization"}) as response:
+                assert response.status == 204
+                assert response.headers["Access-Control-Allow-Origin"] == crm["Origin"]
+                assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+            status, body = await api.rest("GET", "/api/v1/agents", headers=crm)
+            assert (status, body["error"]) == (401, "no-token")
+            token = await api.user("root", "admin")
+            async with api.http.get(api.url + "/api/v1/agents", headers={
+                    **crm, "Authorization": f"Bearer {token}"}) as response:
+                assert response.status == 200
+                assert response.headers["Access-Control-Allow-Origin"] == crm["Origin"]
+            status, body = await api.rest("GET", "/api/v1/agents", token,
+                                          headers={"Host": "evil.example"})
+            assert status == 403 and "Host 'evil.example'" in body["message"]
+            status, _ = await api.rest("GET", "/api/v1/agents", token,
+                                       headers={"Host": "cti.example.com"})
+            assert status == 200
+            status, _ = await api.rest("GET", "/api/v1/health",
+                                       headers={"Host": "evil.example"})
+            assert status == 200                               # health: no checks
 
 
 async def test_foreign_origins_and_hosts_are_refused_and_listed_origins_get_cors(

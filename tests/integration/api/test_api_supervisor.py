@@ -53,6 +53,25 @@ async def test_a_supervisor_listens_then_takes_over_an_escalated_call(api: ApiEn
         assert "supervision.started" not in lucia.types()   # listening is not shown to her
         api.env.sim.hangup(call.name)
         await wait_for(lambda: len(api.service.calls) == 0, what="call over")
+        await api.env.flushed()
+
+        scores = {"greeting": 5, "understanding": 4, "solution": 8, "closing": 5}
+        short = await boss.command("call.review", {"interaction_id": iid, "form": "standard",
+                                                   "scores": {"greeting": 9}})
+        assert short["error"]["code"] == "bad-request"
+        assert "greeting: 9 is above the item's maximum 5" in short["error"]["message"]
+        assert "solution: missing" in short["error"]["message"]
+        reviewed = await boss.command("call.review", {"interaction_id": iid,
+                                                      "form": "standard", "scores": scores,
+                                                      "comment": "calm under pressure"})
+        assert reviewed["ok"], reviewed
+        assert (reviewed["result"]["score"], reviewed["result"]["max_score"]) == (22, 25)
+        token = await api.login("carmen")
+        status, listed = await api.rest("GET", f"/api/v1/calls/{iid}/reviews", token)
+        assert status == 200
+        assert [(r["reviewer"], r["form"], r["score"], r["comment"]) for r in listed] == [
+            ("carmen", "standard", 22, "calm under pressure")]
+        assert listed[0]["agent_id"] in ("a1001", "s2001")   # who answered it last
 
 
 async def test_a_supervisor_moves_its_agents_messages_them_and_nobody_else(

@@ -24,7 +24,7 @@ COMMANDS: list[tuple[str, str, dict[str, Any], str]] = [
     ("lucia", "call.review", {"interaction_id": IID, "form": "standard", "scores": {}},
      "only supervisors and admins may"),
     ("lucia", "queue.close", {"queue": "bookings"}, "only supervisors and admins may"),
-    ("lucia", "center.set_mode", {"mode": "night"}, "only supervisors and admins may"),
+    ("lucia", "centre.set_mode", {"mode": "night"}, "only supervisors and admins may"),
     ("lucia", "message.send", {"text": "hi", "all": True}, "only supervisors and admins may"),
     ("carmen", "agent.logout", {"agent_id": "a1003"}, "not one of its agents"),
     ("carmen", "queue.close", {"queue": "bookings"}, "it is not one of its queues"),

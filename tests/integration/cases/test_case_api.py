@@ -221,7 +221,7 @@ async def test_cti_case_and_cti_customer_print_tables_and_one_line_errors(
         assert "added to case" in capsys.readouterr().out
         assert await cli("case", "close", case["id"], "--by", "a1001") == 0
         assert "closed (perfect)" in capsys.readouterr().out
-        assert await cli("case", "show", case["id"]) == 0
+        assert await cli("case", "show", case["id"][:8]) == 0  # the first characters do
         shown = capsys.readouterr().out
         assert "CLOSED" in shown and "a1001: called back" in shown
         assert "bookings > new booking > package holiday > what is included" in shown
@@ -229,6 +229,9 @@ async def test_cti_case_and_cti_customer_print_tables_and_one_line_errors(
         assert case["id"] in capsys.readouterr().out
         assert await cli("customer", "show", ana[0]["id"]) == 0
         assert "no open cases" in capsys.readouterr().out
+        assert await cli("case", "show", "ffffffff") == 2
+        assert "none of the 500 newest cases has an id starting with 'ffffffff'" in \
+            capsys.readouterr().err
         assert await cli("case", "close", case["id"], "--by", "a1001") == 2
         err = capsys.readouterr().err
     assert err.strip().count("\n") == 0

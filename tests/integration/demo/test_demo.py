@@ -29,13 +29,13 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         banner = _banner(demo)
-        desk = re.search(r"Agent desktop\s+(http://127\.0\.0\.1:\d+)/\s+sign in as lucia, "
-                         r"password (\S+) ", banner)
-        assert desk, banner
-        assert re.search(r"Wallboard\s+http://127\.0\.0\.1:\d+/wallboard\s+sign in as carmen",
-                         banner), banner
-        url, password = desk.groups()
-        for user in ("lucia", "carmen"):   # the printed password signs them in
+        desk = re.search(r"Agent desktop\s+(http://127\.0\.0\.1:\d+)/\s+sign in as (\S+) "
+                         r"\(any agent id\), password '([^']+)'", banner)
+        board = re.search(r"Wallboard\s+http://127\.0\.0\.1:\d+/wallboard\s+sign in as (\S+) "
+                          r"\(supervisor\)", banner)
+        assert desk and board, banner
+        url, agent, password = desk.groups()
+        for user in (agent, board.group(1)):   # the printed password signs them in
             login = urllib.request.Request(
                 f"{url}/api/v1/login", method="POST", headers={"Content-Type": "application/json"},
                 data=json.dumps({"username": user, "password": password}).encode())
@@ -52,6 +52,10 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
     assert "PostgreSQL      postgresql://" in out
     answered = [int(n) for n in re.findall(r"answered (\d+)", out)]
     assert answered and answered[-1] > 0, out
+    # the stop says what it waits for, and that it is done
+    assert "stopping: no new calls; the service drains what is under way" in out
+    assert "stopping: stopping the simulated PBX" in out
+    assert out.rstrip().endswith("stopped")
     assert (tmp_path / "var" / "pgdata").is_dir()
     assert "Traceback" not in (tmp_path / "var" / "demo.log").read_text()
 

@@ -37,7 +37,8 @@ async def test_db_migrate_applies_then_reports_up_to_date(
 async def test_db_migrate_with_unreachable_database_is_one_clear_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = _config_with_database(tmp_path, "postgresql://cti:hunter2@127.0.0.1:1/cti")
-    assert await asyncio.to_thread(main, ["db", "migrate", "--config", str(config)]) == 2
+    assert await asyncio.to_thread(main, ["db", "migrate", "--config", str(config)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("cti: ") and "127.0.0.1:1" in err
+    assert f"database.url in {config}/cti.yaml" in err  # the config directory given
     assert "hunter2" not in err and "Traceback" not in err

@@ -75,9 +75,9 @@ async def test_cli_errors_are_one_clear_line(env: Env,
             "cti: no agent with id 'nobody'; `cti status` lists the agents")
         assert await _cli("agent", "pause", "a1004", "--url", _url(env),
                           "--config", str(env.config_dir)) == 2
-        err = capsys.readouterr().err
-        assert err.startswith("cti: agent a1004: pause refused:") and "Traceback" not in err
-        assert await _cli("status", "--url", "http://127.0.0.1:1") == 2
+        assert capsys.readouterr().err == (
+            "cti: agent a1004 is logged out: log it in first (cti agent login a1004)\n")
+        assert await _cli("status", "--url", "http://127.0.0.1:1") == 1  # unreachable
         assert "cannot reach the service at http://127.0.0.1:1" in capsys.readouterr().err
 
 
@@ -100,8 +100,11 @@ async def test_api_rejects_bad_requests_with_json_errors(env: Env) -> None:
 
 async def test_phone_feature_codes_log_in_pause_and_log_out(env: Env) -> None:
     async with asyncio.timeout(20):
-        env.sim.dial_feature("PJSIP/1005", "*45")
-        await wait_for(lambda: env.agent_state("a1005") == "READY", what="login by *45")
+        env.sim.dial_feature("PJSIP/1005", "*45")  # routing.login_state: not_ready
+        await wait_for(lambda: env.agent_state("a1005") == "NOT_READY", what="login by *45")
+        assert env.service.router.engine.agent("a1005").reason == "login"
+        env.sim.dial_feature("PJSIP/1005", "*47")
+        await wait_for(lambda: env.agent_state("a1005") == "READY", what="ready by *47")
         env.sim.dial_feature("PJSIP/1005", "*48")
         await wait_for(lambda: env.agent_state("a1005") == "NOT_READY", what="pause by *48")
         env.sim.dial_feature("PJSIP/1005", "*47")

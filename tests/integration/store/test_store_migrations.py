@@ -13,6 +13,7 @@ TABLES = {
     "agent_state_history", "agent_current_state", "queue_entries", "schema_migrations",
     "events", "events_default", "stream_state", "survey_answers", "recordings",
     "cases", "case_notes", "case_attachments", "case_derivations", "attachment_blobs",
+    "scheduled_callbacks", "control_settings",
 }
 
 

@@ -55,7 +55,7 @@ async def test_open_on_a_closed_port_names_host_and_port_but_not_the_password() 
             await Store.open("postgresql://cti:hunter2@127.0.0.1:1/cc")
     message = str(caught.value)
     assert message.startswith("PostgreSQL at cti@127.0.0.1:1/cc is unreachable: ")
-    assert "check that it is running and that database.url in config/cti.yaml" in message
+    assert "check that it is running and that database.url in cti.yaml" in message
     assert "hunter2" not in message
 
 

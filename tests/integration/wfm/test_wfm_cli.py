@@ -123,7 +123,7 @@ async def test_staffing_over_several_days_shows_a_matrix(
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["forecast", "--queue", "nosuch"], "no queue named 'nosuch' in queues.yaml; known: "),
+    (["forecast", "--queue", "nosuch"], "no queue named 'nosuch' in "),
     (["forecast", "--queue", "vip"], "no voice calls recorded in queue 'vip' between"),
     (["forecast", "--queue", "billing", "--channel", "chat"], "no chat calls recorded"),
     (["forecast", "--queue", "billing", "--days", "0"], "--days 0 must be from 1 to 366"),
@@ -141,6 +141,8 @@ async def test_bad_requests_are_one_clear_line(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("cti: ") and message in err and len(err.strip().splitlines()) == 1
+    if "nosuch" in message:  # the config file named with the directory given
+        assert f"in {config}/queues.yaml; known: billing" in err
 
 
 async def test_unreachable_database_is_one_clear_line(
@@ -149,7 +151,7 @@ async def test_unreachable_database_is_one_clear_line(
     async with asyncio.timeout(60):
         code = await _cti("staffing", "--config", str(config), "--queue", "billing")
     err = capsys.readouterr().err
-    assert code == 2 and "127.0.0.1:1" in err and "unreachable" in err
+    assert code == 1 and "127.0.0.1:1" in err and "unreachable" in err
     assert "hunter2" not in err and "Traceback" not in err
 
 

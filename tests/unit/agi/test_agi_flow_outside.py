@@ -38,7 +38,7 @@ def flow(step: str) -> str:
     ("{type: transfer, number: '+16502530000'}",
      "main.yaml: a: number: number '+16502530000' refused: a number of US"),
     ("{type: transfer, target: PJSIP/2001, number: '+34911234567'}",
-     "main.yaml: a: type: Value error, give target (an inside dial string"),
+     "main.yaml: a: type: give target (an inside dial string"),
     ("{type: voicemail, mailbox: '1@default&2@default'}",
      "main.yaml: a: mailbox: '1@default&2@default' is not a mailbox like 8000@default"),
     ("{type: callback, queue: q}",

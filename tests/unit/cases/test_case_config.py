@@ -64,7 +64,7 @@ BAD = [
      "catalogue.yaml: topics.bookings.reasons.new booking.sub_reasons.hotel only.questions: "
      "required field is missing"),
     ("catalogue.yaml", "  general:\n", "  General Info:\n",
-     "catalogue.yaml: topics: Value error, 'General Info' is not a catalogue key: use "
+     "catalogue.yaml: topics: 'General Info' is not a catalogue key: use "
      "lower-case words (a-z, 0-9, spaces, - _ . ' /), at most 80 characters, e.g. "
      "'new booking'"),
     ("units.yaml", "members: [s2001]", "members: [s2009]",
@@ -77,16 +77,16 @@ BAD = [
      "units.yaml: default_unit: no unit named 'sales'; known: agents, complaints, finance, "
      "operations, supervisors"),
     ("units.yaml", "    kind: pool\n", "    kind: team\n",
-     "units.yaml: units[0].kind: Input should be 'pool', 'supervisors', 'complaints' or "
+     "units.yaml: units[0].kind: must be 'pool', 'supervisors', 'complaints' or "
      "'department'"),
     ("queues.yaml", "  - {code: derived, name: Derived to a unit}",
      "  - {code: resolved, name: again}",
-     "queues.yaml: dispositions: Value error, duplicate disposition code 'resolved'"),
+     "queues.yaml: dispositions: duplicate disposition code 'resolved'"),
     ("cti.yaml", "content_types: [application/pdf,", "content_types: [pdf,",
-     "cti.yaml: cases.attachments.content_types: Value error, 'pdf' is not a content type "
+     "cti.yaml: cases.attachments.content_types: 'pdf' is not a content type "
      "like application/pdf"),
     ("cti.yaml", "  fcr_days: 7", "  fcr_days: 0",
-     "cti.yaml: cases.fcr_days: Input should be greater than or equal to 1"),
+     "cti.yaml: cases.fcr_days: must be 1 or more"),
 ]
 
 

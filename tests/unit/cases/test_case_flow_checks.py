@@ -63,7 +63,7 @@ def test_cti_ivr_check_reports_catalogue_errors(tmp_path: Path,
         "start: a\nsteps:\n  a: {type: set, topic: holidays, next: q}\n"
         "  q: {type: queue, queue: bookings}\n")
     assert main(["ivr", "check", "--config", str(ROOT / "config"), "--flows",
-                 str(flows)]) == 1
+                 str(flows)]) == 2
     err = capsys.readouterr().err
     assert f"cti ivr: {flows}/main.yaml: a: topic: 'holidays' is not in the catalogue" in err
 

@@ -27,7 +27,7 @@ def test_sim_secret_comes_from_the_environment_or_a_file(monkeypatch, tmp_path) 
 
 
 def test_sim_secret_on_the_command_line_is_refused_with_the_way_out(capsys) -> None:
-    assert run(_parse("--secret", "s3cret", "--ami", "127.0.0.1:0")) == 1
+    assert run(_parse("--secret", "s3cret", "--ami", "127.0.0.1:0")) == 2
     err = capsys.readouterr().err.strip()
     assert err == ("cti sim: --secret puts the secret where ps shows it; set CTI_SIM_SECRET "
                    "or use --secret-file FILE")
@@ -35,7 +35,7 @@ def test_sim_secret_on_the_command_line_is_refused_with_the_way_out(capsys) -> N
 
 
 def test_sim_missing_secret_file_is_one_clear_line(capsys, tmp_path) -> None:
-    assert run(_parse("--secret-file", str(tmp_path / "nope"), "--ami", "127.0.0.1:0")) == 1
+    assert run(_parse("--secret-file", str(tmp_path / "nope"), "--ami", "127.0.0.1:0")) == 2
     assert capsys.readouterr().err.startswith("cti sim: cannot read --secret-file ")
 
 

@@ -28,7 +28,7 @@ async def close_queue(ctx: ApiContext, p: Principal, args: QueueArgs) -> dict[st
     return await control_of(ctx).close_queue(args.queue, by=actor(p))
 
 
-@command("center.set_mode", ModeArgs, roles=STAFF,
+@command("centre.set_mode", ModeArgs, roles=STAFF,
          summary="Switch the centre to normal, night or emergency mode")
 async def set_mode(ctx: ApiContext, p: Principal, args: ModeArgs) -> dict[str, Any]:
     return await control_of(ctx).set_centre_mode(args.mode, message=args.message,
