@@ -33,11 +33,6 @@ def clean_text(value: str, limit: int = TEXT_MAX) -> str:
     return _clean(value.replace("\r\n", "\n"), limit, _CONTROLS)
 
 
-def printable(value: object) -> str:
-    """``value`` as text safe to print on a terminal (for the CLI's tables)."""
-    return _LINE_CONTROLS.sub("", str(value))
-
-
 def _clean(value: str, limit: int, controls: re.Pattern[str]) -> str:
     if "\x00" in value:
         raise TextRefused("text must not contain a NUL character")

@@ -15,19 +15,16 @@ import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from cti.api import accounts
 from cti.api.passwords import check_password_rules
 from cti.api.policy import SCOPES
-from cti.api.text import printable
+from cti.cli_args import add_config
 from cti.config import Config, load_config
 from cti.errors import BadRequest
 from cti.store import EmbeddedPostgres, Store
-from cti.table import render_table
-
-DEFAULT_CONFIG = Path("config")
+from cti.table import printable, render_table
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -90,7 +87,7 @@ def _fields(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config directory")
+    add_config(parser)
 
 
 def _list_arg(text: str | None) -> list[str] | None:

@@ -22,9 +22,17 @@ def agent_of(ctx: ApiContext, p: Principal, given: str | None, what: str) -> str
     return agent_id
 
 
+class UnknownPauseReason(BadRequest):
+    code = "unknown-pause-reason"
+
+
 async def change_state(ctx: ApiContext, p: Principal, given: str | None, action: str,
                        reason: str | None = None) -> dict[str, Any]:
     agent_id = agent_of(ctx, p, given, action)
+    if reason is not None:  # a person's reason: one of pause_reasons (agents.yaml)
+        problem = ctx.config.pause_reason_problem(reason)
+        if problem:
+            raise UnknownPauseReason(problem)
     control = ctx.service.control
     if control is not None:  # records who asked (agent.state_requested)
         result = await control.set_agent_state(agent_id, action, reason=reason,
