@@ -2,7 +2,7 @@
 // the customer's history and click to dial, over the public API only.
 
 import {Session} from "./api.js";
-import {Pickers} from "./catalogue.js";
+import {CasePanel} from "./case-panel.js";
 import {LinkView, everySecond, header} from "./chrome.js";
 import {Clock} from "./clock.js";
 import {byId, describe, duration, fill, h, setOptions, text} from "./dom.js";
@@ -49,15 +49,14 @@ class Desktop {
     this.call = null;         // the call at my phone (ringing or talking)
     this.lastCall = null;     // the call I left last (its wrap-up)
     this.wrap = null;         // the call whose wrap-up form is open
-    this.caseId = null;
-    this.case = null;
     this.customer = null;
-    this.catalogue = {};
     this._caseTimer = null;
-    this.pickers = new Pickers({topic: byId("cat-topic"), reason: byId("cat-reason"),
-                                sub_reason: byId("cat-sub-reason"),
-                                question: byId("cat-question")},
-                               () => this.renderAnswer());
+    this.cases = new CasePanel({
+      session, clock, announce: (m) => this.announce(m),
+      run: (errorId, name, args, button) => this.run(errorId, name, args, button),
+      interaction: () => (this.call || this.lastCall)?.interaction_id ?? null,
+    });
+    this.cases.onCatalogue = () => this.renderCall();
     this.bind();
   }
 
@@ -151,14 +150,6 @@ class Desktop {
       }
     });
     form("wrapup-form", (button) => this.finishWrapUp(button));
-    form("classify-form", (button) => this.classify(button));
-    for (const id of ["cat-topic", "cat-reason", "cat-sub-reason", "cat-question", "call-type"]) {
-      on(id, "change", () => { this.classDirty = true; });   // the agent's choice wins
-    }
-    form("note-form", (button) => this.addNote(button));
-    form("attach-form", (button) => this.attach(button));
-    form("derive-form", (button) => this.derive(button));
-    form("status-form", (button) => this.setStatus(button));
     form("dial-form", (button) => this.dial(byId("dial-number").value.trim(), button));
   }
 
@@ -186,7 +177,7 @@ class Desktop {
     if (!number) return;
     const args = {number};
     if (this.customer?.id) args.customer_id = this.customer.id;
-    if (this.caseId) args.case_id = this.caseId;
+    if (this.cases.caseId) args.case_id = this.cases.caseId;
     const done = await this.run("dial-error", "call.dial", args, button);
     if (done) this.announce(`Calling ${number}: your phone rings first.`);
   }
@@ -216,8 +207,8 @@ class Desktop {
     }
     if (this.agent?.state !== "WRAP_UP") this.closeWrapUp();
     else if (!this.wrap && this.lastCall) this.openWrapUp(this.lastCall);
-    if (!Object.keys(this.catalogue).length) this.loadCatalogue();
-    if (this.caseId) this.loadCase();
+    if (!this.cases.hasCatalogue) this.cases.loadCatalogue();
+    if (this.cases.caseId) this.cases.loadCase();
     this.renderState();
     this.renderCall();
   }
@@ -234,7 +225,7 @@ class Desktop {
       return;
     }
     if (e.type.startsWith("case.")) {
-      this.caseEvent(e);
+      this.cases.event(e);
       return;
     }
     if (e.type.startsWith("customer.")) {
@@ -279,26 +270,8 @@ class Desktop {
         break;
     }
     if (mine || (this.call && this.call.interaction_id === e.interaction_id)) {
-      if (e.case_id && !this.caseId) this.openCase(e.case_id);
+      if (e.case_id && !this.cases.caseId) this.cases.openCase(e.case_id);
       this.renderCall();
-    }
-  }
-
-  caseEvent(e) {
-    const iid = this.call?.interaction_id || this.lastCall?.interaction_id;
-    if ((e.type === "case.opened" || e.type === "case.interaction_linked")
-        && e.interaction_id && e.interaction_id === iid && e.case_id !== this.caseId) {
-      this.openCase(e.case_id);
-      return;
-    }
-    if (e.case_id && e.case_id === this.caseId) {
-      if (e.type === "case.classified" && !this.classDirty) {
-        // absolute values: show them at once (the case's rows may lag a moment behind)
-        this.pendingClassification = false;
-        this.pickers.set(e.data);
-        if (e.data.call_type) byId("call-type").value = e.data.call_type;
-      }
-      this.loadCaseSoon();
     }
   }
 
@@ -312,13 +285,9 @@ class Desktop {
       text(byId("call-error"), "");
       const pop = call.screen_pop || {};
       const customer = pop.customer?.customer_id || call.customer_id || null;
-      this.caseId = null;
-      this.case = null;
-      byId("case-panel").hidden = true;
+      this.cases.reset(pop.classification);
       const caseId = pop.case_id || call.case_id;
-      if (caseId) this.openCase(caseId);
-      this.classDirty = false;
-      this.pickers.set(pop.classification || {});
+      if (caseId) this.cases.openCase(caseId);
       this.showCustomer(customer);
     }
     this.renderCall();
@@ -361,193 +330,11 @@ class Desktop {
     if (byId("wrapup-disposition").value) args.disposition = byId("wrapup-disposition").value;
     const notes = byId("wrapup-notes").value.trim();
     if (notes) args.notes = notes;
-    // what the case panel holds and was not saved yet goes with the wrap-up
-    const chosen = this.pickers.value();
-    const saved = this.case || {};
-    if (chosen.topic && ["topic", "reason", "sub_reason", "question"]
-      .some((k) => (chosen[k] || null) !== (saved[k] || null))) args.classification = chosen;
-    const callType = byId("call-type").value;
-    if (callType && callType !== saved.call_type) args.call_type = callType;
+    Object.assign(args, this.cases.unsaved());   // the case panel's unsaved choice goes too
     const done = await this.run("wrapup-error", "call.wrap_up", args, button);
     if (done) {
       this.closeWrapUp();
       this.announce("Wrap-up finished.");
-    }
-  }
-
-  // --- the case -----------------------------------------------------------------------
-
-  async loadCatalogue() {
-    try {
-      this.catalogue = await session.get("/catalogue");
-    } catch (err) {
-      text(byId("case-error"), `The catalogue could not be read: ${describe(err)}`);
-      this.catalogue = {};
-    }
-    const chosen = this.pickers.value();
-    this.pickers.load(this.catalogue);
-    if (chosen.topic) this.pickers.set(chosen);
-    this.renderCall();
-  }
-
-  openCase(caseId) {
-    this.caseId = caseId;
-    this.case = null;
-    this.classDirty = false;
-    this.pendingClassification = true;
-    byId("case-panel").hidden = false;
-    text(byId("case-ref"), caseId.slice(0, 8));
-    fill(byId("notes"));
-    fill(byId("attachments"));
-    this.loadCase();
-  }
-
-  /** After an event of the case: its rows follow the event within a moment. */
-  loadCaseSoon() {
-    clearTimeout(this._caseTimer);
-    clearTimeout(this._caseLate);
-    this._caseTimer = setTimeout(() => this.loadCase(), 150);
-    this._caseLate = setTimeout(() => this.loadCase(), 1500);
-  }
-
-  async loadCase(attempt = 0) {
-    const caseId = this.caseId;
-    if (!caseId) return;
-    const ask = this._caseAsk = (this._caseAsk || 0) + 1;   // only the latest answer counts
-    let found;
-    try {
-      found = await session.get(`/cases/${encodeURIComponent(caseId)}`);
-    } catch (err) {
-      if (caseId !== this.caseId || ask !== this._caseAsk) return;
-      if (err.code === "no-such-case" && attempt < 20) {
-        // the case's events reach desktops as soon as they are journalled; its rows
-        // follow within a moment
-        clearTimeout(this._caseTimer);
-        this._caseTimer = setTimeout(() => this.loadCase(attempt + 1), 250);
-      } else {
-        this.loadError = `The case could not be read: ${describe(err)}`;
-        text(byId("case-error"), this.loadError);
-      }
-      return;
-    }
-    if (caseId !== this.caseId || ask !== this._caseAsk) return;
-    if (this.loadError && byId("case-error").textContent === this.loadError) {
-      text(byId("case-error"), "");
-    }
-    this.loadError = null;
-    this.case = found;
-    if (this.pendingClassification && !this.classDirty) {
-      this.pendingClassification = false;
-      const levels = {topic: found.topic, reason: found.reason, sub_reason: found.sub_reason,
-                      question: found.question};
-      if (found.topic) this.pickers.set(levels);
-      byId("call-type").value = found.call_type || "";
-    }
-    byId("case-status").value = found.status;
-    this.renderCase();
-  }
-
-  renderCase() {
-    const c = this.case;
-    if (!c) return;
-    const labels = c.classification?.labels || {};
-    const named = ["topic", "reason", "sub_reason", "question"].map((k) => labels[k] || c[k])
-      .filter(Boolean).join(" › ") || "not classified";
-    fill(byId("case-line"),
-         h("span", {class: `status status-${c.status}`}, c.status), " ",
-         named, " · opened ", clock.dateTime(c.opened_at),
-         c.unit ? ` · ${c.unit}` : "", c.open_derivations ? ` · ${c.open_derivations} derivation(s) open` : "");
-    fill(byId("notes"), (c.notes || []).map((n) => h("li", {},
-      h("span", {class: "meta"}, `${clock.dateTime(n.at)} · ${n.author}`), h("p", {}, n.text))));
-    if (!(c.notes || []).length) fill(byId("notes"), h("li", {class: "muted"}, "No notes yet."));
-    fill(byId("attachments"), (c.attachments || []).map((a) => h("li", {},
-      h("button", {type: "button", class: "link-button",
-                   onclick: () => this.download(c.id, a)}, a.name),
-      h("span", {class: "meta"}, ` ${Math.ceil(a.size / 1024)} KiB · ${a.added_by} · ${clock.dateTime(a.at)}`))));
-    if (!(c.attachments || []).length) {
-      fill(byId("attachments"), h("li", {class: "muted"}, "No attachments."));
-    }
-  }
-
-  async download(caseId, attachment) {
-    try {
-      const response = await fetch(`/api/v1/cases/${encodeURIComponent(caseId)}/attachments/${encodeURIComponent(attachment.id)}`,
-                                   {headers: {Authorization: `Bearer ${session.token}`}});
-      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
-      const url = URL.createObjectURL(await response.blob());
-      const a = h("a", {href: url, download: attachment.name});
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (err) {
-      text(byId("case-error"), `Download failed: ${describe(err)}`);
-    }
-  }
-
-  async caseCommand(name, args, button) {
-    if (!this.caseId) return null;
-    const done = await this.run("case-error", name, {case_id: this.caseId, ...args}, button);
-    if (done?.stored) this.loadCase();   // stored: the case's rows show it now
-    return done;
-  }
-
-  async classify(button) {
-    const args = {classification: this.pickers.value()};
-    const callType = byId("call-type").value;
-    if (callType) args.call_type = callType;
-    if (await this.caseCommand("case.classify", args, button)) {
-      this.classDirty = false;
-      this.announce("Classification saved.");
-    }
-  }
-
-  async addNote(button) {
-    const area = byId("note-text");
-    const args = {text: area.value.trim()};
-    const iid = this.call?.interaction_id || this.lastCall?.interaction_id;
-    if (iid) args.interaction_id = iid;
-    if (await this.caseCommand("case.note", args, button)) {
-      area.value = "";
-      this.announce("Note added.");
-    }
-  }
-
-  async attach(button) {
-    const input = byId("attach-file");
-    const file = input.files?.[0];
-    if (!file || !this.caseId) return;
-    button.disabled = true;
-    text(byId("case-error"), "");
-    try {
-      const uploadId = await session.upload(file);
-      if (await this.caseCommand("case.attach", {upload_id: uploadId}, button)) {
-        input.value = "";
-        this.announce(`${file.name} attached.`);
-      }
-    } catch (err) {
-      text(byId("case-error"), describe(err));
-    } finally {
-      button.disabled = false;
-    }
-  }
-
-  async derive(button) {
-    const reason = byId("derive-reason");
-    const args = {unit: byId("derive-unit").value, reason: reason.value.trim()};
-    if (await this.caseCommand("case.derive", args, button)) {
-      reason.value = "";
-      this.announce("Case derived.");
-    }
-  }
-
-  async setStatus(button) {
-    const args = {status: byId("case-status").value};
-    const resolution = byId("case-resolution").value.trim();
-    if (resolution) args.resolution = resolution;
-    if (await this.caseCommand("case.set_status", args, button)) {
-      byId("case-resolution").value = "";
-      this.announce(`Case ${args.status}.`);
     }
   }
 
@@ -583,7 +370,7 @@ class Desktop {
 
   renderHistory() {
     const pop = (this.call || this.lastCall)?.screen_pop;
-    fill(byId("history"), renderHistory(this.customer, pop?.history, this.catalogue, clock,
+    fill(byId("history"), renderHistory(this.customer, pop?.history, this.cases.catalogue, clock,
                                         (number) => this.dial(number)));
   }
 
@@ -637,7 +424,7 @@ class Desktop {
       return;
     }
     pop.hidden = false;
-    fill(pop, renderPop(call, this.catalogue, clock));
+    fill(pop, renderPop(call, this.cases.catalogue, clock));
     const talking = call.phase === "talking";
     controls.hidden = !talking;
     const consult = call.consult;
@@ -651,19 +438,6 @@ class Desktop {
     byId("btn-consult-complete").disabled = !consult?.answered;
     byId("btn-consult-cancel").hidden = !consult;
     if (this.customer) this.renderHistory();
-  }
-
-  renderAnswer() {
-    const box = byId("answer");
-    const answer = this.pickers.answer();
-    if (!answer) {
-      box.hidden = true;
-      fill(box);
-      return;
-    }
-    box.hidden = false;
-    fill(box, h("h3", {}, "Answer for ", this.pickers.labels().at(-1) || "this question"),
-         h("p", {}, answer));
   }
 
   tick() {
