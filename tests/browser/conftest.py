@@ -123,6 +123,7 @@ async def centre(dsn: str, tmp_path: Path) -> AsyncIterator[Centre]:
     async with asyncio.timeout(30):
         sim = await start_sim()
         sim.add_phone("PJSIP/2001", Behaviour.answers(0.5))   # the supervisor's phone
+        sim.add_phone("PJSIP/trunk", Behaviour.answers(1.0), context="cti-inbound")  # customers
         config_dir = make_config(tmp_path / "config", sim.ami_port, queues={
             "bookings": {"wrapup_requires_disposition": True,
                          "service_level": {"target_seconds": 2, "percent": 80}}})

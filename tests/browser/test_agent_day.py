@@ -14,6 +14,7 @@ from playwright.async_api import expect
 
 pytestmark = pytest.mark.browser
 
+JUAN = "+34612345678"
 BOOKINGS = ["1", "1"]   # main menu 1 (bookings), then 1 (new booking)
 NOTE = "Wants a quote for two adults in May <b>not bold</b>"
 #: Collects what the connection banner said, for the moment it shows.
@@ -31,7 +32,7 @@ async def seed(centre: Centre) -> tuple[str, str]:
     cases = centre.service.cases
     assert cases is not None
     made = await cases.customers.create("Juan Perez", by="test", tier="silver", value=5000,
-                                        phones=["5551234"], account_number="ES-1001")
+                                        phones=["+34612345678"], account_number="ES-1001")
     assert made.id is not None
     opened = await cases.open_case(customer_id=made.id, by="test", subject="Change of dates",
                                    classification={"topic": "changes"})
@@ -76,7 +77,7 @@ async def test_an_agent_day_in_the_desktop(browser: Any, centre: Centre) -> None
         await expect(state).to_have_text("Ready")
 
         # A call: the screen-pop shows the customer, his tier and his open case.
-        centre.env.sim.place_call("5551234", "Juan Perez", "900", digits=BOOKINGS)
+        centre.env.sim.place_call(JUAN, "Juan Perez", "900", digits=BOOKINGS)
         pop = page.locator("#pop")
         await expect(pop.locator("#pop-title")).to_have_text("Juan Perez", timeout=20_000)
         await expect(pop).to_contain_text("silver")
@@ -110,7 +111,7 @@ async def test_an_agent_day_in_the_desktop(browser: Any, centre: Centre) -> None
         await expect(page.locator("#attachments")).to_contain_text("quote-request.txt")
         await centre.screenshot(page, "desktop.png")
 
-        call = live_call(centre, "5551234")
+        call = live_call(centre, JUAN)
         assert call is not None
         interaction_id = call.interaction_id
         store = centre.service.store
@@ -146,7 +147,18 @@ async def test_an_agent_day_in_the_desktop(browser: Any, centre: Centre) -> None
         await page.get_by_role("button", name="Finish wrap-up").click()
         await expect(state).to_have_text("Ready")
         await expect(page.locator("#wrapup-panel")).to_be_hidden()
-        await wait_for(lambda: live_call(centre, "5551234") is None, what="call ended")
+        await wait_for(lambda: live_call(centre, JUAN) is None, what="call ended")
+
+        # Click to dial from the customer's history: the agent's phone, then his.
+        await page.get_by_role("button", name=f"Call {JUAN}").click()
+        await expect(pop.locator(".facts")).to_contain_text(JUAN, timeout=20_000)
+        await expect(state).to_have_text("On a call", timeout=20_000)
+        await expect(page.locator("#dial-error")).to_be_empty()
+        await page.get_by_role("button", name="Hang up").click()
+        await expect(page.locator("#wrapup-panel")).to_be_visible(timeout=20_000)
+        await page.get_by_label("Disposition").select_option("info-given")
+        await page.get_by_role("button", name="Finish wrap-up").click()
+        await expect(state).to_have_text("Ready")
 
         assert await centre.service.flush(10)
 

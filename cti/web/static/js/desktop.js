@@ -175,10 +175,7 @@ class Desktop {
 
   async dial(number, button = null) {
     if (!number) return;
-    const args = {number};
-    if (this.customer?.id) args.customer_id = this.customer.id;
-    if (this.cases.caseId) args.case_id = this.cases.caseId;
-    const done = await this.run("dial-error", "call.dial", args, button);
+    const done = await this.run("dial-error", "call.dial", {number}, button);
     if (done) this.announce(`Calling ${number}: your phone rings first.`);
   }
 
@@ -239,7 +236,8 @@ class Desktop {
         if (e.agent_id === me) {
           this.setCall(call);
           const name = call.screen_pop?.customer?.name || call.caller_number || "an unknown caller";
-          this.announce(`Call from ${name}. Answer on your phone.`, true);
+          this.announce(call.screen_pop?.callback ? `Your phone rings to call ${name}. Answer it.`
+            : `Call from ${name}. Answer on your phone.`, true);
         }
         break;
       case "call.answered":
