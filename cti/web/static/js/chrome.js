@@ -20,7 +20,14 @@ export class LinkView {
     this.retryAt = retryIn ? Date.now() + retryIn * 1000 : null;
     this.link.dataset.state = state;
     if (state === "live") {
-      text(this.link, was === "live" || was === "connecting" ? "Connected" : "Connected: caught up");
+      const back = was !== "live" && was !== "connecting";
+      text(this.link, back ? "Connected: caught up" : "Connected");
+      clearTimeout(this._calm);
+      if (back) {
+        this._calm = setTimeout(() => {
+          if (this.state === "live") text(this.link, "Connected");
+        }, 10_000);
+      }
       this.banner.hidden = true;
       fill(this.banner);
       return;
