@@ -26,6 +26,12 @@ export class Floor {
       const call = {...c};
       if (c.waited !== null && c.waited !== undefined) call.queued_at = at - c.waited;
       call.started_at = at - (c.age || 0);
+      const escalation = c.escalation || c.screen_pop?.escalation;
+      if (escalation) {
+        const when = escalation.at;
+        call.escalation = {...escalation,
+                           at: typeof when === "number" ? when : Date.parse(when) / 1000 || null};
+      }
       this.calls.set(c.interaction_id, call);
     }
   }
