@@ -11,7 +11,7 @@ EXTRAS_demo  := embedded
 EXTRAS_test  := embedded,test
 EXTRAS_bench := embedded,bench
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test browser-deps lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,21 @@ $(VENV)/.installed-%: $(BIN)/python pyproject.toml
 demo: $(VENV)/.installed-demo
 	$(BIN)/cti demo
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test browser-deps
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser) drive Debian's chromium: browsers that download
+# themselves fail here. As root (CI on a fresh Debian machine) install it when it is
+# missing; otherwise those tests skip saying how to install it (and fail under CI=true).
+APT_BROWSER := DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	chromium chromium-driver >/dev/null
+browser-deps:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "make: installing Debian's chromium and chromium-driver for the browser tests"; \
+	    $(APT_BROWSER) 2>/dev/null || { apt-get update -qq >/dev/null && $(APT_BROWSER); }; \
+	  fi; \
+	fi
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -120,6 +120,7 @@ class Demo:
         supervisors = {m for u in config.units.values() if u.kind == "supervisors"
                        for m in u.members}
         self.agent_ids = [a for a in config.agents if a not in supervisors][:agents]
+        self.supervisor = min(supervisors & set(config.agents), default=None)
         self.calls_per_minute = calls_per_minute
         self.sim = SimPbx(host="127.0.0.1", ami_port=0, speed=speed,
                           secret=config.service.ami[0].secret.get_secret_value())
@@ -148,6 +149,9 @@ class Demo:
         for agent_id in self.agent_ids:
             endpoint = self._read.agents[agent_id].endpoint
             self.sim.add_phone(endpoint, Behaviour.answers(self._rng.uniform(1.5, 4.0)))
+        if self.supervisor is not None:   # listen, whisper, barge ring the supervisor's phone
+            self.sim.add_phone(self._read.agents[self.supervisor].endpoint,
+                               Behaviour.answers(1.0))
         # the trunk of callbacks: the customers it reaches answer, talk and hang up
         self.sim.add_phone("PJSIP/trunk", Behaviour.answers(2.0), context="cti-inbound")
         self.sim.set_outbound_profile(CALLBACK_CUSTOMERS, seed=7)
@@ -197,12 +201,23 @@ class Demo:
             *([f"                  psql: PGPASSFILE={pg.password_file} psql {pg.display_dsn}"]
               if pg else []),
             f"  log             {log_path}",
-            f"  desktop users   a1001..a1010 (agents), s2001 (supervisor), admin; password "
-            f"{DEMO_PASSWORD!r}" + ("" if self.users else " (users kept from before)"),
+            *self._sign_in_lines(http),
             f"  {len(self.agent_ids)} agents logged in; about {self.calls_per_minute:g} calls a "
             "minute through ivr_flows/main.yaml (business hours opened 24/7 for the demo).",
             "Ctrl-C stops.",
         ])
+
+    def _sign_in_lines(self, http: str) -> list[str]:
+        """How to open the agent desktop and the wallboard, and as whom."""
+        agent = self.agent_ids[0] if self.agent_ids else None
+        boss = self.supervisor or "admin"
+        kept = "" if self.users else " (users kept from an earlier run)"
+        return [
+            f"  Agent desktop   {http}/            sign in as {agent or 'an agent id'} (any "
+            f"agent id), password {DEMO_PASSWORD!r}",
+            f"  Wallboard       {http}/wallboard   sign in as {boss} (supervisor) or admin, "
+            "same password",
+            f"  desktop users   each agent id (agents), {boss} (supervisor), admin{kept}"]
 
     async def show_status(self, stop: asyncio.Event, duration: float | None) -> None:
         started = time.monotonic()

@@ -93,7 +93,8 @@ class Board:
             "not_ready": f.not_ready, "offered": c.offered, "answered": c.answered,
             "abandoned": c.abandoned, "answered_in_sl": c.answered_in_sl,
             "service_level": _round(c.service_level), "asa": _round(c.asa),
-            "aht": _round(c.aht), "sl_seconds": f.sl_seconds, "draining": f.draining}
+            "aht": _round(c.aht), "sl_seconds": f.sl_seconds, "sl_percent": f.sl_percent,
+            "draining": f.draining}
 
     def queues(self, names: Iterable[str]) -> list[dict[str, Any]]:
         known = self._config().queues
@@ -145,7 +146,8 @@ class Board:
                              for q in config.queues.values()},
             "units": [{"id": u.id, "name": u.name, "kind": u.kind}
                       for u in config.units.values()],
-            "review_forms": [f.model_dump() for f in config.service.quality.forms]}
+            "review_forms": [f.model_dump() for f in config.service.quality.forms],
+            "timezone": config.hours.timezone}
 
 
 def _round(value: float | None) -> float | None:

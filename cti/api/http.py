@@ -29,6 +29,7 @@ from cti.api.routes import CONTEXT, PRINCIPAL, all_routes, mount
 from cti.api.tokens import NoToken
 from cti.api.ws import websocket
 from cti.errors import CtiError
+from cti.web import mount as mount_web
 
 log = structlog.get_logger(__name__)
 
@@ -160,6 +161,7 @@ def build_app(ctx: ApiContext) -> web.Application:
         mount(app, route)
     app.router.add_get(WS_PATH, websocket)
     report_routes.add_routes(app, ctx.service)  # live figures, reports, /metrics, /health
+    mount_web(app)  # the reference desktop and wallboard (cti/web), on the public API
     mounted = {(r.method, r.full_path) for r in routes} | {("GET", WS_PATH)}
     others = [(r.method, r.resource.canonical, (r.handler.__doc__ or "").strip().split("\n")[0])
               for r in app.router.routes() if r.resource is not None

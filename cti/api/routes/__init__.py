@@ -241,7 +241,7 @@ async def audited(call: Call, command: str, target: str | None,
 
 def all_routes() -> list[Route]:
     """Every REST route of the API, in the order of the document."""
-    from cti.api.routes import admin, agents, calls, cases, customers, sessions, users
+    from cti.api.routes import admin, agents, calls, cases, customers, sessions, traffic, users
 
-    return [r for module in (sessions, agents, calls, cases, customers, users, admin)
+    return [r for module in (sessions, agents, traffic, calls, cases, customers, users, admin)
             for r in module.ROUTES.items]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import yaml
@@ -21,12 +23,31 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
     cti["agi"]["port"] = 0
     cti["ivr"]["flows_dir"] = str(ROOT / "ivr_flows")
     (config / "cti.yaml").write_text(yaml.safe_dump(cti))
-    result = subprocess.run(
+    demo = subprocess.Popen(
         [sys.executable, "-m", "cti.cli", "demo", "--config", str(config), "--duration", "25",
          "--calls-per-minute", "40"],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        banner = _banner(demo)
+        desk = re.search(r"Agent desktop\s+(http://127\.0\.0\.1:\d+)/\s+sign in as (\S+) "
+                         r"\(any agent id\), password '([^']+)'", banner)
+        board = re.search(r"Wallboard\s+http://127\.0\.0\.1:\d+/wallboard\s+sign in as (\S+) "
+                          r"\(supervisor\)", banner)
+        assert desk and board, banner
+        url, agent, password = desk.groups()
+        for user in (agent, board.group(1)):   # the printed password signs them in
+            login = urllib.request.Request(
+                f"{url}/api/v1/login", method="POST", headers={"Content-Type": "application/json"},
+                data=json.dumps({"username": user, "password": password}).encode())
+            with urllib.request.urlopen(login, timeout=10) as answer:
+                assert json.load(answer)["user"]["id"] == user
+        with urllib.request.urlopen(f"{url}/wallboard", timeout=10) as page:
+            assert b"Wallboard" in page.read()
+        rest, errors = demo.communicate(timeout=120)
+    finally:
+        demo.kill()
+    assert demo.returncode == 0, errors[-3000:]
+    out = banner + rest
     assert re.search(r"HTTP API\s+http://127\.0\.0\.1:\d+/api/v1/status", out)
     assert "PostgreSQL      postgresql://" in out
     answered = [int(n) for n in re.findall(r"answered (\d+)", out)]
@@ -37,3 +58,14 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
     assert out.rstrip().endswith("stopped")
     assert (tmp_path / "var" / "pgdata").is_dir()
     assert "Traceback" not in (tmp_path / "var" / "demo.log").read_text()
+
+
+def _banner(demo: subprocess.Popen[str]) -> str:
+    """What the demo printed up to the end of its banner."""
+    assert demo.stdout is not None
+    lines = []
+    for line in demo.stdout:
+        lines.append(line)
+        if line.startswith("Ctrl-C stops."):
+            return "".join(lines)
+    raise AssertionError("the demo ended before its banner: " + "".join(lines))
