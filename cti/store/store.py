@@ -9,6 +9,7 @@ import asyncpg
 from cti.store.agent_states import AgentStates
 from cti.store.base import Db
 from cti.store.calls import CallRecords
+from cti.store.campaigns import CampaignRecords
 from cti.store.cases import Cases
 from cti.store.control import ControlRecords
 from cti.store.customers import Customers
@@ -30,7 +31,7 @@ class Store:
 
     ``store.customers``, ``store.interactions``, ``store.calls``,
     ``store.agent_states``, ``store.queue_entries``, ``store.events``,
-    ``store.control``. Build it with
+    ``store.control``, ``store.campaigns``. Build it with
     ``await Store.open(dsn)``; ``await store.close()`` when done.
     """
 
@@ -46,6 +47,7 @@ class Store:
         self.agent_states = AgentStates(db)
         self.queue_entries = QueueEntries(db)
         self.control = ControlRecords(db)
+        self.campaigns = CampaignRecords(db)
         self._db = db
 
     @classmethod

@@ -14,6 +14,7 @@ TABLES = {
     "events", "events_default", "stream_state", "survey_answers", "recordings",
     "cases", "case_notes", "case_attachments", "case_derivations", "attachment_blobs",
     "scheduled_callbacks", "control_settings",
+    "campaigns", "campaign_contacts", "campaign_attempts", "dnc_numbers",
 }
 
 

@@ -1,0 +1,54 @@
+"""A progressive campaign end to end: the simulator's customers, the service, PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from campaign_env import (
+    attempts_done,
+    campaign_env,
+    campaigns,
+    csv_of,
+    definition,
+    rows,
+)
+
+from cti.sim.phones import Behaviour
+
+HUMAN, MACHINE, NOBODY = "+34612345601", "+34612345602", "+34612345603"
+
+
+async def test_progressive_campaign_connects_a_person_and_records_every_attempt(
+        dsn: str, tmp_path: Path) -> None:
+    async with campaign_env(dsn, tmp_path / "config", agents=1) as env:
+        env.sim.set_customer(HUMAN, Behaviour.human(after=1.0, talk_seconds=3.0))
+        env.sim.set_customer(MACHINE, Behaviour.machine(after=1.0))
+        env.sim.set_customer(NOBODY, Behaviour.never_answers())
+        c = campaigns(env)
+        async with asyncio.timeout(60):
+            await c.create(definition(), by="admin")
+            result = await c.import_contacts("renewals", csv_of(HUMAN, MACHINE, NOBODY),
+                                             by="admin", source="list.csv")
+            assert result["imported"] == 3
+            await env.ready("a1001")
+            await c.start_campaign("renewals", by="admin")
+            await attempts_done(env, "renewals", 3, timeout=45)
+        got = {r["number"]: r for r in await rows(
+            env, "SELECT number, outcome, amd_status, to_agent_seconds, agent_id "
+                 "FROM campaign_attempts WHERE campaign = 'renewals'")}
+        assert got[HUMAN]["outcome"] == "connected"
+        assert got[HUMAN]["amd_status"] == "HUMAN"
+        assert got[HUMAN]["agent_id"] == "a1001"
+        assert got[HUMAN]["to_agent_seconds"] < 0.5
+        assert got[MACHINE]["outcome"] == "machine"
+        assert got[NOBODY]["outcome"] == "no-answer"
+        contacts = {r["number"]: r for r in await rows(
+            env, "SELECT number, status, attempts, next_at FROM campaign_contacts")}
+        assert contacts[HUMAN]["status"] == "done"
+        assert contacts[MACHINE]["status"] == "pending" and contacts[MACHINE]["next_at"]
+        assert contacts[NOBODY]["status"] == "pending"
+        interactions = await rows(env, "SELECT direction, outcome FROM interactions")
+        assert sorted(r["outcome"] for r in interactions) == \
+            ["answered", "machine", "no-answer"]
+        assert {r["direction"] for r in interactions} == {"outbound"}
