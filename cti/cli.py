@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 # Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
 # Modules whose add_commands(sub) adds their sub-commands, in the order of `cti --help`.
 _AREAS = ("cti.service_cli", "cti.agi.cli", "cti.ami.cli", "cti.sim.cli", "cti.staffing_cli",
-          "cti.cases.cli", "cti.wfm.cli")
+          "cti.cases.cli", "cti.wfm.cli", "cti.campaigns.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import structlog
 from aiohttp import web
 
+from cti.api import campaigns as campaign_routes
 from cti.api import cases as case_routes
 from cti.errors import BadRequest, CtiError
 
@@ -107,4 +108,5 @@ def build_app(control: Control) -> web.Application:
     app.router.add_get("/api/v1/calls", get_calls)
     app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
     case_routes.add_routes(app, control)  # cases and customers: control.cases
+    campaign_routes.add_routes(app, control)  # outbound campaigns: control.campaigns
     return app

@@ -44,6 +44,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETRY_OUTCOMES = ("no_answer", "busy", "congestion", "machine", "failed", "abandoned",
                   "skipped")
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+#: Names the API's paths use (/api/v1/campaigns/board).
+RESERVED_NAMES = frozenset({"board"})
 _SOUND = r"^[A-Za-z0-9/_-]+$"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
@@ -202,6 +204,13 @@ class CampaignDefinition(_Model):
     pacing: Pacing = Pacing()
     #: Lines in flight at most for this campaign (trunks); null: no cap of its own.
     max_lines: int | None = Field(None, ge=1)
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, name: str) -> str:
+        if name in RESERVED_NAMES:
+            raise ValueError(f"{name!r} is a word of the API; pick another name")
+        return name
 
     @model_validator(mode="after")
     def _mode_needs(self) -> CampaignDefinition:

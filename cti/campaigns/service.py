@@ -49,10 +49,9 @@ from cti.campaigns.windows import CallWindow
 from cti.config import Config
 from cti.errors import BadRequest, ServiceUnavailable
 from cti.numbers import NumberRefused
-from cti.routing import InLoop, Step, lines
+from cti.routing import InLoop, Step
+from cti.routing import campaign_admin as admin
 from cti.routing import items as cc
-from cti.routing.attempts import finish
-from cti.routing.campaigns import forward_agent
 from cti.routing.router import RoutingLoop
 from cti.store import Store
 from cti.store.campaigns import NewContact, StoredCampaign
@@ -111,7 +110,7 @@ class CampaignService:
                     log.error("campaign not resumed: its definition no longer fits the "
                               "configuration", campaign=stored.name, error=str(exc))
         if self._channels is not None:
-            await self._in_loop(lambda step: _adopt_lines(step, self._channels()))
+            await self._in_loop(lambda step: admin.adopt_lines(step, self._channels()))
         self._task = asyncio.create_task(self._feed(), name="campaign-feeder")
         if restored:
             log.info("campaigns resumed", campaigns=restored)
@@ -167,7 +166,7 @@ class CampaignService:
                     raise ImportRejected(source, [(0, "a number of this list was imported "
                                                       "meanwhile; import it again")]) from None
                 raise
-        await self._in_loop(lambda step: _imported(step, name, import_id, count,
+        await self._in_loop(lambda step: admin.imported(step, name, import_id, count,
                                                    len(result.skipped), source, by))
         return {"campaign": name, "imported": count, "skipped": len(result.skipped),
                 "skipped_rows": [{"line": line, "reason": why}
@@ -196,8 +195,8 @@ class CampaignService:
         scope = campaign or ""
         added = await self._store.campaigns.add_dnc(scope, checked, by, source, _now())
         numbers_set = set(checked)
-        await self._in_loop(lambda step: _dnc_added(step, scope, numbers_set, added, source,
-                                                    by))
+        await self._in_loop(lambda step: admin.dnc_added(step, scope, numbers_set, added,
+                                                         source, by))
         return {"scope": campaign or "system", "added": added,
                 "already": len(numbers_set) - added}
 
@@ -210,8 +209,8 @@ class CampaignService:
             raise CampaignStateRefused(f"campaign {name} is {stored.status}; create a new "
                                        "campaign to call again")
         if stored.status == "paused" and name in self.dialer.runs:
-            await self._in_loop(lambda step: _set_status(step, name, RunStatus.RUNNING, by,
-                                                         None))
+            await self._in_loop(lambda step: admin.set_status(step, name, RunStatus.RUNNING,
+                                                              by, None))
         else:
             await self._install(stored, by=by)
         return {"campaign": name, "status": "running"}
@@ -220,7 +219,8 @@ class CampaignService:
         stored = await self._campaign(name)
         if stored.status != "running" or name not in self.dialer.runs:
             raise CampaignStateRefused(f"campaign {name} is {stored.status}, not running")
-        await self._in_loop(lambda step: _set_status(step, name, RunStatus.PAUSED, by, reason))
+        await self._in_loop(lambda step: admin.set_status(step, name, RunStatus.PAUSED, by,
+                                                          reason))
         return {"campaign": name, "status": "paused"}
 
     async def stop_campaign(self, name: str, *, by: str,
@@ -229,7 +229,7 @@ class CampaignService:
         stored = await self._campaign(name)
         if stored.status in ("stopped", "finished"):
             raise CampaignStateRefused(f"campaign {name} is {stored.status} already")
-        await self._in_loop(lambda step: _stop(step, name, stored.status, by, reason,
+        await self._in_loop(lambda step: admin.stop(step, name, stored.status, by, reason,
                                                "stopped"))
         return {"campaign": name, "status": "stopped"}
 
@@ -372,7 +372,7 @@ class CampaignService:
             uses_lines=definition.mode in LINE_MODES and config.service.outbound.agent_lines,
             status=RunStatus.PAUSED if stored.status == "paused" else RunStatus.RUNNING)
         previous = stored.status
-        await self._in_loop(lambda step: _installed(step, run, previous, by, restart,
+        await self._in_loop(lambda step: admin.install(step, run, previous, by, restart,
                                                     open_attempts))
 
     async def _in_loop(self, fn: Callable[[Step], Any]) -> Any:
@@ -420,137 +420,8 @@ class CampaignService:
         finished = False
         if exhausted and not rows and not run.ready and run.in_flight() == 0:
             finished = await self._store.campaigns.open_work(run.name) == 0
-        await self._in_loop(lambda step: _add_contacts(step, run.name, contacts, exhausted,
-                                                       finished))
-
-
-# --- inside the routing loop -------------------------------------------------------------
-
-
-def _installed(step: Step, run: CampaignRun, previous: str, by: str, restart: bool,
-               open_attempts: list[dict[str, Any]]) -> None:
-    dialer = step.router.dialer
-    engine = step.router.engine
-    queue = run.definition.queue
-    run.agents = frozenset(a for a in engine.agent_ids()
-                           if queue is not None and queue in engine.agent(a).queues)
-    run.blend_queues = frozenset(q for a in run.agents for q in engine.agent(a).queues
-                                 if q != queue)
-    dialer.runs[run.name] = run
-    _close_open_attempts(step, run, open_attempts)
-    state = run.status.value
-    if not restart or previous != state:
-        step.emit(ce.CampaignStateChanged, campaign=run.name, state=state, previous=previous,
-                  by=by, reason="restart" if restart else None, queue=run.definition.queue)
-    for agent_id in sorted(run.agents):
-        try:
-            snap = engine.agent(agent_id)
-        except Exception:
-            continue
-        forward_agent(step, run, agent_id, snap.state, snap.reason, None)
-        lines.ensure(step, agent_id)
-    log.info("campaign running" if run.status is RunStatus.RUNNING else "campaign paused",
-             campaign=run.name, mode=run.mode, agents=len(run.agents),
-             lines=run.uses_lines)
-
-
-def _close_open_attempts(step: Step, run: CampaignRun, rows: list[dict[str, Any]]) -> None:
-    """Attempts an earlier run of the service left open end as ``lost``."""
-    from cti.campaigns.dialer import Attempt, AttemptState
-
-    for row in rows:
-        if row["interaction_id"] is None:
-            step.emit(ce.ContactDeferred, campaign=run.name, contact_id=row["contact_id"],
-                      next_at=step.now.wall, reason="previewed when the service stopped",
-                      queue=run.definition.queue)
-            continue
-        contact = Contact(row["contact_id"], "", (), attempts=row["attempts"] - 1,
-                          outcome_attempts=row["outcome_attempts"])
-        attempt = Attempt(run=run.name, line="restored", interaction_id=row["interaction_id"],
-                          contact=contact, attempt=row["attempt"] or row["attempts"],
-                          state=AttemptState.ENDED, placed_mono=step.now.mono)
-        finish(step, run, attempt, "lost", reason="the service stopped during the call")
-
-
-def _set_status(step: Step, name: str, status: RunStatus, by: str,
-                reason: str | None) -> None:
-    run = step.router.dialer.runs.get(name)
-    if run is None:
-        raise NoSuchCampaign(name)
-    previous = run.status.value
-    run.status = status
-    step.emit(ce.CampaignStateChanged, campaign=name, state=status.value, previous=previous,
-              by=by, reason=reason, queue=run.definition.queue)
-
-
-def _stop(step: Step, name: str, previous: str, by: str, reason: str | None,
-          state: str) -> None:
-    dialer = step.router.dialer
-    run = dialer.runs.get(name)
-    if run is not None:
-        run.status = RunStatus.STOPPING
-        for attempt in list(dialer.previews.values()):
-            if attempt.run == name:
-                from cti.routing.previews import withdraw
-
-                withdraw(step, run, attempt)
-        run.ready.clear()
-        if run.in_flight() == 0:
-            del dialer.runs[name]
-            lines.release_unneeded(step)
-    step.emit(ce.CampaignStateChanged, campaign=name, state=state, previous=previous, by=by,
-              reason=reason, queue=run.definition.queue if run else None)
-
-
-def _add_contacts(step: Step, name: str, contacts: list[Contact], exhausted: bool,
-                  finished: bool) -> None:
-    run = step.router.dialer.runs.get(name)
-    if run is None or run.status is RunStatus.STOPPING:
-        return
-    if finished:
-        _stop(step, name, run.status.value, "service", "every contact is done", "finished")
-        return
-    run.add_contacts(contacts, exhausted)
-
-
-def _imported(step: Step, name: str, import_id: uuid.UUID, count: int, skipped: int,
-              source: str, by: str) -> None:
-    step.emit(ce.ContactsImported, campaign=name, import_id=str(import_id), count=count,
-              skipped=skipped, source=source, by=by)
-    run = step.router.dialer.runs.get(name)
-    if run is not None:
-        run.exhausted = False
-
-
-def _dnc_added(step: Step, scope: str, numbers: set[str], added: int, source: str,
-               by: str) -> None:
-    dialer = step.router.dialer
-    if scope:
-        run = dialer.runs.get(scope)
-        if run is not None:
-            run.dnc |= numbers
-    else:
-        dialer.system_dnc |= numbers
-    step.emit(ce.DncAdded, scope=scope, count=added, source=source, by=by)
-
-
-def _adopt_lines(step: Step, channels: list[ChannelSnapshot]) -> None:
-    """Agents' lines Asterisk kept while the service restarted wait on as lines."""
-    from cti.campaigns.dialer import AgentLine
-
-    context = step.router.config.service.outbound.agent_line_context
-    book = step.router.dialer.lines
-    for snap in channels:
-        if snap.context != context:
-            continue
-        agent = step.router.config.agent_by_endpoint(snap.device)
-        if agent is None or agent.id in book.by_agent:
-            continue
-        line = AgentLine(agent.id, snap.node, step.router.dialer.action_id("adopted"))
-        book.add(line)
-        book.connected(line, snap.uniqueid, snap.name)
-        log.info("agent line kept from before the restart", agent_id=agent.id,
-                 channel=snap.name)
+        await self._in_loop(lambda step: admin.add_contacts(step, run.name, contacts,
+                                                            exhausted, finished))
 
 
 def _now() -> datetime:
