@@ -76,5 +76,5 @@ def test_a_span_to_midnight_covers_the_last_minute() -> None:
 
 @pytest.mark.parametrize("span", ["9:00-21:00", "21:00-09:00", "09:00-25:00", "09:60-10:00"])
 def test_a_bad_span_is_refused(span: str) -> None:
-    with pytest.raises(ValueError, match="span|start"):
+    with pytest.raises(ValueError, match=r"span|start"):
         Window(hours=[span])
