@@ -100,6 +100,8 @@ class CampaignService:
     async def start(self) -> None:
         """Put back the campaigns that were running or paused, and the agents' lines
         Asterisk still has; then keep the contact buffers filled."""
+        if self._channels is not None:
+            await self._in_loop(lambda step: admin.adopt_lines(step, self._channels()))
         restored = []
         for stored in await self._store.campaigns.all():
             if stored.status in ("running", "paused"):
@@ -109,8 +111,6 @@ class CampaignService:
                 except CampaignNotValid as exc:
                     log.error("campaign not resumed: its definition no longer fits the "
                               "configuration", campaign=stored.name, error=str(exc))
-        if self._channels is not None:
-            await self._in_loop(lambda step: admin.adopt_lines(step, self._channels()))
         self._task = asyncio.create_task(self._feed(), name="campaign-feeder")
         if restored:
             log.info("campaigns resumed", campaigns=restored)

@@ -95,9 +95,9 @@ def timed_out(step: Step, run: CampaignRun, attempt: Attempt) -> None:
 
 
 def _skip(step: Step, run: CampaignRun, attempt: Attempt, decision: str, by: str) -> None:
-    step.emit(ce.PreviewDecided, agent_id=attempt.agent_id, queue=run.definition.queue,
-              campaign=run.name, contact_id=attempt.contact.contact_id, decision=decision,
-              by=by)
+    step.emit(ce.PreviewDecided, interaction_id=attempt.interaction_id,
+              agent_id=attempt.agent_id, queue=run.definition.queue, campaign=run.name,
+              contact_id=attempt.contact.contact_id, decision=decision, by=by)
     tell_pacer(step, run, CallFailed(attempt.line, "failed"))
     finish(step, run, attempt, "skipped", reason=f"preview {decision}",
                      placed=False)
@@ -121,8 +121,8 @@ def _dial(step: Step, run: CampaignRun, attempt: Attempt, by: str) -> None:
     del router.dialer.previews[agent_id]
     attempt.state = AttemptState.DIALING
     attempt.preview_until = None
-    step.emit(ce.PreviewDecided, agent_id=agent_id, queue=queue, campaign=run.name,
-              contact_id=c.contact_id, decision="dial", by=by)
+    step.emit(ce.PreviewDecided, interaction_id=attempt.interaction_id, agent_id=agent_id,
+              queue=queue, campaign=run.name, contact_id=c.contact_id, decision="dial", by=by)
     step.emit(ev.InteractionOpened, call, direction="outbound", caller_number=c.number,
               dialled_number=c.number, queue=queue)
     step.emit(ce.CampaignCallPlaced, call, campaign=run.name, contact_id=c.contact_id,
