@@ -14,7 +14,8 @@
     POST /api/v1/campaigns/{name}/callbacks        {"interaction_id", "due_at", "agent_id"?,
                                                     "note"?}: a callback agreed in a call
     POST /api/v1/dnc                               {"numbers": [...]}: the system's DNC list
-    POST /api/v1/agents/{agent_id}/preview         {"decision": "dial" | "skip"}
+    POST /api/v1/campaigns/previews/{agent_id}     {"decision": "dial" | "skip"}: the
+                                                   agent's answer to the contact it sees
 
 Errors are the service's ``CtiError``s (cti/campaigns/errors.py), turned into
 ``{"error": code, "message": ...}`` by the middleware of cti/api/http.py. Until
@@ -48,6 +49,7 @@ def add_routes(app: web.Application, owner: object) -> None:
     r.add_get(f"{PREFIX}/campaigns", list_campaigns)
     r.add_post(f"{PREFIX}/campaigns", create)
     r.add_get(f"{PREFIX}/campaigns/board", board)
+    r.add_post(f"{PREFIX}/campaigns/previews/{{agent_id}}", preview)
     r.add_get(f"{PREFIX}/campaigns/{{name}}", detail)
     r.add_post(f"{PREFIX}/campaigns/{{name}}/contacts", import_contacts)
     r.add_get(f"{PREFIX}/campaigns/{{name}}/contacts", contacts)
@@ -57,7 +59,6 @@ def add_routes(app: web.Application, owner: object) -> None:
     r.add_post(f"{PREFIX}/campaigns/{{name}}/callbacks", callback)
     r.add_post(f"{PREFIX}/campaigns/{{name}}/{{action}}", action)
     r.add_post(f"{PREFIX}/dnc", system_dnc)
-    r.add_post(f"{PREFIX}/agents/{{agent_id}}/preview", preview)
 
 
 async def list_campaigns(request: web.Request) -> web.Response:

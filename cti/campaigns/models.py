@@ -44,8 +44,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 RETRY_OUTCOMES = ("no_answer", "busy", "congestion", "machine", "failed", "abandoned",
                   "skipped")
 _NAME = r"^[a-z0-9][a-z0-9_-]{0,39}$"
-#: Names the API's paths use (/api/v1/campaigns/board).
-RESERVED_NAMES = frozenset({"board"})
+#: Names the API's paths use (/api/v1/campaigns/board, /api/v1/campaigns/previews/...).
+RESERVED_NAMES = frozenset({"board", "previews"})
 _SOUND = r"^[A-Za-z0-9/_-]+$"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")

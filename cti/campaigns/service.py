@@ -89,6 +89,7 @@ class CampaignService:
         self._control = control
         self._task: asyncio.Task[None] | None = None
         self._fetched_at: dict[str, float] = {}
+        self._statuses: dict[str, str] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -141,8 +142,9 @@ class CampaignService:
         """Check every row of a CSV list, then write them all in one transaction."""
         async with self._lock:
             stored = await self._campaign(name)
-            if stored.status in ("stopped", "finished"):
-                raise CampaignStateRefused(f"campaign {name} is {stored.status}; create a new "
+            status = self._status(stored)
+            if status in ("stopped", "finished"):
+                raise CampaignStateRefused(f"campaign {name} is {status}; create a new "
                                            "campaign for a new list")
             columns = ColumnMapping.parse(mapping)
             policy = self._config().service.numbers.policy()
@@ -202,36 +204,53 @@ class CampaignService:
 
     async def start_campaign(self, name: str, *, by: str) -> dict[str, Any]:
         """Start (or resume) dialing."""
-        stored = await self._campaign(name)
-        if stored.status == "running":
-            raise CampaignStateRefused(f"campaign {name} is running already")
-        if stored.status in ("stopped", "finished"):
-            raise CampaignStateRefused(f"campaign {name} is {stored.status}; create a new "
-                                       "campaign to call again")
-        if stored.status == "paused" and name in self.dialer.runs:
-            await self._in_loop(lambda step: admin.set_status(step, name, RunStatus.RUNNING,
-                                                              by, None))
-        else:
-            await self._install(stored, by=by)
+        async with self._lock:
+            stored = await self._campaign(name)
+            status = self._status(stored)
+            if status == "running":
+                raise CampaignStateRefused(f"campaign {name} is running already")
+            if status in ("stopped", "finished"):
+                raise CampaignStateRefused(f"campaign {name} is {status}; create a new "
+                                           "campaign to call again")
+            if status == "paused" and name in self.dialer.runs:
+                await self._in_loop(lambda step: admin.set_status(
+                    step, name, RunStatus.RUNNING, by, None))
+            else:
+                await self._install(stored, by=by)
+            self._statuses[name] = "running"
         return {"campaign": name, "status": "running"}
 
     async def pause(self, name: str, *, by: str, reason: str | None = None) -> dict[str, Any]:
-        stored = await self._campaign(name)
-        if stored.status != "running" or name not in self.dialer.runs:
-            raise CampaignStateRefused(f"campaign {name} is {stored.status}, not running")
-        await self._in_loop(lambda step: admin.set_status(step, name, RunStatus.PAUSED, by,
-                                                          reason))
+        async with self._lock:
+            stored = await self._campaign(name)
+            status = self._status(stored)
+            if status != "running" or name not in self.dialer.runs:
+                raise CampaignStateRefused(f"campaign {name} is {status}, not running")
+            await self._in_loop(lambda step: admin.set_status(step, name, RunStatus.PAUSED,
+                                                              by, reason))
+            self._statuses[name] = "paused"
         return {"campaign": name, "status": "paused"}
 
     async def stop_campaign(self, name: str, *, by: str,
                             reason: str | None = None) -> dict[str, Any]:
         """Stop for good: no new call; the calls under way end normally."""
-        stored = await self._campaign(name)
-        if stored.status in ("stopped", "finished"):
-            raise CampaignStateRefused(f"campaign {name} is {stored.status} already")
-        await self._in_loop(lambda step: admin.stop(step, name, stored.status, by, reason,
-                                               "stopped"))
+        async with self._lock:
+            stored = await self._campaign(name)
+            status = self._status(stored)
+            if status in ("stopped", "finished"):
+                raise CampaignStateRefused(f"campaign {name} is {status} already")
+            await self._in_loop(lambda step: admin.stop(step, name, status, by, reason,
+                                                        "stopped"))
+            self._statuses[name] = "stopped"
         return {"campaign": name, "status": "stopped"}
+
+    def _status(self, stored: StoredCampaign) -> str:
+        """The campaign's status: what this service last made it (its event may not be
+        stored yet), else the stored one."""
+        run = self.dialer.runs.get(stored.name)
+        if run is not None and run.status is RunStatus.STOPPING:
+            return "stopped"
+        return self._statuses.get(stored.name, stored.status)
 
     async def preview_decision(self, agent_id: str, decision: str, *, by: str,
                                client_id: str | None = None) -> dict[str, Any]:
@@ -278,7 +297,7 @@ class CampaignService:
         for campaign in stored:
             run = self.dialer.runs.get(campaign.name)
             item: dict[str, Any] = {
-                "campaign": campaign.name, "status": campaign.status,
+                "campaign": campaign.name, "status": self._status(campaign),
                 "mode": campaign.definition.get("mode"),
                 "queue": campaign.definition.get("queue"),
                 "contacts": counts.get(campaign.name, {}),
@@ -422,6 +441,8 @@ class CampaignService:
             finished = await self._store.campaigns.open_work(run.name) == 0
         await self._in_loop(lambda step: admin.add_contacts(step, run.name, contacts,
                                                             exhausted, finished))
+        if finished:
+            self._statuses[run.name] = "finished"
 
 
 def _now() -> datetime:
