@@ -438,7 +438,8 @@ class CampaignService:
         exhausted = len(rows) < want
         finished = False
         if exhausted and not rows and not run.ready and run.in_flight() == 0:
-            finished = await self._store.campaigns.open_work(run.name) == 0
+            open_, total = await self._store.campaigns.open_work(run.name)
+            finished = open_ == 0 and total > 0   # an empty list waits for its import
         await self._in_loop(lambda step: admin.add_contacts(step, run.name, contacts,
                                                             exhausted, finished))
         if finished:

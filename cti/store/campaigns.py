@@ -175,11 +175,13 @@ class CampaignRecords:
             "SELECT min(coalesce(next_at, '-infinity')) FROM campaign_contacts "
             "WHERE campaign = $1 AND status = 'pending'", name)
 
-    async def open_work(self, name: str) -> int:
-        """Contacts still pending or being dialled."""
-        return await self._db.fetchval(
-            "SELECT count(*) FROM campaign_contacts WHERE campaign = $1 "
-            "AND status IN ('pending', 'dialing')", name)
+    async def open_work(self, name: str) -> tuple[int, int]:
+        """(contacts still pending or being dialled, contacts in all)."""
+        row = await self._db.fetchrow(
+            "SELECT count(*) FILTER (WHERE status IN ('pending', 'dialing')) AS open, "
+            "count(*) AS total FROM campaign_contacts WHERE campaign = $1", name)
+        assert row is not None
+        return row["open"], row["total"]
 
     async def contacts(self, name: str, status: str | None, limit: int,
                        offset: int) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from campaign_env import (
     csv_of,
     definition,
     rows,
+    wait_for,
 )
 
 from cti.sim.phones import Behaviour
@@ -52,3 +53,28 @@ async def test_progressive_campaign_connects_a_person_and_records_every_attempt(
         assert sorted(r["outcome"] for r in interactions) == \
             ["answered", "machine", "no-answer"]
         assert {r["direction"] for r in interactions} == {"outbound"}
+
+
+async def test_an_inbound_caller_is_bridged_to_a_line_agent_and_the_line_stays_up(
+        dsn: str, tmp_path: Path) -> None:
+    async with campaign_env(dsn, tmp_path / "config", agents=1) as env:
+        c = campaigns(env)
+        async with asyncio.timeout(40):
+            await c.create(definition(), by="admin")
+            await c.start_campaign("renewals", by="admin")   # an empty list: no call
+            await env.ready("a1001")
+            line = await wait_for(lambda: c.dialer.lines.up("a1001"), what="the agent's line")
+            caller = env.sim.place_call("5551234", "Juan Perez", "900", digits=["1", "1"],
+                                        talk_seconds=2.0)
+            await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="answered")
+            bridged = env.sim.core.channels[caller.name].bridge
+            assert bridged is not None
+            assert {ch.name for ch in bridged.channels} == {caller.name, line.channel}
+            await wait_for(lambda: env.agent_state("a1001") == "READY", timeout=15,
+                           what="wrap-up over")
+            assert c.dialer.lines.up("a1001") is line
+            agent_leg = env.sim.core.channels[line.channel]
+            assert (agent_leg.context, agent_leg.bridge) == ("cti-agent-line", None)
+            await env.flushed()
+        (record,) = await rows(env, "SELECT queue, outcome, agent_id FROM call_records")
+        assert record == {"queue": "bookings", "outcome": "answered", "agent_id": "a1001"}
