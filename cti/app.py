@@ -182,7 +182,8 @@ class Service:
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""
         nodes = [NodeConfig(n.name, n.host, n.port, n.username, n.secret.get_secret_value(),
-                            n.action_timeout) for n in self.config.service.ami]
+                            n.action_timeout, n.ssl_context(self.config.directory))
+                 for n in self.config.service.ami]
         self._resynced = {n.node: asyncio.Event() for n in nodes}
         self.cluster = AmiCluster(nodes, out=self._on_ami_event)
         await self.cluster.start()

@@ -182,6 +182,7 @@ class Dialplan(_Model):
     voicemail_context: str = "cti-voicemail"
     transfer_context: str = "cti-transfer"
     outbound_context: str = "cti-outbound"
+    fallback_context: str = "cti-fallback"
     held_context: str = "cti-held"
     agent_held_context: str = "cti-agent-held"
     consult_context: str = "cti-consult"

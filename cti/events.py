@@ -224,6 +224,7 @@ class CallQueued(DomainEvent):
     arrived_at: float | None = None
     channel: str | None = None
     uniqueid: str | None = None
+    linkedid: str | None = None
     callback_number: str | None = None
 
 

@@ -113,7 +113,8 @@ def _queued(e: ev.CallQueued) -> list[RowOp]:
                 "arrived_at": arrived, "from_queue": e.from_queue},
         set={"queue": e.queue, "priority": e.priority, "callback": e.callback,
              "node": e.node},
-        keep={"queued_at": at(e.at), "caller": e.caller_number})
+        keep={"queued_at": at(e.at), "caller": e.caller_number, "uniqueid": e.uniqueid,
+              "linkedid": e.linkedid})
     entry = Upsert(
         "queue_entries", {"interaction_id": iid},
         set={"queue": e.queue, "priority": e.priority, "arrived_at": arrived,
@@ -122,8 +123,8 @@ def _queued(e: ev.CallQueued) -> list[RowOp]:
              "is_callback": e.callback, "callback_number": e.callback_number,
              "caller_number": e.caller_number, "caller_name": e.caller_name,
              "uniqueid": e.uniqueid, "segment": e.segment})
-    interaction = _interaction(e, keep={"queued_at": at(e.at)}, queue=e.queue,
-                               priority=e.priority)
+    interaction = _interaction(e, keep={"queued_at": at(e.at), "linkedid": e.linkedid},
+                               queue=e.queue, priority=e.priority)
     return [interaction, record, entry]
 
 

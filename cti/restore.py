@@ -208,6 +208,11 @@ def reconcile(step: Step, calls: list[LiveCall],
                 close_call(step, call, "lost")
             continue
         router.calls.set_caller_channel(call, channel.name, call.uniqueid)
+        if channel.context == router.config.service.dialplan.fallback_context:
+            # Sent to the fallback while the service was down: out of our hands.
+            step.feed(e.CallRemoved(call.interaction_id, "fallback"))
+            close_call(step, call, "fallback")
+            continue
         if call.phase is Phase.WAITING and channel.context == connect:
             # It was ringing an agent when the service died: back to hold, offered again.
             step.ami(call, Redirect(call.channel, hold))

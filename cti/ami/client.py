@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -124,8 +125,11 @@ class AmiClient(AmiActions):
         events: str = "on",
         max_message_bytes: int = 1 << 20,
         on_bytes: Callable[[bytes], None] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.node, self.host, self.port, self.username = node, host, port, username
+        #: TLS to a remote Asterisk (manager.conf tlsenable): verified against its CA
+        self.ssl_context = ssl_context
         self._secret = secret
         self.sink = sink
         self.connect_timeout, self.login_timeout = connect_timeout, login_timeout
@@ -298,10 +302,15 @@ class AmiClient(AmiActions):
         where = (self.node, self.host, self.port, self.username)
         try:
             _, proto = await asyncio.wait_for(
-                loop.create_connection(lambda: _Protocol(self), self.host, self.port),
+                loop.create_connection(
+                    lambda: _Protocol(self), self.host, self.port, ssl=self.ssl_context,
+                    server_hostname=self.host if self.ssl_context else None),
                 self.connect_timeout)
         except TimeoutError:
             raise AmiConnectError(*where, f"no answer within {self.connect_timeout:g} s") from None
+        except ssl.SSLError as exc:
+            raise AmiConnectError(*where, f"TLS failed ({exc.reason or exc}); check ca_file "
+                                  "and that Asterisk's certificate names this host") from exc
         except OSError as exc:
             raise AmiConnectError(*where, exc.strerror or str(exc)) from exc
         self._proto = proto

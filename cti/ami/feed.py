@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ class NodeConfig:
     username: str
     secret: str
     action_timeout: float = 5.0
+    ssl_context: ssl.SSLContext | None = None  #: TLS (manager.conf tlsenable), else TCP
 
 
 def _per_node_only(client_options: dict[str, Any]) -> None:
@@ -66,7 +68,8 @@ class AmiFeed:
         _per_node_only(client_options)
         self.client = AmiClient(config.node, config.host, config.port, config.username,
                                 config.secret, sink=self._inbox.put_nowait,
-                                action_timeout=config.action_timeout, **client_options)
+                                action_timeout=config.action_timeout,
+                                ssl_context=config.ssl_context, **client_options)
         self._task: asyncio.Task[None] | None = None
         #: when the link went down, for the calls the next resync finds lost
         self._down_at: float | None = None

@@ -144,7 +144,8 @@ def _call_queued(step: Step, queued: d.CallQueued) -> None:
               cause=cause, from_queue=from_queue, segment=call.segment,
               caller_number=call.caller_number or None, caller_name=call.caller_name or None,
               arrived_at=call.queued_at, channel=call.channel or None,
-              uniqueid=call.uniqueid or None, callback_number=call.callback_number)
+              uniqueid=call.uniqueid or None, linkedid=call.linkedid or None,
+              callback_number=call.callback_number)
 
 
 def _queue_exit(step: Step, exit_: d.QueueExit) -> None:

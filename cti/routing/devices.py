@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from acd import events as acd
 from acd.states import DeviceState
 from cti.ami import events as ami
+from cti.routing.step import log
 
 if TYPE_CHECKING:
     from cti.routing.step import Step
@@ -69,6 +70,15 @@ def on_link_down(step: Step, down: ami.LinkDown) -> None:
 def on_resynced(step: Step, resynced: ami.Resynced) -> None:
     router = step.router
     router.links_up.add(resynced.node)
+    unknown = []
     for agent in router.config.agents.values():
-        state = router.devices.get(agent.endpoint, "NOT_INUSE")
-        step.feed(acd.DeviceStateChanged(agent.id, device(state)))
+        state = router.devices.get(agent.endpoint)
+        if state in (None, "UNKNOWN"):
+            unknown.append(f"{agent.id} ({agent.endpoint})")
+        step.feed(acd.DeviceStateChanged(agent.id, device(state or "NOT_INUSE")))
+    if unknown and not router.warned_unknown_devices:
+        router.warned_unknown_devices = True
+        log.warning("Asterisk reports no device state for these agents' phones: an "
+                    "unregistered phone would look available and be rung; give each "
+                    "endpoint a hint or check the endpoint names in agents.yaml",
+                    agents=", ".join(unknown[:20]) + (" ..." if len(unknown) > 20 else ""))

@@ -101,7 +101,8 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.LinkDown: devices.on_link_down,
     ami.Resynced: devices.on_resynced,
     # call control (cti/control.py is the facade; docs/control.md)
-    ami.UserEventReceived: chain(consults.on_user_event, campaigns.on_user_event),
+    ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event,
+                                 campaigns.on_user_event),
     ami.SpyStarted: supervision.on_spy_started,
     ami.SpyStopped: supervision.on_spy_stopped,
     ami.RecordingStarted: holds.on_recording_started,
@@ -150,6 +151,7 @@ class Router:
         self.draining = False
         self.devices: dict[str, str] = {}        #: endpoint -> last AMI device state
         self.links_up: set[str] = set()
+        self.warned_unknown_devices = False
         self.enqueued_at: dict[str, float] = {}  #: routing latency: loop time queued
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
         self.control = ControlState()            #: what call control commands started

@@ -217,3 +217,16 @@ def on_resumed(step: Step, resumed: ami.CallResumed) -> None:
         call.held_at = None
         step.emit(ev.CallResumed, call, attempt=call.offers, held_for=held_for)
 
+
+
+def on_user_event(step: Step, event: ami.UserEventReceived) -> None:
+    """[cti-fallback] says a caller left the service's hands (the hold limit, hold steps
+    that kept failing, an IVR without a decision): the interaction ends there."""
+    if event.name != "CTIFallback":
+        return
+    call = step.router.calls.get(event.fields.get("Interaction", ""))
+    if call is None or call.phase not in (Phase.IVR, Phase.WAITING, Phase.RINGING):
+        return
+    if call.phase is not Phase.IVR:
+        step.feed(acd.CallRemoved(call.interaction_id, "fallback"))
+    close_call(step, call, "fallback")

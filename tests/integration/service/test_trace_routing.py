@@ -237,6 +237,8 @@ async def test_trace_through_tracker_and_router(name: str, store: Store) -> None
     assert (interaction.status, interaction.outcome) == ("closed", scenario.outcome)
     record = await store.calls.get(call_record_id(iid))
     assert record.outcome == scenario.outcome and record.offers == len(scenario.offers)
+    assert record.linkedid and record.linkedid == interaction.linkedid  # the call on Asterisk
+    assert record.offered_at is not None
     rows = await store.pool.fetch("SELECT agent_id, outcome FROM call_offers "
                                   "WHERE interaction_id = $1 ORDER BY attempt", uuid.UUID(iid))
     assert [(r["agent_id"], r["outcome"]) for r in rows] == scenario.offers

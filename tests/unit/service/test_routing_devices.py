@@ -46,3 +46,15 @@ def test_feature_code_from_an_endpoint_with_a_dash_finds_its_agent() -> None:
     router.process(ami.AgentFeatureUsed("pbx1", "login", "PJSIP/front", phone), at(1.0))
     snap = router.engine.agent("a1001")
     assert (snap.state.value, snap.reason) == ("NOT_READY", "login")  # routing.login_state
+
+
+def test_after_the_resync_agents_whose_phone_has_no_device_state_are_named_once() -> None:
+    from structlog.testing import capture_logs
+
+    router = make_router()
+    router.process(ami.DeviceStateChanged("pbx1", "PJSIP/1001", "NOT_INUSE"), at(0.5))
+    with capture_logs() as logs:
+        router.process(ami.Resynced("pbx1", (), (), 0), at(1.0))
+        router.process(ami.Resynced("pbx1", (), (), 0), at(2.0))
+    (warning,) = [entry for entry in logs if entry["log_level"] == "warning"]
+    assert "a1002 (PJSIP/1002)" in warning["agents"] and "a1001" not in warning["agents"]

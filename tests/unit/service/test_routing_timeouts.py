@@ -74,3 +74,15 @@ def test_while_offers_are_held_a_new_caller_waits_and_ready_agents_stay_ready() 
     assert ami_actions(effects) == [] and call.phase is Phase.WAITING
     assert "agent.state_changed" not in event_types(effects)
     assert router.engine.agent("a1001").state.value == "READY"
+
+
+def test_a_caller_sent_to_the_fallback_leaves_the_queue_and_the_call_closes() -> None:
+    router = make_router()
+    call = _waiting_call(router)
+    router.process(Enqueue("i-1", "bookings", {}, 0, {}), at(1.0))  # nobody ready: waits
+    assert "i-1" in router.engine.call_ids()
+    effects = router.process(ami.UserEventReceived(
+        "pbx1", "CTIFallback", {"Interaction": "i-1", "Reason": "hold-limit"}, None), at(9.0))
+    (ended,) = [e for e in effects if getattr(e, "TYPE", "") == "call.ended"]
+    assert ended.outcome == "fallback" and call.phase is Phase.ENDED
+    assert "i-1" not in router.engine.call_ids()
