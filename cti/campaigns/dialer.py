@@ -232,15 +232,17 @@ class Dialer:
                 out |= run.agents
         return out
 
-    def next_deadline(self) -> float | None:
-        """Loop time of the next pacing step, connect deadline or preview timeout."""
+    def next_deadline(self, max_lines: int | None = None) -> float | None:
+        """Loop time of the next pacing step, connect deadline or preview timeout
+        (``max_lines``: the lines all campaigns may have in flight)."""
         times: list[float] = []
+        room = max_lines is None or sum(r.in_flight() for r in self.runs.values()) < max_lines
         for run in self.runs.values():
             if run.pacer is not None:
                 at = run.pacer.next_deadline()
                 if at is not None:
                     times.append(at)
-            elif run.status is RunStatus.RUNNING and run.ready and \
+            elif run.status is RunStatus.RUNNING and run.ready and room and \
                     run.in_flight() < run.max_lines():
                 times.append(run.next_agentless)
         times += [a.preview_until for a in self.previews.values()

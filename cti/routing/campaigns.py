@@ -124,13 +124,20 @@ def _paced(run: CampaignRun, paced: Paced) -> None:
 
 def _pause_reason(step: Step, run: CampaignRun) -> None:
     """Pause the pacer while the campaign is paused or has no contact to dial now."""
+    cap = step.router.config.service.outbound.max_lines
     reason = (run.status.value if run.status is not RunStatus.RUNNING
               else "service-stopping" if step.router.draining
-              else "list-empty" if not run.ready else None)
+              else "list-empty" if not run.ready
+              else "trunks-full" if cap is not None and _all_in_flight(step) >= cap
+              else None)
     if reason == run.pacer_paused:
         return
     run.pacer_paused = reason
     tell_pacer(step, run, CampaignResumed() if reason is None else CampaignPaused(reason))
+
+
+def _all_in_flight(step: Step) -> int:
+    return sum(run.in_flight() for run in step.router.dialer.runs.values())
 
 
 def _blend(step: Step, run: CampaignRun) -> None:
@@ -177,6 +184,10 @@ def next_contact(step: Step, run: CampaignRun) -> Contact | None:
 
 def dial(step: Step, run: CampaignRun, line: str, agent_id: str | None) -> None:
     """Carry out one Dial: the next contact, previewed to ``agent_id`` or called."""
+    cap = step.router.config.service.outbound.max_lines
+    if cap is not None and agent_id is None and _all_in_flight(step) >= cap:
+        tell_pacer(step, run, CallFailed(line, "failed"))  # the trunks are full now
+        return
     contact = next_contact(step, run)
     if contact is None:
         # Nothing to dial now: the line is not placed (the pacer counts a failed dial).
@@ -559,7 +570,9 @@ def _agentless_tick(step: Step, run: CampaignRun) -> None:
         return
     now = step.now.mono
     gap = 1.0 / run.definition.pacing.calls_per_second
-    while run.ready and now >= run.next_agentless and run.in_flight() < run.max_lines():
+    cap = step.router.config.service.outbound.max_lines
+    while run.ready and now >= run.next_agentless and run.in_flight() < run.max_lines() \
+            and (cap is None or _all_in_flight(step) < cap):
         run.seq += 1
         line = f"{run.name}-{step.router.dialer.run_id}-{run.seq}"
         dial(step, run, line, None)

@@ -174,6 +174,13 @@ def on_extension_state(step: Step, change: ami.ExtensionStateChanged) -> None:
         step.feed(acd.DeviceStateChanged(agent.id, DeviceState.AVAILABLE))
 
 
+def on_resynced(step: Step, resynced: ami.Resynced) -> None:
+    """After a reconnect the phones' states are fed again: a line still up is available."""
+    for agent_id, line in step.router.dialer.lines.by_agent.items():
+        if line.up:
+            step.feed(acd.DeviceStateChanged(agent_id, DeviceState.AVAILABLE))
+
+
 def offer(step: Step, call: LiveCall, agent: AgentConfig, offer: d.Offer) -> bool:
     """Bridge the offered caller to the agent's line, if it has one (True: done)."""
     line = step.router.dialer.lines.up(agent.id)

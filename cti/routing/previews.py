@@ -188,8 +188,11 @@ def customer_answered(step: Step, answered: ev.CustomerAnswered) -> None:
 
 
 def dial_outcome(attempt: Attempt) -> str:
-    """How a preview call that never reached the customer ended."""
-    return _DIAL_OUTCOMES.get(attempt.dial_status or "", "no-answer")
+    """How a preview call that never reached the customer ended: the customer's dial
+    status, or ``skipped`` when the agent's phone did not answer (no one was called)."""
+    if attempt.dial_status is None:
+        return "skipped"
+    return _DIAL_OUTCOMES.get(attempt.dial_status, "no-answer")
 
 
 def agent_changed(step: Step, agent_id: str, state: AgentState) -> None:

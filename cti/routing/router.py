@@ -99,7 +99,7 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.ExtensionStateChanged: chain(devices.on_extension_state, lines.on_extension_state),
     ami.LinkUp: devices.on_link_up,
     ami.LinkDown: devices.on_link_down,
-    ami.Resynced: devices.on_resynced,
+    ami.Resynced: chain(devices.on_resynced, lines.on_resynced),
     # call control (cti/control.py is the facade; docs/control.md)
     ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event,
                                  campaigns.on_user_event),
@@ -187,7 +187,7 @@ class Router:
         """Loop time of the next timer: the engine's, a scheduled callback's, or a
         campaign's (pacing step, connect deadline, preview timeout)."""
         at = self.engine.next_deadline()
-        paced = self.dialer.next_deadline()
+        paced = self.dialer.next_deadline(self.config.service.outbound.max_lines)
         if paced is not None:
             at = paced if at is None else min(at, paced)
         due = self.control.next_due()
