@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from campaign_env import (
@@ -53,6 +54,20 @@ async def test_progressive_campaign_connects_a_person_and_records_every_attempt(
         assert sorted(r["outcome"] for r in interactions) == \
             ["answered", "machine", "no-answer"]
         assert {r["direction"] for r in interactions} == {"outbound"}
+        # a callback agreed in the call: call control keeps it (across restarts)
+        (talked,) = await rows(env, "SELECT interaction_id FROM campaign_attempts "
+                                    "WHERE number = $1", HUMAN)
+        due = datetime.now(UTC) + timedelta(hours=20)
+        answer = await c.schedule_callback(str(talked["interaction_id"]), due,
+                                           agent_id="a1001", note="after the renewal letter",
+                                           by="a1001")
+        assert answer["status"] == "pending"
+        await env.flushed()
+        (callback,) = await rows(env, "SELECT number, queue, agent_id, origin_interaction_id, "
+                                      "status FROM scheduled_callbacks")
+        assert callback == {"number": HUMAN, "queue": "outbound", "agent_id": "a1001",
+                            "origin_interaction_id": talked["interaction_id"],
+                            "status": "pending"}
 
 
 async def test_an_inbound_caller_is_bridged_to_a_line_agent_and_the_line_stays_up(
