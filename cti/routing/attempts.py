@@ -9,7 +9,7 @@ import structlog
 
 from acd.pacing import PacingError
 from cti.campaigns import events as ce
-from cti.campaigns.dialer import Attempt, CampaignRun
+from cti.campaigns.dialer import Attempt, CampaignRun, RunStatus
 from cti.campaigns.retries import after_attempt
 
 if TYPE_CHECKING:
@@ -49,3 +49,16 @@ def finish(step: Step, run: CampaignRun, attempt: Attempt, outcome: str,
               outcome_attempts=nxt.outcome_attempts, reason=reason or nxt.reason,
               queue=run.definition.queue, agent_id=attempt.agent_id)
     step.router.dialer.forget(attempt)
+
+
+def drop_stopped(step: Step) -> None:
+    """A stopped campaign goes once its last call has ended (its lines with it)."""
+    dialer = step.router.dialer
+    gone = [name for name, run in dialer.runs.items()
+            if run.status is RunStatus.STOPPING and run.in_flight() == 0]
+    for name in gone:
+        del dialer.runs[name]
+    if gone:
+        from cti.routing import lines
+
+        lines.release_unneeded(step)

@@ -15,7 +15,7 @@ from cti.campaigns.dialer import AgentLine, Attempt, AttemptState, CampaignRun, 
 from cti.campaigns.errors import NoSuchCampaign
 from cti.routing import lines, previews
 from cti.routing.attempts import finish
-from cti.routing.campaigns import forward_agent
+from cti.routing.campaign_calls import forward_agent
 
 if TYPE_CHECKING:
     import uuid

@@ -153,7 +153,7 @@ def _pause(step: Step, agent_id: str, reason: str) -> None:
 
 
 def _refresh(step: Step, agent_id: str) -> None:
-    from cti.routing.campaigns import refresh_agent
+    from cti.routing.campaign_calls import refresh_agent
 
     step.drain()
     refresh_agent(step, agent_id)

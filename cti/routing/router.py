@@ -34,6 +34,7 @@ from cti.log import call_context
 from cti.numbers import Dialling
 from cti.routing import (
     agent_control,
+    campaign_calls,
     campaigns,
     centre,
     consults,
@@ -86,14 +87,14 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.DialEnded: chain(telephony.on_dial_ended, consults.on_dial_ended,
                          previews.on_dial_ended),
     ami.DialResultReported: telephony.on_dial_result,
-    ami.ChannelHungUp: chain(campaigns.before_hangup, holds.before_hangup, telephony.on_hangup,
+    ami.ChannelHungUp: chain(campaign_calls.before_hangup, holds.before_hangup, telephony.on_hangup,
                              consults.on_hangup, supervision.on_hangup),
     ami.BlindTransferred: telephony.on_blind_transfer,
     ami.AttendedTransferred: telephony.on_attended_transfer,
     ami.CallHeld: telephony.on_held,
     ami.CallResumed: telephony.on_resumed,
     ami.OriginateResult: chain(telephony.on_originate_result, supervision.on_originate_result,
-                               campaigns.on_originate_result),
+                               campaign_calls.on_originate_result),
     ami.AgentFeatureUsed: requests.on_feature,
     ami.DeviceStateChanged: chain(devices.on_device_state, lines.on_device_state),
     ami.ExtensionStateChanged: chain(devices.on_extension_state, lines.on_extension_state),
@@ -102,7 +103,7 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     ami.Resynced: chain(devices.on_resynced, lines.on_resynced),
     # call control (cti/control.py is the facade; docs/control.md)
     ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event,
-                                 campaigns.on_user_event),
+                                 campaign_calls.on_user_event),
     ami.SpyStarted: supervision.on_spy_started,
     ami.SpyStopped: supervision.on_spy_stopped,
     ami.RecordingStarted: holds.on_recording_started,
@@ -131,9 +132,9 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     cc.OpenQueue: centre.open_queue,
     cc.SetCentreMode: centre.set_mode,
     # outbound campaigns (cti/campaigns/service.py is the facade; docs/outbound.md)
-    ami.AmdDecided: campaigns.on_amd,
+    ami.AmdDecided: campaign_calls.on_amd,
     ami.PartiesBridged: lines.on_bridged,
-    cc.CampaignCallNotSent: campaigns.on_not_sent,
+    cc.CampaignCallNotSent: campaign_calls.on_not_sent,
     cc.PreviewDecision: previews.decide,
 }
 
@@ -180,7 +181,7 @@ class Router:
                 handler(step, item)
         step.drain()
         upkeep.after_step(step)
-        campaigns.after_step(step)
+        campaign_calls.after_step(step)
         return step.effects
 
     def next_deadline(self, now: Now) -> float | None:
