@@ -5,7 +5,7 @@ Pure like the rest of the step: no I/O, time passed in. ``Dialer``
 campaign: its pacer (``acd.pacing.Pacer``, None for agentless), the contacts
 fetched ahead by the campaign service, the attempts in flight, and what the
 wallboard reads. The routing handlers (``cti/routing/campaigns.py``,
-``cti/routing/lines.py``) move them; the campaign service
+``campaign_calls.py``, ``previews.py``, ``lines.py``) move them; the campaign service
 (``cti/campaigns/service.py``) fills the contact buffers between steps.
 """
 

@@ -299,7 +299,7 @@ class ResumeRecording(CallCommand):
     interaction_id: str
 
 
-# --- outbound campaigns (cti/campaigns/service.py builds them; cti/routing/campaigns.py) ---
+# --- outbound campaigns (cti/campaigns/service.py builds them; cti/routing/campaign*.py) ---
 
 
 @dataclass(frozen=True, slots=True)
