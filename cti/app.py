@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import signal
 import time
 from collections.abc import Callable
@@ -47,17 +48,22 @@ from cti.errors import (
     ServiceUnavailable,
     locate,
 )
+from cti.health import ready_file, sd_notify
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
 from cti.log import configure_logging
 from cti.recorder import Recorder
 from cti.recordings import NoSuchRecording, RecordingFiles, forget_customer, purge_expired
+from cti.reports import live
+from cti.reports.metrics import ObservedSamples, ServiceMetrics
+from cti.reports.monitor import Monitor
 from cti.restore import load_snapshot, reconcile, restore, settle
 from cti.routing import AgentCommand, InLoop, Now, Router, RoutingLoop, Step, cancel_and_wait
 from cti.store import Store
 from cti.store.embedded import EmbeddedPostgres
 from cti.store.locks import InstanceLock
 from cti.store.migrate import migrate
+from cti.store.retention import ensure_partitions
 from cti.stream import EventStream, log_events
 
 log = structlog.get_logger(__name__)
@@ -108,6 +114,11 @@ class Service:
         self.bus = EventBus()
         self.calls = CallRegistry()
         self.started_at = time.time()
+        #: The live day's own counts (short abandons, events) and the service's watch.
+        self.tally = live.DayTally(config.service.reports.short_abandon_seconds)
+        self.metrics = ServiceMetrics(self)
+        self.monitor: Monitor | None = None
+        self.started = False
         self._tasks: list[asyncio.Task[Any]] = []
         self._links: dict[str, Any] = {}
         self._resynced: dict[str, asyncio.Event] = {}
@@ -121,6 +132,7 @@ class Service:
 
     async def start(self) -> None:
         restored = await self._start_routing()
+        await self._seed_day()
         assert self.control is not None
         await self.control.start()
         await self._start_ami()
@@ -128,6 +140,9 @@ class Service:
         await self._start_campaigns()
         await self._start_ivr()
         await self._start_http()
+        self.monitor = Monitor(self, self._call_in_loop)
+        await self.monitor.start()
+        self.started = True
         service = self.config.service
         # What start-up built lives as long as the service: keep it out of the garbage
         # collector's scans, whose full passes over it showed as 10-20 ms stalls of the
@@ -135,6 +150,9 @@ class Service:
         gc.freeze()
         log.info("service started", agi=f"{service.agi.host}:{self.agi.port if self.agi else 0}",
                  http=f"{service.http.host}:{self.http_port}", restored_calls=len(restored))
+        sd_notify("READY=1")
+        if (path := ready_file()) is not None:
+            path.write_text(f"{os.getpid()}\n")
 
     async def _start_routing(self) -> list[Any]:
         """Database, event stream and recorder, engine restored from the store, the
@@ -146,7 +164,7 @@ class Service:
         db = config.service.database
         self.store = await Store.open(dsn, db.min_connections, db.max_connections,
                                       apply_migrations=True)
-        await self.store.events.ensure_partitions(datetime.now(UTC), months=3)
+        await ensure_partitions(self.store.pool, datetime.now(UTC))
         epoch, stored_seq = await self.store.events.position()
         journal = config.service.journal
         self.journal = Journal(config.path(journal.dir), max_bytes=journal.max_mb << 20,
@@ -159,7 +177,8 @@ class Service:
             log.warning("the journal is not fully stored yet; restoring from what is")
         self.stream = EventStream(epoch, max(stored_seq, journal_seq) + 1)
         self.stream.subscribe(self.journal.append)
-        for consumer in (self.recorder.accept, self.bus.publish, log_events):
+        for consumer in (self.recorder.accept, self.bus.publish, log_events, self.tally.accept,
+                         self.metrics.write_lag.accept):
             self.journal.subscribe(consumer)
         await self.journal.start()
         self.cases = CaseService(self.store, self.stream, self.recorder, config)
@@ -172,12 +191,31 @@ class Service:
         self.router = Router(config, engine, self.calls, self.stream,
                              find_channel=self._find_channel)
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
+        self.loop.actions.routing_latency = ObservedSamples(self.metrics.latency.observe,
+                                                            maxlen=100_000)
         self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())
         self._tasks.append(asyncio.create_task(self.loop.run(), name="routing"))
         await self._call_in_loop(lambda step: settle(step, snapshot, restored))
         return restored.calls
+
+    async def _seed_day(self) -> None:
+        """Today's counters from the records (a restart neither zeroes the day nor
+        counts the previous run twice), before routing resumes."""
+        assert self.store is not None
+        config = self.config
+        try:
+            seed = await live.read_seed(self.store.pool, config, time.time())
+        except Exception as exc:  # a database that fails now: count from zero
+            log.warning("today's figures not read back; counting from now", error=str(exc))
+            seed = live.Seed(datetime.now(config.hours.zone).date())
+
+        def apply(step: Step) -> None:
+            live.apply_seed(step.router.engine, self.tally, seed, mono=step.now.mono,
+                            wall=step.now.wall, timezone=config.hours.timezone)
+
+        await self._call_in_loop(apply)
 
     async def _start_ami(self) -> None:
         """One link per node; returns once each has logged in and resynced."""
@@ -233,6 +271,11 @@ class Service:
             return
         self._stopped = True
         say = progress or (lambda text: log.info("stopping: " + text))
+        sd_notify("STOPPING=1")
+        if (path := ready_file()) is not None:
+            path.unlink(missing_ok=True)
+        if self.monitor is not None:
+            await self.monitor.stop()
         if self.router is not None:
             self.router.draining = True
             if self._tasks:  # the routing loop runs: the engine holds its offers
@@ -388,6 +431,21 @@ class Service:
         client = self._links.get(node)
         return client is not None and client.connected
 
+    # readiness (cti/health.py)
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopped or (self.router is not None and self.router.draining)
+
+    def links(self) -> dict[str, bool]:
+        return {node.name: self.link_up(node.name) for node in self.config.service.ami}
+
+    def agi_listening(self) -> bool:
+        return self.agi is not None and self.started and not self._stopped
+
+    def database_up(self) -> bool:
+        return self.recorder is None or self.recorder.database_up
+
     def status(self) -> dict[str, Any]:
         assert self.router is not None and self.loop is not None
         return views.status(self, self.router, self.loop.actions,
@@ -441,6 +499,8 @@ class Service:
             self.cases.reconfigure(new)
         if self._ivr is not None:
             self._ivr.reconfigure(new, {name: f.flow for name, f in flows.items()})
+        if self.monitor is not None:
+            self.monitor.reconfigure()
         log.info("configuration reloaded", queues=len(new.queues), agents=len(new.agents))
         return {"queues": len(new.queues), "agents": len(new.agents), "flows": len(flows)}
 

@@ -1,7 +1,9 @@
 """The ``cti`` command: the composition root for operators and sysadmins.
 
 Each area adds its own sub-commands (``cti/<area>/cli.py: add_commands``);
-this module holds the ones that concern the whole service. Conventions every
+this module holds the ones that concern the whole service, and the table of
+every command: only the module of the command given is imported, so
+``cti --help`` and the commands that ask the service start fast. Conventions every
 command follows (``cti/cli_args.py``):
 
 - ``--config DIR`` names the config directory (default ``$CTI_CONFIG``, else
@@ -38,13 +40,45 @@ from cti.errors import (
 if TYPE_CHECKING:
     from cti.config import AgentConfig, Config, QueueConfig
 
-# Areas that contribute sub-commands (cti ami ..., cti sim, cti ivr ...).
-# Modules whose add_commands(sub) adds their sub-commands, in the order of `cti --help`.
-_AREAS = ("cti.service_cli", "cti.agi.cli", "cti.ami.cli", "cti.sim.cli", "cti.staffing_cli",
-          "cti.cases.cli", "cti.wfm.cli", "cti.campaigns.cli")
+#: Every command: the module whose ``add_commands(sub)`` defines it, and its help
+#: line, in the order of `cti --help`. Only the module of the command given is
+#: imported (`cti --help` imports none): tests/unit/reports/test_cli_startup.py
+#: checks this table against what the modules define.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "config": ("cti.cli", "check configuration files, or write examples"),
+    "run": ("cti.service_cli", "run the service (AMI, FastAGI, ACD, HTTP API)"),
+    "demo": ("cti.service_cli", "the service with embedded PostgreSQL and a simulated PBX"),
+    "db": ("cti.service_cli", "database maintenance"),
+    "status": ("cti.service_cli", "show the running service's status"),
+    "reload": ("cti.service_cli", "re-read config files in the running service"),
+    "calls": ("cti.service_cli", "list the live calls of the running service"),
+    "explain": ("cti.service_cli", "why each agent is or is not offered a call"),
+    "agent": ("cti.service_cli", "log agents in and out, make them ready or pause them"),
+    "watch": ("cti.reports.live_cli", "live queues and agents, refreshed in place"),
+    "queues": ("cti.reports.live_cli", "the queues now: waiting, longest wait, agents, "
+                                       "today's figures"),
+    "queue": ("cti.reports.live_cli", "one queue now: each waiting call"),
+    "agents": ("cti.reports.live_cli", "the agents now: state, for how long, today's figures"),
+    "report": ("cti.reports.cli", "calls, agents, states, cases and surveys over a period "
+                                  "(table, JSON, CSV, plot)"),
+    "doctor": ("cti.doctor.cli", "check a live setup end to end and say what to fix"),
+    "ivr": ("cti.agi.cli", "IVR flows: check them, simulate a call"),
+    "ami": ("cti.ami.cli", "Asterisk Manager tools: record and replay AMI streams"),
+    "sim": ("cti.sim.cli", "run the PBX simulator (AMI + FastAGI + callers)"),
+    "erlang": ("cti.staffing_cli",
+               "agents needed for a call volume and service-level target (Erlang C)"),
+    "case": ("cti.cases.cli", "cases: show, list, add a note, close"),
+    "customer": ("cti.cases.cli", "customers: show, find, add"),
+    "forecast": ("cti.wfm.cli", "forecast contacts per interval from the recorded history"),
+    "staffing": ("cti.wfm.cli", "agents needed per interval (Erlang A or C) for the forecast"),
+    "campaign": ("cti.campaigns.cli", "outbound campaigns: create, import a list, start, pause, "
+                                      "stop, status"),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the full definition of its command only, a help line
+    for the others. Without ``argv``, every command's full definition."""
     parser = argparse.ArgumentParser(
         prog="cti",
         description="Contact centre engine for Asterisk: IVR, skills-based routing, CTI.",
@@ -52,8 +86,27 @@ def build_parser() -> argparse.ArgumentParser:
                "2 the input is wrong (arguments, config, refused command).")
     parser.add_argument("--version", action="version", version=f"cti {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    wanted = _command_of(argv) if argv is not None else None
+    modules = ({m for m, _ in COMMANDS.values()} if argv is None
+               else {COMMANDS[wanted][0]} if wanted in COMMANDS else set())
+    for name, (module, help_) in COMMANDS.items():
+        if name in sub.choices:
+            continue
+        if module not in modules:
+            sub.add_parser(name, help=help_, add_help=False)
+        elif module == __name__:
+            _add_config_command(sub)
+        else:
+            importlib.import_module(module).add_commands(sub)
+    return parser
 
-    config = sub.add_parser("config", help="check configuration files, or write examples")
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
+
+def _add_config_command(sub: argparse._SubParsersAction) -> None:
+    config = sub.add_parser("config", help=COMMANDS["config"][1])
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = config_sub.add_parser("check", help="validate a config directory and summarise it")
     check.add_argument("directory", nargs="?", type=Path, default=None,
@@ -74,17 +127,14 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite existing example files")
     init.set_defaults(func=_config_init)
 
-    for name in _AREAS:
-        importlib.import_module(name).add_commands(sub)
-    return parser
-
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except CtiError as exc:
+        exc = _explained(exc, args)
         print_error(exc, getattr(args, "config", None))
         return exit_code(exc)
     except KeyboardInterrupt:
@@ -96,6 +146,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(OSError, ValueError):  # no flush error at exit either
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+
+
+def _explained(exc: CtiError, args: argparse.Namespace) -> CtiError:
+    """A service that cannot be reached at the address of a config that does not
+    validate: the config's errors say more. (The commands that ask the service read
+    only the ``http`` of cti.yaml, to start fast; the whole config is checked here, on
+    the way to an error.)"""
+    from cti.errors import ServiceUnreachable
+
+    config = getattr(args, "config", None)
+    if not isinstance(exc, ServiceUnreachable) or getattr(args, "url", None) or config is None:
+        return exc
+    from cti.service_client import check_config
+
+    try:
+        check_config(config)
+    except CtiError as bad:
+        return bad
+    return exc
 
 
 def print_error(exc: CtiError, config: Path | None) -> None:

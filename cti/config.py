@@ -363,6 +363,49 @@ class Outbound(_Model):
     agent_line_context: str = "cti-agent-line"
 
 
+class Alerts(_Model):
+    """When the service raises an alert (an event, a metric, a line on `cti watch`)."""
+
+    #: An agent NOT_READY longer than this, seconds (pause_reasons: per reason).
+    pause_seconds: float = Field(900, gt=0)
+    pause_reasons: dict[str, Annotated[float, Field(gt=0)]] = {}
+    #: An agent in WRAP_UP longer than this, seconds.
+    wrap_up_seconds: float = Field(120, gt=0)
+    #: A queue below its service level target once this many calls concluded today.
+    service_level_min_calls: int = Field(10, ge=1)
+    #: How often the limits are checked, seconds.
+    check_every: float = Field(5, gt=0, le=300)
+
+
+#: Tables retention may prune, and how (see docs/operations.md).
+RETAINED_TABLES = ("events", "agent_state_history", "call_records", "call_offers",
+                   "survey_answers", "interactions")
+
+
+class Retention(_Model):
+    """Months of records kept per table; null keeps them for ever. Partitioned tables
+    (events, agent_state_history) lose whole months; the others rows by age."""
+
+    events: int | None = Field(13, ge=1)
+    agent_state_history: int | None = Field(25, ge=1)
+    call_records: int | None = Field(None, ge=1)
+    call_offers: int | None = Field(None, ge=1)
+    survey_answers: int | None = Field(None, ge=1)
+    interactions: int | None = Field(None, ge=1)
+
+
+class Reports(_Model):
+    """Reports, live figures and alerts (docs/reports.md)."""
+
+    #: Callers who hang up within this many seconds are short abandons: left out of
+    #: offered calls and of the service level, and reported apart.
+    short_abandon_seconds: float = Field(5, ge=0, le=120)
+    #: Minutes of an interval (cti report --by interval).
+    interval_minutes: Literal[15, 30, 60] = 30
+    alerts: Alerts = Alerts()
+    retention: Retention = Retention()
+
+
 class ServiceConfig(_Model):
     ami: list[AmiNode] = Field(min_length=1)
     agi: AgiListen = AgiListen(port=4573)
@@ -394,6 +437,7 @@ class ServiceConfig(_Model):
         return Dialling(self.numbers.policy(), self.trunk_spec(),
                         CallbackLimiter(self.numbers.max_callbacks_per_hour, 3600.0))
     cases: Cases = Cases()
+    reports: Reports = Reports()
 
     @field_validator("database", mode="before")
     @classmethod

@@ -258,15 +258,16 @@ def format_status_line(status: dict[str, Any], placed: int, width: int | None,
     """``[14:40:57] placed 8  ivr 0  waiting 0 ... | agents ready 2  on call 8  wrap-up 0``,
     made to fit ``width`` columns: shorter labels first, then fewer counts, then cut."""
     calls, agents = status["calls"], status["agents_by_state"]
-    queues = status["queues"]
-    levels = [q["service_level"] for q in queues if q["service_level"] is not None]
+    # The centre's day: counts added over the queues, then one service level weighted
+    # by calls (cti/reports/definitions.py), never a mean of the queues' levels.
+    today = status["centre"]["today"]
+    level = today["service_level"]
     groups: list[list[tuple[str, str]]] = [
         [("placed", str(placed)), ("ivr", str(calls["ivr"])),
          ("waiting", str(calls["waiting"])), ("ringing", str(calls["ringing"])),
          ("talking", str(calls["talking"]))],
-        [("answered", str(sum(q["answered"] for q in queues))),
-         ("abandoned", str(sum(q["abandoned"] for q in queues))),
-         ("SL", f"{sum(levels) / len(levels):.0f}%" if levels else "-")],
+        [("answered", str(today["answered"])), ("abandoned", str(today["abandoned"])),
+         ("SL", "-" if level is None else f"{level:.0f}%")],
         [("agents ready", str(agents.get("READY", 0))),
          ("on call", str(agents.get("ON_CALL", 0))),
          ("wrap-up", str(agents.get("WRAP_UP", 0)))],

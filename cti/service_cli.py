@@ -252,9 +252,13 @@ def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) ->
 
 def format_status(status: dict[str, Any]) -> str:
     """The status JSON as tables people can read."""
+    today = (status.get("centre") or {}).get("today") or {}
+    level = today.get("service_level")
     lines = [
         f"uptime {status['uptime_seconds']:.0f}s   database {status['database']}   "
-        f"waiting {status['calls']['waiting']}   talking {status['calls']['talking']}",
+        f"waiting {status['calls']['waiting']}   talking {status['calls']['talking']}"
+        + (f"   today: answered {today['answered']}, abandoned {today['abandoned']}, "
+           f"SL {'-' if level is None else f'{level:.0f}%'}" if today else ""),
         "",
         render_table(
             ["AMI node", "link", "address"],

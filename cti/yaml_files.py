@@ -15,13 +15,16 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from cti.errors import ConfigError
+
+if TYPE_CHECKING:  # pydantic loads only where a config is validated: the commands that
+    # only read the service's address (cti status, cti watch) stay fast
+    from pydantic import BaseModel, ValidationError
+    from pydantic_core import ErrorDetails
 
 # --- reading ------------------------------------------------------------------------
 
@@ -82,8 +85,12 @@ def parse_yaml(text: str, name: str) -> Any:
         raise ConfigError([f"{name}:{where} not valid YAML: {problem}"]) from None
 
 
-def read_yaml(path: Path, missing_hint: str = "") -> dict[str, Any]:
-    """A config file's top-level mapping, with ``${ENV}`` references expanded."""
+def read_yaml(path: Path, missing_hint: str = "", *, only: str | None = None
+              ) -> dict[str, Any]:
+    """A config file's top-level mapping, with ``${ENV}`` references expanded.
+
+    ``only``: just that top-level key (a variable used elsewhere may be unset).
+    """
     if not path.is_file():
         raise ConfigError([f"{path.name}: file not found in {path.parent}/" + missing_hint])
     try:
@@ -98,6 +105,8 @@ def read_yaml(path: Path, missing_hint: str = "") -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError([f"{path.name}: the top level must be a mapping of keys, not a "
                            f"{type(data).__name__}"])
+    if only is not None:
+        data = {only: data[only]} if only in data else {}
     missing: list[str] = []
     data = expand_env(data, missing)
     if missing:
@@ -240,6 +249,8 @@ def _allowed_fields(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[
 
 
 def _inner_model(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()):

@@ -21,6 +21,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cti.reports.definitions import SURVEY_SCALES
+
 StepId = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_-]*$")]
 VarName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Prompts = list[str]
@@ -322,10 +324,11 @@ class CallbackStep(_Step):
 
 
 class SurveyStep(_Step):
-    """Post-call CSAT (1-5) or NPS (0-10) score, stored on the interaction."""
+    """Post-call CSAT (1-5), NPS (0-10) or CES (1-7) score, stored on the interaction
+    (docs/reports.md defines the figures)."""
 
     type: Literal["survey"]
-    kind: Literal["csat", "nps"] = "csat"
+    kind: Literal["csat", "nps", "ces"] = "csat"
     prompt: Prompts = Field(min_length=1)
     timeout: float = Field(5.0, gt=0, le=60)
     retries: int = Field(1, ge=0, le=10)
@@ -337,7 +340,7 @@ class SurveyStep(_Step):
 
     @property
     def scale(self) -> tuple[int, int]:
-        return (1, 5) if self.kind == "csat" else (0, 10)
+        return SURVEY_SCALES[self.kind]
 
 
 class GotoStep(_Step):

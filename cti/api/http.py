@@ -15,6 +15,7 @@ from aiohttp import web
 
 from cti.api import campaigns as campaign_routes
 from cti.api import cases as case_routes
+from cti.api import reports as report_routes
 from cti.errors import BadRequest, CtiError
 
 log = structlog.get_logger(__name__)
@@ -109,4 +110,5 @@ def build_app(control: Control) -> web.Application:
     app.router.add_get("/api/v1/calls/{call_id}/explain", get_explain)
     case_routes.add_routes(app, control)  # cases and customers: control.cases
     campaign_routes.add_routes(app, control)  # outbound campaigns: control.campaigns
+    report_routes.add_routes(app, control)  # reports, live figures, /metrics, /health, /ready
     return app

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from acd.states import AgentState
 from cti.calls import CallRegistry, LiveCall, Phase
+from cti.reports import live
 
 if TYPE_CHECKING:
     from cti.actions import Actions
@@ -19,8 +20,9 @@ if TYPE_CHECKING:
 
 def status(service: Service, router: Router, actions: Actions, now: float) -> dict[str, Any]:
     """What ``GET /api/v1/status`` and ``cti status`` show; ``now`` is the loop clock."""
-    stats = router.engine.stats(now)
+    stats = router.engine.stats(now, include_agents=True)
     recorder, agi, calls = service.recorder, service.agi, service.calls
+    queues = live.queues_now(router.engine, service.tally, now)
     return {
         "uptime_seconds": round(service.uptime, 1),
         "draining": router.draining,
@@ -47,12 +49,14 @@ def status(service: Service, router: Router, actions: Actions, now: float) -> di
              "pending": _pending(router, a.agent_id, a.state)}
             for a in stats.agents.values()
         ],
+        # Today's figures (cti/reports/definitions.py): the same as cti report's.
         "queues": [
-            {"name": q.queue, "waiting": q.waiting, "longest_wait": round(q.longest_wait, 1),
-             "offered": q.offered, "answered": q.answered, "abandoned": q.abandoned,
-             "service_level": q.service_level, "asa": q.asa, "aht": q.aht}
-            for q in stats.queues.values()
+            {"name": q["name"], "waiting": q["waiting"], "longest_wait": q["longest_wait"],
+             **{k: q["today"][k] for k in ("offered", "answered", "abandoned",
+                                           "short_abandoned", "service_level", "asa", "aht")}}
+            for q in queues
         ],
+        "centre": live.centre_now(router.engine, service.tally, now),
     }
 
 

@@ -51,7 +51,7 @@ class AgentStates:
         async def write(conn: asyncpg.Connection) -> None:
             await conn.execute(
                 f"INSERT INTO agent_state_history ({_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6) "
-                "ON CONFLICT (id) DO NOTHING",
+                "ON CONFLICT DO NOTHING",
                 change.id, agent_id, state, reason, change.at, change.interaction_id)
             await conn.execute(
                 """INSERT INTO agent_current_state (agent_id, state, reason, since, interaction_id)

@@ -2,11 +2,13 @@
 
 A call counts in the interval in which it entered the queue (``queued_at``, or
 ``arrived_at`` for a record without it), in the contact centre's local time.
-Its channel is its interaction's (``voice`` when it has none).
+Its channel is its interaction's (``voice`` when it has none). Offered,
+answered and abandoned are the figures of cti/reports/definitions.py (short
+abandons are neither offered nor abandoned):
 
-    offered         every record that entered the queue
-    answered        answered and ended (handle time known)
-    abandoned       outcome 'abandoned'
+    offered         records that entered the queue, short abandons left out
+    answered        answered (handle time counted once ended)
+    abandoned       hung up after the short-abandon time
     handle_seconds  talk (answer to hang-up) + wrap-up (the agent's WRAP_UP state
                     tagged with the interaction, until the agent's next state)
     wait_seconds    time in queue of every call, answered or not (for patience)
@@ -19,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from cti.reports import definitions as d
 from cti.store.db import translate_errors
 from cti.store.errors import StoreUnavailable
 from cti.wfm.series import Bucket
@@ -29,7 +32,7 @@ WITH params AS (
            $4::timestamptz AS until, $5::text AS zone, $6::int AS minutes
 ),
 calls AS (
-    SELECT c.interaction_id, c.outcome, c.answered_at, c.ended_at,
+    SELECT c.interaction_id, c.outcome, c.answered_at, c.ended_at, c.callback,
            coalesce(c.queued_at, c.arrived_at) AS entered_at,
            c.wait_seconds, c.talk_seconds
     FROM params p
@@ -55,19 +58,26 @@ wraps AS (
 )
 SELECT date_bin(make_interval(mins => p.minutes), entered_at AT TIME ZONE p.zone,
                 timestamp '2000-01-01') AS start,
-       count(*) AS offered,
-       count(*) FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL) AS answered,
-       count(*) FILTER (WHERE outcome = 'abandoned') AS abandoned,
+       count(*) - sum({short_abandoned}) AS offered,
+       sum({answered}) AS answered,
+       sum({abandoned}) AS abandoned,
        coalesce(sum(talk_seconds + coalesce(w.wrap_seconds, 0))
                 FILTER (WHERE answered_at IS NOT NULL AND ended_at IS NOT NULL), 0)
            AS handle_seconds,
        coalesce(sum(wait_seconds) FILTER (WHERE wait_seconds >= 0), 0) AS wait_seconds
-FROM calls
+FROM calls c
 CROSS JOIN params p
 LEFT JOIN wraps w USING (interaction_id)
 GROUP BY 1
 ORDER BY 1
 """
+
+
+def _buckets_sql(short_abandon_seconds: float) -> str:
+    """The history query, counting with definitions.VISIT_SQL (the calls CTE is ``c``)."""
+    sums = {name: d.VISIT_SQL[name].format(short=repr(float(short_abandon_seconds)), sl="0")
+            for name in ("short_abandoned", "answered", "abandoned")}
+    return _BUCKETS.format(**sums)
 
 
 def local_midnight(day: date, timezone: str) -> datetime:
@@ -76,7 +86,9 @@ def local_midnight(day: date, timezone: str) -> datetime:
 
 async def interval_buckets(pool: asyncpg.Pool, where: str, *, queue: str, channel: str,
                            first_day: date, end_day: date, timezone: str,
-                           interval_minutes: int) -> list[Bucket]:
+                           interval_minutes: int,
+                           short_abandon_seconds: float = d.SHORT_ABANDON_SECONDS
+                           ) -> list[Bucket]:
     """Buckets of the local days [first_day, end_day), in order.
 
     Raises:
@@ -86,8 +98,8 @@ async def interval_buckets(pool: asyncpg.Pool, where: str, *, queue: str, channe
     since, until = local_midnight(first_day, timezone), local_midnight(end_day, timezone)
     with translate_errors(where):
         try:
-            rows = await pool.fetch(_BUCKETS, queue, channel, since, until, timezone,
-                                    interval_minutes)
+            rows = await pool.fetch(_buckets_sql(short_abandon_seconds), queue, channel,
+                                    since, until, timezone, interval_minutes)
         except asyncpg.UndefinedTableError as exc:
             raise StoreUnavailable(
                 f"PostgreSQL at {where} has no call records table ({exc}); "

@@ -71,7 +71,8 @@ async def load_history(config: Config, queue: str, *, start: date, weeks: int,
     async with open_store(config) as store:
         buckets = await history.interval_buckets(
             store.pool, store.where, queue=queue, channel=channel, first_day=first,
-            end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes)
+            end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
+            short_abandon_seconds=config.service.reports.short_abandon_seconds)
     series = IntervalSeries.from_buckets(queue, channel, buckets, first, end,
                                          interval_minutes, holidays_of(config))
     if series.offered.sum() == 0:

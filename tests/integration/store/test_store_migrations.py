@@ -10,7 +10,8 @@ from cti.store.migrate import Migration, applied_migrations, bundled_migrations,
 
 TABLES = {
     "customers", "customer_phones", "interactions", "call_records", "call_offers",
-    "agent_state_history", "agent_current_state", "queue_entries", "schema_migrations",
+    "agent_state_history", "agent_state_history_default", "agent_current_state",
+    "queue_entries", "schema_migrations",
     "events", "events_default", "stream_state", "survey_answers", "recordings",
     "cases", "case_notes", "case_attachments", "case_derivations", "attachment_blobs",
     "scheduled_callbacks", "control_settings",

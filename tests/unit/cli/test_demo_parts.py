@@ -13,7 +13,8 @@ def _status(wrap_up: int = 0) -> dict:
     return {"calls": {"ivr": 3, "waiting": 12, "ringing": 2, "talking": 40},
             "agents_by_state": {"READY": 5, "ON_CALL": 40, "WRAP_UP": wrap_up},
             "queues": [{"answered": 1234, "abandoned": 56, "service_level": 87.5},
-                       {"answered": 10, "abandoned": 0, "service_level": None}]}
+                       {"answered": 10, "abandoned": 0, "service_level": None}],
+            "centre": {"today": {"answered": 1244, "abandoned": 56, "service_level": 87.5}}}
 
 
 def test_demo_callers_and_customers_have_numbers_a_callback_may_dial() -> None:

@@ -104,7 +104,7 @@ async def test_a_supervisor_moves_agents_and_who_did_it_is_recorded() -> None:
     assert events(effects)[1].by == "s2001"
     _, effects = run(router, SetAgentState(agent_id="a1002", action="logout", by="s2001"))
     assert states(effects, "a1002") == ["LOGGED_OUT"]
-    with pytest.raises(CommandRefused, match="pause refused"):
+    with pytest.raises(CommandRefused, match="a1002 is logged out"):
         run(router, SetAgentState(agent_id="a1002", action="pause", by="s2001"))
     with pytest.raises(BadCommand, match="agent action 'dance'"):
         run(router, SetAgentState(agent_id="a1002", action="dance", by="s2001"))
