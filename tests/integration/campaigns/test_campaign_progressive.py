@@ -93,3 +93,33 @@ async def test_an_inbound_caller_is_bridged_to_a_line_agent_and_the_line_stays_u
             await env.flushed()
         (record,) = await rows(env, "SELECT queue, outcome, agent_id FROM call_records")
         assert record == {"queue": "bookings", "outcome": "answered", "agent_id": "a1001"}
+
+
+async def test_a_held_campaign_call_gives_the_line_back_after_the_resume(
+        dsn: str, tmp_path: Path) -> None:
+    async with campaign_env(dsn, tmp_path / "config", agents=1) as env:
+        env.sim.set_customer(HUMAN, Behaviour.human(after=1.0, talk_seconds=60.0))
+        env.sim.set_customer(NOBODY, Behaviour.never_answers())  # the campaign goes on
+        c, control = campaigns(env), env.service.control
+        async with asyncio.timeout(40):
+            await c.create(definition(pacing={"no_answer_timeout": 60}), by="admin")
+            await c.import_contacts("renewals", csv_of(HUMAN, NOBODY), by="admin")
+            await env.ready("a1001")
+            await c.start_campaign("renewals", by="admin")
+            line = await wait_for(lambda: c.dialer.lines.up("a1001"), what="the line")
+            await wait_for(lambda: env.agent_state("a1001") == "ON_CALL", what="connected")
+            customer = next(ch for ch in env.sim.core.channels.values() if ch.number == HUMAN)
+            (iid,) = [call.interaction_id for call in env.service.calls
+                      if call.uniqueid == customer.uniqueid]
+            await control.hold(iid, by="a1001")
+            leg = env.sim.core.channels[line.channel]
+            await wait_for(lambda: leg.context == "cti-agent-held", what="the line parked")
+            await control.resume(iid, by="a1001")
+            await wait_for(lambda: leg.bridge is not None and customer.bridge is leg.bridge,
+                           what="joined again")
+            env.sim.hangup(customer.name)
+            await wait_for(lambda: leg.context == "cti-agent-line" and leg.bridge is None,
+                           what="the line back to waiting")
+            await wait_for(lambda: env.agent_state("a1001") == "READY", what="wrap-up over")
+        assert c.dialer.lines.up("a1001") is line
+        assert not leg.hung_up
