@@ -36,6 +36,7 @@ from cti.api.context import ApiContext
 from cti.api.server import ApiServer
 from cti.bus import EventBus
 from cti.calls import CallRegistry, Phase
+from cti.campaigns.service import CampaignService
 from cti.cases.service import CaseService
 from cti.config import Config, config_warnings, load_config
 from cti.control import CallControl
@@ -107,6 +108,7 @@ class Service:
         self.router: Router | None = None
         self.loop: RoutingLoop | None = None
         self.control: CallControl | None = None
+        self.campaigns: CampaignService | None = None
         self.cluster: AmiCluster | None = None
         self.agi: AgiServer | None = None
         self.http_port: int | None = None
@@ -139,6 +141,7 @@ class Service:
         await self.control.start()
         await self._start_ami()
         await self._call_in_loop(lambda step: self._reconcile_and_resume(step, restored))
+        await self._start_campaigns()
         await self._start_ivr()
         await self._start_http()
         self.monitor = Monitor(self, self._call_in_loop)
@@ -230,6 +233,19 @@ class Service:
             self._links[node] = self.cluster.client(node)
         await self._wait_resynced()
 
+    async def _start_campaigns(self) -> None:
+        """Outbound campaigns: those that were running dial again (docs/outbound.md)."""
+        assert self.loop is not None and self.store is not None
+        self.campaigns = CampaignService(
+            self.loop, self.store, config=lambda: self.config,
+            flows=lambda: set(self._flows), channels=self._all_channels, control=self.control)
+        await self.campaigns.start()
+
+    def _all_channels(self) -> list[ami.ChannelSnapshot]:
+        if self.cluster is None:
+            return []
+        return [snap for feed in self.cluster.feeds.values() for snap in feed.tracker.channels()]
+
     async def _start_ivr(self) -> None:
         config = self.config
         assert self.store is not None and self.loop is not None
@@ -290,6 +306,8 @@ class Service:
             if self._tasks:  # the routing loop runs: the engine holds its offers
                 await self._call_in_loop(
                     lambda step: step.router.engine.hold_offers(step.now.mono))
+        if self.campaigns is not None:
+            await self.campaigns.stop()
         if self.agi is not None:
             sessions = self.agi.active_sessions
             if sessions:

@@ -89,6 +89,7 @@ class LiveCall:
     direction: str = "inbound"       #: outbound: click-to-dial, a scheduled callback
     customer_answered: bool = False  #: callback / outbound: the customer picked up
     escalation: dict[str, Any] | None = None  #: an extraordinary call: who, why, when
+    campaign: dict[str, Any] | None = None    #: a campaign call: campaign, contact, attributes
 
     @property
     def is_callback(self) -> bool:
@@ -118,6 +119,7 @@ class LiveCall:
             "callback": self.is_callback,
             "direction": self.direction,
             "escalation": dict(self.escalation) if self.escalation else None,
+            "campaign": self.campaign,
             "waited": None if self.queued_at is None else round(wall_now - self.queued_at, 1),
         }
 

@@ -73,6 +73,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "staffing": ("cti.wfm.cli", "agents needed per interval (Erlang A or C) for the forecast"),
     "user": ("cti.api.user_cli", "users of the desktop API (add, passwd, disable, list) and "
                                  "API keys"),
+    "campaign": ("cti.campaigns.cli", "outbound campaigns: create, import a list, start, pause, "
+                                      "stop, status"),
 }
 
 

@@ -476,6 +476,35 @@ class Quality(_Model):
 
     def form(self, form_id: str) -> ReviewForm | None:
         return next((f for f in self.forms if f.id == form_id), None)
+
+
+class Outbound(_Model):
+    """Outbound campaigns (docs/outbound.md): what every campaign shares. The campaigns
+    themselves are data (``cti campaign create``), validated by cti.campaigns.models."""
+
+    #: Legal abandon rule set a campaign gets unless it names its own: US (FCC/FTC:
+    #: 3 % of live calls per 30-day period) or UK (Ofcom: 3 % over any 24 hours,
+    #: counting estimated AMD false positives).
+    rules: Literal["US", "UK"] = "US"
+    #: Share of AMD "machine" verdicts that are really people (UK rules need it).
+    amd_false_positive_rate: float | None = Field(None, ge=0, lt=1)
+    #: Numbers that ring this centre besides ivr.numbers: a campaign's caller id must
+    #: be one of them, so whoever it called can call back.
+    inbound_numbers: list[str] = []
+    #: Lines in flight for all campaigns together (the trunk's channels); None: no cap.
+    max_lines: int | None = Field(None, ge=1)
+    #: Sound played to an answered person no agent took in time (who called, a
+    #: number to call back); a campaign may name its own.
+    abandon_message: str = Field("cti-campaign-abandoned", pattern=r"^[A-Za-z0-9/_-]+$")
+    #: Keep progressive and predictive agents connected between calls (a line the
+    #: service bridges each answered call to); false rings their phone per call.
+    agent_lines: bool = True
+    #: Dialplan contexts of dialplan/extensions_cti.conf.
+    amd_context: str = "cti-amd"
+    answer_context: str = "cti-campaign-answer"
+    abandon_context: str = "cti-campaign-abandon"
+    ivr_context: str = "cti-campaign-ivr"
+    agent_line_context: str = "cti-agent-line"
 class Alerts(_Model):
     """When the service raises an alert (an event, a metric, a line on `cti watch`)."""
 
@@ -536,6 +565,7 @@ class ServiceConfig(_Model):
     numbers: Numbers = Numbers()
     trunk: TrunkConfig = TrunkConfig()
     reports: Reports = Reports()
+    outbound: Outbound = Outbound()
 
     def agi_allowed_peers(self) -> list[str]:
         """Who may connect to FastAGI: ``agi.allow``, else the AMI hosts and loopback."""

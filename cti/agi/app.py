@@ -1,5 +1,5 @@
 """The FastAGI routes of the service: ``/ivr`` runs a new call's flow, ``/survey`` the
-post-call survey, ``/hold`` the hold step.
+post-call survey, ``/hold`` the hold step, ``/campaign`` an agentless campaign's flow.
 
 The dialplan calls ``agi://HOST:4573/ivr?dnid=${URIENCODE(...)}``: the URL
 carries the number dialled and nothing else. The flow comes from config
@@ -54,7 +54,8 @@ class IvrApp:
         self.results: list[FlowResult] = []
 
     def routes(self) -> Mapping[str, Handler]:
-        return {"ivr": self.ivr, "survey": self.survey, "hold": self.hold_step}
+        return {"ivr": self.ivr, "survey": self.survey, "hold": self.hold_step,
+                "campaign": self.campaign}
 
     def flow_for(self, dnid: str) -> str:
         """The flow of a new call to ``dnid``."""
@@ -84,6 +85,19 @@ class IvrApp:
             return
         await self._run(session, self.survey_flow, call_info(session, self.node),
                         interaction_id)
+
+    async def campaign(self, session: AgiSession) -> None:
+        """An agentless campaign's call, answered: its flow (CTI_CAMPAIGN_FLOW, set by the
+        service) runs on the call's interaction (CTI_INTERACTION)."""
+        if await self._params(session, ()) is None:
+            return
+        interaction_id = await session.get_variable("CTI_INTERACTION")
+        flow = await session.get_variable("CTI_CAMPAIGN_FLOW")
+        if not interaction_id or not flow or flow not in self.runner.flows:
+            log.warning("campaign flow %r on %s not run: no such flow or no interaction; "
+                        "check the campaign's flow", flow, session.channel)
+            return
+        await self._run(session, flow, call_info(session, self.node), interaction_id)
 
     async def _params(self, session: AgiSession, allowed: tuple[str, ...] | set[str], *,
                       fallback: bool = True) -> dict[str, str] | None:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import structlog
 from aiohttp import web
 
+from cti.api import campaigns as campaign_routes
 from cti.api import commands
 from cti.api import reports as report_routes
 from cti.api.auth import TooManyAttempts
@@ -161,6 +162,7 @@ def build_app(ctx: ApiContext) -> web.Application:
         mount(app, route)
     app.router.add_get(WS_PATH, websocket)
     report_routes.add_routes(app, ctx.service)  # live figures, reports, /metrics, /health
+    campaign_routes.add_routes(app, ctx.service)  # outbound campaigns
     mount_web(app)  # the reference desktop and wallboard (cti/web), on the public API
     mounted = {(r.method, r.full_path) for r in routes} | {("GET", WS_PATH)}
     others = [(r.method, r.resource.canonical, (r.handler.__doc__ or "").strip().split("\n")[0])

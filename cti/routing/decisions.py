@@ -48,7 +48,9 @@ def _offer(step: Step, offer: d.Offer) -> None:
     call.agent_id = offer.agent_id
     call.offers += 1
     not_delivered = OfferNotDelivered(call.interaction_id, agent.id)
-    if offer.callback:
+    if _campaign_offer(step, call, agent, offer):
+        pass  # a preview call, or a caller bridged to the agent's kept-up line
+    elif offer.callback:
         try:
             number = router.dialling.policy.check(call.callback_number or call.caller_number)
         except NumberRefused as exc:
@@ -79,6 +81,16 @@ def _offer(step: Step, offer: d.Offer) -> None:
     step.emit(ev.CallOffered, call, attempt=call.offers, ring_timeout=offer.ring_timeout,
               callback=offer.callback, segment=call.segment,
               screen_pop=call.screen_pop(step.now.wall))
+
+
+def _campaign_offer(step: Step, call: LiveCall, agent: Any, offer: d.Offer) -> bool:
+    """Outbound campaigns take some offers (cti/routing/previews.py, lines.py)."""
+    dialer = step.router.dialer
+    if not dialer.lines.by_agent and not dialer.by_interaction:
+        return False
+    from cti.routing import lines, previews
+
+    return previews.offer(step, call, agent, offer) or lines.offer(step, call, agent, offer)
 
 
 def _recording_vars(queue: QueueConfig | None, channel: str) -> list[Setvar]:

@@ -300,3 +300,22 @@ class PauseRecording(CallCommand):
 @dataclass(eq=False, kw_only=True)
 class ResumeRecording(CallCommand):
     interaction_id: str
+
+
+# --- outbound campaigns (cti/campaigns/service.py builds them; cti/routing/campaign*.py) ---
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignCallNotSent:
+    """The Originate of a campaign call (or an agent's line) failed at the AMI."""
+
+    action_id: str
+    error: str = ""
+
+
+@dataclass(eq=False, kw_only=True)
+class PreviewDecision(CallCommand):
+    """Preview: ``agent_id`` dials (``dial``) or skips (``skip``) the contact it sees."""
+
+    agent_id: str
+    decision: str

@@ -27,18 +27,23 @@ import structlog
 
 from cti.ami import events as ami
 from cti.calls import CallRegistry
+from cti.campaigns.dialer import Dialer
 from cti.config import AgentConfig, Config
 from cti.events import DomainEvent
 from cti.log import call_context
 from cti.numbers import Dialling
 from cti.routing import (
     agent_control,
+    campaign_calls,
+    campaigns,
     centre,
     consults,
     desk,
     devices,
     holds,
+    lines,
     outbound,
+    previews,
     requests,
     supervision,
     telephony,
@@ -81,23 +86,26 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     desk.EndpointChosen: desk.on_endpoint_chosen,
     ami.InteractionTagged: telephony.on_tagged,
     ami.DialBegan: chain(telephony.on_dial_began, consults.on_dial_began),
-    ami.DialEnded: chain(telephony.on_dial_ended, consults.on_dial_ended),
+    ami.DialEnded: chain(telephony.on_dial_ended, consults.on_dial_ended,
+                         previews.on_dial_ended),
     ami.DialResultReported: telephony.on_dial_result,
-    ami.ChannelHungUp: chain(holds.before_hangup, telephony.on_hangup, consults.on_hangup,
-                             supervision.on_hangup),
+    ami.ChannelHungUp: chain(campaign_calls.before_hangup, holds.before_hangup, telephony.on_hangup,
+                             consults.on_hangup, supervision.on_hangup),
     ami.BlindTransferred: telephony.on_blind_transfer,
     ami.AttendedTransferred: telephony.on_attended_transfer,
     ami.CallHeld: telephony.on_held,
     ami.CallResumed: telephony.on_resumed,
-    ami.OriginateResult: chain(telephony.on_originate_result, supervision.on_originate_result),
+    ami.OriginateResult: chain(telephony.on_originate_result, supervision.on_originate_result,
+                               campaign_calls.on_originate_result),
     ami.AgentFeatureUsed: requests.on_feature,
-    ami.DeviceStateChanged: devices.on_device_state,
-    ami.ExtensionStateChanged: devices.on_extension_state,
+    ami.DeviceStateChanged: chain(devices.on_device_state, lines.on_device_state),
+    ami.ExtensionStateChanged: chain(devices.on_extension_state, lines.on_extension_state),
     ami.LinkUp: devices.on_link_up,
     ami.LinkDown: devices.on_link_down,
-    ami.Resynced: devices.on_resynced,
+    ami.Resynced: chain(devices.on_resynced, lines.on_resynced),
     # call control (cti/control.py is the facade; docs/control.md)
-    ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event),
+    ami.UserEventReceived: chain(telephony.on_user_event, consults.on_user_event,
+                                 campaign_calls.on_user_event),
     ami.SpyStarted: supervision.on_spy_started,
     ami.SpyStopped: supervision.on_spy_stopped,
     ami.RecordingStarted: holds.on_recording_started,
@@ -125,6 +133,11 @@ _HANDLERS: dict[type, Callable[[Step, Any], None]] = {
     cc.CloseQueue: centre.close_queue,
     cc.OpenQueue: centre.open_queue,
     cc.SetCentreMode: centre.set_mode,
+    # outbound campaigns (cti/campaigns/service.py is the facade; docs/outbound.md)
+    ami.AmdDecided: campaign_calls.on_amd,
+    ami.PartiesBridged: lines.on_bridged,
+    cc.CampaignCallNotSent: campaign_calls.on_not_sent,
+    cc.PreviewDecision: previews.decide,
 }
 
 
@@ -146,6 +159,7 @@ class Router:
         self.agent_calls: dict[str, str] = {}    #: agent -> the interaction it answered last
         self.endpoints: dict[str, str] = {}      #: agent -> the desk it chose (desk.py)
         self.control = ControlState()            #: what call control commands started
+        self.dialer = Dialer()                   #: outbound campaigns (cti/campaigns)
         self._dialling: tuple[Config, Dialling] | None = None
 
     @property
@@ -173,6 +187,7 @@ class Router:
         if isinstance(item, TimerFired):
             step.carry_out(self.engine.tick(now.mono))
             upkeep.on_timer(step)
+            campaigns.on_timer(step)
         elif isinstance(item, InLoop):
             _run_in_loop(step, item)
         else:
@@ -181,11 +196,16 @@ class Router:
                 handler(step, item)
         step.drain()
         upkeep.after_step(step)
+        campaign_calls.after_step(step)
         return step.effects
 
     def next_deadline(self, now: Now) -> float | None:
-        """Loop time of the next timer: the engine's, or a scheduled callback's."""
+        """Loop time of the next timer: the engine's, a scheduled callback's, or a
+        campaign's (pacing step, connect deadline, preview timeout)."""
         at = self.engine.next_deadline()
+        paced = self.dialer.next_deadline(self.config.service.outbound.max_lines)
+        if paced is not None:
+            at = paced if at is None else min(at, paced)
         due = self.control.next_due()
         if due is not None:
             mono = now.mono + max(0.0, due - now.wall)

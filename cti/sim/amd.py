@@ -90,3 +90,24 @@ async def _amd(core: Core, ch: Channel, data: str) -> str | None:
     core.var_set(ch, "AMDCAUSE", cause)
     core.count(f"amd_{status.lower()}")
     return None
+
+
+#: seconds of a machine's greeting still to come when AMD() has decided (its words
+#: go on after the third one): WaitForSilence waits for them, then for the silence
+GREETING_REST = 1.0
+
+
+@app("WaitForSilence")
+async def _wait_for_silence(core: Core, ch: Channel, data: str) -> str | None:
+    """WaitForSilence(silencerequired[,iterations[,timeout]]): the end of the greeting,
+    then ``silencerequired`` ms of silence; WAITSTATUS SILENCE (TIMEOUT past timeout)."""
+    args = split_args(data)
+    silence = int(args[0]) / 1000 if args and args[0].isdigit() else 1.0
+    timeout = float(args[2]) if len(args) > 2 and args[2].replace(".", "").isdigit() else None
+    needed = (GREETING_REST if ch.audio == "machine" else 0.0) + silence
+    status = "SILENCE"
+    if timeout and needed > timeout:
+        needed, status = timeout, "TIMEOUT"
+    await ch.wait_for(None, core.scaled(needed))
+    core.var_set(ch, "WAITSTATUS", status)
+    return None

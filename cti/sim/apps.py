@@ -13,7 +13,7 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 
-from cti.sim.channel import BUSY, UP, Channel, Interrupted, Why
+from cti.sim.channel import BUSY, UNKNOWN, UP, Channel, Interrupted, Why
 from cti.sim.expr import substitute
 from cti.sim.pbx import Core
 
@@ -331,6 +331,8 @@ async def _set(core: Core, ch: Channel, data: str) -> str | None:
     name = name.strip()
     if name.upper().startswith("GLOBAL(") and name.endswith(")"):
         core.global_set(name[7:-1], value)
+    elif name.upper() == "CALLERID(NUM)":
+        core.set_callerid(ch, value, "" if ch.cid_name == UNKNOWN else ch.cid_name)
     else:
         core.var_set(ch, name, value)
     return None

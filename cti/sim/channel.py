@@ -101,6 +101,10 @@ class Channel:
     audio: str = "silence"
     #: the phone's talk timer runs (it hangs up when it expires)
     talk_timer_armed: bool = False
+    #: taken from the dialplan by the Bridge action: when the bridge ends under it,
+    #: it goes on at its next priority (main/features.c: action_bridge sets an
+    #: after-bridge goto), if the dialplan has one
+    after_bridge: bool = False
 
     @property
     def tech(self) -> str:

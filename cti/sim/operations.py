@@ -145,6 +145,7 @@ def redirect(core: Core, ch: Channel, context: str, exten: str, priority: int,
     BridgeLeave, and the PBX then runs from the *next* priority (recorded in
     09-requeue-by-redirect and 22-hold-by-redirect-and-bridge).
     """
+    ch.after_bridge = False
     if ch.bridge is not None:
         if ch.variables.get("BRIDGEPEER"):
             core.var_set(ch, "BRIDGEPEER", "")
@@ -165,8 +166,10 @@ async def bridge(core: Core, a: Channel, b: Channel) -> None:
     """AMI Bridge: take both channels out of what they do and join them.
 
     A channel taken from the dialplan continues at the next priority after the
-    bridge (its BridgeEnter already shows it); each side's connected line becomes
-    the other's caller id, and a Local ``;2`` passes that on to its ``;1`` half.
+    bridge (its BridgeEnter already shows it), also when the other party hangs up
+    and the dialplan has that priority (else it hangs up, as in trace 22); each
+    side's connected line becomes the other's caller id, and a Local ``;2`` passes
+    that on to its ``;1`` half.
     """
     for ch in (a, b):
         if ch.bridge is not None:
@@ -179,6 +182,7 @@ async def bridge(core: Core, a: Channel, b: Channel) -> None:
     await asyncio.sleep(0)
     for ch in running:
         ch.priority += 1
+        ch.after_bridge = True
     for ch in (a, b):
         if not ch.hung_up:
             core.bridge_enter(new, ch)

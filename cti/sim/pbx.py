@@ -294,9 +294,22 @@ class Core:
             other = bridge.channels[0]
             if not other.hung_up:
                 self.bridge_leave(other, collapse=False)
-                self.hangup(other, 16, soft=False)
+                if not self._after_bridge_goto(other):
+                    self.hangup(other, 16, soft=False)
         if not bridge.channels and self.bridges.pop(bridge.uniqueid, None) is not None:
             self.emit("BridgeDestroy", "call,all", bridge.header())
+
+    def _after_bridge_goto(self, ch: Channel) -> bool:
+        """A channel the Bridge action took from the dialplan goes on at the priority
+        after the one it was at, when the dialplan has it (True); else it hangs up."""
+        if not ch.after_bridge or ch.task is None or ch.task.done():
+            return False
+        ch.after_bridge = False
+        if self.dialplan.find(ch.context, ch.exten, ch.priority) is None:
+            return False
+        ch.redirect_to = (ch.context, ch.exten, ch.priority)
+        ch.signal(Why.REDIRECT)
+        return True
 
     # -- hang-up ----------------------------------------------------------
 

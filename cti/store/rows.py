@@ -42,6 +42,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "recordings": ("id",),
     "scheduled_callbacks": ("id",),
     "control_settings": ("key",),
+    "campaigns": ("name",),
+    "campaign_contacts": ("id",),
+    "campaign_attempts": ("interaction_id",),
 }
 _COLUMN = re.compile(r"^[a-z][a-z0-9_]*$")
 

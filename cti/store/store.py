@@ -10,6 +10,7 @@ from cti.store.agent_states import AgentStates
 from cti.store.audit import Audit
 from cti.store.base import Db
 from cti.store.calls import CallRecords
+from cti.store.campaigns import CampaignRecords
 from cti.store.cases import Cases
 from cti.store.control import ControlRecords
 from cti.store.customers import Customers
@@ -35,7 +36,7 @@ class Store:
 
     ``store.customers``, ``store.interactions``, ``store.calls``,
     ``store.agent_states``, ``store.queue_entries``, ``store.events``,
-    ``store.control``. Build it with
+    ``store.control``, ``store.campaigns``. Build it with
     ``await Store.open(dsn)``; ``await store.close()`` when done.
     """
 
@@ -56,6 +57,7 @@ class Store:
         self.reviews = Reviews(db)          # quality reviews
         self.parties = PartiesOf(db)        # who a case or call concerns (access policy)
         self.control = ControlRecords(db)
+        self.campaigns = CampaignRecords(db)
         self._db = db
 
     @classmethod

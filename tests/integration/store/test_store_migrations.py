@@ -17,6 +17,7 @@ TABLES = {
     "scheduled_callbacks", "control_settings",
     "users", "user_sessions", "api_keys", "signing_keys", "audit_log", "webhooks",
     "quality_reviews", "agent_desks",
+    "campaigns", "campaign_contacts", "campaign_attempts", "dnc_numbers",
 }
 
 
