@@ -17,10 +17,17 @@ async def _cti(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
 
 
+def _operator_key(env: Any) -> str:
+    """The key the service writes at start for the ``cti`` commands (an admin)."""
+    config = env.service.config
+    return config.path(config.service.auth.operator_key_file).read_text().strip()
+
+
 async def test_rest_api_creates_imports_whole_lists_only_and_runs_a_campaign(
         dsn: str, tmp_path: Path) -> None:
     async with campaign_env(dsn, tmp_path / "config", agents=1) as env, \
-            aiohttp.ClientSession(f"http://127.0.0.1:{env.service.http_port}") as http:
+            aiohttp.ClientSession(f"http://127.0.0.1:{env.service.http_port}", headers={
+                "Authorization": f"Bearer {_operator_key(env)}"}) as http:
 
         async def call(method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
             async with http.request(method, "/api/v1" + path, **kwargs) as response:
@@ -31,7 +38,7 @@ async def test_rest_api_creates_imports_whole_lists_only_and_runs_a_campaign(
                                       json={"name": "Bad Name", "caller_id": "+34911111111"})
             assert (status, body["error"]) == (400, "invalid-campaign")
             assert body["message"].splitlines()[0].startswith("name: must be a lower-case")
-            status, body = await call("POST", "/campaigns", json=definition(by="alice"))
+            status, body = await call("POST", "/campaigns", json=definition(by="alice"))  # 'by' is the user
             assert (status, body["status"]) == (201, "created")
             status, body = await call("POST", "/campaigns", json=definition())
             assert (status, body["error"]) == (409, "campaign-exists")
@@ -82,13 +89,15 @@ async def test_rest_api_creates_imports_whole_lists_only_and_runs_a_campaign(
             await env.flushed()
         (campaign,) = await rows(env, "SELECT status, status_by, status_reason, created_by, "
                                       "started_at IS NOT NULL AS started FROM campaigns")
-        assert campaign == {"status": "paused", "status_by": "api", "status_reason": "lunch",
-                            "created_by": "alice", "started": True}
+        assert campaign == {"status": "paused", "status_by": "operator", "status_reason": "lunch",
+                            "created_by": "operator", "started": True}
 
 
-async def test_cti_campaign_commands(dsn: str, tmp_path: Path, capsys: Any) -> None:
+async def test_cti_campaign_commands(dsn: str, tmp_path: Path, capsys: Any,
+                                     monkeypatch: Any) -> None:
     async with campaign_env(dsn, tmp_path / "config", agents=1) as env:
         url = f"http://127.0.0.1:{env.service.http_port}"
+        monkeypatch.setenv("CTI_API_KEY", _operator_key(env))  # as --config would find it
         spec = tmp_path / "renewals.yaml"
         spec.write_text(yaml.safe_dump(definition()))
         bad = tmp_path / "bad.csv"
