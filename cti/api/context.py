@@ -11,6 +11,8 @@ from cti.api.policy import Policy
 from cti.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cti.api.audit import AuditLog
     from cti.api.auth import Authenticator
     from cti.api.commands import Dispatcher
@@ -52,6 +54,10 @@ class ServicePort(Protocol):
     def live_calls(self) -> list[dict[str, Any]]: ...
 
     def explain(self, interaction_id: str) -> dict[str, Any]: ...
+
+    def recording(self, file: str | None) -> Path: ...
+
+    async def forget_customer(self, customer_id: str, by: str) -> dict[str, Any]: ...
 
 
 @dataclass
