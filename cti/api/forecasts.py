@@ -11,13 +11,15 @@ history it reads is whole days before the first day forecast, so a fit stays
 right all day. Entries of other days are dropped first once ``keep`` are held.
 
 Without the ``wfm`` extra every call raises ``WfmNotInstalled`` (501, with the
-install line). numpy, statsmodels and cti.wfm's modules that need them are only
-imported after that check.
+install line). This process never imports numpy or statsmodels (seconds of
+import that would stall the event loop): the worker does (cti/wfm/jobs.py), and
+answers in plain values.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib.util
 import multiprocessing
 import time
@@ -30,12 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from cti.errors import ServiceUnavailable
 from cti.events import iso
+from cti.wfm import history, jobs
 from cti.wfm.errors import WfmNotInstalled
+from cti.wfm.jobs import FittedForecast
 
 if TYPE_CHECKING:
     from cti.config import Config
     from cti.store import Store
-    from cti.wfm.plan import ForecastResult
 
 #: Days every fit covers from its first day (a week: /forecast?days<=7, /staffing and
 #: today's comparison share it).
@@ -58,7 +61,7 @@ class FitKey:
 
 @dataclass(frozen=True)
 class Fit:
-    result: ForecastResult
+    result: FittedForecast
     fitted_at: float          # epoch seconds
     seconds: float            # wall time of the fit, history query included
 
@@ -96,10 +99,8 @@ class Forecasts:
             NoHistory: too little history; ServiceUnavailable: too many fits waiting;
             ValueError: a bad method (the route checks first); StoreError.
         """
-        from cti.wfm.plan import holidays_of
-
         key = FitKey(queue, channel, interval_minutes, method, start, weeks,
-                     max(days, FIT_DAYS), holidays_of(config))
+                     max(days, FIT_DAYS), frozenset(h.date for h in config.hours.holidays))
         kept = self._fits.get(key)
         if kept is not None:
             self._fits.move_to_end(key)
@@ -116,9 +117,6 @@ class Forecasts:
         return fit, False
 
     async def _fit(self, config: Config, store: Store, key: FitKey) -> Fit:
-        from cti.wfm import history
-        from cti.wfm.plan import make_forecast, series_from_buckets
-
         began = time.monotonic()
         first, end = history.history_window(key.start, key.weeks)
         buckets = await history.interval_buckets(
@@ -126,13 +124,9 @@ class Forecasts:
             end_day=end, timezone=config.hours.timezone,
             interval_minutes=key.interval_minutes,
             short_abandon_seconds=config.service.reports.short_abandon_seconds)
-        series = series_from_buckets(key.queue, key.channel, buckets, first, end,
-                                     key.interval_minutes, key.holidays)
-        if self._executor is None:
-            self._executor = self._make_executor()
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._executor, make_forecast, series, key.start,
-                                            key.days, key.method)
+        result = await self._run(functools.partial(
+            jobs.fit, key.queue, key.channel, buckets, first, end, key.interval_minutes,
+            key.holidays, key.start, key.days, key.method))
         fit = Fit(result, time.time(), time.monotonic() - began)
         self.fitted += 1
         self._remember(key, fit)
@@ -145,6 +139,15 @@ class Forecasts:
                          next(iter(self._fits)))
             del self._fits[stale]
 
+    async def staff(self, fit: Fit, days: int, **rules: Any) -> dict[str, Any]:
+        """Agents per interval of the fit's first ``days`` days (jobs.staff's rules)."""
+        return await self._run(functools.partial(jobs.staff, fit.result, days, **rules))
+
+    async def _run(self, job: Callable[[], Any]) -> Any:
+        if self._executor is None:
+            self._executor = self._make_executor()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+
     def forget(self) -> None:
         """Drop every kept fit (the next request fits again)."""
         self._fits.clear()
@@ -152,8 +155,6 @@ class Forecasts:
     async def actual(self, config: Config, store: Store, queue: str, day: date, *,
                      channel: str = "voice", interval_minutes: int = 30) -> list[int]:
         """Contacts offered per interval of ``day`` so far, as recorded in PostgreSQL."""
-        from cti.wfm import history
-
         buckets = await history.interval_buckets(
             store.pool, store.where, queue=queue, channel=channel, first_day=day,
             end_day=day + timedelta(days=1), timezone=config.hours.timezone,
@@ -176,14 +177,9 @@ class Forecasts:
 def describe_fit(fit: Fit, kept: bool) -> dict[str, Any]:
     """What every forecast answer says about the fit it comes from."""
     result = fit.result
-    h = result.history
     return {
-        "method": result.forecast.method,
-        "backtest": None if result.backtest is None else result.backtest.to_dict(),
-        "history": {"from": h.first_day.isoformat(), "to": h.end_day.isoformat(),
-                    "days": h.days, "contacts": int(h.offered.sum())},
-        "patience": None if result.forecast.patience is None
-        else round(result.forecast.patience, 1),
+        "method": result.method, "backtest": result.backtest, "history": result.history,
+        "patience": None if result.patience is None else round(result.patience, 1),
         "fitted_at": iso(fit.fitted_at),
         "fit_seconds": round(fit.seconds, 3), "cached": kept,
     }

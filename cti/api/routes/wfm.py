@@ -13,11 +13,9 @@ install line; with too little history 404 ``no-history``.
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import time
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import Any
 
 from cti.api.forecasts import describe_fit
 from cti.api.policy import Forbidden, Role
@@ -27,9 +25,6 @@ from cti.errors import BadRequest
 from cti.events import iso
 from cti.wfm.errors import UnknownQueue
 from cti.wfm.intraday import elapsed_intervals, reforecast_day
-
-if TYPE_CHECKING:
-    from cti.wfm.forecast import Forecast
 
 ROUTES = Routes("wfm")
 METHODS = ("auto", "seasonal_naive", "historical_average", "daily_profile", "holt_winters",
@@ -57,31 +52,21 @@ _STAFF = (("target", "answer within, seconds (the queue's service level)"),
 async def forecast(call: Call) -> dict[str, Any]:
     asked = _asked(call, "GET /api/v1/forecast", days=7)
     fit, kept = await _fit(call, asked)
-    result = _first_days(fit.result.forecast, asked["days"])
-    return {**_head(call, asked), **describe_fit(fit, kept), "intervals": result.rows()}
+    rows = fit.result.rows[: asked["days"] * fit.result.slots_per_day]
+    return {**_head(call, asked), **describe_fit(fit, kept), "intervals": rows}
 
 
 @ROUTES.get("/staffing", "Agents needed per interval (Erlang A or C) for the forecast "
             "(as cti staffing)", response=StaffingOut, query=_COMMON + _RANGE + _STAFF)
 async def staffing(call: Call) -> dict[str, Any]:
-    from cti.wfm.plan import make_staffing
-
     asked = _asked(call, "GET /api/v1/staffing", days=1)
-    rules = _staffing_rules(call)
+    rules = _staffing_rules(call, asked["queue"])
     fit, kept = await _fit(call, asked)
-    result = _first_days(fit.result.forecast, asked["days"])
     try:
-        plan = await asyncio.to_thread(make_staffing, result, call.ctx.config.queues[
-            asked["queue"]], **rules)
+        plan = await call.ctx.forecasts.staff(fit, asked["days"], **rules)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    return {**_head(call, asked), **describe_fit(fit, kept),
-            "model": plan.model.replace("_", "-"), "target_seconds": plan.target_seconds,
-            "target_level": round(100 * plan.target_level, 2),
-            "max_occupancy": round(100 * plan.max_occupancy, 2),
-            "shrinkage": round(100 * plan.shrinkage, 2),
-            "patience": None if plan.patience is None else round(plan.patience, 1),
-            "intervals": plan.rows()}
+    return {**_head(call, asked), **describe_fit(fit, kept), **plan}
 
 
 @ROUTES.get("/forecast/today", "Today's forecast against the contacts so far, and the "
@@ -95,7 +80,7 @@ async def today(call: Call) -> dict[str, Any]:
     day = now.date()
     asked["start"] = day
     fit, kept = await _fit(call, asked)
-    planned = fit.result.forecast
+    planned = fit.result
     slots = planned.slots_per_day
     minutes = asked["interval"]
     midnight = datetime.combine(day, datetime.min.time(), zone)
@@ -103,11 +88,10 @@ async def today(call: Call) -> dict[str, Any]:
     counts = await call.ctx.forecasts.actual(config, store, asked["queue"], day,
                                              channel=asked["channel"],
                                              interval_minutes=minutes)
-    update = reforecast_day([round(float(v), 3) for v in planned.offered[0]],
-                            counts[:elapsed], interval_minutes=minutes)
+    update = reforecast_day(planned.offered[0], counts[:elapsed], interval_minutes=minutes)
     return {**_head(call, asked), **describe_fit(fit, kept), **update.to_dict(),
             "now": iso(time.time()), "date": day.isoformat(),
-            "labels": [planned.slot_label(s) for s in range(slots)],
+            "labels": planned.labels(),
             "current": counts[elapsed] if elapsed < slots else None}
 
 
@@ -176,14 +160,17 @@ def _float(call: Call, name: str, low: float, high: float) -> float | None:
     return value
 
 
-def _staffing_rules(call: Call) -> dict[str, Any]:
+def _staffing_rules(call: Call, queue: str) -> dict[str, Any]:
+    """jobs.staff's rules; targets default to the queue's service level (queues.yaml)."""
     level = _float(call, "level", 1, 99.9)
     occupancy = _float(call, "max_occupancy", 1, 100)
     shrinkage = _float(call, "shrinkage", 0, 99)
     abandon = _float(call, "max_abandon", 0.1, 99.9)
     model = _choice(call.query, "model", MODELS, None)
-    return {"target_seconds": _float(call, "target", 1, 3600),
-            "target_level": None if level is None else level / 100,
+    target = _float(call, "target", 1, 3600)
+    sl = call.ctx.config.queues[queue].service_level
+    return {"target_seconds": sl.target_seconds if target is None else target,
+            "target_level": sl.percent / 100 if level is None else level / 100,
             "max_occupancy": 1.0 if occupancy is None else occupancy / 100,
             "shrinkage": 0.0 if shrinkage is None else shrinkage / 100,
             "model": None if model is None else model.replace("-", "_"),
@@ -202,10 +189,3 @@ def _head(call: Call, asked: dict[str, Any]) -> dict[str, Any]:
     return {"queue": asked["queue"], "channel": asked["channel"],
             "start": asked["start"].isoformat(), "days": asked["days"],
             "interval_minutes": asked["interval"], "timezone": call.ctx.config.hours.timezone}
-
-
-def _first_days(result: Forecast, days: int) -> Forecast:
-    """The first ``days`` days of a fit (fits cover at least a week)."""
-    end = result.start + timedelta(days=days)
-    return dataclasses.replace(result, offered=result.offered[:days], aht=result.aht[:days],
-                               holidays={d: p for d, p in result.holidays.items() if d < end})
