@@ -84,9 +84,14 @@ async def test_forecast_staffing_and_today_share_one_fit_off_the_loop(api: ApiEn
     assert now["reforecast"][: now["elapsed"]] == now["actual"]
     assert now["forecast"] == [r["calls"] for r in rows[:48]]
     assert forecasts.fitted == 1                                 # one fit for all four
+    async with asyncio.timeout(60):                              # the worker is warm now
+        status, mstl, warm = await _timed(api, "/api/v1/forecast?queue=billing&method=mstl",
+                                          token)
+    assert status == 200 and mstl["method"] == "mstl" and not mstl["cached"]
     print(f"\nforecast (auto, 42 days): uncached {uncached:.2f} s "
           f"(fit {body['fit_seconds']:.2f} s), cached {cached * 1000:.1f} ms; "
-          f"slowest health check meanwhile {worst_health * 1000:.0f} ms")
+          f"slowest health check meanwhile {worst_health * 1000:.0f} ms; "
+          f"mstl in the warm worker {warm:.2f} s")
     assert worst_health < 1.0
 
 

@@ -36,10 +36,12 @@ export function campaignRows(board) {
          h("span", {class: "muted"}, `${c.mode} · ${c.status}`),
          c.list_exhausted ? h("span", {class: "tag"}, " list done") : null),
       td("Lines", "num", `${c.lines_in_use} / ${c.max_lines}`),
-      td("Answer rate", "num", percent(c.answer_rate), h("span", {class: "meta"}, ` of ${c.placed}`)),
+      td("Answer rate", "num", percent(c.answer_rate),
+         c.placed ? h("span", {class: "meta"}, ` of ${c.placed} placed`) : null),
       td("Abandon rate", "num abandon",
          a ? [`${percent(a.rate, 2)} / ${percent(a.limit, 0)}`,
-              h("span", {class: "meta"}, ` ${a.abandoned} of ${a.live} (${a.rules})`),
+              h("span", {class: "meta"}, a.live ? ` ${a.abandoned} of ${a.live} live (${a.rules})`
+                                                : ` (${a.rules})`),
               flag ? h("span", {class: "flag"}, flag) : null]
            : "–"),
       td("Occupancy", "num", agents ? percent(agents.occupancy, 0) : "–",
