@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cti.api.forecasts import Forecasts
 from cti.api.policy import Policy
 from cti.errors import ServiceUnavailable
 
@@ -69,6 +70,7 @@ class ApiContext:
     uploads: Uploads
     webhooks: WebhookSender
     dispatcher: Dispatcher = field(init=False)
+    forecasts: Forecasts = field(default_factory=Forecasts)
     _policy: tuple[Config, Policy] | None = None
 
     @property

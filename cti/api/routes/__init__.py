@@ -251,7 +251,8 @@ def all_routes() -> list[Route]:
         sessions,
         traffic,
         users,
+        wfm,
     )
 
-    modules = (sessions, agents, traffic, calls, recordings, cases, customers, users, admin)
+    modules = (sessions, agents, traffic, wfm, calls, recordings, cases, customers, users, admin)
     return [r for module in modules for r in module.ROUTES.items]
