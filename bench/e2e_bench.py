@@ -79,18 +79,21 @@ async def http_json(session: aiohttp.ClientSession, method: str, url: str) -> di
 
 async def until_up(url: str, proc: asyncio.subprocess.Process, config_dir: Path) -> dict[str, str]:
     """Wait for the service's HTTP API; the operator key's header, as `cti` signs in."""
+    config = load_config(config_dir)
     async with aiohttp.ClientSession() as http:
-        for _ in range(300):
+        for _ in range(600):
             if proc.returncode is not None:
                 raise SystemExit(f"cti run exited with {proc.returncode}; see above")
+            key = read_operator_key(config)
             try:
                 await http_json(http, "GET", url + "/api/v1/health")
-                break
+                if key is not None:
+                    break
             except aiohttp.ClientError:
-                await asyncio.sleep(0.1)
-    key = read_operator_key(load_config(config_dir))
-    if key is None:
-        raise SystemExit(f"no operator key beside {config_dir}")
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            raise SystemExit(f"the service did not come up at {url} with an operator key")
     return {"Authorization": f"Bearer {key}"}
 
 
