@@ -134,3 +134,18 @@ def test_compose_publishes_the_config_ports_on_loopback_only() -> None:
     published = compose["services"]["cti"]["ports"]
     assert sorted(published) == sorted(f"127.0.0.1:{p}:{p}"
                                        for p in (service.agi.port, service.http.port))
+
+
+def test_compose_has_no_default_secret_and_puts_none_on_a_command_line() -> None:
+    """The AMI secret is required from the environment (``${VAR:?...}``): a default
+    such as ``change-me`` is a placeholder the service refuses, and ``cti sim``
+    refuses ``--secret`` (``ps`` would show it), so either made the stack fail."""
+    text = (ROOT / "docker" / "compose.yaml").read_text()
+    compose = yaml.safe_load(text)
+    for name, service in compose["services"].items():
+        command = service.get("command", "")
+        assert "--secret " not in f"{command} ", f"{name}: a secret on the command line"
+        for key, value in (service.get("environment") or {}).items():
+            if "AMI_SECRET" in key or "SIM_SECRET" in key:
+                assert str(value).startswith("${CTI_AMI_SECRET:?"), f"{name}: {key}={value}"
+    assert "change-me" not in text
