@@ -57,8 +57,10 @@ async def open_store(config: Config) -> AsyncIterator[Store]:
 
 
 async def load_history(config: Config, queue: str, *, start: date, weeks: int,
-                       channel: str = "voice", interval_minutes: int = 30) -> IntervalSeries:
-    """The ``weeks`` weeks of whole local days before ``start`` for one queue.
+                       channel: str = "voice", interval_minutes: int = 30,
+                       store: Store | None = None) -> IntervalSeries:
+    """The ``weeks`` weeks of whole local days before ``start`` for one queue, read
+    through ``store`` (the running service's) or a store opened for the query.
 
     Raises:
         UnknownQueue: not in queues.yaml.
@@ -68,16 +70,26 @@ async def load_history(config: Config, queue: str, *, start: date, weeks: int,
     if queue not in config.queues:
         raise UnknownQueue(queue, config.queues)
     first, end = history.history_window(start, weeks)
-    async with open_store(config) as store:
-        buckets = await history.interval_buckets(
-            store.pool, store.where, queue=queue, channel=channel, first_day=first,
-            end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
-            short_abandon_seconds=config.service.reports.short_abandon_seconds)
-    series = IntervalSeries.from_buckets(queue, channel, buckets, first, end,
-                                         interval_minutes, holidays_of(config))
+    series = await load_days(config, queue, first, end, channel=channel,
+                             interval_minutes=interval_minutes, store=store)
     if series.offered.sum() == 0:
         raise NoHistory(queue, channel, first.isoformat(), end.isoformat())
     return _trim_leading_empty_days(series, first, end, queue, channel)
+
+
+async def load_days(config: Config, queue: str, first: date, end: date, *, channel: str,
+                    interval_minutes: int, store: Store | None = None) -> IntervalSeries:
+    """The local days [first, end) of one queue and channel, as recorded."""
+    if store is None:
+        async with open_store(config) as opened:
+            return await load_days(config, queue, first, end, channel=channel,
+                                   interval_minutes=interval_minutes, store=opened)
+    buckets = await history.interval_buckets(
+        store.pool, store.where, queue=queue, channel=channel, first_day=first,
+        end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
+        short_abandon_seconds=config.service.reports.short_abandon_seconds)
+    return IntervalSeries.from_buckets(queue, channel, buckets, first, end,
+                                       interval_minutes, holidays_of(config))
 
 
 def _trim_leading_empty_days(series: IntervalSeries, first: date, end: date, queue: str,
