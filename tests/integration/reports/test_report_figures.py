@@ -191,3 +191,15 @@ async def test_a_day_with_nothing_recorded(store: Store, config: Config) -> None
     r = await report(store, config, "queues")
     assert r.rows == [] and r.total is None
     assert "nothing recorded" in to_table(r)
+
+
+async def test_a_long_report_says_how_far_it_has_read(store: Store, config: Config) -> None:
+    """`cti report` prints ``reading month 2 of 3`` from these calls (cti/reports/cli.py)."""
+    await store_known_day(store)
+    seen: list[tuple[int, int]] = []
+    spec = ReportSpec("queues", date(2026, 2, 1), date(2026, 4, 30))
+    async with asyncio.timeout(30):
+        r = await run_report(store.pool, spec, config, now=NOW,
+                             progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert r.total["offered"] == 9                       # the known day, counted once
