@@ -227,7 +227,7 @@ def _open(request: web.Request, formats: tuple[str, ...] = FORMATS
     fmt = request.query.get("format", "json")
     if fmt not in formats:
         raise BadRequest(f"format {fmt!r}; use {' or '.join(formats)}")
-    require_extra("this request", plot=fmt in _CONTENT)
+    require_extra("the forecast", plot=fmt in _CONTENT)
     store = getattr(service, "store", None)
     if store is None:
         raise NotStarted()

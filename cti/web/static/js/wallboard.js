@@ -18,6 +18,7 @@ const SUPERVISE = [["call.listen", "Listen", "Listening to"], ["call.whisper", "
                    ["call.barge", "Barge", "Barging into"], ["call.take_over", "Take over", "Taking over"]];
 const TRAFFIC_EVERY = 30_000;
 const CASES_EVERY = 60_000;
+const FORECAST_EVERY = 300_000;
 
 const session = new Session();
 const clock = new Clock();
@@ -88,6 +89,7 @@ class Wallboard {
     this.timers.push(everySecond(() => this.tick()));
     this.timers.push(setInterval(() => this.loadTraffic(), TRAFFIC_EVERY));
     this.timers.push(setInterval(() => this.loadCases(), CASES_EVERY));
+    this.timers.push(setInterval(() => this.loadForecast(), FORECAST_EVERY));
     this.conn.start();
   }
 
@@ -137,6 +139,10 @@ class Wallboard {
     }
     this.loadTraffic();
     this.loadCases();
+    if (!this.forecastAsked) {
+      this.forecastAsked = true;
+      this.loadForecast();
+    }
   }
 
   event(e) {
@@ -384,6 +390,30 @@ class Wallboard {
       text(byId("plot-error"), "");
     } catch (err) {
       text(byId("plot-error"), describe(err));
+    }
+  }
+
+  /** Today's forecast against the contacts so far, per queue of this supervisor
+   * (GET /wfm/intraday: the rest of the day re-forecast from how far today runs off). */
+  async loadForecast() {
+    const body = byId("forecast").tBodies[0];
+    try {
+      const day = await session.get("/wfm/intraday");
+      const mine = day.queues.filter((q) => this.floor.queues.has(q.queue));
+      const td = (label, value) => h("td", {"data-label": label, class: "num"}, value);
+      const round = (x) => Math.round(x).toString();
+      const off = (ratio) => `${ratio >= 1 ? "+" : ""}${Math.round(100 * (ratio - 1))}%`;
+      fill(body, mine.length ? mine.map((q) => h("tr", {dataset: {queue: q.queue}},
+        h("th", {scope: "row"}, q.queue),
+        td("Forecast", round(q.forecast_so_far)), td("Actual", round(q.actual_so_far)),
+        td("Off by", off(q.ratio)),
+        td("Day", `${round(q.forecast_total)} \u2192 ${round(q.expected_total)}`)))
+        : h("tr", {class: "empty"}, h("td", {colspan: 5, class: "muted"},
+          "No forecast: too little history for these queues.")));
+      text(byId("forecast-error"), "");
+    } catch (err) {
+      fill(body);
+      text(byId("forecast-error"), describe(err));
     }
   }
 
