@@ -11,9 +11,10 @@
     intraday.py   forecast vs actual so far today, re-forecast of the rest (pure)
     generate.py   synthetic history (a year of arrivals, call records) for tests
     plot.py       PNG / SVG of volume and staff (matplotlib, Agg)
-    plan.py       what the CLI (and later the REST API) calls: load, forecast, staff
+    plan.py       what the CLI and the REST API (cti/api/wfm.py) call: load, forecast, staff
+    params.py     what a request may ask, checked the same way for both
     cli.py        ``cti forecast`` and ``cti staffing``
 
-Everything but ``intraday``, ``errors`` and ``cli`` needs the ``wfm`` extra
+Everything but ``intraday``, ``params``, ``errors`` and ``cli`` needs the ``wfm`` extra
 (numpy, statsmodels, matplotlib): import those modules lazily.
 """
