@@ -157,6 +157,12 @@ async def test_cases_per_unit_backlog_time_to_close_and_fcr(store: Store,
 
     topics = by_key(await report(store, config, "cases", group="topic"), "topic")
     assert topics["bookings"]["opened"] == 2 and topics["billing"]["backlog"] == 1
+    # every case of the day is reason "new", sub-reason "hotel", call type "perfect":
+    # K1, K2, K4 opened today, K1, K3, K4 closed, K2 still pending
+    for group, key in (("reason", "new"), ("sub_reason", "hotel"), ("call_type", "perfect")):
+        rows = by_key(await report(store, config, "cases", group=group), group)
+        assert list(rows) == [key], group
+        assert (rows[key]["opened"], rows[key]["closed"], rows[key]["backlog"]) == (3, 3, 1)
 
 
 async def test_surveys_per_queue_csat_nps_ces(store: Store, config: Config) -> None:
