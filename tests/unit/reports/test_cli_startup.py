@@ -47,7 +47,9 @@ def test_a_command_loads_only_what_it_needs(argv: list[str]) -> None:
     assert _loaded_after(argv) == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["watch"], ["queues"], ["agents"]])
+@pytest.mark.parametrize("argv", [["--help"], ["watch"], ["queues"], ["agents"], ["status"],
+                                  ["calls"], ["explain", "x"], ["reload"],
+                                  ["agent", "ready", "a1"]])
 def test_help_and_the_live_commands_load_no_event_loop(argv: list[str]) -> None:
     assert _loaded_after(argv, ("asyncio",)) == []
 
