@@ -131,6 +131,18 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
     assert scraped["cti_websocket_clients"][()] == 0
     assert sum(scraped["cti_agents"].values()) == len(service.config.agents)
 
+    # `cti queue show` lists the two billing callers waiting, with their positions
+    await asyncio.gather(_queued(env, short), _queued(env, long))
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["queue", "show", "billing", "--url",
+                                          f"http://127.0.0.1:{service.http_port}",
+                                          "--config", str(service.config.directory)]) == 0
+    shown = capsys.readouterr().out
+    assert "pos" in shown and "est. wait" in shown and "priority" in shown
+    rows = [line.split() for line in shown.splitlines() if line.strip()[:2] in ("1 ", "2 ")]
+    assert [r[0] for r in rows] == ["1", "2"], shown
+    assert sorted(r[2] for r in rows) == ["5550002", "5550003"], shown
+
     await asyncio.gather(_abandon_after(env, short, 0.0), _abandon_after(env, long, 1.5),
                          answered.wait_ended())
     await wait_for(lambda: len(service.calls) == 0, timeout=20, what="calls closed")
