@@ -98,6 +98,13 @@ def test_a_url_that_is_not_http(capsys: pytest.CaptureFixture[str]) -> None:
     assert "not an http:// or https:// address" in one_line_error(capsys)
 
 
+@pytest.mark.parametrize("url", ["http://", "://", "http:///x"])
+def test_a_url_without_a_host_is_wrong_input(capsys: pytest.CaptureFixture[str],
+                                             url: str) -> None:
+    assert main(["status", "--url", url]) == 2
+    assert "names no host" in one_line_error(capsys)
+
+
 def test_watch_refuses_a_silly_refresh(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["watch", "--every", "0.01", "--url", DOWN]) == 2
     assert "--every" in one_line_error(capsys)
