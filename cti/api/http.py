@@ -22,7 +22,6 @@ from aiohttp import web
 from cti.api import campaigns as campaign_routes
 from cti.api import commands
 from cti.api import reports as report_routes
-from cti.api import wfm as wfm_routes
 from cti.api.auth import TooManyAttempts
 from cti.api.context import ApiContext
 from cti.api.openapi import WS_PATH, document
@@ -38,9 +37,9 @@ log = structlog.get_logger(__name__)
 #: Paths that skip the Host/Origin guard and need no token (health, readiness,
 #: metrics: for probes and Prometheus, which carry no token).
 OPEN_PATHS = frozenset({"/metrics", "/health", "/ready", "/api/v1/health"})
-#: Routes of live figures and reports (cti/api/reports.py) and of forecasts and staffing
-#: (cti/api/wfm.py): supervisors, admins, and API keys with queues:read.
-STAFF_PREFIXES = ("/api/v1/live", "/api/v1/reports/", "/api/v1/wfm/")
+#: Routes of live figures and reports (cti/api/reports.py): supervisors, admins, and
+#: API keys with queues:read.
+STAFF_PREFIXES = ("/api/v1/live", "/api/v1/reports/")
 _OPENAPI = web.AppKey("openapi", dict)
 _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -163,7 +162,6 @@ def build_app(ctx: ApiContext) -> web.Application:
         mount(app, route)
     app.router.add_get(WS_PATH, websocket)
     report_routes.add_routes(app, ctx.service)  # live figures, reports, /metrics, /health
-    wfm_routes.add_routes(app, ctx.service)  # forecast, staffing, intraday
     campaign_routes.add_routes(app, ctx.service)  # outbound campaigns
     mount_web(app)  # the reference desktop and wallboard (cti/web), on the public API
     mounted = {(r.method, r.full_path) for r in routes} | {("GET", WS_PATH)}

@@ -25,7 +25,7 @@ from cti.wfm.backtest import Backtest, backtest
 from cti.wfm.errors import NoHistory, UnknownQueue
 from cti.wfm.forecast import MIN_HISTORY_DAYS, Forecast, forecast
 from cti.wfm.methods import METHODS
-from cti.wfm.series import IntervalSeries
+from cti.wfm.series import Bucket, IntervalSeries
 from cti.wfm.staffing import Model, StaffingPlan, plan_staffing
 
 #: With fewer days than this the backtest is skipped and the baseline used.
@@ -57,10 +57,8 @@ async def open_store(config: Config) -> AsyncIterator[Store]:
 
 
 async def load_history(config: Config, queue: str, *, start: date, weeks: int,
-                       channel: str = "voice", interval_minutes: int = 30,
-                       store: Store | None = None) -> IntervalSeries:
-    """The ``weeks`` weeks of whole local days before ``start`` for one queue, read
-    through ``store`` (the running service's) or a store opened for the query.
+                       channel: str = "voice", interval_minutes: int = 30) -> IntervalSeries:
+    """The ``weeks`` weeks of whole local days before ``start`` for one queue.
 
     Raises:
         UnknownQueue: not in queues.yaml.
@@ -70,26 +68,29 @@ async def load_history(config: Config, queue: str, *, start: date, weeks: int,
     if queue not in config.queues:
         raise UnknownQueue(queue, config.queues)
     first, end = history.history_window(start, weeks)
-    series = await load_days(config, queue, first, end, channel=channel,
-                             interval_minutes=interval_minutes, store=store)
+    async with open_store(config) as store:
+        buckets = await history.interval_buckets(
+            store.pool, store.where, queue=queue, channel=channel, first_day=first,
+            end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
+            short_abandon_seconds=config.service.reports.short_abandon_seconds)
+    return series_from_buckets(queue, channel, buckets, first, end, interval_minutes,
+                               holidays_of(config))
+
+
+def series_from_buckets(queue: str, channel: str, buckets: list[Bucket], first: date,
+                        end: date, interval_minutes: int,
+                        holidays: frozenset[date]) -> IntervalSeries:
+    """The history query's buckets of the days [first, end) as a series, trimmed of the
+    empty days before the queue's first call.
+
+    Raises:
+        NoHistory: no call in the window, or fewer than MIN_HISTORY_DAYS days from the first.
+    """
+    series = IntervalSeries.from_buckets(queue, channel, buckets, first, end,
+                                         interval_minutes, holidays)
     if series.offered.sum() == 0:
         raise NoHistory(queue, channel, first.isoformat(), end.isoformat())
     return _trim_leading_empty_days(series, first, end, queue, channel)
-
-
-async def load_days(config: Config, queue: str, first: date, end: date, *, channel: str,
-                    interval_minutes: int, store: Store | None = None) -> IntervalSeries:
-    """The local days [first, end) of one queue and channel, as recorded."""
-    if store is None:
-        async with open_store(config) as opened:
-            return await load_days(config, queue, first, end, channel=channel,
-                                   interval_minutes=interval_minutes, store=opened)
-    buckets = await history.interval_buckets(
-        store.pool, store.where, queue=queue, channel=channel, first_day=first,
-        end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
-        short_abandon_seconds=config.service.reports.short_abandon_seconds)
-    return IntervalSeries.from_buckets(queue, channel, buckets, first, end,
-                                       interval_minutes, holidays_of(config))
 
 
 def _trim_leading_empty_days(series: IntervalSeries, first: date, end: date, queue: str,

@@ -125,38 +125,3 @@ async def test_a_supervisor_watches_the_floor_and_listens_to_a_call(browser: Any
         await centre.screenshot(page, "wallboard-narrow.png")
 
     assert failures == []
-
-
-async def test_the_wallboard_shows_todays_forecast_against_the_calls_so_far(
-        browser: Any, centre: Centre) -> None:
-    """Six weeks of bookings history: the forecast panel gives the day's forecast, the
-    contacts so far (none yet in this fresh centre) and the day re-forecast."""
-    from cti.wfm.generate import synthetic_calls, synthetic_series
-
-    zone = "Europe/Madrid"
-    today = datetime.now(ZoneInfo(zone)).date()
-    series = synthetic_series("bookings", first_day=today - timedelta(days=42), days=42,
-                              daily_calls=300.0, seed=5)
-    rows = [(c.id, c.queue, c.agent_id, c.arrived_at, c.queued_at, c.answered_at,
-             c.ended_at, c.outcome) for c in synthetic_calls(series, zone, seed=5)]
-    async with centre.service.store.pool.acquire() as conn:
-        await conn.copy_records_to_table(
-            "call_records", records=rows,
-            columns=["id", "queue", "agent_id", "arrived_at", "queued_at", "answered_at",
-                     "ended_at", "outcome"])
-    async with asyncio.timeout(180):
-        page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-        failures: list[str] = []
-        page.on("pageerror", lambda exc: failures.append(str(exc)))
-        await centre.sign_in(page, "/wallboard", "carmen")
-        row = page.locator("#forecast tr[data-queue=bookings]")
-        await expect(row).to_be_visible(timeout=120_000)      # the backtest runs first
-        await expect(page.locator("#forecast tbody tr")).to_have_count(1)  # complaints: no history
-        cells = row.locator("td")
-        await expect(cells.nth(1)).to_have_text("0")          # actual so far
-        forecast, expected = map(int, (await cells.nth(3).inner_text()).split(" \u2192 "))
-        assert today.weekday() == 6 or forecast > 0, "no contacts forecast on a weekday"
-        assert expected <= forecast
-        await expect(page.locator("#forecast-error")).to_have_text("")
-        await centre.screenshot(page, "wallboard-forecast.png")
-        assert failures == []

@@ -166,17 +166,3 @@ async def test_the_cti_command_uses_the_operator_key_of_its_config(
     audit = await api.service.store.audit.find(actor="operator") \
         if await api.service.api.audit.flush() else []
     assert [(e.command, e.via) for e in audit] == [("agent.ready", "rest")]
-
-
-async def test_forecasts_are_for_supervisors_admins_and_queue_readers(api: ApiEnv) -> None:
-    """GET /api/v1/wfm/... (docs/wfm.md) goes through the access policy of the reports."""
-    async with asyncio.timeout(30):
-        agent = await api.user("lucia", "agent", agent="a1001")
-        status, body = await api.rest("GET", "/api/v1/wfm/forecast?queue=billing", agent)
-        assert (status, body["error"]) == (403, "forbidden")
-        admin = await api.user("root", "admin")
-        status, body = await api.rest("GET", "/api/v1/wfm/forecast?queue=billing", admin)
-        assert (status, body["error"]) == (404, "no-history")   # allowed; nothing recorded
-        status, body = await api.rest("GET", "/api/v1/wfm/staffing?queue=billing&level=100",
-                                      admin)
-        assert (status, body["error"]) == (400, "bad-request")

@@ -1,12 +1,15 @@
 // The supervisor wallboard (/wallboard): queues, agents, escalated calls, pending
-// cases and the last hour's traffic, over the public API only. Rows are kept and
+// cases, the last hour's traffic, today's forecast against actual per queue and the
+// running campaigns, over the public API only. Rows are kept and
 // updated in place, so keyboard focus on a row's buttons survives the updates.
 
 import {Session} from "./api.js";
 import {LinkView, everySecond, header} from "./chrome.js";
 import {Clock} from "./clock.js";
 import {byId, describe, duration, figure, fill, h, text} from "./dom.js";
+import {campaignRows} from "./campaigns.js";
 import {Floor} from "./floor.js";
+import {renderForecast, summary} from "./forecast-plot.js";
 import {levelNames} from "./pop.js";
 import {renderPlot} from "./plot.js";
 import {showSignIn} from "./signin.js";
@@ -18,7 +21,8 @@ const SUPERVISE = [["call.listen", "Listen", "Listening to"], ["call.whisper", "
                    ["call.barge", "Barge", "Barging into"], ["call.take_over", "Take over", "Taking over"]];
 const TRAFFIC_EVERY = 30_000;
 const CASES_EVERY = 60_000;
-const FORECAST_EVERY = 300_000;
+const CAMPAIGNS_EVERY = 5_000;    // the board's figures change without an event of their own
+const FORECAST_EVERY = 60_000;    // fits are kept per queue and day; actuals move slowly
 
 const session = new Session();
 const clock = new Clock();
@@ -89,7 +93,8 @@ class Wallboard {
     this.timers.push(everySecond(() => this.tick()));
     this.timers.push(setInterval(() => this.loadTraffic(), TRAFFIC_EVERY));
     this.timers.push(setInterval(() => this.loadCases(), CASES_EVERY));
-    this.timers.push(setInterval(() => this.loadForecast(), FORECAST_EVERY));
+    this.timers.push(setInterval(() => this.loadCampaigns(), CAMPAIGNS_EVERY));
+    this.timers.push(setInterval(() => this.loadForecasts(), FORECAST_EVERY));
     this.conn.start();
   }
 
@@ -139,10 +144,8 @@ class Wallboard {
     }
     this.loadTraffic();
     this.loadCases();
-    if (!this.forecastAsked) {
-      this.forecastAsked = true;
-      this.loadForecast();
-    }
+    this.loadCampaigns();
+    this.loadForecasts();
   }
 
   event(e) {
@@ -155,6 +158,7 @@ class Wallboard {
       this.soon("traffic", 3000, () => this.loadTraffic());
     }
     if (e.type.startsWith("case.")) this.soon("cases", 1000, () => this.loadCases());
+    if (e.type.startsWith("campaign.")) this.soon("campaigns", 1000, () => this.loadCampaigns());
     if (e.type.startsWith("queue.") || e.type === "centre.mode_changed") this.renderQueues();
   }
 
@@ -393,28 +397,48 @@ class Wallboard {
     }
   }
 
-  /** Today's forecast against the contacts so far, per queue of this supervisor
-   * (GET /wfm/intraday: the rest of the day re-forecast from how far today runs off). */
-  async loadForecast() {
-    const body = byId("forecast").tBodies[0];
+  // --- campaigns and forecasts --------------------------------------------------------
+
+  async loadCampaigns() {
     try {
-      const day = await session.get("/wfm/intraday");
-      const mine = day.queues.filter((q) => this.floor.queues.has(q.queue));
-      const td = (label, value) => h("td", {"data-label": label, class: "num"}, value);
-      const round = (x) => Math.round(x).toString();
-      const off = (ratio) => `${ratio >= 1 ? "+" : ""}${Math.round(100 * (ratio - 1))}%`;
-      fill(body, mine.length ? mine.map((q) => h("tr", {dataset: {queue: q.queue}},
-        h("th", {scope: "row"}, q.queue),
-        td("Forecast", round(q.forecast_so_far)), td("Actual", round(q.actual_so_far)),
-        td("Off by", off(q.ratio)),
-        td("Day", `${round(q.forecast_total)} \u2192 ${round(q.expected_total)}`)))
-        : h("tr", {class: "empty"}, h("td", {colspan: 5, class: "muted"},
-          "No forecast: too little history for these queues.")));
-      text(byId("forecast-error"), "");
+      const board = await session.get("/campaigns/board");
+      fill(byId("campaigns").tBodies[0], campaignRows(board || []));
+      text(byId("campaigns-note"), "");
     } catch (err) {
-      fill(body);
-      text(byId("forecast-error"), describe(err));
+      fill(byId("campaigns").tBodies[0]);
+      text(byId("campaigns-note"), describe(err));
     }
+  }
+
+  async loadForecasts() {
+    if (this.forecasting) return;
+    this.forecasting = true;
+    const note = byId("forecast-note");
+    try {
+      const names = [...this.floor.queues.keys()].sort();
+      const found = await Promise.all(names.map((q) =>
+        session.get(`/forecast/today?queue=${encodeURIComponent(q)}`)
+          .then((today) => ({q, today}), (error) => ({q, error}))));
+      const missing = found.find((f) => f.error?.code === "wfm-not-installed");
+      note.hidden = !missing && names.length > 0;
+      text(note, missing ? `Forecasts are not available: ${missing.error.message}`
+        : names.length ? "" : "No queues to forecast.");
+      fill(byId("forecasts"), missing ? [] : found.map((f) => this.forecastBlock(f)));
+    } finally {
+      this.forecasting = false;
+    }
+  }
+
+  forecastBlock({q, today, error}) {
+    if (error) {
+      const why = error.code === "no-history" ? "Too little history for a forecast yet."
+        : describe(error);
+      return h("div", {class: "forecast", dataset: {queue: q}},
+               h("h3", {}, q), h("p", {class: "muted", title: error.message || ""}, why));
+    }
+    return h("div", {class: "forecast", dataset: {queue: q}},
+             h("h3", {}, q, h("span", {class: "meta"}, `${today.method} · ${summary(today)}`)),
+             renderForecast(today));
   }
 
   tick() {
