@@ -1,10 +1,10 @@
 """What a forecast or staffing request may ask, checked before anything is read.
 
-``cti forecast`` / ``cti staffing`` and ``GET /api/v1/wfm/...`` ask the same
-things and refuse the same values with the same message; only the way a value
-is named differs (``--max-occupancy`` on the command line, ``max_occupancy``
-over HTTP), so each check takes a ``name`` function. Standard library only: the
-command line checks its arguments before the ``wfm`` extra is even looked for.
+``cti forecast`` and ``cti staffing`` check their values here before the
+configuration or the database is read; the REST routes (cti/api/routes/wfm.py)
+take the same names of methods, channels, intervals and models. Each check takes
+a ``name`` function (``--max-occupancy`` on the command line). Standard library
+only: ``cti --help`` and the checks never import the ``wfm`` extra.
 """
 
 from __future__ import annotations
@@ -29,11 +29,6 @@ Name = Callable[[str], str]
 def option(name: str) -> str:
     """``max_occupancy`` as the command line spells it: ``--max-occupancy``."""
     return "--" + name.replace("_", "-")
-
-
-def field_name(name: str) -> str:
-    """As a query parameter: unchanged."""
-    return name
 
 
 @dataclass(frozen=True, slots=True)
