@@ -12,11 +12,12 @@
     generate.py   synthetic history (a year of arrivals, call records) for tests
     plot.py       PNG / SVG of volume and staff (matplotlib, Agg)
     plan.py       what the CLI calls: load, forecast, staff
+    params.py     what ``cti forecast`` / ``cti staffing`` may ask, checked before any read
     buckets.py    Bucket: one interval's figures from the history query (no numpy)
     jobs.py       what the REST API's worker process runs (plain values in and out)
     cli.py        ``cti forecast`` and ``cti staffing``
 
-Everything but ``intraday``, ``errors``, ``buckets``, ``history``, ``jobs`` (whose
+Everything but ``intraday``, ``errors``, ``params``, ``buckets``, ``history``, ``jobs`` (whose
 functions import the rest inside) and ``cli`` needs the ``wfm`` extra
 (numpy, statsmodels, matplotlib): import those modules lazily.
 """

@@ -8,11 +8,23 @@ CtiError (cti.errors)
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
 
 from cti.errors import CtiError
 
 INSTALL_HINT = "pip install 'asterisk-cti[wfm]'"
+#: What forecasting needs, and what drawing adds.
+NEEDS = ("numpy", "statsmodels")
+PLOT_NEEDS = ("matplotlib",)
+
+
+def require_extra(command: str, *, plot: bool = True) -> None:
+    """Raises WfmNotInstalled when a package of the ``wfm`` extra is missing."""
+    missing = [name for name in NEEDS + (PLOT_NEEDS if plot else ())
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise WfmNotInstalled(command, ", ".join(missing))
 
 
 class WfmNotInstalled(CtiError):

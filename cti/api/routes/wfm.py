@@ -25,13 +25,10 @@ from cti.errors import BadRequest
 from cti.events import iso
 from cti.wfm.errors import UnknownQueue
 from cti.wfm.intraday import elapsed_intervals, reforecast_day
+from cti.wfm.params import CHANNELS, INTERVALS, METHOD_NAMES, MODELS
 
 ROUTES = Routes("wfm")
-METHODS = ("auto", "seasonal_naive", "historical_average", "daily_profile", "holt_winters",
-           "mstl")
-CHANNELS = ("voice", "chat", "email")
-INTERVALS = (15, 30, 60)
-MODELS = ("erlang-a", "erlang-c")
+METHODS = ("auto", *METHOD_NAMES)
 _COMMON = (("queue", "the queue (required)"),
            ("interval", "minutes per interval: 15, 30 or 60 (30)"),
            ("method", f"{', '.join(METHODS)} (auto: picked by a backtest on WAPE)"),
