@@ -228,3 +228,28 @@ async def test_callbacks_customers_uploads_and_case_status(api: ApiEnv) -> None:
     row = await store.pool.fetchrow("SELECT status, note, created_by FROM scheduled_callbacks")
     assert (row["status"], row["note"], row["created_by"]) == (
         "cancelled", "wants a quote", "a1001")
+
+
+async def test_stats_are_pushed_on_change_at_most_n_a_second(api: ApiEnv) -> None:
+    per_second = api.service.config.service.api.stats_per_second
+    async with asyncio.timeout(30):
+        boss = await api.desk(await api.user("carmen", "supervisor", agent="s2001",
+                                             queues=("bookings",)))
+        lucia = await api.desk(await api.user("lucia", "agent", agent="a1001"))
+        await boss.next("snapshot")
+        started = asyncio.get_running_loop().time()
+        for _ in range(15):                       # 30 changes of her state in ~1.5 s
+            assert (await lucia.command("agent.ready"))["ok"]
+            assert (await lucia.command("agent.pause", {"reason": "break"}))["ok"]
+            await asyncio.sleep(0.05)
+        elapsed = asyncio.get_running_loop().time() - started
+        await asyncio.sleep(2.0 / per_second)     # anything still on its way
+        pushed = [f for f in boss.frames if f["type"] == "stats"]
+    hers = [a for f in pushed for a in f["agents"] if a["agent_id"] == "a1001"]
+    assert (hers[-1]["state"], hers[-1]["reason"]) == ("NOT_READY", "break")  # the last
+    # the changes (and the agent.status pushes) span ``elapsed`` seconds, plus one more
+    # period for the last push: never more than the cap allows
+    assert 1 <= len(pushed) <= per_second * (elapsed + 2.0 / per_second) + 1, (
+        len(pushed), elapsed)
+    assert all("seq" not in f for f in pushed)
+    assert not any(a["agent_id"] == "a1003" for f in pushed for a in f["agents"])
