@@ -2,7 +2,8 @@
 against the service and the simulator: blind transfers to an agent, a queue and a
 number; a consult cancelled; hang-up; whisper then barge (a new mode replaces the
 spying leg); a supervisor's skills change and night mode; callbacks scheduled and
-cancelled; customers made and changed; a file uploaded and attached; a case's status."""
+cancelled; customers made and changed; a file uploaded and attached; a case's status;
+supervisors' stats capped at api.stats_per_second; a frame over 1 MiB (close 1009)."""
 
 from __future__ import annotations
 
@@ -253,3 +254,14 @@ async def test_stats_are_pushed_on_change_at_most_n_a_second(api: ApiEnv) -> Non
         len(pushed), elapsed)
     assert all("seq" not in f for f in pushed)
     assert not any(a["agent_id"] == "a1003" for f in pushed for a in f["agents"])
+
+
+async def test_a_frame_over_a_mebibyte_closes_with_1009_and_harms_nobody(api: ApiEnv) -> None:
+    async with asyncio.timeout(30):
+        token = await api.user("lucia", "agent", agent="a1001")
+        desk = await api.desk(token)
+        await desk.next("snapshot")
+        await desk.ws.send_str("x" * (1024 * 1024 + 10))
+        assert await desk.closed() == 1009
+        other = await api.desk(await api.login("lucia"))
+        assert (await other.command("agent.ready"))["ok"]
