@@ -1,8 +1,8 @@
 """The commands the agent-day and supervisor tests do not run, over a real socket
 against the service and the simulator: blind transfers to an agent, a queue and a
-number; a consult cancelled; hang-up; whisper then barge (a new mode replaces the
-spying leg); a supervisor's skills change and night mode; callbacks scheduled and
-cancelled; customers made and changed; a file uploaded and attached; a case's status;
+number; a consult cancelled; an escalation (the case's call type: extraordinary);
+hang-up; whisper then barge (a new mode replaces the spying leg); a supervisor's
+skills change and night mode; callbacks scheduled and cancelled; customers made and changed; a file uploaded and attached; a case's status;
 supervisors' stats capped at api.stats_per_second; a frame over 1 MiB (close 1009)."""
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ async def test_a_consult_cancelled_then_the_agent_hangs_up(api: ApiEnv) -> None:
         resumed = await lucia.find("call.resumed")
         assert resumed["data"]["held_for"] is not None
         assert api.env.agent_state("a1001") == "ON_CALL"
+        await lucia.find("case.opened", timeout=20)
+        escalated = await lucia.command("call.escalate", {"interaction_id": iid,
+                                                          "reason": "a public authority"})
+        assert escalated["ok"], escalated
+        case_id = escalated["result"]["case"]["case_id"]   # the extraordinary call
+        assert escalated["result"]["case"]["call_type"] == "extraordinary"
         hung = await lucia.command("call.hangup", {"interaction_id": iid})
         assert hung["ok"], hung
         await lucia.find("call.ended", timeout=20)
@@ -105,6 +111,8 @@ async def test_a_consult_cancelled_then_the_agent_hangs_up(api: ApiEnv) -> None:
         repeated = await lucia.command("call.hangup", {"interaction_id": iid})
         assert not repeated["ok"]                         # a clear refusal, not a crash
         assert repeated["error"]["code"] in ("no-such-call", "call-not-in-phase"), repeated
+        await api.env.flushed()
+    assert (await api.env.store.cases.get(case_id)).call_type == "extraordinary"
 
 
 async def test_a_supervisor_whispers_then_barges_changes_skills_and_the_mode(
