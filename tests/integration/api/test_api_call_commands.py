@@ -2,8 +2,9 @@
 against the service and the simulator: blind transfers to an agent, a queue and a
 number; a consult cancelled; an escalation (the case's call type: extraordinary);
 hang-up; whisper then barge (a new mode replaces the spying leg); a supervisor's
-skills change and night mode; callbacks scheduled and cancelled; customers made and changed; a file uploaded and attached; a case's status;
-supervisors' stats capped at api.stats_per_second; a frame over 1 MiB (close 1009)."""
+skills change and night mode; callbacks scheduled and cancelled; customers made and
+changed; a file uploaded and attached; a case's status; supervisors' stats capped at
+api.stats_per_second; a frame over 1 MiB (close 1009)."""
 
 from __future__ import annotations
 
