@@ -289,6 +289,8 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
             await asyncio.sleep(1.0)
         await asyncio.sleep(1.0)
         calls = service.status()["calls"]
+        # the service's figures as the desktops stop (not the PBX's shutdown after it)
+        service_pops = {"pop_at_hub": list(pop_at_hub), "pop_written": list(pop_written)}
         parent.send("stop")
         _, fanout, pops = await asyncio.to_thread(parent.recv)
         probe_parent.send("stop")
@@ -298,8 +300,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         to_pbx.send("stop")
         _, placed = await asyncio.to_thread(to_pbx.recv)
         return {"connect_seconds": connect_seconds, "fanout": fanout, "pops": pops,
-                "probe_pops": probe_pops, "pop_at_hub": pop_at_hub,
-                "pop_written": pop_written,
+                "probe_pops": probe_pops, **service_pops,
                 "calls": calls, "placed": placed, "hub_lag": hub_lag,
                 "hub_work": [t for t in hub.fanout_seconds if t > 0.001],
                 "dropped": sum(d.dropped for d in hub.desktops) if hub else None,
