@@ -1,6 +1,7 @@
 """The wallboard's other supervisor buttons in headless Chromium: whisper, then barge,
 from the agent's row (a new mode replaces the spying leg), stop, then *Take over* of
-the escalated call from the list of escalations; PostgreSQL holds each."""
+the escalated call from the list of escalations (whisper and take-over with the
+keyboard); PostgreSQL holds each."""
 
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ async def test_a_supervisor_whispers_barges_and_takes_over_from_the_board(
         live = next(c for c in service.calls if c.caller_number == "5557777")
         done = page.locator("#agents-done")
 
-        await row.get_by_role("button", name="Whisper Lucia Fernandez").click()
+        await row.get_by_role("button", name="Whisper Lucia Fernandez").focus()
+        await page.keyboard.press("Enter")                      # the keyboard will do
         await expect(done).to_have_text(
             "Whispering to Lucia Fernandez's call: your phone rings.")
         await wait_for(lambda: spying("whisper"), timeout=15, what="whispering")
@@ -60,7 +62,8 @@ async def test_a_supervisor_whispers_barges_and_takes_over_from_the_board(
         assert escalated["ok"], escalated
         waiting = page.locator(f"#escalations li[data-call='{live.interaction_id}']")
         await expect(waiting).to_contain_text("asks for a manager")
-        await waiting.get_by_role("button", name="Take over").click()
+        await waiting.get_by_role("button", name="Take over").focus()
+        await page.keyboard.press("Enter")
         await expect(done).to_have_text("Taking over the call: your phone rings.")
         await wait_for(lambda: centre.env.agent_state("s2001") == "ON_CALL", timeout=20,
                        what="carmen on the call")
