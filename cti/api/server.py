@@ -66,5 +66,6 @@ class ApiServer:
         if self._listener is not None:
             await self._listener.stop()
         await ctx.webhooks.stop()
+        await ctx.forecasts.stop()
         await ctx.audit.stop()
         await self.auth.stop()

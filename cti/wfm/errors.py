@@ -44,3 +44,8 @@ class NoHistory(CtiError):
             what = f"no {channel} calls recorded in queue {queue!r} between {since} and {until}"
         super().__init__(f"{what}; check --queue and --channel, or give more --weeks")
         self.queue = queue
+        self._args = (queue, channel, since, until, found_days, needed_days)
+
+    def __reduce__(self) -> tuple[type[NoHistory], tuple[str, str, str, str, int, int]]:
+        """Raised in the forecasting worker process, it crosses back whole."""
+        return NoHistory, self._args
