@@ -24,8 +24,8 @@ def test_demo_routes_calls_and_prints_addresses_and_status(tmp_path: Path) -> No
     cti["ivr"]["flows_dir"] = str(ROOT / "ivr_flows")
     (config / "cti.yaml").write_text(yaml.safe_dump(cti))
     demo = subprocess.Popen(
-        [sys.executable, "-m", "cti.cli", "demo", "--config", str(config), "--duration", "25",
-         "--calls-per-minute", "40"],
+        [sys.executable, "-m", "cti.cli", "demo", "--config", str(config), "--duration", "12",
+         "--calls-per-minute", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         banner = _banner(demo)
