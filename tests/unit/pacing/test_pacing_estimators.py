@@ -113,6 +113,26 @@ def test_calibration_moves_from_its_prior_to_the_measured_ratio_and_forgets():
     assert cal.factor(200) == 1.0             # all of it left the window
 
 
+def test_calibration_loosens_the_model_only_on_evidence_of_abandons():
+    """A quiet start (no abandon where the model expected 4) is no proof the model
+    is pessimistic: the factor stays at its prior until the window holds
+    ``evidence`` abandons, then follows the measured ratio."""
+    cal = Calibration(prior=1.0, weight=3.0, window=1000.0, evidence=5)
+    for t in range(20):
+        cal.expected(t, 0.2)                  # 4 abandons expected, none happened
+    assert cal.factor(20) == 1.0              # was 3 / 7 = 0.43 before this rule
+    for t in range(4):
+        cal.abandoned(30 + t)
+    assert cal.factor(40) == 1.0              # 4 of 4: not below the prior yet
+    for t in range(20, 80):
+        cal.expected(t, 0.2)                  # 16 expected in all
+    cal.abandoned(90)                         # the 5th: evidence enough
+    assert cal.factor(100) == pytest.approx((5 + 3) / (16 + 3))
+    assert Calibration(evidence=0).factor(0) == 1.0
+    with pytest.raises(ValueError, match="evidence"):
+        Calibration(evidence=-1)
+
+
 def test_calibration_stays_within_its_bounds():
     cal = Calibration(prior=1.0, weight=1.0, window=100.0, bounds=(0.5, 2.0))
     for t in range(50):
