@@ -252,7 +252,9 @@ class Calibration:
     really happened, never by what will.
 
     The factor falls below its prior (the model taken as pessimistic, so the
-    pacer takes more risk) only once the window holds ``evidence`` abandons.
+    pacer takes more risk) only as the window holds abandons: with k of
+    ``evidence`` it goes k / evidence of the way from the prior to the ratio,
+    all the way from ``evidence`` on (no jump when the count gets there).
     Few abandons against a few expected say little (none where 2 were expected
     happens one time in seven), and abandons come in bursts: a young campaign
     that read its first quiet quarter hour as a pessimistic model placed lines
@@ -305,6 +307,7 @@ class Calibration:
             self._sum_expected = 0.0                 # no drift from float sums
         w = self._weight
         ratio = (self._sum_abandons + w) / (max(0.0, self._sum_expected) + w / self._prior)
-        if self._sum_abandons < self._evidence:
-            ratio = max(ratio, self._prior)          # not loosened without evidence
+        if ratio < self._prior and self._sum_abandons < self._evidence:
+            # loosened by a share of the way per abandon seen: none, the prior
+            ratio = self._prior - (self._prior - ratio) * self._sum_abandons / self._evidence
         return min(self._bounds[1], max(self._bounds[0], ratio))
