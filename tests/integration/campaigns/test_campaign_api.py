@@ -38,7 +38,7 @@ async def test_rest_api_creates_imports_whole_lists_only_and_runs_a_campaign(
                                       json={"name": "Bad Name", "caller_id": "+34911111111"})
             assert (status, body["error"]) == (400, "invalid-campaign")
             assert body["message"].splitlines()[0].startswith("name: must be a lower-case")
-            status, body = await call("POST", "/campaigns", json=definition(by="alice"))  # 'by' is the user
+            status, body = await call("POST", "/campaigns", json=definition(by="alice"))
             assert (status, body["status"]) == (201, "created")
             status, body = await call("POST", "/campaigns", json=definition())
             assert (status, body["error"]) == (409, "campaign-exists")
