@@ -38,6 +38,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from e2e_bench import until_up  # noqa: E402
+
 from cti.numbers import NumberRefused, parse  # noqa: E402
 from cti.sim.customers import OutboundProfile  # noqa: E402
 from cti.sim.phones import Behaviour  # noqa: E402
@@ -116,15 +118,8 @@ async def main(args: argparse.Namespace) -> None:
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cti.cli", "run", "--config", str(work / "config"), cwd=ROOT)
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if proc.returncode is not None:
-                    raise SystemExit(f"cti run exited with {proc.returncode}; see above")
-                try:
-                    await call(http, "GET", url + "/status")
-                    break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+        headers = await until_up(url.removesuffix("/api/v1"), proc, work / "config")
+        async with aiohttp.ClientSession(headers=headers) as http:
             timeout = max(3.0, 25.0 / args.speed)
             await call(http, "POST", url + "/campaigns", json={
                 "name": "bench", "mode": "predictive", "queue": "outbound",

@@ -30,6 +30,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cti.api.auth import read_operator_key  # noqa: E402
+from cti.config import load_config  # noqa: E402
 from cti.sim.phones import Behaviour  # noqa: E402
 from cti.sim.server import SimPbx  # noqa: E402
 from cti.store import EmbeddedPostgres, Store  # noqa: E402
@@ -75,6 +77,26 @@ async def http_json(session: aiohttp.ClientSession, method: str, url: str) -> di
         return await response.json()
 
 
+async def until_up(url: str, proc: asyncio.subprocess.Process, config_dir: Path) -> dict[str, str]:
+    """Wait for the service's HTTP API; the operator key's header, as `cti` signs in."""
+    config = load_config(config_dir)
+    async with aiohttp.ClientSession() as http:
+        for _ in range(600):
+            if proc.returncode is not None:
+                raise SystemExit(f"cti run exited with {proc.returncode}; see above")
+            key = read_operator_key(config)
+            try:
+                await http_json(http, "GET", url + "/api/v1/health")
+                if key is not None:
+                    break
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+        else:
+            raise SystemExit(f"the service did not come up at {url} with an operator key")
+    return {"Authorization": f"Bearer {key}"}
+
+
 async def main(args: argparse.Namespace) -> None:
     work = Path(tempfile.mkdtemp(prefix="cti-e2e-bench-"))
     pg = EmbeddedPostgres(work / "pgdata", durable=False)
@@ -92,15 +114,8 @@ async def main(args: argparse.Namespace) -> None:
         sys.executable, "-m", "cti.cli", "run", "--config", str(work / "config"), cwd=ROOT)
     calls = []
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if proc.returncode is not None:
-                    raise SystemExit(f"cti run exited with {proc.returncode}; see above")
-                try:
-                    await http_json(http, "GET", url + "/api/v1/status")
-                    break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+        headers = await until_up(url, proc, work / "config")
+        async with aiohttp.ClientSession(headers=headers) as http:
             for i in range(args.agents):
                 await http_json(http, "POST", f"{url}/api/v1/agents/b{i:04d}/ready")
             print(f"service up (pid {proc.pid}), {args.agents} agents ready; "

@@ -34,6 +34,7 @@ from e2e_bench import (
     free_port,
     http_json,
     report,
+    until_up,
     write_config,
 )
 
@@ -68,15 +69,8 @@ async def main(args: argparse.Namespace) -> None:
     down_at = up_at = drained_at = None
     peak_rss, peak_journal, calls_at_down, calls_at_up = 0, 0, 0, 0
     try:
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if proc.returncode is not None:
-                    raise SystemExit(f"cti run exited with {proc.returncode}")
-                try:
-                    await http_json(http, "GET", url + "/api/v1/status")
-                    break
-                except aiohttp.ClientError:
-                    await asyncio.sleep(0.1)
+        headers = await until_up(url, proc, work / "config")
+        async with aiohttp.ClientSession(headers=headers) as http:
             for i in range(args.agents):
                 await http_json(http, "POST", f"{url}/api/v1/agents/b{i:04d}/ready")
             total = args.before + args.down + args.after

@@ -14,6 +14,7 @@ import asyncio
 import gc
 import os
 import signal
+import socket
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from typing import Any
 import structlog
 
 from acd.engine import Engine
+from cti import ports
 from cti.acd_specs import specs
 from cti.actions import Actions
 from cti.agi.errors import FlowValidationError
@@ -131,10 +133,18 @@ class Service:
         self._runner: FlowRunner | None = None
         self._ivr: Ivr | None = None
         self._stopped = False
+        #: The listening ports, bound first thing in start() (cti/ports.py).
+        self._agi_sock: socket.socket | None = None
+        self._http_sock: socket.socket | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
     async def start(self) -> None:
+        # The ports first: one in use stops the start before the database, AMI or any
+        # call is touched (cti/ports.py).
+        service = self.config.service
+        self._agi_sock = await ports.bind(service.agi.host, service.agi.port)
+        self._http_sock = await ports.bind(service.http.host, service.http.port)
         restored = await self._start_routing()
         await self._seed_day()
         assert self.control is not None
@@ -147,7 +157,6 @@ class Service:
         self.monitor = Monitor(self, self._call_in_loop)
         await self.monitor.start()
         self.started = True
-        service = self.config.service
         # What start-up built lives as long as the service: keep it out of the garbage
         # collector's scans, whose full passes over it showed as 10-20 ms stalls of the
         # routing loop (p99 routing latency) at 100 calls a second.
@@ -255,7 +264,8 @@ class Service:
         flows = {name: f.flow for name, f in self._flows.items()}
         self._ivr = build_ivr(config, self._host, flows)
         self._runner, self.agi = self._ivr.runner, self._ivr.server
-        await self.agi.start()
+        sock, self._agi_sock = self._agi_sock, None
+        await self.agi.start(sock)
 
     async def _start_http(self) -> None:
         """The API (cti/api/server.py): sign-in, the hub on the bus, audit, webhooks."""
@@ -263,9 +273,10 @@ class Service:
         self.api_server = ApiServer(self, self.bus, self._dsn)
         self.api = self.api_server.ctx
         await self._restore_desks()
+        sock, self._http_sock = self._http_sock, None
         self.http_port = await self.api_server.start(
             http.host, http.port,
-            None if http.tls is None else http.tls.context(self.config.directory))
+            None if http.tls is None else http.tls.context(self.config.directory), sock=sock)
 
     async def _restore_desks(self) -> None:
         """The phones agents chose before the restart (hot-desking)."""
@@ -295,6 +306,9 @@ class Service:
         if self._stopped:
             return
         self._stopped = True
+        ports.close(self._agi_sock)
+        ports.close(self._http_sock)
+        self._agi_sock = self._http_sock = None
         say = progress or (lambda text: log.info("stopping: " + text))
         sd_notify("STOPPING=1")
         if (path := ready_file()) is not None:

@@ -36,12 +36,19 @@ SERVICE_ACTIONS: dict[str, str] = {
     "BlindTransfer": "blind transfers from the desktop",
     "Atxfer": "attended transfers from the desktop",
     "PlayDTMF": "switch a supervisor between listen, whisper and barge",
+    "MixMonitorMute": "pause a queue's recording while the caller is held",
     "UserEvent": "events for other AMI clients",
     "CoreShowChannels": "the resync after a reconnect",
     "DeviceStateList": "the phones' state at start",
     "ExtensionStateList": "the hints' state at start",
+    "ShowDialPlan": "cti doctor: the dialplan contexts Asterisk has loaded",
+    "ListCommands": "cti doctor: the actions the account may send (no class needed)",
     "Ping": "keep-alive (no class needed)",
 }
+#: Actions in the code the service never sends with its account: Login and Logoff
+#: open and close the session (no class); Command is a helper of the AMI library
+#: nothing calls (it needs the command class, which the account must not have).
+NOT_SERVICE_ACTIONS = frozenset({"Login", "Logoff", "Command"})
 #: Write classes the service's account must not have, and what each would allow.
 DANGEROUS_CLASSES: dict[str, str] = {
     "system": "Originate of Application=System runs a shell command as Asterisk's user, "

@@ -132,14 +132,16 @@ class Journal:
 
     def release(self, stored: int) -> None:
         """Delete the segments whose every event is stored (never the one being written).
-        A full journal takes events again once it is below the warning level."""
+        A full journal takes events again once it is below the warning level, and the
+        warning is armed again."""
         while len(self._segments) > 1 and self._segments[0].last <= stored:
             segment = self._segments.pop(0)
             with contextlib.suppress(FileNotFoundError):
                 segment.path.unlink()
-        if self.full and self.size < self.warn_ratio * self.max_bytes:
-            log.info("journal has room again", size=self.size)
-            self.full = self._warned = False
+        if self._warned and self.size < self.warn_ratio * self.max_bytes:
+            if self.full:
+                log.info("journal has room again", size=self.size)
+            self.full = self._warned = False  # the next outage gets its alarm again
 
     # --- writing ------------------------------------------------------------------
 
@@ -202,16 +204,18 @@ class Journal:
 
     def _write(self, data: bytes, first: int, last: int) -> None:
         """In a worker thread: append to the current segment and fsync."""
+        # The alarm first, even when one batch jumps from below the warning level to
+        # past the limit: the operator always hears "nearly full" before "full".
+        if not self._warned and self.size + len(data) > self.warn_ratio * self.max_bytes:
+            self._warned = True
+            log.warning("journal nearly full: the database is not keeping up",
+                        size=self.size, max_bytes=self.max_bytes)
         if self.full or self.size + len(data) > self.max_bytes:
             if not self.full:
                 log.error("journal full: events are no longer kept on disk; a crash now "
                           "loses what the database has not stored", max_bytes=self.max_bytes)
             self.full = True
             return
-        if not self._warned and self.size + len(data) > self.warn_ratio * self.max_bytes:
-            self._warned = True
-            log.warning("journal nearly full: the database is not keeping up",
-                        size=self.size, max_bytes=self.max_bytes)
         segment = self._segments[-1] if self._segments else None
         if segment is None or segment.size >= self.segment_bytes or self._file is None:
             self._close_file()

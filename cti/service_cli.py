@@ -5,13 +5,12 @@ service over its HTTP API: ``cti status``, ``cti agent ...``, ``cti reload``, ``
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from typing import Any
 
 from cti.cli_args import add_config, add_flows, add_service_options
 from cti.errors import BadRequest, NoSuchCall, NotTheService, ServiceUnreachable
-from cti.service_client import call, expect, expect_list, request, service_url
+from cti.service_client import call, expect, expect_list, fetch, service_url
 from cti.table import printable, render_table
 
 __all__ = ["ServiceUnreachable", "format_status", "resolve_call"]
@@ -84,12 +83,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.app import run_service
 
     return asyncio.run(run_service(args.config, flows=args.flows))
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.demo import run_demo
 
     return asyncio.run(
@@ -98,6 +101,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _db_migrate(args: argparse.Namespace) -> int:
+    import asyncio
+
     from cti.app import migrate_database
 
     applied = asyncio.run(migrate_database(args.config))
@@ -110,7 +115,7 @@ def _db_migrate(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     url = service_url(args)
-    status = asyncio.run(request(url, "GET", "/api/v1/status"))
+    status = fetch(url, "GET", "/api/v1/status")
     expect(status, ("uptime_seconds", "database", "calls", "ami", "queues", "agents_by_state"),
            url, "GET /api/v1/status")
     if args.json:
@@ -138,8 +143,7 @@ def _agent(args: argparse.Namespace) -> int:
                          "--reason out for the default")
     body = {"reason": reason} if reason is not None else {}
     url = service_url(args)
-    result = asyncio.run(request(url, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}",
-                                 body))
+    result = fetch(url, "POST", f"/api/v1/agents/{args.agent_id}/{args.action}", body)
     expect(result, ("agent_id", "state"), url, f"POST /api/v1/agents/.../{args.action}")
     print(describe_agent(result))
     return 0
@@ -170,7 +174,7 @@ def _busy_with(state: str) -> str:
 
 def _calls(args: argparse.Namespace) -> int:
     url = service_url(args)
-    calls = expect_list(asyncio.run(request(url, "GET", "/api/v1/calls")),
+    calls = expect_list(fetch(url, "GET", "/api/v1/calls"),
                         ("interaction_id", "phase"), url, "GET /api/v1/calls")
     if not calls:
         print("no live calls")
@@ -191,8 +195,8 @@ def _caller(call: dict[str, Any]) -> str:
 
 def _explain(args: argparse.Namespace) -> int:
     url = service_url(args)
-    interaction_id = asyncio.run(resolve_call(url, args.interaction_id))
-    report = expect(asyncio.run(request(url, "GET", f"/api/v1/calls/{interaction_id}/explain")),
+    interaction_id = resolve_call(url, args.interaction_id)
+    report = expect(fetch(url, "GET", f"/api/v1/calls/{interaction_id}/explain"),
                     ("interaction_id", "queue", "state", "agents"), url, "explain")
     needs = ", ".join(f"{k}>={v}" for k, v in report["requirements"].items()) or "no skills"
     print(printable(f"{report['interaction_id']}: {report['state']} in {report['queue']} "
@@ -207,14 +211,14 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-async def resolve_call(url: str, given: str) -> str:
+def resolve_call(url: str, given: str) -> str:
     """The live call's whole id from its first characters (``cti calls`` lists them)."""
     given = given.strip()
     if len(given) >= _ID_LENGTH:
         return given
     if not given:
         raise BadRequest("give an interaction id, or its first characters (`cti calls`)")
-    calls = expect_list(await request(url, "GET", "/api/v1/calls"), ("interaction_id",), url,
+    calls = expect_list(fetch(url, "GET", "/api/v1/calls"), ("interaction_id",), url,
                         "GET /api/v1/calls")
     found = sorted({c["interaction_id"] for c in calls
                     if str(c["interaction_id"]).startswith(given)})
@@ -225,11 +229,6 @@ async def resolve_call(url: str, given: str) -> str:
         raise BadRequest(f"{len(found)} live calls start with {given!r} ({shown}); "
                          "give more characters")
     return found[0]
-
-
-def _call(args: argparse.Namespace, method: str, path: str, body: Any = None) -> Any:
-    """Kept for the area CLIs that call the service (``cti case ...``): awaitable."""
-    return request(service_url(args), method, path, body)
 
 
 def format_status(status: dict[str, Any]) -> str:

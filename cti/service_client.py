@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from cti.errors import NotTheService, RemoteError, ServiceUnreachable
+from cti.errors import BadRequest, NotTheService, RemoteError, ServiceUnreachable
 
 #: Seconds for a whole request; the API answers in milliseconds.
 TIMEOUT = 10.0
@@ -53,8 +53,12 @@ def service_url(args: argparse.Namespace) -> str:
 
 def _address(args: argparse.Namespace) -> str:
     if getattr(args, "url", None):
-        url = args.url.strip().rstrip("/")
-        return url if "://" in url else f"http://{url}"
+        given = args.url.strip()
+        url = given if "://" in given else f"http://{given}"
+        if not urlsplit(url).hostname:
+            raise BadRequest(f"--url {given!r} names no host; give the service's address, "
+                             "e.g. http://127.0.0.1:8080")
+        return url.rstrip("/")
     from cti.yaml_files import read_yaml
 
     directory = Path(args.config)

@@ -78,12 +78,17 @@ class AgiServer:
     def active_sessions(self) -> int:
         return len(self._tasks)
 
-    async def start(self) -> None:
-        """Listen; returns once the socket is bound (``port`` is then the real one)."""
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Listen; returns once the socket is bound (``port`` is then the real one).
+        ``sock``: a socket already bound (cti/ports.py) to listen on instead."""
         if self.allowed_peers is not None:
             self._networks = await _resolve(self.allowed_peers)
-        self._server = await asyncio.start_server(self._on_connect, self.host, self.port,
-                                                  backlog=self.backlog)
+        if sock is not None:
+            self._server = await asyncio.start_server(self._on_connect, sock=sock,
+                                                      backlog=self.backlog)
+        else:
+            self._server = await asyncio.start_server(self._on_connect, self.host, self.port,
+                                                      backlog=self.backlog)
         self.port = self._server.sockets[0].getsockname()[1]
         log.info("FastAGI listening on %s:%s, routes %s", self.host, self.port,
                  sorted(self.routes))

@@ -7,10 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from cti.api.forecasts import Forecasts
 from cti.api.policy import Policy
 from cti.errors import ServiceUnavailable
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from cti.api.audit import AuditLog
     from cti.api.auth import Authenticator
     from cti.api.commands import Dispatcher
@@ -53,6 +56,10 @@ class ServicePort(Protocol):
 
     def explain(self, interaction_id: str) -> dict[str, Any]: ...
 
+    def recording(self, file: str | None) -> Path: ...
+
+    async def forget_customer(self, customer_id: str, by: str) -> dict[str, Any]: ...
+
 
 @dataclass
 class ApiContext:
@@ -63,6 +70,7 @@ class ApiContext:
     uploads: Uploads
     webhooks: WebhookSender
     dispatcher: Dispatcher = field(init=False)
+    forecasts: Forecasts = field(default_factory=Forecasts)
     _policy: tuple[Config, Policy] | None = None
 
     @property

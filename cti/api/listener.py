@@ -7,6 +7,7 @@ would hold a connection forever). Bodies have their own limit
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from typing import Any
 
@@ -47,8 +48,9 @@ class Listener:
         self.port: int | None = None
 
     async def start(self, host: str, port: int, tls: ssl.SSLContext | None, *,
-                    head_timeout: float = 10.0) -> int:
-        """Listen; the port bound (``port`` 0 picks one)."""
+                    head_timeout: float = 10.0, sock: socket.socket | None = None) -> int:
+        """Listen; the port bound (``port`` 0 picks one). ``sock``: a socket already
+        bound to listen on instead (cti/ports.py)."""
         await self._runner.setup()
         server = self._runner.server
         assert server is not None
@@ -58,8 +60,11 @@ class Listener:
         def handler() -> RequestHandler:
             return _TimedHandler(server, loop=loop, head_timeout=head_timeout, **kwargs)
 
-        self._server = await loop.create_server(handler, host, port, ssl=tls, backlog=1024,
-                                                reuse_address=True)
+        if sock is not None:
+            self._server = await loop.create_server(handler, sock=sock, ssl=tls, backlog=1024)
+        else:
+            self._server = await loop.create_server(handler, host, port, ssl=tls,
+                                                    backlog=1024, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]
         return self.port
 

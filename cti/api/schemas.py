@@ -597,3 +597,103 @@ class CustomerUpdateArgs(CustomerPatchIn):
     model_config = examples({"customer_id": "77b2c3d4-0000-4000-8000-000000000002",
                              "tier": "vip"})
     customer_id: Id
+
+
+# --- workforce management (cti/api/routes/wfm.py): answers only ----------------------
+
+_FIT_EXAMPLE: dict[str, Any] = {
+    "queue": "billing", "channel": "voice", "start": "2026-12-01", "days": 1,
+    "interval_minutes": 30, "timezone": "Europe/Madrid", "method": "mstl",
+    "backtest": {"queue": "billing", "chosen": "mstl", "origins": ["2026-11-03"],
+                 "horizon_days": 7, "train_days": 84,
+                 "scores": [{"method": "mstl", "wape": 0.205, "wapes": [0.205],
+                             "seconds": 0.61}]},
+    "history": {"from": "2026-08-11", "to": "2026-12-01", "days": 112, "contacts": 81230},
+    "patience": 94.2, "fitted_at": "2026-12-01T07:00:02.512Z", "fit_seconds": 3.8,
+    "cached": False}
+
+
+class FitOut(Model):
+    """What every forecast answer says about the fit it comes from."""
+
+    queue: str
+    channel: str
+    start: str                     #: first day forecast, the centre's local date
+    days: int
+    interval_minutes: int
+    timezone: str                  #: hours.yaml: intervals are local wall-clock slots
+    method: str                    #: the method used (auto: the backtest's choice)
+    backtest: dict[str, Any] | None
+    history: dict[str, Any]        #: from, to (local days), days, contacts
+    patience: float | None         #: callers' mean patience, seconds
+    fitted_at: str
+    fit_seconds: float
+    cached: bool                   #: kept from an earlier request (no new fit)
+
+
+class ForecastInterval(Model):
+    date: str
+    weekday: str
+    interval: str                  #: local start, "09:30"
+    calls: float
+    aht: float
+    holiday: str
+
+
+class ForecastOut(FitOut):
+    model_config = examples({**_FIT_EXAMPLE, "intervals": [
+        {"date": "2026-12-01", "weekday": "tue", "interval": "09:00", "calls": 41.5,
+         "aht": 212.0, "holiday": ""}]})
+    intervals: list[ForecastInterval]
+
+
+class StaffInterval(Model):
+    date: str
+    weekday: str
+    interval: str
+    calls: float
+    aht: float
+    agents: int
+    scheduled: int
+    service_level: float           #: percent
+    asa: float | None
+    abandon_rate: float | None     #: percent (Erlang A)
+    occupancy: float               #: percent
+
+
+class StaffingOut(FitOut):
+    model_config = examples({**_FIT_EXAMPLE, "model": "erlang-a", "target_seconds": 30.0,
+                             "target_level": 80.0, "max_occupancy": 85.0, "shrinkage": 30.0,
+                             "intervals": [{"date": "2026-12-01", "weekday": "tue",
+                                            "interval": "09:00", "calls": 41.5, "aht": 212.0,
+                                            "agents": 7, "scheduled": 10,
+                                            "service_level": 84.1, "asa": 9.8,
+                                            "abandon_rate": 2.1, "occupancy": 69.9}]})
+    model: Literal["erlang-a", "erlang-c"]
+    target_seconds: float
+    target_level: float
+    max_occupancy: float
+    shrinkage: float
+    intervals: list[StaffInterval]
+
+
+class IntradayOut(FitOut):
+    model_config = examples({**_FIT_EXAMPLE, "elapsed": 2, "forecast": [0.0, 1.5, 4.0, 6.0],
+                             "actual": [0.0, 3.0], "reforecast": [0.0, 3.0, 4.24, 6.36],
+                             "ratio": 1.0598, "forecast_so_far": 1.5, "actual_so_far": 3.0,
+                             "forecast_total": 11.5, "expected_total": 13.6,
+                             "now": "2026-12-01T00:05:00.000Z", "date": "2026-12-01",
+                             "labels": ["00:00", "00:30", "01:00", "01:30"], "current": 1})
+    elapsed: int                   #: intervals of today already over
+    forecast: list[float]          #: every interval of the day, as fitted this morning
+    actual: list[float]            #: contacts offered in the intervals over
+    reforecast: list[float]        #: actual where over, the forecast scaled by ratio after
+    ratio: float
+    forecast_so_far: float
+    actual_so_far: float
+    forecast_total: float
+    expected_total: float
+    now: str
+    date: str
+    labels: list[str]              #: local start of each interval
+    current: int | None            #: contacts so far in the interval under way

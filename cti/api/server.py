@@ -4,6 +4,7 @@ stops it first)."""
 
 from __future__ import annotations
 
+import socket
 import ssl
 
 from cti.api.audit import AuditLog
@@ -46,8 +47,10 @@ class ApiServer:
     def _epoch(self) -> str:
         return self.ctx.epoch()
 
-    async def start(self, host: str, port: int, tls: ssl.SSLContext | None = None) -> int:
-        """Everything but the listener first, then listen; the port bound."""
+    async def start(self, host: str, port: int, tls: ssl.SSLContext | None = None, *,
+                    sock: socket.socket | None = None) -> int:
+        """Everything but the listener first, then listen (on ``sock`` if the service
+        bound it already); the port bound."""
         ctx = self.ctx
         await self.auth.start(self._dsn)
         self.auth.on_change(ctx.hub.revoked)
@@ -57,7 +60,8 @@ class ApiServer:
         await ctx.webhooks.start(self._bus)
         self._listener = Listener(build_app(ctx))
         self.port = await self._listener.start(
-            host, port, tls, head_timeout=self._service.config.service.http.head_timeout)
+            host, port, tls, head_timeout=self._service.config.service.http.head_timeout,
+            sock=sock)
         return self.port
 
     async def stop(self) -> None:
@@ -66,5 +70,6 @@ class ApiServer:
         if self._listener is not None:
             await self._listener.stop()
         await ctx.webhooks.stop()
+        await ctx.forecasts.stop()
         await ctx.audit.stop()
         await self.auth.stop()

@@ -213,7 +213,11 @@ async def _dialplan(client: AmiClient, config: Config, node: AmiNode,
 
 async def _hints(client: AmiClient, config: Config, node: AmiNode,
                  events: list[Any]) -> list[Finding]:
-    hints = {str(_field(m, "Hint")).lower() for m in await client.extension_state_list()}
+    # A hint may join devices ("PJSIP/1001&Custom:dnd1001") and name a presence
+    # provider after a comma: each device counts.
+    hints = {device.strip().lower()
+             for m in await client.extension_state_list()
+             for device in str(_field(m, "Hint")).split(",")[0].split("&")}
     check = f"ami {node.name} hints"
     without = [a.id for a in config.agents.values()
                if a.endpoint.lower() not in hints]

@@ -109,7 +109,8 @@ def _agents(args: argparse.Namespace) -> int:
 
 def _watch(args: argparse.Namespace) -> int:
     if args.every < 0.2:
-        raise BadRequest(f"--every {args.every:g}: refresh at most five times a second")
+        raise BadRequest(f"--every {args.every:g}: give seconds between refreshes, at least "
+                         "0.2 (five times a second)")
     tty = sys.stdout.isatty() and not args.once
     try:
         while True:

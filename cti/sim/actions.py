@@ -84,7 +84,12 @@ async def _events(s: AmiSession, msg: Msg) -> None:
 
 @action("ListCommands")
 async def _list_commands(s: AmiSession, msg: Msg) -> None:
-    fields = {name: f"{name} (Priv: <none>)" for name in sorted(ACTIONS)}
+    """Like main/manager.c action_listcommands: every action Asterisk registers that
+    the account may send (one of its classes, or none needed), with its classes."""
+    write = s.write_classes
+    fields = {name: f"{name} (Priv: {','.join(reg.classes) or '<none>'})"
+              for name, reg in sorted(privileges.ACTIONS.items())
+              if privileges.may_send(name, write)}
     s.respond(msg, "Success", **fields)
 
 

@@ -22,7 +22,7 @@ from cti.sim.server import DEFAULT_DIALPLAN, SimPbx
 from cti.sim.traffic import Traffic, TrafficProfile
 
 SECRET_ENV = "CTI_SIM_SECRET"
-DEFAULT_SECRET = "change-me"  # as in dialplan/manager_cti.conf
+DEFAULT_SECRET = "change-me"  # a placeholder `cti run` refuses: give both sides a real one
 
 
 def _address(text: str) -> tuple[str, int]:

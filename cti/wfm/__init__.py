@@ -11,9 +11,13 @@
     intraday.py   forecast vs actual so far today, re-forecast of the rest (pure)
     generate.py   synthetic history (a year of arrivals, call records) for tests
     plot.py       PNG / SVG of volume and staff (matplotlib, Agg)
-    plan.py       what the CLI (and later the REST API) calls: load, forecast, staff
+    plan.py       what the CLI calls: load, forecast, staff
+    params.py     what ``cti forecast`` / ``cti staffing`` may ask, checked before any read
+    buckets.py    Bucket: one interval's figures from the history query (no numpy)
+    jobs.py       what the REST API's worker process runs (plain values in and out)
     cli.py        ``cti forecast`` and ``cti staffing``
 
-Everything but ``intraday``, ``errors`` and ``cli`` needs the ``wfm`` extra
+Everything but ``intraday``, ``errors``, ``params``, ``buckets``, ``history``, ``jobs`` (whose
+functions import the rest inside) and ``cli`` needs the ``wfm`` extra
 (numpy, statsmodels, matplotlib): import those modules lazily.
 """

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import importlib.util
 import math
 from datetime import date, datetime
 from pathlib import Path
@@ -18,14 +17,21 @@ from typing import TYPE_CHECKING, Any
 from cti.cli_args import add_config
 from cti.errors import BadRequest
 from cti.table import render_table
-from cti.wfm.errors import WfmNotInstalled
+from cti.wfm.errors import require_extra
+from cti.wfm.params import (
+    CHANNELS,
+    INTERVALS,
+    ForecastAsk,
+    StaffingAsk,
+    check_forecast,
+    check_staffing,
+)
 
 if TYPE_CHECKING:
     from cti.config import Config
     from cti.wfm.plan import ForecastResult
     from cti.wfm.staffing import StaffingPlan
 
-_NEEDS = ("numpy", "statsmodels", "matplotlib")
 _DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
@@ -60,12 +66,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     staffing.set_defaults(func=_staffing, days=1)
 
 
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day; use YYYY-MM-DD") from None
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--queue", required=True)
-    p.add_argument("--channel", default="voice", choices=("voice", "chat", "email"))
+    p.add_argument("--channel", default="voice", choices=CHANNELS)
     p.add_argument("--days", type=int, help="days to forecast (forecast: 7, staffing: 1)")
-    p.add_argument("--interval", type=int, default=30, choices=(15, 30, 60), help="minutes")
-    p.add_argument("--start", type=date.fromisoformat,
+    p.add_argument("--interval", type=int, default=30, choices=INTERVALS, help="minutes")
+    p.add_argument("--start", type=_day,
                    help="first day to forecast, YYYY-MM-DD (default: today, local time)")
     p.add_argument("--weeks", type=int, default=16, help="weeks of history to read")
     p.add_argument("--method", default="auto",
@@ -99,21 +112,17 @@ def _forecast(args: argparse.Namespace) -> int:
 def _staffing(args: argparse.Namespace) -> int:
     from cti.wfm.plan import make_staffing
 
-    _check_percent(args.level, "--level", upper_open=True)
-    _check_percent(args.max_occupancy, "--max-occupancy")
-    if not 0 <= args.shrinkage < 100:
-        raise BadRequest(f"--shrinkage {args.shrinkage:g} must be a percent from 0 to 99")
-    if args.max_abandon is not None:
-        _check_percent(args.max_abandon, "--max-abandon", upper_open=True)
+    ask = _staffing_ask(args)
+    check_staffing(ask)
     config, result = _run_forecast(args, "cti staffing")
     try:
         plan = make_staffing(
-            result.forecast, config.queues[args.queue], target_seconds=args.target,
-            target_level=None if args.level is None else args.level / 100,
-            max_occupancy=args.max_occupancy / 100, shrinkage=args.shrinkage / 100,
-            model=None if args.model is None else args.model.replace("-", "_"),  # type: ignore[arg-type]
-            patience=args.patience,
-            max_abandon=None if args.max_abandon is None else args.max_abandon / 100)
+            result.forecast, config.queues[args.queue], target_seconds=ask.target,
+            target_level=None if ask.level is None else ask.level / 100,
+            max_occupancy=ask.max_occupancy / 100, shrinkage=ask.shrinkage / 100,
+            model=None if ask.model is None else ask.model.replace("-", "_"),  # type: ignore[arg-type]
+            patience=ask.patience,
+            max_abandon=None if ask.max_abandon is None else ask.max_abandon / 100)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     print(_describe(result, config))
@@ -133,31 +142,29 @@ def _staffing(args: argparse.Namespace) -> int:
     return 0
 
 
+def _staffing_ask(args: argparse.Namespace) -> StaffingAsk:
+    return StaffingAsk(target=args.target, level=args.level, max_occupancy=args.max_occupancy,
+                       shrinkage=args.shrinkage, model=args.model, patience=args.patience,
+                       max_abandon=args.max_abandon)
+
+
 def _run_forecast(args: argparse.Namespace, command: str) -> tuple[Config, ForecastResult]:
-    missing = [name for name in _NEEDS if importlib.util.find_spec(name) is None]
-    if missing:
-        raise WfmNotInstalled(command, ", ".join(missing))
+    require_extra(command)
     from cti.config import load_config
-    from cti.wfm.forecast import HOLIDAY_PATTERNS
     from cti.wfm.plan import load_history, make_forecast
 
-    days = args.days
-    if not 1 <= days <= 366:
-        raise BadRequest(f"--days {days} must be from 1 to 366")
-    if not 3 <= args.weeks <= 260:
-        raise BadRequest(f"--weeks {args.weeks} must be from 3 to 260")
-    if args.holiday_as not in HOLIDAY_PATTERNS:
-        raise BadRequest(f"--holiday-as {args.holiday_as!r}: use closed or a weekday "
-                         "(mon, tue, wed, thu, fri, sat, sun)")
+    ask = ForecastAsk(days=args.days, weeks=args.weeks, interval=args.interval,
+                      channel=args.channel, method=args.method, holiday_as=args.holiday_as)
+    check_forecast(ask)
     if args.plot is not None and args.plot.suffix.lower() not in (".png", ".svg"):
         raise BadRequest(f"--plot {args.plot}: use a .png or .svg file name")
     config = load_config(args.config)
     start = args.start or datetime.now(config.hours.zone).date()
-    series = asyncio.run(load_history(config, args.queue, start=start, weeks=args.weeks,
-                                      channel=args.channel, interval_minutes=args.interval))
+    series = asyncio.run(load_history(config, args.queue, start=start, weeks=ask.weeks,
+                                      channel=ask.channel, interval_minutes=ask.interval))
     try:
-        result = make_forecast(series, start, days, method=args.method,
-                               holiday_pattern=args.holiday_as)
+        result = make_forecast(series, start, ask.days, method=ask.method,
+                               holiday_pattern=ask.holiday_as)
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     return config, result
@@ -273,10 +280,3 @@ def _plot(path: Path, result: ForecastResult, plan: StaffingPlan | None) -> None
         raise BadRequest(f"cannot write --plot {path}: {exc.strerror}") from None
     print(f"drew {path}")
 
-
-def _check_percent(value: float | None, name: str, *, upper_open: bool = False) -> None:
-    if value is None:
-        return
-    if not value > 0 or value > 100 or (upper_open and value == 100):
-        raise BadRequest(f"{name} {value:g} must be a percent above 0 and "
-                         f"{'below' if upper_open else 'at most'} 100")

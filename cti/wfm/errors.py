@@ -8,11 +8,23 @@ CtiError (cti.errors)
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable
 
 from cti.errors import CtiError
 
 INSTALL_HINT = "pip install 'asterisk-cti[wfm]'"
+#: What forecasting needs, and what drawing adds.
+NEEDS = ("numpy", "statsmodels")
+PLOT_NEEDS = ("matplotlib",)
+
+
+def require_extra(command: str, *, plot: bool = True) -> None:
+    """Raises WfmNotInstalled when a package of the ``wfm`` extra is missing."""
+    missing = [name for name in NEEDS + (PLOT_NEEDS if plot else ())
+               if importlib.util.find_spec(name) is None]
+    if missing:
+        raise WfmNotInstalled(command, ", ".join(missing))
 
 
 class WfmNotInstalled(CtiError):
@@ -44,3 +56,8 @@ class NoHistory(CtiError):
             what = f"no {channel} calls recorded in queue {queue!r} between {since} and {until}"
         super().__init__(f"{what}; check --queue and --channel, or give more --weeks")
         self.queue = queue
+        self._args = (queue, channel, since, until, found_days, needed_days)
+
+    def __reduce__(self) -> tuple[type[NoHistory], tuple[str, str, str, str, int, int]]:
+        """Raised in the forecasting worker process, it crosses back whole."""
+        return NoHistory, self._args

@@ -27,10 +27,9 @@ from typing import Any
 import numpy as np
 
 from cti.wfm.methods import METHODS
+from cti.wfm.params import DAYS, HOLIDAY_PATTERNS
 from cti.wfm.series import IntervalSeries
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HOLIDAY_PATTERNS = ("closed", *DAYS)
 TRAIN_DAYS = 84                  # twelve weeks
 MIN_HISTORY_DAYS = 14
 AHT_WEEKS = 8

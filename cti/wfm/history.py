@@ -24,7 +24,7 @@ import asyncpg
 from cti.reports import definitions as d
 from cti.store.db import translate_errors
 from cti.store.errors import StoreUnavailable
-from cti.wfm.series import Bucket
+from cti.wfm.buckets import Bucket
 
 _BUCKETS = """
 WITH params AS (

@@ -25,7 +25,7 @@ from cti.wfm.backtest import Backtest, backtest
 from cti.wfm.errors import NoHistory, UnknownQueue
 from cti.wfm.forecast import MIN_HISTORY_DAYS, Forecast, forecast
 from cti.wfm.methods import METHODS
-from cti.wfm.series import IntervalSeries
+from cti.wfm.series import Bucket, IntervalSeries
 from cti.wfm.staffing import Model, StaffingPlan, plan_staffing
 
 #: With fewer days than this the backtest is skipped and the baseline used.
@@ -73,8 +73,21 @@ async def load_history(config: Config, queue: str, *, start: date, weeks: int,
             store.pool, store.where, queue=queue, channel=channel, first_day=first,
             end_day=end, timezone=config.hours.timezone, interval_minutes=interval_minutes,
             short_abandon_seconds=config.service.reports.short_abandon_seconds)
+    return series_from_buckets(queue, channel, buckets, first, end, interval_minutes,
+                               holidays_of(config))
+
+
+def series_from_buckets(queue: str, channel: str, buckets: list[Bucket], first: date,
+                        end: date, interval_minutes: int,
+                        holidays: frozenset[date]) -> IntervalSeries:
+    """The history query's buckets of the days [first, end) as a series, trimmed of the
+    empty days before the queue's first call.
+
+    Raises:
+        NoHistory: no call in the window, or fewer than MIN_HISTORY_DAYS days from the first.
+    """
     series = IntervalSeries.from_buckets(queue, channel, buckets, first, end,
-                                         interval_minutes, holidays_of(config))
+                                         interval_minutes, holidays)
     if series.offered.sum() == 0:
         raise NoHistory(queue, channel, first.isoformat(), end.isoformat())
     return _trim_leading_empty_days(series, first, end, queue, channel)

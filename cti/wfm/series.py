@@ -11,23 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
+from cti.wfm.buckets import Bucket
+
 INTERVALS = (15, 30, 60)
-
-
-@dataclass(frozen=True, slots=True)
-class Bucket:
-    """One interval's figures, as the history query returns them."""
-
-    start: datetime              # local wall-clock start of the interval (naive)
-    offered: int
-    answered: int
-    abandoned: int
-    handle_seconds: float        # sum over answered calls: talk + wrap-up
-    wait_seconds: float          # sum over every call: time in queue until answer or hang-up
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import structlog
+
 from cti.api.commands import command
 from cti.api.policy import STAFF, CallParties, Forbidden, Principal, Role
 from cti.api.schemas import (
@@ -19,11 +21,13 @@ from cti.api.schemas import (
     TransferArgs,
     WrapUpArgs,
 )
-from cti.errors import BadRequest, NoSuchAgent, NoSuchCall, ServiceUnavailable
+from cti.errors import BadRequest, CtiError, NoSuchAgent, NoSuchCall, ServiceUnavailable
 
 if TYPE_CHECKING:
     from cti.api.context import ApiContext
     from cti.control import CallControl
+
+log = structlog.get_logger(__name__)
 
 PEOPLE_AND_DIAL = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
 
@@ -153,8 +157,20 @@ async def consult(ctx: ApiContext, p: Principal, args: TransferArgs) -> dict[str
          summary="Flag the call for a supervisor, optionally moving it to their queue")
 async def escalate(ctx: ApiContext, p: Principal, args: EscalateArgs) -> dict[str, Any]:
     await checked(ctx, p, args.interaction_id, "escalate")
-    return await control_of(ctx).escalate(args.interaction_id, args.reason, queue=args.queue,
-                                          by=actor(p))
+    result = await control_of(ctx).escalate(args.interaction_id, args.reason,
+                                            queue=args.queue, by=actor(p))
+    call = ctx.service.calls.get(args.interaction_id)
+    if call is not None and call.case_id is not None:
+        # a call for a supervisor is the extraordinary call type of docs/cases.md
+        try:
+            receipt = await ctx.cases.classify(call.case_id, by=actor(p), classification=None,
+                                               call_type="extraordinary")
+            result["case"] = {"case_id": call.case_id, "call_type": "extraordinary",
+                              "stored": receipt.stored}
+        except CtiError as exc:
+            log.warning("escalated call's case not marked extraordinary",
+                        case_id=call.case_id, error=str(exc))
+    return result
 
 
 @command("call.dial", DialArgs, roles=PEOPLE_AND_DIAL, scope="calls:dial",

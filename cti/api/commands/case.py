@@ -114,10 +114,13 @@ async def open_case(ctx: ApiContext, p: Principal, args: CaseOpenArgs) -> dict[s
         await check_call(ctx, p, args.interaction_id, "open a case for")
     if args.unit is not None and p.role is Role.SUPERVISOR:
         ctx.policy().check_unit(p, args.unit, "open a case in")
+    owner = args.owner
+    if owner is None and args.interaction_id is None and p.role is Role.AGENT:
+        owner = p.agent_id   # else the agent could not touch the case it just opened
     return receipt(await ctx.cases.open_case(
         customer_id=args.customer_id, by=by(p, args.by),
         classification=_levels(args.classification),
-        call_type=args.call_type, unit=args.unit, owner=args.owner, subject=args.subject,
+        call_type=args.call_type, unit=args.unit, owner=owner, subject=args.subject,
         interaction_id=args.interaction_id))
 
 

@@ -241,7 +241,18 @@ async def audited(call: Call, command: str, target: str | None,
 
 def all_routes() -> list[Route]:
     """Every REST route of the API, in the order of the document."""
-    from cti.api.routes import admin, agents, calls, cases, customers, sessions, traffic, users
+    from cti.api.routes import (
+        admin,
+        agents,
+        calls,
+        cases,
+        customers,
+        recordings,
+        sessions,
+        traffic,
+        users,
+        wfm,
+    )
 
-    return [r for module in (sessions, agents, traffic, calls, cases, customers, users, admin)
-            for r in module.ROUTES.items]
+    modules = (sessions, agents, traffic, wfm, calls, recordings, cases, customers, users, admin)
+    return [r for module in modules for r in module.ROUTES.items]

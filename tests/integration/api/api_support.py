@@ -178,12 +178,13 @@ class ApiEnv:
 @contextlib.asynccontextmanager
 async def api_env(dsn: str, directory: Path, *, cti: dict[str, Any] | None = None,
                   agents: dict[str, Any] | None = None,
-                  queues: dict[str, dict[str, Any]] | None = None) -> AsyncIterator[ApiEnv]:
-    """Simulator + service (as service_env.running_service), with ``cti`` merged into
-    the sections of cti.yaml, ``agents`` into agents.yaml's top level and ``queues``
-    patching queues by name."""
+                  queues: dict[str, dict[str, Any]] | None = None,
+                  sim_options: dict[str, Any] | None = None) -> AsyncIterator[ApiEnv]:
+    """Simulator (``sim_options``: its options) + service (as
+    service_env.running_service), with ``cti`` merged into the sections of cti.yaml,
+    ``agents`` into agents.yaml's top level and ``queues`` patching queues by name."""
     async with asyncio.timeout(30):
-        sim = await start_sim()
+        sim = await start_sim(**(sim_options or {}))
         config_dir = make_config(directory, sim.ami_port, queues=queues)
         _patch(config_dir / "cti.yaml", cti or {})
         _patch(config_dir / "agents.yaml", agents or {})

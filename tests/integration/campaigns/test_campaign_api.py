@@ -38,6 +38,7 @@ async def test_rest_api_creates_imports_whole_lists_only_and_runs_a_campaign(
                                       json={"name": "Bad Name", "caller_id": "+34911111111"})
             assert (status, body["error"]) == (400, "invalid-campaign")
             assert body["message"].splitlines()[0].startswith("name: must be a lower-case")
+            # 'by' is the signed-in user
             status, body = await call("POST", "/campaigns", json=definition(by="alice"))
             assert (status, body["status"]) == (201, "created")
             status, body = await call("POST", "/campaigns", json=definition())

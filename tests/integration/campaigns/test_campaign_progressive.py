@@ -54,6 +54,9 @@ async def test_progressive_campaign_connects_a_person_and_records_every_attempt(
         assert sorted(r["outcome"] for r in interactions) == \
             ["answered", "machine", "no-answer"]
         assert {r["direction"] for r in interactions} == {"outbound"}
+        # only the attempt an agent answered opens a case; the machine and nobody none
+        cased = await rows(env, "SELECT outcome FROM interactions WHERE case_id IS NOT NULL")
+        assert [r["outcome"] for r in cased] == ["answered"]
         # a callback agreed in the call: call control keeps it (across restarts)
         (talked,) = await rows(env, "SELECT interaction_id FROM campaign_attempts "
                                     "WHERE number = $1", HUMAN)

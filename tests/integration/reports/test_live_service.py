@@ -126,7 +126,22 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
     scraped = _metrics(text)
     assert scraped["cti_ami_link_up"][(("node", "pbx1"),)] == 1.0
     assert (("queue", "bookings"),) in scraped["cti_queue_calls_waiting"]
+    assert scraped["cti_queue_longest_wait_seconds"][(("queue", "billing"),)] >= 0
     assert scraped["cti_db_up"][()] == 1.0
+    assert scraped["cti_websocket_clients"][()] == 0
+    assert sum(scraped["cti_agents"].values()) == len(service.config.agents)
+
+    # `cti queue show` lists the two billing callers waiting, with their positions
+    await asyncio.gather(_queued(env, short), _queued(env, long))
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["queue", "show", "billing", "--url",
+                                          f"http://127.0.0.1:{service.http_port}",
+                                          "--config", str(service.config.directory)]) == 0
+    shown = capsys.readouterr().out
+    assert "pos" in shown and "est. wait" in shown and "priority" in shown
+    rows = [line.split() for line in shown.splitlines() if line.strip()[:2] in ("1 ", "2 ")]
+    assert [r[0] for r in rows] == ["1", "2"], shown
+    assert sorted(r[2] for r in rows) == ["5550002", "5550003"], shown
 
     await asyncio.gather(_abandon_after(env, short, 0.0), _abandon_after(env, long, 1.5),
                          answered.wait_ended())
@@ -150,6 +165,13 @@ async def _traffic_then_check(env: Env, capsys: pytest.CaptureFixture[str]) -> d
         assert live[name] == {k: report[name][k] for k in COMPARED}, name
     assert live["billing"]["short_abandoned"] == 1 and live["billing"]["abandoned"] == 1
     assert live["bookings"]["answered"] == 1
+    for name in ("bookings", "billing"):              # /metrics counts the same way
+        assert scraped["cti_queue_service_level_percent"][(("queue", name),)] == \
+            pytest.approx(report[name]["service_level"]), name
+    assert scraped["cti_queue_service_level_target_percent"][(("queue", "bookings"),)] == \
+        service.config.queues["bookings"].service_level.percent
+    assert {labels for labels in scraped["cti_db_pending_events"]} >= {
+        (("stage", "recorder"),), (("stage", "journal"),)}
     centre = service.status()["centre"]["today"]
     assert centre["service_level"] == report[""]["service_level"]   # weighted, like the report
     agents = {a["agent_id"]: a for a in doc["agents"]}

@@ -157,6 +157,12 @@ async def test_cases_per_unit_backlog_time_to_close_and_fcr(store: Store,
 
     topics = by_key(await report(store, config, "cases", group="topic"), "topic")
     assert topics["bookings"]["opened"] == 2 and topics["billing"]["backlog"] == 1
+    # every case of the day is reason "new", sub-reason "hotel", call type "perfect":
+    # K1, K2, K4 opened today, K1, K3, K4 closed, K2 still pending
+    for group, key in (("reason", "new"), ("sub_reason", "hotel"), ("call_type", "perfect")):
+        rows = by_key(await report(store, config, "cases", group=group), group)
+        assert list(rows) == [key], group
+        assert (rows[key]["opened"], rows[key]["closed"], rows[key]["backlog"]) == (3, 3, 1)
 
 
 async def test_surveys_per_queue_csat_nps_ces(store: Store, config: Config) -> None:
@@ -191,3 +197,15 @@ async def test_a_day_with_nothing_recorded(store: Store, config: Config) -> None
     r = await report(store, config, "queues")
     assert r.rows == [] and r.total is None
     assert "nothing recorded" in to_table(r)
+
+
+async def test_a_long_report_says_how_far_it_has_read(store: Store, config: Config) -> None:
+    """`cti report` prints ``reading month 2 of 3`` from these calls (cti/reports/cli.py)."""
+    await store_known_day(store)
+    seen: list[tuple[int, int]] = []
+    spec = ReportSpec("queues", date(2026, 2, 1), date(2026, 4, 30))
+    async with asyncio.timeout(30):
+        r = await run_report(store.pool, spec, config, now=NOW,
+                             progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert r.total["offered"] == 9                       # the known day, counted once

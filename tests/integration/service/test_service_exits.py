@@ -36,6 +36,12 @@ async def test_caller_choosing_a_callback_leaves_keeps_the_place_and_is_called_b
     kinds = await call_events(env.store, interaction_id)
     assert "callback_requested" in kinds and kinds[-1] == "ended"
     assert await env.store.queue_entries.entries() == []
+    # The callback is answered when the customer picks up, not the agent.
+    events = {e["type"]: e for e in await env.store.events.for_interaction(interaction_id)}
+    (record,) = await env.store.calls.between(*_today())
+    customer_at = events["call.customer_answered"]["at"]
+    assert record.answered_at is not None and record.answered_at > events["call.answered"]["at"]
+    assert record.answered_at == customer_at
 
 
 async def test_max_wait_sends_caller_to_voicemail(dsn: str, tmp_path) -> None:
@@ -69,6 +75,11 @@ async def test_max_wait_overflows_to_another_queue_keeping_arrival(dsn: str, tmp
             assert case.queue == "general" and case.agent_id == "a1002"
             kinds = await call_events(service.store, case.id)
             assert "queue_exited" in kinds
+            # One record per queue visited: the first ends as an overflow to the second.
+            records = sorted(await service.store.calls.between(*_today()),
+                             key=lambda r: r.segment)
+            assert [(r.queue, r.outcome, r.to_queue) for r in records] == [
+                ("changes", "overflow", "general"), ("general", "answered", None)]
 
 
 

@@ -97,6 +97,7 @@ async def test_caller_hanging_up_while_waiting_is_abandoned_with_wait_time(env: 
     (case,) = await env.store.interactions.between(*_today())
     assert case.outcome == "abandoned"
     assert await env.store.queue_entries.entries() == []
+    assert await env.store.pool.fetchval("SELECT count(*) FROM cases") == 0  # opens none
 
 
 async def test_caller_hanging_up_while_ringing_is_abandoned_and_agent_freed(env: Env) -> None:

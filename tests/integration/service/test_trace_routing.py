@@ -239,6 +239,8 @@ async def test_trace_through_tracker_and_router(name: str, store: Store) -> None
     assert record.outcome == scenario.outcome and record.offers == len(scenario.offers)
     assert record.linkedid and record.linkedid == interaction.linkedid  # the call on Asterisk
     assert record.offered_at is not None
+    if scenario.outcome == "abandoned":  # nobody answered: no agent, even one that rang
+        assert (record.agent_id, interaction.agent_id) == (None, None)
     rows = await store.pool.fetch("SELECT agent_id, outcome FROM call_offers "
                                   "WHERE interaction_id = $1 ORDER BY attempt", uuid.UUID(iid))
     assert [(r["agent_id"], r["outcome"]) for r in rows] == scenario.offers

@@ -89,6 +89,19 @@ async def test_sim_action_outside_the_write_classes_is_permission_denied(
                for m in ami.messages)
 
 
+async def test_sim_list_commands_lists_what_the_account_may_send(pbx: SimPbx) -> None:
+    """main/manager.c action_listcommands: the actions whose classes the account
+    holds, or that need none (cti doctor reads the account's rights from it)."""
+    pbx.set_account("cti", "s3cret", write="call")
+    async with asyncio.timeout(5):
+        ami = await _login(pbx)
+        await ami.send(Action="ListCommands", ActionID="l")
+        listed = await ami.wait_for(ActionID="l")
+    assert {"Hangup", "MixMonitorMute", "Ping", "ListCommands"} <= set(listed)
+    assert listed["Hangup"] == "Hangup (Priv: call,system)"  # registered with both
+    assert not {"Originate", "MixMonitor", "Command", "GetConfig"} & set(listed)
+
+
 async def test_sim_command_with_the_command_class_runs(pbx: SimPbx) -> None:
     pbx.set_account("cti", "s3cret", write="command")
     async with asyncio.timeout(5):

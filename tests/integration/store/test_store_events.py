@@ -114,3 +114,32 @@ async def test_a_refused_batch_writes_nothing(store: Store) -> None:
         await store.events.apply([good, bad], project)
     assert await store.interactions.get(IID) is None
     assert (await store.events.position())[1] == 0
+
+
+@bounded()
+async def test_a_restored_waiting_call_keeps_its_caller(store: Store) -> None:
+    """Restart: the queue entry gives the restored call its caller number and name
+    (issue 12: restored calls lost the caller number)."""
+    from pathlib import Path
+
+    from acd.engine import Engine
+    from cti.acd_specs import specs
+    from cti.calls import CallRegistry
+    from cti.config import load_config
+    from cti.restore import load_snapshot, restore
+    from cti.routing import Router
+
+    stream = EventStream("e1")
+    env = {"interaction_id": IID, "node": "pbx1", "queue": "billing"}
+    await store.events.apply([
+        stream.new(ev.InteractionOpened, at=T0, caller_number="612345678", uniqueid="1.1",
+                   interaction_id=IID, node="pbx1"),
+        stream.new(ev.CallQueued, at=T0 + 5, priority=0, caller_number="612345678",
+                   caller_name="Ana", channel="PJSIP/trunk-1", uniqueid="1.1", **env),
+    ], project)
+    config = load_config(Path(__file__).resolve().parents[3] / "config")
+    router = Router(config, Engine(*specs(config)), CallRegistry(), EventStream("t"))
+    restored = restore(router, await load_snapshot(store), 100.0)
+    (call,) = [c for c in restored.calls if c.interaction_id == IID]
+    assert (call.caller_number, call.caller_name, call.channel) == (
+        "612345678", "Ana", "PJSIP/trunk-1")

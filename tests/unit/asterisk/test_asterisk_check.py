@@ -58,7 +58,9 @@ def test_a_missing_class_names_the_actions_that_would_fail(tmp_path: Path) -> No
         "manager.conf:6: error: [cti] cannot send Originate (needs write originate): "
         "callbacks, click-to-dial and supervisor spy",
         "manager.conf:6: error: [cti] cannot send CoreShowChannels (needs write reporting "
-        "or system): the resync after a reconnect"]
+        "or system): the resync after a reconnect",
+        "manager.conf:6: error: [cti] cannot send ShowDialPlan (needs write config or "
+        "reporting): cti doctor: the dialplan contexts Asterisk has loaded"]
 
 
 @pytest.mark.parametrize(("old", "new", "found"), [

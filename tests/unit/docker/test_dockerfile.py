@@ -134,3 +134,38 @@ def test_compose_publishes_the_config_ports_on_loopback_only() -> None:
     published = compose["services"]["cti"]["ports"]
     assert sorted(published) == sorted(f"127.0.0.1:{p}:{p}"
                                        for p in (service.agi.port, service.http.port))
+
+
+def test_compose_has_no_default_secret_and_puts_none_on_a_command_line() -> None:
+    """The AMI secret is required from the environment (``${VAR:?...}``): a default
+    such as ``change-me`` is a placeholder the service refuses, and ``cti sim``
+    refuses ``--secret`` (``ps`` would show it), so either made the stack fail."""
+    text = (ROOT / "docker" / "compose.yaml").read_text()
+    compose = yaml.safe_load(text)
+    for name, service in compose["services"].items():
+        command = service.get("command", "")
+        assert "--secret " not in f"{command} ", f"{name}: a secret on the command line"
+        for key, value in (service.get("environment") or {}).items():
+            if "AMI_SECRET" in key or "SIM_SECRET" in key:
+                assert str(value).startswith("${CTI_AMI_SECRET:?"), f"{name}: {key}={value}"
+    assert "change-me" not in text
+
+
+def test_what_the_service_writes_is_in_a_directory_its_user_owns(
+        steps: list[tuple[str, str]]) -> None:
+    """The journal, the operator key and attachments (config/cti.yaml, relative to
+    /app/config in the image) land under /app/var, which the image gives to ``cti``:
+    a root-owned /app would stop the service at start."""
+    config = load_config(ROOT / "config")
+    s = config.service
+    written = [s.journal.dir, s.auth.operator_key_file.parent, s.cases.attachments.directory]
+    app = Path("/app/config")
+    for path in written:
+        inside = path if path.is_absolute() else (app / path).resolve()
+        assert inside.is_relative_to("/app/var"), f"{path}: not under /app/var"
+    owned = [cmd for args in _all(steps, "RUN") for cmd in re.split(r"&&|;", args)
+             if re.search(r"\binstall\s+-d\b", cmd)]
+    assert any("-o cti" in cmd and "/app/var" in cmd for cmd in owned), \
+        "RUN install -d -o cti -g cti /app/var"
+    compose = yaml.safe_load((ROOT / "docker" / "compose.yaml").read_text())
+    assert any(v.endswith(":/app/var") for v in compose["services"]["cti"]["volumes"])

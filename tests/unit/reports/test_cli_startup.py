@@ -47,7 +47,9 @@ def test_a_command_loads_only_what_it_needs(argv: list[str]) -> None:
     assert _loaded_after(argv) == []
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["watch"], ["queues"], ["agents"]])
+@pytest.mark.parametrize("argv", [["--help"], ["watch"], ["queues"], ["agents"], ["status"],
+                                  ["calls"], ["explain", "x"], ["reload"],
+                                  ["agent", "ready", "a1"]])
 def test_help_and_the_live_commands_load_no_event_loop(argv: list[str]) -> None:
     assert _loaded_after(argv, ("asyncio",)) == []
 
@@ -94,6 +96,13 @@ def test_the_address_comes_from_cti_yaml_and_a_bad_config_explains_a_failure(
 def test_a_url_that_is_not_http(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["agents", "--url", "ftp://x"]) == EXIT_UNREACHABLE
     assert "not an http:// or https:// address" in one_line_error(capsys)
+
+
+@pytest.mark.parametrize("url", ["http://", "://", "http:///x"])
+def test_a_url_without_a_host_is_wrong_input(capsys: pytest.CaptureFixture[str],
+                                             url: str) -> None:
+    assert main(["status", "--url", url]) == 2
+    assert "names no host" in one_line_error(capsys)
 
 
 def test_watch_refuses_a_silly_refresh(capsys: pytest.CaptureFixture[str]) -> None:

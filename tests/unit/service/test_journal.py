@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from cti import events as ev
+from cti import journal as journal_module
 from cti.journal import Journal
 from cti.stream import EventStream
 
@@ -86,3 +89,25 @@ async def test_past_its_size_limit_the_journal_publishes_without_keeping(
     journal = await _write(tmp_path, events, max_bytes=3000)
     assert journal.full
     assert sum(p.stat().st_size for p in tmp_path.glob("*.jnl")) <= 3000
+
+
+class _Said:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, str]] = []
+
+    def warning(self, text: str, **_: object) -> None:
+        self.lines.append(("warning", text))
+
+    def error(self, text: str, **_: object) -> None:
+        self.lines.append(("error", text))
+
+
+async def test_the_alarm_comes_once_before_the_limit_then_the_error_at_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said = _Said()
+    monkeypatch.setattr(journal_module, "log", said)
+    await _write(tmp_path, _events(EventStream("e1"), 100), max_bytes=3000)
+    warnings = [s for s in said.lines if s[0] == "warning" and "nearly full" in s[1]]
+    errors = [s for s in said.lines if s[0] == "error" and "journal full" in s[1]]
+    assert len(warnings) == 1 and len(errors) == 1
+    assert said.lines.index(warnings[0]) < said.lines.index(errors[0])  # the alarm first

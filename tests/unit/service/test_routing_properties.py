@@ -17,7 +17,9 @@ from cti.calls import Phase
 from cti.config import load_config
 from cti.errors import CommandRefused
 from cti.events import DomainEvent
+from cti.records import call_record_id, project
 from cti.routing import Enqueue, InteractionStarted, TimerFired
+from cti.store.rows import Append, Update, Upsert
 
 AGENTS = ("a1001", "a1002", "a1006", "a1008")  # all serve 'bookings'
 OPS = ("call", "ready", "pause", "logout", "answer", "no-answer", "busy", "caller-hangs-up",
@@ -50,7 +52,7 @@ class World:
         live = list(self.router.calls)
         if op == "call":
             self.calls += 1
-            iid = f"i-{self.calls}"
+            iid = f"00000000-0000-4000-8000-{self.calls:012d}"  # ids are UUIDs in the rows
             self._run(InteractionStarted(iid, "pbx1", f"PJSIP/trunk-{self.calls}",
                                          f"1.{self.calls}", "5551234"))
             self._run(Enqueue(iid, "bookings", {}, 0, {}))
@@ -116,6 +118,37 @@ def _check(world: World) -> None:
                 assert offered.get(e.attempt) == e.agent_id, (iid, types)
         live = world.router.calls.get(iid)
         assert (live is None) == ("call.ended" in types), (iid, types)
+    _check_rows(events, story)
+
+
+def _check_rows(events: list[DomainEvent], story: dict[str, list[DomainEvent]]) -> None:
+    """The rows the recorder writes from the same list: nothing about an interaction
+    that was not published, one interaction row per interaction, one call record per
+    queue visit, one case per answered call, and the agents' state rows in the order
+    of their events."""
+    ops = [(e, op) for e in events for op in project(e)]
+    interactions = {str(op.key["id"]) for _, op in ops if getattr(op, "table", "") == "interactions"
+                    and isinstance(op, Upsert | Update)}
+    assert interactions <= set(story), interactions - set(story)
+    records = {str(op.key["id"]) for _, op in ops if op.table == "call_records"
+               and isinstance(op, Upsert | Update)}
+    visits = {call_record_id(e.interaction_id, e.segment) for e in events
+              if e.TYPE == "call.queued" and e.interaction_id}
+    assert records <= visits, records - visits
+    cases: dict[str, set[str | None]] = defaultdict(set)
+    for e in events:
+        if e.TYPE == "case.interaction_linked":
+            cases[e.interaction_id or ""].add(e.case_id)
+        if e.TYPE == "call.answered":  # an answered call always has its case
+            assert e.interaction_id in cases or any(
+                x.TYPE == "case.interaction_linked" and x.interaction_id == e.interaction_id
+                for x in events), e.interaction_id
+    assert all(len(ids) == 1 for ids in cases.values()), cases
+    history = [(e, op.row) for e, op in ops if isinstance(op, Append)
+               and op.table == "agent_state_history"]
+    assert [row["event_seq"] for _, row in history] == \
+        sorted(e.seq for e in events if e.TYPE == "agent.state_changed")
+    assert all(row["state"] == e.state and row["agent_id"] == e.agent_id for e, row in history)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from cti.ami import privileges
+from cti.asterisk_check import NOT_SERVICE_ACTIONS, SERVICE_ACTIONS
 from cti.sim import SimError
 from cti.sim.accounts import load_accounts, parse_accounts
 from cti.sim.actions import ACTIONS as SIM_ACTIONS
@@ -96,18 +98,36 @@ def test_accounts_file_errors_name_the_line(text: str, message: str) -> None:
         parse_accounts(text)
 
 
+#: Every AMI action literal in the service's code (the simulator's own excepted).
+_ACTION_LITERAL = re.compile(r"""["']Action["']\s*:\s*["'](\w+)["']""")
+
+
+def _actions_in_the_code() -> set[str]:
+    root = PROJECT_ACCOUNTS.parents[1] / "cti"
+    return {name for path in root.rglob("*.py") if "sim" not in path.relative_to(root).parts
+            for name in _ACTION_LITERAL.findall(path.read_text())}
+
+
+def test_service_actions_list_every_action_the_code_sends() -> None:
+    """SERVICE_ACTIONS (what `cti config check --asterisk` and `cti doctor` demand,
+    what docs/security.md lists) is the code's own list: an action added to the
+    code without it (MixMonitorMute once) would be refused on a real Asterisk with
+    nobody warned."""
+    found = _actions_in_the_code()
+    assert found - set(SERVICE_ACTIONS) - NOT_SERVICE_ACTIONS == set()
+    assert set(SERVICE_ACTIONS) - found == set()
+    assert {a for a in SERVICE_ACTIONS if a not in privileges.ACTIONS} == set()
+
+
 def test_the_projects_account_permits_what_the_service_sends() -> None:
-    """The actions cti/ami/actions.py and cti/actions.py send (Command excepted: the
-    service does not call it, and it needs the command class)."""
+    """Every action of the code (Command excepted: nothing calls it, and it needs the
+    command class) against Asterisk 20's registrations and the shipped account."""
     cti = load_accounts(PROJECT_ACCOUNTS)["cti"]
-    sent = [{"Action": a} for a in ("Login", "Logoff", "Ping", "Events", "Redirect",
-                                    "Hangup", "Setvar", "Getvar", "Bridge", "BlindTransfer",
-                                    "Atxfer", "PlayDTMF", "UserEvent", "CoreShowChannels",
-                                    "DeviceStateList", "ExtensionStateList",
-                                    "StopMixMonitor", "MixMonitorMute")]
+    sent = [{"Action": a} for a in sorted(_actions_in_the_code() - {"Command", "Originate"})]
     sent += [{"Action": "Originate", "Channel": "PJSIP/1001", "Exten": "5559876"},
              {"Action": "Originate", "Channel": "PJSIP/1002", "Application": "ChanSpy",
               "Data": "PJSIP/1001-00000001,qw"}]
     assert [a for a in sent if privileges.refusal(a, cti.write)] == []
+    assert privileges.refusal({"Action": "Command"}, cti.write) == "Permission denied"
     for event in ("Newchannel", "VarSet", "UserEvent", "FullyBooted", "DeviceStateChange"):
         assert privileges.may_read(cti.read, event), event

@@ -174,3 +174,22 @@ def test_very_patient_callers_and_heavy_load_stay_fast():
     assert r.agents == agents_needed(900, 180, 20, 0.8).agents
     with pytest.raises(ValueError, match="queue grows too long"):
         erlang_a(10, 900, 180, patience=1e9, target_seconds=20)
+
+
+@pytest.mark.parametrize(("n", "calls", "aht", "target"), [
+    (14, 200, 180, 20),          # the Call Centre Helper example's load, per hour
+    (24, 450, 150, 20),          # 18.75 Erlangs on 24 agents
+    (6, 100, 180, 15),           # small team
+])
+def test_erlang_c_agrees_with_a_simulation_of_callers_who_never_hang_up(n, calls, aht,
+                                                                        target):
+    """acd/erlang.py (M/M/n) against the same simulation with patience far beyond any
+    wait: service level within 2 points, ASA within 10 %."""
+    from acd.erlang import staffing
+
+    r = staffing(n, calls, aht, target)
+    sim = simulate(n, calls, aht, 1e12, target, customers=60_000, seed=n + 100)
+    assert sim.abandon_rate == 0
+    assert r.service_level == pytest.approx(sim.service_level, abs=0.02)
+    assert r.wait_probability == pytest.approx(sim.wait_probability, abs=0.02)
+    assert r.asa == pytest.approx(sim.asa, rel=0.1, abs=0.5)

@@ -104,3 +104,10 @@ def test_buckets_land_on_local_days_and_slots():
     assert series.slot_label(19) == "09:30"
     with pytest.raises(ValueError, match="use one of 15, 30, 60"):
         IntervalSeries.empty("q", "voice", FIRST, 1, 20)
+
+
+def test_the_checked_method_names_are_the_methods() -> None:
+    from cti.wfm.methods import METHODS
+    from cti.wfm.params import METHOD_NAMES
+
+    assert tuple(METHODS) == METHOD_NAMES

@@ -111,3 +111,23 @@ def test_without_the_extra_the_command_says_how_to_install_it(monkeypatch, capsy
     err = capsys.readouterr().err.strip()
     assert err == ("cti: cti forecast needs the optional forecasting packages (statsmodels is "
                    "missing); install them with: pip install 'asterisk-cti[wfm]'")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["forecast", "--queue", "billing", "--start", "2026-99-01"], "'2026-99-01' is not a day"),
+    (["forecast", "--queue", "billing", "--method", "prophet"], "unknown method 'prophet'"),
+    (["forecast", "--queue", "billing", "--weeks", "1"], "--weeks 1 must be from 3 to 260"),
+    (["staffing", "--queue", "billing", "--target", "-1"], "--target -1 must be seconds"),
+    (["staffing", "--queue", "billing", "--patience", "0"], "--patience 0 must be seconds"),
+    (["staffing", "--queue", "billing", "--max-abandon", "100"], "--max-abandon 100"),
+])
+def test_values_that_cannot_work_are_refused_before_anything_is_read(
+        capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
+    """No configuration, no database: the arguments alone are wrong, in one line."""
+    try:
+        code = main([*argv, "--config", "/nonexistent/config"])
+    except SystemExit as exit_:              # argparse's own refusal
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err
+    assert "nonexistent" not in err

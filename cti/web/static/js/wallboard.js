@@ -1,12 +1,15 @@
 // The supervisor wallboard (/wallboard): queues, agents, escalated calls, pending
-// cases and the last hour's traffic, over the public API only. Rows are kept and
+// cases, the last hour's traffic, today's forecast against actual per queue and the
+// running campaigns, over the public API only. Rows are kept and
 // updated in place, so keyboard focus on a row's buttons survives the updates.
 
 import {Session} from "./api.js";
 import {LinkView, everySecond, header} from "./chrome.js";
 import {Clock} from "./clock.js";
 import {byId, describe, duration, figure, fill, h, text} from "./dom.js";
+import {campaignRows} from "./campaigns.js";
 import {Floor} from "./floor.js";
+import {renderForecast, summary} from "./forecast-plot.js";
 import {levelNames} from "./pop.js";
 import {renderPlot} from "./plot.js";
 import {showSignIn} from "./signin.js";
@@ -18,6 +21,8 @@ const SUPERVISE = [["call.listen", "Listen", "Listening to"], ["call.whisper", "
                    ["call.barge", "Barge", "Barging into"], ["call.take_over", "Take over", "Taking over"]];
 const TRAFFIC_EVERY = 30_000;
 const CASES_EVERY = 60_000;
+const CAMPAIGNS_EVERY = 5_000;    // the board's figures change without an event of their own
+const FORECAST_EVERY = 60_000;    // fits are kept per queue and day; actuals move slowly
 
 const session = new Session();
 const clock = new Clock();
@@ -88,6 +93,8 @@ class Wallboard {
     this.timers.push(everySecond(() => this.tick()));
     this.timers.push(setInterval(() => this.loadTraffic(), TRAFFIC_EVERY));
     this.timers.push(setInterval(() => this.loadCases(), CASES_EVERY));
+    this.timers.push(setInterval(() => this.loadCampaigns(), CAMPAIGNS_EVERY));
+    this.timers.push(setInterval(() => this.loadForecasts(), FORECAST_EVERY));
     this.conn.start();
   }
 
@@ -137,6 +144,8 @@ class Wallboard {
     }
     this.loadTraffic();
     this.loadCases();
+    this.loadCampaigns();
+    this.loadForecasts();
   }
 
   event(e) {
@@ -149,6 +158,7 @@ class Wallboard {
       this.soon("traffic", 3000, () => this.loadTraffic());
     }
     if (e.type.startsWith("case.")) this.soon("cases", 1000, () => this.loadCases());
+    if (e.type.startsWith("campaign.")) this.soon("campaigns", 1000, () => this.loadCampaigns());
     if (e.type.startsWith("queue.") || e.type === "centre.mode_changed") this.renderQueues();
   }
 
@@ -385,6 +395,50 @@ class Wallboard {
     } catch (err) {
       text(byId("plot-error"), describe(err));
     }
+  }
+
+  // --- campaigns and forecasts --------------------------------------------------------
+
+  async loadCampaigns() {
+    try {
+      const board = await session.get("/campaigns/board");
+      fill(byId("campaigns").tBodies[0], campaignRows(board || []));
+      text(byId("campaigns-note"), "");
+    } catch (err) {
+      fill(byId("campaigns").tBodies[0]);
+      text(byId("campaigns-note"), describe(err));
+    }
+  }
+
+  async loadForecasts() {
+    if (this.forecasting) return;
+    this.forecasting = true;
+    const note = byId("forecast-note");
+    try {
+      const names = [...this.floor.queues.keys()].sort();
+      const found = await Promise.all(names.map((q) =>
+        session.get(`/forecast/today?queue=${encodeURIComponent(q)}`)
+          .then((today) => ({q, today}), (error) => ({q, error}))));
+      const missing = found.find((f) => f.error?.code === "wfm-not-installed");
+      note.hidden = !missing && names.length > 0;
+      text(note, missing ? `Forecasts are not available: ${missing.error.message}`
+        : names.length ? "" : "No queues to forecast.");
+      fill(byId("forecasts"), missing ? [] : found.map((f) => this.forecastBlock(f)));
+    } finally {
+      this.forecasting = false;
+    }
+  }
+
+  forecastBlock({q, today, error}) {
+    if (error) {
+      const why = error.code === "no-history" ? "Too little history for a forecast yet."
+        : describe(error);
+      return h("div", {class: "forecast", dataset: {queue: q}},
+               h("h3", {}, q), h("p", {class: "muted", title: error.message || ""}, why));
+    }
+    return h("div", {class: "forecast", dataset: {queue: q}},
+             h("h3", {}, q, h("span", {class: "meta"}, `${today.method} · ${summary(today)}`)),
+             renderForecast(today));
   }
 
   tick() {
