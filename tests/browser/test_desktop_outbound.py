@@ -2,8 +2,9 @@
 running service and the simulated PBX: an admin creates the campaign, gives it a list
 with a free attribute and starts it through the REST API; the agent goes ready, sees
 the first contact on the preview card, dials it with the keyboard, and the screen-pop
-of the call shows the campaign's part; the second contact is skipped, and PostgreSQL
-records the connected attempt and the skip."""
+of the call shows the campaign's part; the second contact is skipped, the third left
+to time out, the fourth taken back when the agent pauses; PostgreSQL records the
+connected attempt and each decision."""
 
 from __future__ import annotations
 
@@ -20,13 +21,23 @@ from cti.sim.phones import Behaviour
 
 pytestmark = pytest.mark.browser
 
-ANA, BRUNO = "+34612345601", "+34612345602"
+ANA, BRUNO, CARLA, DORA = "+34612345601", "+34612345602", "+34612345603", "+34612345604"
+#: Seconds to decide on a preview: the third contact waits them out.
+TIMEOUT = 8
 CAMPAIGN = {"name": "renewals", "mode": "preview", "queue": "bookings",
             "description": "Policy renewals", "caller_id": "+34910000000",
-            "preview": {"timeout": 20},
+            "preview": {"timeout": TIMEOUT},
             "window": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
                        "hours": ["00:00-24:00"]}}
-LIST = "number,name,plan\n612345601,Ana Ruiz,gold\n612345602,Bruno Diaz,silver\n"
+LIST = ("number,name,plan\n612345601,Ana Ruiz,gold\n612345602,Bruno Diaz,silver\n"
+        "612345603,Carla Gil,bronze\n612345604,Dora Vidal,gold\n")
+#: Collects what the page says to screen readers (the card's comings and goings).
+WATCH_ANNOUNCE = """() => {
+  const box = document.getElementById("announce");
+  window.__said = [];
+  new MutationObserver(() => box.textContent && window.__said.push(box.textContent))
+    .observe(box, {childList: true, subtree: true, characterData: true});
+}"""
 
 
 async def start_campaign(centre: Centre) -> None:
@@ -34,7 +45,7 @@ async def start_campaign(centre: Centre) -> None:
     await centre.api("root", "POST", "/campaigns", CAMPAIGN)
     imported = await centre.api("root", "POST", "/campaigns/renewals/contacts",
                                 {"csv": LIST, "map": {"number": "number"}})
-    assert imported["imported"] == 2, imported
+    assert imported["imported"] == 4, imported
     started = await centre.api("root", "POST", "/campaigns/renewals/start")
     assert started["status"] == "running"
 
@@ -59,6 +70,7 @@ async def test_the_agent_dials_one_preview_and_skips_the_next(browser: Any,
         await page.get_by_role("button", name="Ready").focus()
         await page.keyboard.press("Enter")
         await expect(state).to_have_text("Ready")
+        await page.evaluate(WATCH_ANNOUNCE)
 
         # The first contact: number, name, the list's attribute, the campaign, time left.
         card = page.locator("#preview")
@@ -66,7 +78,7 @@ async def test_the_agent_dials_one_preview_and_skips_the_next(browser: Any,
         facts = card.locator("[data-part=contact]")
         for shown in ("renewals", ANA, "plan", "gold"):
             await expect(facts).to_contain_text(shown)
-        await expect(card.locator("#preview-left")).to_have_text(re.compile(r"^0:[01]\d$"))
+        await expect(card.locator("#preview-left")).to_have_text(re.compile(r"^0:0\d$"))
         await expect(page.locator("#no-call")).to_be_hidden()
         # Dial with the keyboard: the card takes the focus when it comes.
         await expect(page.get_by_role("button", name="Dial")).to_be_focused()
@@ -101,6 +113,18 @@ async def test_the_agent_dials_one_preview_and_skips_the_next(browser: Any,
         await page.keyboard.press("Enter")
         await expect(card).to_be_hidden()
         await expect(page.locator("#no-call")).to_be_visible()
+        await page.set_viewport_size({"width": 1366, "height": 900})
+
+        # The third runs out of time; the fourth is taken back when the agent pauses.
+        await expect(card.locator("#preview-title")).to_have_text("Preview: Carla Gil")
+        await expect(card.locator("#preview-title")).to_have_text(
+            "Preview: Dora Vidal", timeout=(TIMEOUT + 5) * 1000)
+        await page.get_by_role("button", name="Pause").click()
+        await expect(state).to_have_text("Paused")
+        await expect(card).to_be_hidden()
+        for words in ("Skipped Bruno Diaz.", "The time to decide on Carla Gil ran out.",
+                      "The preview of Dora Vidal was taken back."):
+            await page.wait_for_function("(words) => window.__said.includes(words)", arg=words)
         assert await centre.service.flush(10)
 
     attempts = await rows(centre, "SELECT number, outcome, agent_id FROM campaign_attempts")
@@ -109,8 +133,11 @@ async def test_the_agent_dials_one_preview_and_skips_the_next(browser: Any,
         centre, "SELECT number, status, last_outcome FROM campaign_contacts")}
     assert contacts[ANA]["status"] == "done"
     assert (contacts[BRUNO]["status"], contacts[BRUNO]["last_outcome"]) == ("pending", "skipped")
+    assert (contacts[CARLA]["status"], contacts[CARLA]["last_outcome"]) == ("pending", "skipped")
+    assert (contacts[DORA]["status"], contacts[DORA]["last_outcome"]) == ("pending", None)
     decided = [r["data"] for r in await rows(
         centre, "SELECT data FROM events WHERE type = 'campaign.preview_decided' ORDER BY seq")]
     decided = [json.loads(d) if isinstance(d, str) else d for d in decided]
-    assert [(d["decision"], d["by"]) for d in decided] == [("dial", "lucia"), ("skip", "lucia")]
+    assert [(d["decision"], d["by"]) for d in decided] == [
+        ("dial", "lucia"), ("skip", "lucia"), ("timeout", "service"), ("withdrawn", "service")]
     assert failures == []

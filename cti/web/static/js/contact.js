@@ -17,9 +17,10 @@ export function facts(pairs, attrs = {}) {
              .map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
 }
 
-/** The facts of a campaign contact: `c` is a preview's data or a pop's `campaign`. */
-export function contactFacts(c, {number = true} = {}) {
-  return facts([["Campaign", c.campaign],
+/** The facts of a campaign contact: `c` is a preview's data or a pop's `campaign`
+ *  (`campaign`, `number`: false where the card says them already). */
+export function contactFacts(c, {campaign = true, number = true} = {}) {
+  return facts([campaign ? ["Campaign", c.campaign] : [null, null],
                 ["Contact", c.name],
                 number ? ["Number", c.number] : [null, null],
                 ...attributePairs(c.attributes),

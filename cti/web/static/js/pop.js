@@ -51,7 +51,7 @@ function campaignPart(c) {
   return h("section", {class: "campaign-part", "aria-labelledby": "pop-campaign"},
            h("h4", {id: "pop-campaign"}, `Campaign ${c.campaign}`),
            c.description ? h("p", {class: "muted"}, c.description) : null,
-           contactFacts(c, {number: false}));
+           contactFacts(c, {campaign: false, number: false}));
 }
 
 /** The screen-pop of `call` (its `screen_pop` from call.offered). */
