@@ -251,22 +251,36 @@ class Calibration:
     answers against agents, a distribution that shifted) is corrected by what
     really happened, never by what will.
 
+    The factor falls below its prior (the model taken as pessimistic, so the
+    pacer takes more risk) only as the window holds abandons: with k of
+    ``evidence`` it goes k / evidence of the way from the prior to the ratio,
+    all the way from ``evidence`` on (no jump when the count gets there).
+    Few abandons against a few expected say little (none where 2 were expected
+    happens one time in seven), and abandons come in bursts: a young campaign
+    that read its first quiet quarter hour as a pessimistic model placed lines
+    at 1.6 times the risk it meant to, and one crunch of seven abandons within
+    half a minute spent its 30-day window (bench seed 4).
+
     Args:
         prior: the factor assumed before anything is measured (> 0).
         weight: how many abandons the prior is worth.
         window: seconds of history kept.
         bounds: the factor stays within these.
+        evidence: abandons in the window before the factor may fall below the prior.
     """
 
-    __slots__ = ("_abandons", "_bounds", "_expected", "_prior", "_sum_abandons",
+    __slots__ = ("_abandons", "_bounds", "_evidence", "_expected", "_prior", "_sum_abandons",
                  "_sum_expected", "_weight", "_window")
 
     def __init__(self, prior: float = 1.0, weight: float = 3.0, window: float = 3600.0,
-                 bounds: tuple[float, float] = (0.25, 4.0)) -> None:
+                 bounds: tuple[float, float] = (0.25, 4.0), evidence: int = 5) -> None:
         if prior <= 0 or weight <= 0 or window <= 0 or not 0 < bounds[0] <= prior <= bounds[1]:
             raise ValueError(f"Calibration needs prior > 0 ({prior}) within bounds {bounds}, "
                              f"weight > 0 ({weight}), window > 0 ({window})")
+        if evidence < 0:
+            raise ValueError(f"Calibration needs evidence >= 0 abandons ({evidence})")
         self._prior, self._weight, self._window, self._bounds = prior, weight, window, bounds
+        self._evidence = evidence
         self._expected: deque[tuple[float, float]] = deque()
         self._abandons: deque[float] = deque()
         self._sum_expected = 0.0
@@ -293,4 +307,7 @@ class Calibration:
             self._sum_expected = 0.0                 # no drift from float sums
         w = self._weight
         ratio = (self._sum_abandons + w) / (max(0.0, self._sum_expected) + w / self._prior)
+        if ratio < self._prior and self._sum_abandons < self._evidence:
+            # loosened by a share of the way per abandon seen: none, the prior
+            ratio = self._prior - (self._prior - ratio) * self._sum_abandons / self._evidence
         return min(self._bounds[1], max(self._bounds[0], ratio))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import yaml
 
@@ -95,6 +96,19 @@ class Centre:
         await accounts.add_user(self.service.store, self.service.config, user_id, role=role,
                                 password=PASSWORD, name=name, agent_id=agent, queues=queues,
                                 units=units)
+
+    async def api(self, user_id: str, method: str, path: str, body: Any = None) -> Any:
+        """Sign in as ``user_id`` and call the REST API under /api/v1: the answer's JSON
+        (the test fails on anything but 2xx)."""
+        async with aiohttp.ClientSession(base_url=self.url) as http:
+            async with http.post("/api/v1/login", json={"username": user_id,
+                                                        "password": PASSWORD}) as r:
+                token = (await r.json())["token"]
+            async with http.request(method, "/api/v1" + path, json=body,
+                                    headers={"Authorization": f"Bearer {token}"}) as r:
+                answer = await r.json()
+                assert r.status < 300, answer
+                return answer
 
     async def sign_in(self, page: Any, path: str, user_id: str) -> None:
         """Open ``path`` and sign in with the keyboard only."""

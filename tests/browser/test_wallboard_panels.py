@@ -13,9 +13,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
-from conftest import PASSWORD, ROOT, Centre
+from conftest import ROOT, Centre
 from playwright.async_api import expect
 
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "wfm"))
@@ -45,15 +44,7 @@ BOARD = [{"campaign": "near", "mode": "predictive", "status": "running", "lines_
 
 
 async def as_admin(centre: Centre, method: str, path: str, body: Any = None) -> Any:
-    async with aiohttp.ClientSession(base_url=centre.url) as http:
-        async with http.post("/api/v1/login", json={"username": "root",
-                                                    "password": PASSWORD}) as r:
-            token = (await r.json())["token"]
-        async with http.request(method, "/api/v1" + path, json=body,
-                                headers={"Authorization": f"Bearer {token}"}) as r:
-            answer = await r.json()
-            assert r.status < 300, answer
-            return answer
+    return await centre.api("root", method, path, body)
 
 
 async def test_forecast_and_campaign_panels_show_real_data(browser: Any,

@@ -69,6 +69,22 @@ async def test_a_person_is_bridged_to_the_agents_line_at_once() -> None:
     assert (ended.outcome, ended.contact_status) == ("connected", "done")
 
 
+async def test_the_screen_pop_shows_the_contact_and_the_lists_free_attributes() -> None:
+    router, channels = router_with_queue()
+    first = contact("+34612345601")
+    install(router, 0.0, contacts=[first])
+    ready_with_line(router, channels, "a1001", 0.5)
+    (sent,) = originates(tick(router, 1.0))
+    customer = answered(router, channels, sent, 9.0)
+    effects = amd(router, customer, "HUMAN", 10.76)
+    (offered,) = events(effects, "call.offered")
+    pop = offered.screen_pop
+    assert (pop["direction"], pop["caller_number"]) == ("outbound", "+34612345601")
+    assert pop["campaign"] == {"campaign": "renewals", "description": pop["campaign"][
+        "description"], "contact_id": first.contact_id, "name": "Ana",
+        "number": "+34612345601", "attributes": {"plan": "gold"}, "attempt": 1}
+
+
 async def test_nobody_free_within_two_seconds_plays_the_message_and_locks_the_number_out(
         ) -> None:
     router, channels = router_with_queue()

@@ -113,6 +113,30 @@ def test_calibration_moves_from_its_prior_to_the_measured_ratio_and_forgets():
     assert cal.factor(200) == 1.0             # all of it left the window
 
 
+def test_calibration_loosens_the_model_only_on_evidence_of_abandons():
+    """A quiet start (no abandon where the model expected 4) is no proof the model
+    is pessimistic: the factor stays at its prior, goes a fifth of the way to the
+    measured ratio with each abandon seen, all of it from ``evidence`` on."""
+    cal = Calibration(prior=1.0, weight=3.0, window=1000.0, evidence=5)
+    for t in range(20):
+        cal.expected(t, 0.2)                  # 4 abandons expected, none happened
+    assert cal.factor(20) == 1.0              # was 3 / 7 = 0.43 before this rule
+    for t in range(2):
+        cal.abandoned(30 + t)
+    assert cal.factor(40) == pytest.approx(1 - (1 - 5 / 7) * 2 / 5)   # 2 of 5 the way
+    cal.abandoned(32)
+    cal.abandoned(33)                          # 4 of 4 expected: the ratio is 1
+    assert cal.factor(40) == pytest.approx(1.0)
+    for t in range(20, 80):
+        cal.expected(t, 0.2)                  # 16 expected in all
+    assert cal.factor(85) == pytest.approx(1 - (1 - 7 / 19) * 4 / 5)   # 4 of 5 the way
+    cal.abandoned(90)                         # the 5th: evidence enough
+    assert cal.factor(100) == pytest.approx((5 + 3) / (16 + 3))
+    assert Calibration(evidence=0).factor(0) == 1.0
+    with pytest.raises(ValueError, match="evidence"):
+        Calibration(evidence=-1)
+
+
 def test_calibration_stays_within_its_bounds():
     cal = Calibration(prior=1.0, weight=1.0, window=100.0, bounds=(0.5, 2.0))
     for t in range(50):

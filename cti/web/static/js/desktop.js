@@ -1,5 +1,6 @@
-// The agent desktop (/): state, screen-pop, call controls, the case, wrap-up,
-// the customer's history and click to dial, over the public API only.
+// The agent desktop (/): state, a preview campaign's contact, screen-pop, call
+// controls, the case, wrap-up, the customer's history and click to dial, over the
+// public API only.
 
 import {Session} from "./api.js";
 import {CasePanel} from "./case-panel.js";
@@ -8,6 +9,7 @@ import {Clock} from "./clock.js";
 import {byId, describe, duration, fill, h, setOptions, text} from "./dom.js";
 import {Floor} from "./floor.js";
 import {renderHistory, renderPop} from "./pop.js";
+import {PreviewCard} from "./preview.js";
 import {showSignIn} from "./signin.js";
 import {Connection} from "./socket.js";
 
@@ -57,6 +59,10 @@ class Desktop {
       interaction: () => (this.call || this.lastCall)?.interaction_id ?? null,
     });
     this.cases.onCatalogue = () => this.renderCall();
+    this.preview = new PreviewCard({
+      session, clock, agent: () => this.me, announce: (m, loud) => this.announce(m, loud),
+      changed: () => this.renderCall(),
+    });
     this.bind();
   }
 
@@ -204,6 +210,7 @@ class Desktop {
     }
     if (this.agent?.state !== "WRAP_UP") this.closeWrapUp();
     else if (!this.wrap && this.lastCall) this.openWrapUp(this.lastCall);
+    if (this.agent?.state !== "READY") this.preview.clear();   // only a free agent previews
     if (!this.cases.hasCatalogue) this.cases.loadCatalogue();
     if (this.cases.caseId) this.cases.loadCase();
     this.renderState();
@@ -221,6 +228,7 @@ class Desktop {
       }
       return;
     }
+    if (this.preview.event(e)) return;
     if (e.type.startsWith("case.")) {
       this.cases.event(e);
       return;
@@ -235,9 +243,12 @@ class Desktop {
       case "call.offered":
         if (e.agent_id === me) {
           this.setCall(call);
-          const name = call.screen_pop?.customer?.name || call.caller_number || "an unknown caller";
-          this.announce(call.screen_pop?.callback ? `Your phone rings to call ${name}. Answer it.`
-            : `Call from ${name}. Answer on your phone.`, true);
+          const pop = call.screen_pop || {};
+          const name = pop.customer?.name || pop.campaign?.name || call.caller_number
+            || "an unknown caller";
+          this.announce(pop.campaign ? `Campaign ${pop.campaign.campaign}: your phone rings to `
+            + `call ${name}. Answer it.` : pop.callback ? `Your phone rings to call ${name}. `
+            + "Answer it." : `Call from ${name}. Answer on your phone.`, true);
         }
         break;
       case "call.answered":
@@ -412,7 +423,7 @@ class Desktop {
 
   renderCall() {
     const call = this.call;
-    byId("no-call").hidden = Boolean(call);
+    byId("no-call").hidden = Boolean(call) || this.preview.visible;
     const pop = byId("pop");
     const controls = byId("controls");
     if (!call) {
@@ -447,6 +458,7 @@ class Desktop {
       text(timer, duration(clock.since(a.since)));
     }
     if (this.wrap && a?.state === "WRAP_UP") text(byId("wrapup-time"), duration(clock.since(a.since)));
+    this.preview.tick();
     this.link.tick();
   }
 

@@ -1,6 +1,7 @@
 // The screen-pop card and the customer's history, as nodes built from data
 // (text only: nothing the caller, the IVR or the records hold is parsed as HTML).
 
+import {contactFacts, facts} from "./contact.js";
 import {duration, h} from "./dom.js";
 
 const LEVELS = ["topic", "reason", "sub_reason", "question"];
@@ -26,11 +27,6 @@ function token(value) {
   return String(value || "").toLowerCase().replace(/[^a-z0-9-]/g, "");
 }
 
-function facts(pairs) {
-  return h("dl", {class: "facts"}, pairs.filter(([, v]) => v !== null && v !== undefined && v !== "")
-    .map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
-}
-
 function caseLine(c, catalogue, clock) {
   const names = levelNames(catalogue, c).join(" › ") || c.subject || "not classified";
   return h("li", {class: "case"},
@@ -50,12 +46,22 @@ function contactLine(i, catalogue, clock) {
             i.outcome, i.disposition, topic].filter(Boolean).join(" · "));
 }
 
+/** A campaign call's part of the pop: the campaign, the contact and the list's attributes. */
+function campaignPart(c) {
+  return h("section", {class: "campaign-part", "aria-labelledby": "pop-campaign"},
+           h("h4", {id: "pop-campaign"}, `Campaign ${c.campaign}`),
+           c.description ? h("p", {class: "muted"}, c.description) : null,
+           contactFacts(c, {campaign: false, number: false}));
+}
+
 /** The screen-pop of `call` (its `screen_pop` from call.offered). */
 export function renderPop(call, catalogue, clock) {
   const pop = call.screen_pop || {};
   const customer = pop.customer || {};
   const history = pop.history || {};
-  const name = customer.name || pop.caller_name || call.caller_name || "Unknown caller";
+  const campaign = pop.campaign || null;
+  const name = customer.name || campaign?.name || pop.caller_name || call.caller_name
+    || "Unknown caller";
   const openCases = history.open_cases || [];
   const contacts = history.interactions || [];
   const classification = levelNames(catalogue, pop.classification).join(" › ");
@@ -72,7 +78,8 @@ export function renderPop(call, catalogue, clock) {
                                  title: "Value tier"}, customer.tier) : null,
       customer.value !== null && customer.value !== undefined
         ? h("span", {class: "muted"}, `value ${customer.value}`) : null,
-      pop.callback || call.callback ? h("span", {class: "tag"}, "callback") : null),
+      campaign ? h("span", {class: "tag"}, "campaign")
+        : pop.callback || call.callback ? h("span", {class: "tag"}, "callback") : null),
     h("p", {class: `pop-status phase-${token(call.phase)}`, role: "status"}, status, " ",
       h("span", {id: "call-timer", class: "timer"})),
     facts([["Number", pop.caller_number || call.caller_number || "hidden"],
@@ -81,6 +88,7 @@ export function renderPop(call, catalogue, clock) {
            ["IVR path", (pop.ivr_path || []).join(" › ") || "–"],
            ["Classification", classification || "not classified yet"],
            ["Account", customer.account_number]]),
+    campaign ? campaignPart(campaign) : null,
     escalation ? h("p", {class: "escalation"}, "Escalated",
                    escalation.reason ? `: ${escalation.reason}` : "",
                    escalation.by ? ` (by ${escalation.by})` : "") : null,
