@@ -172,7 +172,7 @@ class Harness:
         e = paced.explanation
         for d in out:
             if isinstance(d, AbandonCall):
-                assert d.waited >= self.spec.rules.connect_within
+                assert d.waited >= self.spec.rules.connect_within - 1e-9  # float: now - answered_at
                 del self.answered[d.call_id]
                 self.forget(d.call_id)
                 self.outcomes.append((self.now, "abandoned"))
