@@ -40,14 +40,14 @@ def at(epoch: float) -> datetime:
     return datetime.fromtimestamp(epoch, UTC)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=4096)  # the calls of the batches in flight
 def call_record_id(interaction_id: str, segment: int = 0) -> str:
     """The call record of one queue visit (segment 0 keeps the id earlier versions used)."""
     name = interaction_id if segment == 0 else f"{interaction_id}/{segment}"
     return str(uuid.uuid5(_NAMESPACE, name))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=4096)
 def offer_id(interaction_id: str, attempt: int) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{interaction_id}/offer/{attempt}"))
 

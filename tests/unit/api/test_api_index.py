@@ -24,7 +24,7 @@ def _a_call(index: EventIndex, seq: int, agent: str = "a1001") -> tuple[str, str
 
 
 def test_the_least_recently_touched_call_is_forgotten_first() -> None:
-    index = EventIndex(capacity=3)
+    index = EventIndex(capacity=3, case_capacity=3)
     first, _, _ = _a_call(index, 1, "a1001")
     second, _, _ = _a_call(index, 2)
     index.call(first)  # touched: the second is now the oldest
@@ -38,7 +38,7 @@ def test_the_least_recently_touched_call_is_forgotten_first() -> None:
 
 
 def test_a_call_with_its_case_and_customer_costs_about_a_kilobyte() -> None:
-    index = EventIndex(capacity=5_000)
+    index = EventIndex(capacity=5_000, case_capacity=5_000)
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
