@@ -4,25 +4,10 @@
 // for screen readers. Night intervals with nothing forecast or seen are left out.
 
 import {h} from "./dom.js";
+import {PAD, niceMax, s} from "./plot.js";
 
-const NS = "http://www.w3.org/2000/svg";
 const W = 640;
 const H = 180;
-const PAD = {left: 34, right: 8, top: 10, bottom: 26};
-
-function s(tag, attrs = {}, ...children) {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  for (const c of children) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-  return el;
-}
-
-function niceMax(value) {
-  if (value <= 4) return 4;
-  const magnitude = 10 ** Math.floor(Math.log10(value));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * magnitude >= value) return m * magnitude;
-  return value;
-}
 
 const round1 = (v) => Math.round(v * 10) / 10;
 

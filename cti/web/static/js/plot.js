@@ -7,16 +7,18 @@ const NS = "http://www.w3.org/2000/svg";
 const SERIES = [["offered", "Offered"], ["answered", "Answered"], ["abandoned", "Abandoned"]];
 const W = 640;
 const H = 220;
-const PAD = {left: 34, right: 8, top: 10, bottom: 26};
+export const PAD = {left: 34, right: 8, top: 10, bottom: 26};
 
-function s(tag, attrs = {}, ...children) {
+/** An SVG element with its attributes and children (strings become text). */
+export function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   for (const c of children) el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
   return el;
 }
 
-function niceMax(value) {
+/** A round top for a value axis. */
+export function niceMax(value) {
   if (value <= 4) return 4;
   const magnitude = 10 ** Math.floor(Math.log10(value));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * magnitude >= value) return m * magnitude;
