@@ -33,9 +33,7 @@ from cti.ami.codec import AmiParser, encode
 from cti.ami.events import CallEvent, UserEventReceived
 from cti.ami.feed import AmiFeed, NodeConfig
 
-TRACES = Path(__file__).resolve().parent.parent.parent / "shared" / "asterisk-traces"
-if not TRACES.is_dir():
-    TRACES = Path("/work/shared/asterisk-traces")
+TRACES = Path(__file__).resolve().parent.parent.parent / "shared" / "asterisk-traces"  # ../shared
 BANNER = b"Asterisk Call Manager/9.0.0\r\n"
 END = encode({"Event": "UserEvent", "Privilege": "user,all", "UserEvent": "BenchEnd"})
 SEEN: dict[str, int] = {}  # events each parser delivered in its last run (sanity check)
