@@ -42,6 +42,8 @@ _UID = re.compile(rb"\b17954(\d{5})\.(\d+)")
 
 def build_capture(min_events: int) -> tuple[bytes, int]:
     """Concatenate the traces (banner and restart excluded) until min_events events."""
+    if not TRACES.is_dir():
+        raise SystemExit(f"no traces at {TRACES}: put shared/ beside the project, as CI has it")
     bodies = [p.read_bytes().removeprefix(BANNER) for p in sorted(TRACES.glob("*.ami.txt"))
               if not p.name.startswith(("16-", "21-"))]
     parser = AmiParser()
