@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import shutil
 import signal
@@ -22,6 +23,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -97,34 +100,63 @@ async def until_up(url: str, proc: asyncio.subprocess.Process, config_dir: Path)
     return {"Authorization": f"Bearer {key}"}
 
 
-async def main(args: argparse.Namespace) -> None:
-    work = Path(tempfile.mkdtemp(prefix="cti-e2e-bench-"))
-    pg = EmbeddedPostgres(work / "pgdata", durable=False)
+@dataclass
+class Bench:
+    """The service running as its own process against the simulator and PostgreSQL."""
+
+    work: Path
+    pg: EmbeddedPostgres
+    dsn: str
+    sim: SimPbx
+    proc: asyncio.subprocess.Process
+    url: str
+    headers: dict[str, str]
+    rng: random.Random
+
+
+@contextlib.asynccontextmanager
+async def running_service(prefix: str, agents: int, *, durable: bool) -> AsyncIterator[Bench]:
+    """PostgreSQL, the simulator with ``agents`` phones, `cti run`, every agent ready."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    pg = EmbeddedPostgres(work / "pgdata", durable=durable)
     dsn = await asyncio.to_thread(pg.start)
     sim = SimPbx(secret="bench")
     await sim.start()
     rng = random.Random(1)
-    for i in range(args.agents):
+    for i in range(agents):
         sim.add_phone(f"PJSIP/{5000 + i}", Behaviour.answers(rng.uniform(0.5, 1.5)))
     agi_port, http_port = free_port(), free_port()
-    write_config(work / "config", sim.ami_port, agi_port, http_port, dsn, args.agents)
+    write_config(work / "config", sim.ami_port, agi_port, http_port, dsn, agents)
     sim.core.agi_override = ("127.0.0.1", agi_port)
     url = f"http://127.0.0.1:{http_port}"
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "cti.cli", "run", "--config", str(work / "config"), cwd=ROOT)
-    calls = []
     try:
         headers = await until_up(url, proc, work / "config")
         async with aiohttp.ClientSession(headers=headers) as http:
-            for i in range(args.agents):
+            for i in range(agents):
                 await http_json(http, "POST", f"{url}/api/v1/agents/b{i:04d}/ready")
+        yield Bench(work, pg, dsn, sim, proc, url, headers, rng)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await sim.stop()
+        await asyncio.to_thread(pg.stop)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def main(args: argparse.Namespace) -> None:
+    async with running_service("cti-e2e-bench-", args.agents, durable=False) as bench:
+        proc, url, rng = bench.proc, bench.url, bench.rng
+        calls = []
+        async with aiohttp.ClientSession(headers=bench.headers) as http:
             print(f"service up (pid {proc.pid}), {args.agents} agents ready; "
                   f"{args.rate:g} calls/s for {args.seconds:g} s ...", flush=True)
             started = time.monotonic()
             next_report = started + 10
             while time.monotonic() - started < args.seconds:
                 await asyncio.sleep(rng.expovariate(args.rate))
-                calls.append(sim.place_call(
+                calls.append(bench.sim.place_call(
                     f"6{len(calls):06d}", f"Caller {len(calls)}", "900",
                     digits=rng.choice(PATHS), patience=600, talk_seconds=rng.uniform(5, 15)))
                 if time.monotonic() >= next_report:
@@ -139,21 +171,16 @@ async def main(args: argparse.Namespace) -> None:
             while time.monotonic() < deadline and not all(c.ended.is_set() for c in calls):
                 await asyncio.sleep(0.5)
             status = await http_json(http, "GET", url + "/api/v1/status")
-        hwm = peak_memory_kb(proc.pid)
+        hwm = memory_kb(proc.pid, "VmHWM")
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 60)
-        await report(calls, status, hwm, dsn)
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await sim.stop()
-        await asyncio.to_thread(pg.stop)
-        shutil.rmtree(work, ignore_errors=True)
+        await report(calls, status, hwm, bench.dsn)
 
 
-def peak_memory_kb(pid: int) -> int:
+def memory_kb(pid: int, field: str = "VmRSS") -> int:
+    """A memory figure of /proc/PID/status, in kB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 

@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,48 +28,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from e2e_bench import (
     PATHS,
-    free_port,
     http_json,
+    memory_kb,
     report,
-    until_up,
-    write_config,
+    running_service,
 )
-
-from cti.sim.phones import Behaviour
-from cti.sim.server import SimPbx
-from cti.store import EmbeddedPostgres
-
-
-def memory_kb(pid: int, field: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
 
 
 async def main(args: argparse.Namespace) -> None:
-    work = Path(tempfile.mkdtemp(prefix="cti-outage-bench-"))
-    pg = EmbeddedPostgres(work / "pgdata", durable=True)
-    dsn = await asyncio.to_thread(pg.start)
-    sim = SimPbx(secret="bench")
-    await sim.start()
-    rng = random.Random(1)
-    for i in range(args.agents):
-        sim.add_phone(f"PJSIP/{5000 + i}", Behaviour.answers(rng.uniform(0.5, 1.5)))
-    agi_port, http_port = free_port(), free_port()
-    write_config(work / "config", sim.ami_port, agi_port, http_port, dsn, args.agents)
-    sim.core.agi_override = ("127.0.0.1", agi_port)
-    url = f"http://127.0.0.1:{http_port}"
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cti.cli", "run", "--config", str(work / "config"))
-    calls: list = []
-    down_at = up_at = drained_at = None
-    peak_rss, peak_journal, calls_at_down, calls_at_up = 0, 0, 0, 0
-    try:
-        headers = await until_up(url, proc, work / "config")
-        async with aiohttp.ClientSession(headers=headers) as http:
-            for i in range(args.agents):
-                await http_json(http, "POST", f"{url}/api/v1/agents/b{i:04d}/ready")
+    async with running_service("cti-outage-bench-", args.agents, durable=True) as bench:
+        pg, sim, proc, url, rng = bench.pg, bench.sim, bench.proc, bench.url, bench.rng
+        calls: list = []
+        down_at = up_at = drained_at = None
+        peak_rss, peak_journal, calls_at_down, calls_at_up = 0, 0, 0, 0
+        async with aiohttp.ClientSession(headers=bench.headers) as http:
             total = args.before + args.down + args.after
             print(f"{args.agents} agents ready; {args.rate:g} calls/s for {total:g} s, the "
                   f"database down from {args.before:g} s for {args.down:g} s", flush=True)
@@ -118,7 +87,7 @@ async def main(args: argparse.Namespace) -> None:
         hwm = memory_kb(proc.pid, "VmHWM")
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 120)
-        await report(calls, status, hwm, dsn)
+        await report(calls, status, hwm, bench.dsn)
         outage_calls = max(calls_at_up - calls_at_down, 1)
         print(f"service peak RSS        {max(peak_rss, 0) / 1024:.0f} MB during the run")
         print(f"journal at its largest  {peak_journal / 1e6:.1f} MB: "
@@ -126,12 +95,7 @@ async def main(args: argparse.Namespace) -> None:
         if up_at is not None:
             print(f"backlog drained         {drained_at - up_at:.0f} s after the database "
                   "came back (calls going on)")
-    finally:
-        if proc.returncode is None:
-            proc.kill()
-        await sim.stop()
-        await asyncio.to_thread(pg.stop)
-        shutil.rmtree(work, ignore_errors=True)
+
 
 
 if __name__ == "__main__":
