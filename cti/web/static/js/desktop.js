@@ -10,7 +10,7 @@ import {byId, describe, duration, fill, h, setOptions, text} from "./dom.js";
 import {Floor} from "./floor.js";
 import {renderHistory, renderPop} from "./pop.js";
 import {PreviewCard} from "./preview.js";
-import {showSignIn} from "./signin.js";
+import {page} from "./signin.js";
 import {Connection} from "./socket.js";
 
 const UNIDENTIFIED = "00000000-0000-0000-0000-000000000001";
@@ -20,20 +20,7 @@ const STATE_LABELS = {LOGGED_OUT: "Logged out", NOT_READY: "Paused", READY: "Rea
 
 const session = new Session();
 const clock = new Clock();
-let current = null;
-
-function boot(message = "") {
-  if (session.signedIn) run();
-  else showSignIn(session, run, message);
-}
-
-function run() {
-  byId("signin").hidden = true;
-  byId("app").hidden = false;
-  current?.stop();
-  current = new Desktop();
-  current.start();
-}
+const boot = page(session, () => new Desktop());
 
 class Desktop {
   constructor() {

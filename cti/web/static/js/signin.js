@@ -37,3 +37,20 @@ export function showSignIn(session, start, message = "") {
     }
   };
 }
+
+/** The page's `boot(message)`: the app that `make()` builds once signed in (stopping the
+ * one before), or the sign-in form with `message`. */
+export function page(session, make) {
+  let current = null;
+  const run = () => {
+    byId("signin").hidden = true;
+    byId("app").hidden = false;
+    current?.stop();
+    current = make();
+    current.start();
+  };
+  return (message = "") => {
+    if (session.signedIn) run();
+    else showSignIn(session, run, message);
+  };
+}

@@ -12,7 +12,7 @@ import {Floor} from "./floor.js";
 import {renderForecast, summary} from "./forecast-plot.js";
 import {levelNames} from "./pop.js";
 import {renderPlot} from "./plot.js";
-import {showSignIn} from "./signin.js";
+import {page} from "./signin.js";
 import {Connection} from "./socket.js";
 
 const STATE_LABELS = {LOGGED_OUT: "Logged out", NOT_READY: "Paused", READY: "Ready",
@@ -26,20 +26,7 @@ const FORECAST_EVERY = 60_000;    // fits are kept per queue and day; actuals mo
 
 const session = new Session();
 const clock = new Clock();
-let current = null;
-
-function boot(message = "") {
-  if (session.signedIn) run();
-  else showSignIn(session, run, message);
-}
-
-function run() {
-  byId("signin").hidden = true;
-  byId("app").hidden = false;
-  current?.stop();
-  current = new Wallboard();
-  current.start();
-}
+const boot = page(session, () => new Wallboard());
 
 /** Put `rows` in `body` in this order, moving nothing when it is already so (a moved
  * row would lose the keyboard focus of its buttons). */
