@@ -5,7 +5,6 @@ touched entries forgotten first). No I/O."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -44,7 +43,7 @@ def _plus(names: tuple[str, ...], name: str | None) -> tuple[str, ...]:
     (an empty set costs 216 bytes, a tuple of one 48, and ``()`` nothing)."""
     if name is None or name in names:
         return names
-    return (*names, sys.intern(name))
+    return (*names, name)
 
 
 def _union(names: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
