@@ -27,6 +27,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -198,8 +199,14 @@ async def dsn(pg_server: EmbeddedPostgres, pg_template: str) -> AsyncIterator[st
     try:
         yield pg_server.dsn_for(name)
     finally:
-        async with asyncio.timeout(30):
-            await _drop_database(pg_server, name)
+        try:
+            async with asyncio.timeout(30):
+                await _drop_database(pg_server, name)
+        except TimeoutError:
+            # Clean-up only: the run's server, with every database left on it, goes at
+            # the end of the session. A drop slowed by a loaded machine is no failure.
+            warnings.warn(f"database {name} not dropped within 30 s; left to the session end",
+                          stacklevel=1)
 
 
 @pytest.fixture
@@ -209,8 +216,14 @@ async def empty_dsn(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
     try:
         yield pg_server.dsn_for(name)
     finally:
-        async with asyncio.timeout(30):
-            await _drop_database(pg_server, name)
+        try:
+            async with asyncio.timeout(30):
+                await _drop_database(pg_server, name)
+        except TimeoutError:
+            # Clean-up only: the run's server, with every database left on it, goes at
+            # the end of the session. A drop slowed by a loaded machine is no failure.
+            warnings.warn(f"database {name} not dropped within 30 s; left to the session end",
+                          stacklevel=1)
 
 
 @pytest.fixture
