@@ -32,13 +32,18 @@ class AmiSender(Protocol):
         ...
 
 
+#: routing latencies kept for the status's percentiles (the histogram has them all)
+LATENCY_KEPT = 20_000
+
+
 class Actions:
     def __init__(self, links: Mapping[str, AmiSender], report: Callable[[Any], None]) -> None:
         self._links = links
         self._report = report
         self._chains: dict[str, asyncio.Task[None]] = {}
-        #: seconds from "queued with an agent free" to the actions handed to AMI
-        self.routing_latency: deque[float] = deque(maxlen=100_000)
+        #: seconds from "queued with an agent free" to the actions handed to AMI,
+        #: for the last LATENCY_KEPT routings (the status's percentiles)
+        self.routing_latency: deque[float] = deque(maxlen=LATENCY_KEPT)
 
     def run(self, request: AmiRequest) -> None:
         link = self._links.get(request.node)

@@ -26,7 +26,7 @@ import structlog
 from acd.engine import Engine
 from cti import ports
 from cti.acd_specs import specs
-from cti.actions import Actions
+from cti.actions import LATENCY_KEPT, Actions
 from cti.agi.errors import FlowValidationError
 from cti.agi.interpreter import FlowRunner
 from cti.agi.server import AgiServer
@@ -205,7 +205,7 @@ class Service:
                              find_channel=self._find_channel)
         self.loop = RoutingLoop(self.router, Actions(self._links, report=self._submit))
         self.loop.actions.routing_latency = ObservedSamples(self.metrics.latency.observe,
-                                                            maxlen=100_000)
+                                                            maxlen=LATENCY_KEPT)
         self.control = CallControl(self.loop, store=self.store)
         snapshot = await load_snapshot(self.store)
         restored = restore(self.router, snapshot, loop.time())

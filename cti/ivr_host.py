@@ -20,7 +20,7 @@ import structlog
 from cti.agi.host import CallInfo, CaseLink, Customer, HoldStatus
 from cti.calls import CallRegistry, Phase
 from cti.cases import screenpop
-from cti.cases.ivr import case_for_call, find_customer
+from cti.cases.ivr import case_for_call, case_skips, customer_skips, find_customer
 from cti.cases.service import CaseService
 from cti.config import Config
 from cti.routing import (
@@ -59,6 +59,7 @@ class ServiceIvrHost:
         self._locate_node = locate_node
         self._seen: dict[str, dict[str, Any]] = {}  # customer id -> screen-pop summary
         self._late: set[asyncio.Task[None]] = set()
+        self._customer_skips, self._case_skips = customer_skips(), case_skips()
 
     def reconfigure(self, config: Config) -> None:
         self._config = config
@@ -74,7 +75,8 @@ class ServiceIvrHost:
     async def find_customer(self, *, phone: str | None = None, account: str | None = None,
                             document: str | None = None) -> Customer | None:
         customer = await find_customer(self._store, phone=phone, account=account,
-                                       document=document, timeout=LOOKUP_TIMEOUT)
+                                       document=document, timeout=LOOKUP_TIMEOUT,
+                                       skips=self._customer_skips)
         if customer is not None:
             self._seen[customer.id] = {"customer_id": customer.id, "name": customer.name,
                                        "tier": customer.tier, "value": customer.value,
@@ -90,7 +92,8 @@ class ServiceIvrHost:
             return None
         return await case_for_call(self._cases, interaction_id, customer_id=customer_id,
                                    classification=classification, link_open=link_open,
-                                   open_now=open_now, call_type=call_type)
+                                   open_now=open_now, call_type=call_type,
+                                   skips=self._case_skips)
 
     def record_step(self, interaction_id: str, step: str, kind: str,
                     data: Mapping[str, Any]) -> None:

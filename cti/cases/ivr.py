@@ -3,7 +3,9 @@
 The service's ``IvrHost`` (cti/ivr_host.py) delegates its ``find_customer`` and
 ``case_for_call`` here. Both answer within ``timeout`` seconds or give up
 (the caller goes on unidentified, or the case waits for the agent's answer):
-a slow database never keeps a caller in silence.
+a slow database never keeps a caller in silence. While PostgreSQL is down
+neither waits at all, and each logs one line when it starts skipping and one
+when it works again (``Skips``), not a line per caller.
 """
 
 from __future__ import annotations
@@ -22,10 +24,40 @@ from cti.store import Store
 log = structlog.get_logger(__name__)
 
 
+class Skips:
+    """Says once that an IVR lookup is being skipped, and once that it works again
+    with how many callers went without it: an outage at 100 calls a second would
+    otherwise log 100 warnings a second."""
+
+    def __init__(self, what: str, consequence: str) -> None:
+        self.what, self.consequence = what, consequence
+        self.count = 0
+
+    def skipped(self, error: str, **fields: object) -> None:
+        self.count += 1
+        if self.count == 1:
+            log.warning(f"{self.what} skipped; {self.consequence}", error=error, **fields)
+
+    def worked(self) -> None:
+        if self.count:
+            log.info(f"{self.what} works again", skipped=self.count)
+            self.count = 0
+
+
+def customer_skips() -> Skips:
+    return Skips("customer lookup", "callers go on unidentified until it works again")
+
+
+def case_skips() -> Skips:
+    return Skips("IVR case step", "the agent's answer opens the case")
+
+
 async def find_customer(store: Store, *, phone: str | None = None, account: str | None = None,
-                        document: str | None = None, timeout: float = 1.0) -> Customer | None:
+                        document: str | None = None, timeout: float = 1.0,
+                        skips: Skips | None = None) -> Customer | None:
     """The customer by phone (the best match), account or document number, with the
     count of its cases not closed; None if nobody matches or the database is slow."""
+    skips = skips or customer_skips()
     try:
         async with asyncio.timeout(timeout):
             if account:
@@ -38,11 +70,13 @@ async def find_customer(store: Store, *, phone: str | None = None, account: str 
             else:
                 return None
             if found is None:
+                skips.worked()
                 return None
             open_cases = await store.cases.open_for_customer(found.id)
     except (TimeoutError, CtiError) as exc:
-        log.warning("customer lookup skipped", error=str(exc) or "timed out")
+        skips.skipped(str(exc) or "timed out")
         return None
+    skips.worked()
     return Customer(id=str(found.id), name=found.name, tier=found.tier,
                     value=int(found.value or 0), open_cases=len(open_cases),
                     attributes=dict(found.attributes))
@@ -51,9 +85,14 @@ async def find_customer(store: Store, *, phone: str | None = None, account: str 
 async def case_for_call(cases: CaseService, interaction_id: str, *, customer_id: str | None,
                         classification: Mapping[str, str | None], link_open: bool,
                         open_now: bool, call_type: str | None,
-                        timeout: float = 2.0) -> CaseLink | None:
+                        timeout: float = 2.0, skips: Skips | None = None) -> CaseLink | None:
     """The IVR's case step (see ``CaseService.case_for_call``); None when the case is
-    left to the agent's answer, or could not be settled in time."""
+    left to the agent's answer, or could not be settled in time (at once while the
+    database is down: the command would only wait for it)."""
+    skips = skips or case_skips()
+    if not cases.publisher.database_up:
+        skips.skipped("the database is unreachable", interaction_id=interaction_id)
+        return None
     try:
         async with asyncio.timeout(timeout):
             found = await cases.case_for_call(
@@ -64,7 +103,7 @@ async def case_for_call(cases: CaseService, interaction_id: str, *, customer_id:
                     interaction_id=interaction_id, error=str(exc))
         return None
     except (TimeoutError, CtiError) as exc:
-        log.warning("IVR case step skipped; the agent's answer opens the case",
-                    interaction_id=interaction_id, error=str(exc) or "timed out")
+        skips.skipped(str(exc) or "timed out", interaction_id=interaction_id)
         return None
+    skips.worked()
     return None if found is None else CaseLink(found[0], linked=found[1])

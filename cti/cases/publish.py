@@ -58,6 +58,11 @@ class Publisher:
         self._lock = asyncio.Lock()
         self.store_timeout = store_timeout
 
+    @property
+    def database_up(self) -> bool:
+        """False while the recorder finds PostgreSQL unreachable (commands would wait)."""
+        return self._recorder.database_up
+
     @asynccontextmanager
     async def command(self) -> AsyncIterator[None]:
         """Run one command alone, after everything published before it is stored."""

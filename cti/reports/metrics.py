@@ -63,19 +63,41 @@ class ObservedSamples(deque):  # type: ignore[type-arg]
 
 class WriteLag:
     """A stream consumer remembering when recent events happened, to say how far
-    behind the database is: the age of the oldest event not stored yet."""
+    behind the database is: the age of the oldest event not stored yet.
 
-    def __init__(self, keep: int = 200_000) -> None:
-        self._recent: deque[tuple[int, float]] = deque(maxlen=keep)
+    It keeps a (sequence, time) mark per ``resolution`` seconds, not one per
+    event (a ten-minute outage at 100 calls a second is a million events), and
+    at most ``max_marks``: past that every other mark goes and the spacing
+    doubles, so the age given is at most one spacing too old.
+    """
+
+    def __init__(self, resolution: float = 0.5, max_marks: int = 4096) -> None:
+        self.resolution = resolution
+        self.max_marks = max_marks
+        self._spacing = resolution
+        self._marks: deque[tuple[int, float]] = deque()
+        self._last_seq = 0
 
     def accept(self, events: Sequence[DomainEvent]) -> None:
-        self._recent.extend((e.seq, e.at) for e in events)
+        marks = self._marks
+        for e in events:
+            if not marks or e.at - marks[-1][1] >= self._spacing:
+                marks.append((e.seq, e.at))
+        if len(marks) > self.max_marks:
+            self._marks = deque(list(marks)[::2])
+            self._spacing *= 2
+        if events:
+            self._last_seq = events[-1].seq
 
     def seconds(self, stored_seq: int, now: float) -> float:
-        recent = self._recent
-        while recent and recent[0][0] <= stored_seq:
-            recent.popleft()
-        return max(0.0, now - recent[0][1]) if recent else 0.0
+        marks = self._marks
+        if stored_seq >= self._last_seq:
+            marks.clear()
+            self._spacing = self.resolution
+            return 0.0
+        while len(marks) > 1 and marks[1][0] <= stored_seq + 1:
+            marks.popleft()  # the oldest event not stored is at or after marks[1]
+        return max(0.0, now - marks[0][1]) if marks else 0.0
 
 
 class ServiceMetrics:

@@ -18,6 +18,8 @@ from cti.store.errors import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
+#: seconds statements fail at once after PostgreSQL was found unreachable
+PROBE_EVERY = 0.5
 M = TypeVar("M")
 
 
@@ -29,20 +31,35 @@ class Db:
     > 0 it keeps trying, with backoff, for that many seconds while
     PostgreSQL is unreachable. Every write of the repositories is idempotent
     (caller-chosen ids, upserts), so running it twice is safe.
+
+    Once PostgreSQL is found unreachable (the retry on a fresh connection
+    failed too), statements fail at once for ``probe_every`` seconds instead
+    of each opening a connection of its own: during an outage at 100 calls a
+    second, every caller's customer lookup would otherwise cost two connection
+    attempts (a fifth of the service's CPU, measured). The first statement
+    after that probes again.
     """
 
     def __init__(self, pool: asyncpg.Pool, where: str, *, retry_for: float = 0.0,
-                 acquire_timeout: float = 5.0) -> None:
+                 acquire_timeout: float = 5.0, probe_every: float = PROBE_EVERY) -> None:
         self.pool = pool
         self.where = where
         self.retry_for = retry_for
         self.acquire_timeout = acquire_timeout
+        self.probe_every = probe_every
+        self._down_until = 0.0
+        self._down_error = ""
 
     async def run(self, fn: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.retry_for
         attempt = 0
         while True:
+            if loop.time() < self._down_until:
+                if loop.time() >= deadline:
+                    raise StoreUnavailable(self._down_error)
+                await asyncio.sleep(min(self._down_until, deadline) - loop.time())
+                continue
             attempt += 1
             try:
                 with translate_errors(self.where):
@@ -58,6 +75,7 @@ class Db:
                     log.debug("database connection lost; retrying on a new one",
                               database=self.where, error=str(exc.__cause__))
                     continue
+                self._down_until, self._down_error = loop.time() + self.probe_every, str(exc)
                 if loop.time() >= deadline:
                     raise
                 await asyncio.sleep(min(0.05 * 2 ** (attempt - 2), 1.0,

@@ -31,6 +31,10 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.PostgresConnectionError,
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
+    # A connection the server dropped mid-statement, found out when the pool
+    # resets it ("cannot switch to state ...; another operation is in
+    # progress"): asyncpg has terminated it, a fresh one works.
+    asyncpg.InternalClientError,
 )
 
 

@@ -21,6 +21,11 @@ WHERE = "cti@db:5432/cc"
         (asyncpg.CannotConnectNowError("the database system is starting up"),
          StoreUnavailable, "is unreachable: the database system is starting up"),
         (asyncpg.InterfaceError("connection is closed"), StoreUnavailable, "unreachable"),
+        # seen when PostgreSQL stopped under an IVR customer lookup: the pool's reset
+        # of the dropped connection; it used to end the caller's FastAGI session
+        (asyncpg.InternalClientError(
+            "cannot switch to state 15; another operation (2) is in progress"),
+         StoreUnavailable, "unreachable: cannot switch to state 15"),
         (asyncpg.InvalidPasswordError("password authentication failed"), StoreUnavailable,
          "refused the login: password authentication failed; check the user and password"),
         (asyncpg.InvalidCatalogNameError('database "cc" does not exist'), StoreUnavailable,
