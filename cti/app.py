@@ -55,7 +55,7 @@ from cti.health import ready_file, sd_notify
 from cti.ivr_host import ServiceIvrHost
 from cti.journal import Journal
 from cti.log import configure_logging
-from cti.recorder import Recorder
+from cti.recorder import CatchUpWorker, Recorder
 from cti.recordings import NoSuchRecording, RecordingFiles, forget_customer, purge_expired
 from cti.reports import live
 from cti.reports.metrics import ObservedSamples, ServiceMetrics
@@ -183,7 +183,10 @@ class Service:
         self.journal = Journal(config.path(journal.dir), max_bytes=journal.max_mb << 20,
                                interval=journal.flush_ms / 1000)
         journal_seq = await asyncio.to_thread(self.journal.open)
-        self.recorder = Recorder(self.store, stored_seq=stored_seq, journal=self.journal)
+        worker = None if not journal.worker_backlog else CatchUpWorker(
+            dsn, journal.worker_backlog, config.service.log.format)
+        self.recorder = Recorder(self.store, stored_seq=stored_seq, journal=self.journal,
+                                 worker=worker)
         await self.recorder.start()
         self.recorder.catch_up()
         if not await self.recorder.flush(RESTORE_CATCH_UP_SECONDS):

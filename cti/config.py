@@ -281,6 +281,9 @@ class JournalConfig(_Model):
     dir: Path = Path("../var/journal")  # relative to the config directory
     max_mb: int = Field(1024, ge=1)     # warn at 80 %, stop keeping events on disk at 100 %
     flush_ms: float = Field(2.0, gt=0, le=1000)
+    #: A backlog of at least this many events (after an outage) is stored by a
+    #: worker process, leaving the service's CPU to the calls; 0: never.
+    worker_backlog: int = Field(20_000, ge=0)
 
 
 class Recordings(_Model):

@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import struct
+import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ class Journal:
 
     def reader(self, after: int) -> JournalReader:
         """Reads the events with sequence numbers above ``after``, batch by batch."""
-        return JournalReader(self, after)
+        return JournalReader(lambda: list(self._segments), after)
 
     def release(self, stored: int) -> None:
         """Delete the segments whose every event is stored (never the one being written).
@@ -239,10 +240,16 @@ class Journal:
 
 
 class JournalReader:
-    """A cursor over the journal: ``next(limit)`` returns the following events."""
+    """A cursor over the journal: ``next(limit)`` returns the following events.
 
-    def __init__(self, journal: Journal, after: int) -> None:
-        self._journal = journal
+    ``segments`` gives the segments as they are now: the journal's own list in the
+    service, ``segments_on_disk`` in another process (the catch-up worker), which
+    may find the newest record half written: it stops before it and reads it the
+    next time.
+    """
+
+    def __init__(self, segments: Callable[[], Sequence[Segment]], after: int) -> None:
+        self._segments = segments
         self._after = after
         self._path: Path | None = None
         self._offset = 0
@@ -254,33 +261,58 @@ class JournalReader:
 
     def next(self, limit: int = 1000) -> list[DomainEvent]:
         out: list[DomainEvent] = []
-        for segment in list(self._journal._segments):
+        for segment in self._segments():
             if segment.last <= self._after:
                 continue
             if segment.path != self._path:
                 self._path, self._offset = segment.path, 0
-            with segment.path.open("rb") as f:
-                while len(out) < limit and self._offset < segment.size:
-                    f.seek(self._offset)
-                    data = f.read(min(segment.size - self._offset, _CHUNK))
-                    (length, _seq, _crc) = _HEAD.unpack_from(data)
-                    if _HEAD.size + length > len(data):  # one record bigger than a chunk
-                        f.seek(self._offset)
-                        data = f.read(_HEAD.size + length)
-                    at = 0
-                    while at + _HEAD.size <= len(data) and len(out) < limit:
-                        length, seq, _crc = _HEAD.unpack_from(data, at)
-                        end = at + _HEAD.size + length
-                        if end > len(data):
-                            break
-                        if seq > self._after:
-                            out.append(from_record(json.loads(data[at + _HEAD.size: end])))
-                            self._after = seq
-                        at = end
-                    self._offset += at
+            try:
+                self._read(segment, out, limit)
+            except FileNotFoundError:
+                continue  # released since the listing: everything in it is stored
             if len(out) >= limit:
                 break
         return out
+
+    def _read(self, segment: Segment, out: list[DomainEvent], limit: int) -> None:
+        with segment.path.open("rb") as f:
+            while len(out) < limit and self._offset + _HEAD.size <= segment.size:
+                f.seek(self._offset)
+                data = f.read(min(segment.size - self._offset, _CHUNK))
+                if len(data) < _HEAD.size:
+                    return
+                (length, _seq, _crc) = _HEAD.unpack_from(data)
+                if _HEAD.size + length > len(data):  # one record bigger than a chunk
+                    f.seek(self._offset)
+                    data = f.read(_HEAD.size + length)
+                at = 0
+                while at + _HEAD.size <= len(data) and len(out) < limit:
+                    length, seq, _crc = _HEAD.unpack_from(data, at)
+                    end = at + _HEAD.size + length
+                    if end > len(data):
+                        break
+                    if seq > self._after:
+                        out.append(from_record(json.loads(data[at + _HEAD.size: end])))
+                        self._after = seq
+                    at = end
+                if at == 0:
+                    return  # a record still being written
+                self._offset += at
+
+
+def segments_on_disk(directory: Path) -> list[Segment]:
+    """The journal's segments as another process sees them while the service writes:
+    sizes as they are now; the last event of each bounded by the next one's first."""
+    paths = sorted(directory.glob("*.jnl"))
+    out = []
+    for i, path in enumerate(paths):
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            continue  # released meanwhile
+        last = int(paths[i + 1].stem) - 1 if i + 1 < len(paths) else sys.maxsize
+        out.append(Segment(path, int(path.stem), last, size))
+    return out
 
 
 def _scan(path: Path) -> Iterator[tuple[int, int]]:

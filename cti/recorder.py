@@ -16,19 +16,29 @@ number), so a batch retried after a connection dropped mid-commit is safe.
 A batch PostgreSQL refuses (a bug, not an outage) is retried one event at a
 time, and only the refused events are set aside in ``rejected`` (the status
 shows how many), with a log line saying which and why.
+
+A large backlog in the journal (after an outage, or at start after a crash
+during one) is stored by a worker process (``cti/catchup.py``, when
+``worker`` is given) so that the service's one thread keeps its CPU for the
+calls going on; the recorder follows the worker's progress and goes on
+itself from where it stopped, whatever happened to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
+import sys
 from collections import deque
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
 
-from cti.events import DomainEvent
+from cti.events import DomainEvent, from_record
 from cti.journal import Journal, JournalReader
 from cti.records import project
 from cti.store.errors import StoreRejected, StoreUnavailable
@@ -42,13 +52,32 @@ log = structlog.get_logger(__name__)
 
 #: Events stored per transaction.
 BATCH = 500
+#: Seconds the worker is not used again after it failed (not an outage).
+WORKER_PAUSE = 60.0
+#: The worker's environment variable with the DSN, and its status for "unreachable".
+WORKER_DSN, WORKER_UNREACHABLE = "CTI_CATCHUP_DSN", 3
+
+
+@dataclass(frozen=True, slots=True)
+class CatchUpWorker:
+    """How to run ``cti/catchup.py``: the DSN (given in its environment), the backlog
+    from which it is used (events in the journal beyond the database), its log format."""
+
+    dsn: str
+    min_backlog: int = 20_000
+    log_format: str = "console"
 
 
 class Recorder:
     def __init__(self, store: Store, *, max_backoff: float = 5.0, stored_seq: int = 0,
                  journal: Journal | None = None, memory_limit: int = 20_000,
-                 projection: Callable[[DomainEvent], list[RowOp]] = project) -> None:
+                 projection: Callable[[DomainEvent], list[RowOp]] = project,
+                 worker: CatchUpWorker | None = None) -> None:
         self._store = store
+        self._worker = worker
+        self._worker_off_until = 0.0
+        self.worker_pid: int | None = None  #: the catch-up worker's, while it runs
+        self.worker_stored = 0  #: events the worker stored (the status shows it)
         self._project = projection
         self._journal = journal
         self._reader: JournalReader | None = None
@@ -73,7 +102,8 @@ class Recorder:
         if self._reader is not None and self._journal is not None:
             end = self._reader_end if self._reader_end is not None \
                 else self._journal.on_disk_until
-            return len(self._pending) + max(0, end - self._reader.after)
+            read = max(self._reader.after, self.stored_seq)  # a worker may be ahead
+            return len(self._pending) + max(0, end - read)
         return len(self._pending)
 
     def accept(self, events: Sequence[DomainEvent]) -> None:
@@ -164,6 +194,9 @@ class Recorder:
                 self._reader is None or self._pending[0].seq <= self._reader.after)
             if from_memory:
                 batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
+            elif self._worker_due():
+                await self._catch_up_in_worker()
+                continue
             else:
                 batch = self._from_journal()
             if not batch:
@@ -189,10 +222,69 @@ class Recorder:
                     self._pending.popleft()
             else:
                 self._reread = None
-            self.stored_seq = max(self.stored_seq, batch[-1].seq)
-            self._progress.set()
-            if self._journal is not None:
-                self._journal.release(self.stored_seq)
+            self._stored_up_to(batch[-1].seq)
+
+    def _stored_up_to(self, seq: int) -> None:
+        self.stored_seq = max(self.stored_seq, seq)
+        self._progress.set()
+        if self._journal is not None:
+            self._journal.release(self.stored_seq)
+
+    def _worker_due(self) -> bool:
+        """Whether the journal's backlog is for the worker: large, the database up (a
+        batch was stored since the last failure), the worker not failing."""
+        if self._worker is None or self._reader is None or self._journal is None \
+                or self._reread is not None or not self.database_up:
+            return False
+        end = self._reader_end if self._reader_end is not None else self._journal.on_disk_until
+        return end - self._reader.after >= self._worker.min_backlog and \
+            asyncio.get_running_loop().time() >= self._worker_off_until
+
+    async def _catch_up_in_worker(self) -> None:
+        assert self._worker is not None and self._journal is not None
+        assert self._reader is not None
+        after = self._reader.after
+        args = [sys.executable, "-m", "cti.catchup", str(self._journal.directory), str(after)]
+        if self._reader_end is not None:
+            args.append(str(self._reader_end))
+        log.info("storing the journal's backlog in a worker process", from_seq=after + 1,
+                 backlog=self.pending)
+        loop, before = asyncio.get_running_loop(), self.stored_seq
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                env={**os.environ, WORKER_DSN: self._worker.dsn,
+                     "CTI_CATCHUP_LOG": self._worker.log_format})
+        except OSError as exc:
+            log.error("the catch-up worker could not start; storing the backlog in the "
+                      "service", error=str(exc))
+            self._worker_off_until = loop.time() + WORKER_PAUSE
+            return
+        self.worker_pid = proc.pid
+        try:
+            assert proc.stdout is not None
+            async for line in proc.stdout:
+                kind, _, value = line.decode().strip().partition(" ")
+                if kind == "stored":
+                    self.worker_stored += max(0, int(value) - self.stored_seq)
+                    self._stored_up_to(int(value))
+                elif kind == "rejected":
+                    self.rejected.append(from_record(json.loads(value)))
+            status = await proc.wait()
+        finally:
+            self.worker_pid = None
+            if proc.returncode is None:  # stopping: the worker goes too
+                proc.kill()
+                await proc.wait()
+        self._reader = self._journal.reader(self.stored_seq)  # on from there, here
+        if status == WORKER_UNREACHABLE:
+            self.database_up = False  # the loop retries, and logs the outage once
+        elif status != 0 or self.stored_seq == before:
+            log.error("the catch-up worker failed; storing the backlog in the service",
+                      status=status, stored_seq=self.stored_seq)
+            self._worker_off_until = loop.time() + WORKER_PAUSE
+        else:
+            log.info("the worker stored the journal's backlog", stored_seq=self.stored_seq)
 
     @staticmethod
     def _note(note: OutageNote | None) -> None:
@@ -217,24 +309,34 @@ class Recorder:
         return batch
 
     async def _store_batch(self, batch: list[DomainEvent]) -> None:
+        self.rejected.extend(await store_batch(self._store, batch, self._project))
+
+
+async def store_batch(store: Store, batch: Sequence[DomainEvent],
+                      projection: Callable[[DomainEvent], list[RowOp]]) -> list[DomainEvent]:
+    """Store ``batch`` with its rows in one transaction; a batch PostgreSQL refuses is
+    stored one event at a time. Returns the events refused (logged, set aside).
+
+    Raises:
+        StoreUnavailable: PostgreSQL is unreachable; nothing more was stored.
+    """
+    try:
+        await store.events.apply(batch, projection)
+        return []
+    except StoreUnavailable:
+        raise
+    except StoreRejected:
+        pass
+    except Exception:
+        log.exception("storing events failed; storing them one by one")
+    refused = []
+    for event in batch:
         try:
-            await self._store.events.apply(batch, self._project)
+            await store.events.apply([event], projection)
         except StoreUnavailable:
             raise
-        except StoreRejected:
-            await self._isolate(batch)
-        except Exception:
-            log.exception("storing events failed; storing them one by one")
-            await self._isolate(batch)
-
-    async def _isolate(self, batch: list[DomainEvent]) -> None:
-        """Store a refused batch one event at a time; set aside the ones refused."""
-        for event in batch:
-            try:
-                await self._store.events.apply([event], self._project)
-            except StoreUnavailable:
-                raise
-            except Exception as exc:
-                log.error("database refused an event; set aside", type=event.TYPE,
-                          seq=event.seq, interaction_id=event.interaction_id, error=str(exc))
-                self.rejected.append(event)
+        except Exception as exc:
+            log.error("database refused an event; set aside", type=event.TYPE,
+                      seq=event.seq, interaction_id=event.interaction_id, error=str(exc))
+            refused.append(event)
+    return refused

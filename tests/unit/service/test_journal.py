@@ -111,3 +111,28 @@ async def test_the_alarm_comes_once_before_the_limit_then_the_error_at_it(
     errors = [s for s in said.lines if s[0] == "error" and "journal full" in s[1]]
     assert len(warnings) == 1 and len(errors) == 1
     assert said.lines.index(warnings[0]) < said.lines.index(errors[0])  # the alarm first
+
+
+async def test_another_process_reads_the_segments_while_the_last_record_is_written(
+        tmp_path: Path) -> None:
+    """The catch-up worker lists the segments itself and may find the newest record
+    half written: it stops before it, and reads it once it is whole."""
+    events = _events(EventStream("e1"), 120)
+    await _write(tmp_path, events, segment_bytes=2048)
+    segments = journal_module.segments_on_disk(tmp_path)
+    assert len(segments) > 2
+    assert [s.first for s in segments] == sorted(s.first for s in segments)
+    newest = segments[-1].path
+    whole = newest.read_bytes()
+    cut = len(whole) - 7
+    newest.write_bytes(whole[:cut])  # the service is writing its last record
+    reader = journal_module.JournalReader(lambda: journal_module.segments_on_disk(tmp_path),
+                                          after=30)
+    got = reader.next(1000)
+    assert got == events[30:119]
+    assert reader.next(1000) == []
+    newest.write_bytes(whole)  # now whole
+    assert reader.next(1000) == events[119:]
+    segments[0].path.unlink()  # released: everything in it was stored
+    assert journal_module.JournalReader(
+        lambda: journal_module.segments_on_disk(tmp_path), after=100).next(30) == events[100:]

@@ -1,0 +1,133 @@
+"""The catch-up worker: a large journal backlog stored by a process of its own,
+exactly once and in order, whatever happens to the worker."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from cti import events as ev
+from cti.journal import Journal
+from cti.recorder import CatchUpWorker, Recorder
+from cti.store import Store
+from cti.stream import EventStream
+
+
+def _opened(stream: EventStream) -> ev.InteractionOpened:
+    return stream.new(ev.InteractionOpened, interaction_id=str(uuid.uuid4()),
+                      caller_number="5551234")
+
+
+async def _journal(directory: Path, events: list[ev.DomainEvent]) -> Journal:
+    """A journal holding ``events`` (what an outage left), opened as at a start."""
+    writer = Journal(directory, segment_bytes=64 << 10, interval=0.0005)
+    writer.open()
+    await writer.start()
+    for i in range(0, len(events), 500):
+        writer.append(events[i:i + 500])
+        await writer.flush()
+    await writer.stop()
+    journal = Journal(directory, segment_bytes=64 << 10, interval=0.0005)
+    journal.open()
+    return journal
+
+
+async def _stored_seqs(store: Store) -> list[int]:
+    return [r["seq"] for r in await store.pool.fetch("SELECT seq FROM events ORDER BY seq")]
+
+
+async def _recorder(store: Store, journal: Journal, dsn: str) -> Recorder:
+    recorder = Recorder(store, journal=journal, max_backoff=0.1,
+                        worker=CatchUpWorker(dsn, min_backlog=500))
+    journal.subscribe(recorder.accept)
+    await journal.start()
+    await recorder.start()
+    recorder.catch_up()
+    return recorder
+
+
+async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_on(
+        store: Store, dsn: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(60):
+        stream = EventStream("e1")
+        journal = await _journal(tmp_path, [_opened(stream) for _ in range(4000)])
+        assert len(list(tmp_path.glob("*.jnl"))) > 3
+        recorder = await _recorder(store, journal, dsn)
+        try:
+            stream.subscribe(journal.append)
+            for _ in range(30):  # calls go on during the catch-up
+                stream.publish([_opened(stream) for _ in range(10)])
+                await asyncio.sleep(0.01)
+            assert await recorder.flush(40)
+            assert await _stored_seqs(store) == list(range(1, 4301))
+            assert recorder.stored_seq == 4300 and recorder.pending == 0
+            assert recorder.worker_stored >= 3500  # the worker did the bulk of it
+            assert len(list(tmp_path.glob("*.jnl"))) == 1  # stored segments released
+        finally:
+            await recorder.stop()
+            await journal.stop()
+
+
+async def test_an_event_refused_in_the_worker_is_set_aside_and_the_rest_stored(
+        store: Store, dsn: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(60):
+        stream = EventStream("e1")
+        events: list[ev.DomainEvent] = [_opened(stream) for _ in range(600)]
+        bad = stream.new(ev.SurveyAnswered, interaction_id=str(uuid.uuid4()), kind="csat",
+                         score=5)  # its interaction does not exist
+        events += [bad, *(_opened(stream) for _ in range(100))]
+        journal = await _journal(tmp_path, events)
+        recorder = await _recorder(store, journal, dsn)
+        try:
+            assert await recorder.flush(40)
+            assert [(e.seq, e.TYPE) for e in recorder.rejected] == [(bad.seq, bad.TYPE)]
+            assert await _stored_seqs(store) == [e.seq for e in events if e is not bad]
+            assert recorder.worker_stored > 0
+        finally:
+            await recorder.stop()
+            await journal.stop()
+
+
+async def test_a_worker_killed_midway_leaves_the_rest_to_the_service(
+        store: Store, dsn: str, tmp_path: Path) -> None:
+    async with asyncio.timeout(90):
+        stream = EventStream("e1")
+        journal = await _journal(tmp_path, [_opened(stream) for _ in range(20_000)])
+        recorder = await _recorder(store, journal, dsn)
+        try:
+            while recorder.stored_seq == 0 or recorder.worker_pid is None:
+                await asyncio.sleep(0.005)
+            os.kill(recorder.worker_pid, signal.SIGKILL)
+            assert await recorder.flush(80)
+            assert await _stored_seqs(store) == list(range(1, 20_001))
+            assert 0 < recorder.worker_stored < 20_000
+        finally:
+            await recorder.stop()
+            await journal.stop()
+
+
+async def test_the_worker_ends_when_the_service_is_gone(tmp_path: Path) -> None:
+    """Its stdin is the service's pipe: closed (the service died, even by SIGKILL),
+    it stops at once, here while it still waits for a database that never answers."""
+    async with asyncio.timeout(20):
+        silent = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = silent.sockets[0].getsockname()[1]
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cti.catchup", str(tmp_path), "0",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "CTI_CATCHUP_DSN": f"postgresql://x@127.0.0.1:{port}/cti"})
+        try:
+            await asyncio.sleep(0.5)
+            assert proc.returncode is None  # still connecting
+            assert proc.stdin is not None
+            proc.stdin.close()
+            async with asyncio.timeout(3):
+                assert await proc.wait() == 0
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+            silent.close()
