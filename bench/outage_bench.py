@@ -8,7 +8,8 @@ this process placing calls at --rate a second through the full IVR. After
 --before seconds the database is stopped for --down seconds, then started
 again; traffic goes on for --after seconds more. Prints every 10 s the calls,
 the backlog (events not yet stored), the journal's size and the service's
-memory; then the peak memory, the journal bytes per call during the outage,
+memory (and the catch-up worker's, while it stores the backlog: a process of
+its own); then the peak memory, the journal bytes per call during the outage,
 how long the backlog took to drain once the database was back, and whether
 every call, record and event was stored exactly once.
 """
@@ -35,12 +36,25 @@ from e2e_bench import (
 )
 
 
+def worker_kb(service_pid: int) -> int:
+    """The catch-up worker's resident memory (cti/catchup.py, the service's child), or 0."""
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+            if f"\nPPid:\t{service_pid}\n" in text and \
+                    b"cti.catchup" in (status.parent / "cmdline").read_bytes():
+                return memory_kb(int(status.parent.name))
+        except OSError:
+            continue
+    return 0
+
+
 async def main(args: argparse.Namespace) -> None:
     async with running_service("cti-outage-bench-", args.agents, durable=True) as bench:
         pg, sim, proc, url, rng = bench.pg, bench.sim, bench.proc, bench.url, bench.rng
         calls: list = []
         down_at = up_at = drained_at = None
-        peak_rss, peak_journal, calls_at_down, calls_at_up = 0, 0, 0, 0
+        peak_rss, peak_journal, calls_at_down, calls_at_up, peak_worker = 0, 0, 0, 0, 0
         async with aiohttp.ClientSession(headers=bench.headers) as http:
             total = args.before + args.down + args.after
             print(f"{args.agents} agents ready; {args.rate:g} calls/s for {total:g} s, the "
@@ -63,7 +77,8 @@ async def main(args: argparse.Namespace) -> None:
                     print(f"  t={elapsed:4.0f}s database started again", flush=True)
                 if time.monotonic() >= next_report:
                     st = await http_json(http, "GET", url + "/api/v1/status")
-                    rss = memory_kb(proc.pid)
+                    rss, worker = memory_kb(proc.pid), worker_kb(proc.pid)
+                    peak_worker = max(peak_worker, worker)
                     journal = (st.get("journal") or {}).get("bytes", 0)
                     peak_rss, peak_journal = max(peak_rss, rss), max(peak_journal, journal)
                     backlog = st["pending_writes"]
@@ -71,7 +86,8 @@ async def main(args: argparse.Namespace) -> None:
                         drained_at = time.monotonic()
                     print(f"  t={elapsed:4.0f}s calls {len(calls)} database {st['database']} "
                           f"backlog {backlog} journal {journal / 1e6:.1f} MB "
-                          f"RSS {rss / 1024:.0f} MB", flush=True)
+                          f"RSS {rss / 1024:.0f} MB"
+                          + (f" (worker {worker / 1024:.0f} MB)" if worker else ""), flush=True)
                     next_report += 10
             print("traffic stopped; waiting for the calls to end", flush=True)
             deadline = time.monotonic() + 180
@@ -90,6 +106,8 @@ async def main(args: argparse.Namespace) -> None:
         await report(calls, status, hwm, bench.dsn)
         outage_calls = max(calls_at_up - calls_at_down, 1)
         print(f"service peak RSS        {max(peak_rss, 0) / 1024:.0f} MB during the run")
+        if peak_worker:
+            print(f"catch-up worker peak    {peak_worker / 1024:.0f} MB (its own process)")
         print(f"journal at its largest  {peak_journal / 1e6:.1f} MB: "
               f"{peak_journal / outage_calls:.0f} bytes a call placed during the outage")
         if up_at is not None:

@@ -30,6 +30,11 @@ import sys
 import threading
 from pathlib import Path
 
+# Every event type and projection the service has: the case, campaign and alert
+# ones register themselves when their modules are imported (a test compares).
+import cti.campaigns
+import cti.cases
+import cti.reports.alerts  # noqa: F401
 from cti.events import to_record
 from cti.journal import JournalReader, segments_on_disk
 from cti.recorder import BATCH, WORKER_DSN, WORKER_UNREACHABLE, store_batch
@@ -71,8 +76,11 @@ def _say(line: str) -> None:
 
 def _exit_when_orphaned() -> None:
     """The service holds our stdin: when it closes (the service ended, even by
-    SIGKILL), stop; a transaction cut short is rolled back and redone later."""
-    sys.stdin.buffer.read()
+    SIGKILL), stop; a transaction cut short is rolled back and redone later.
+    (``os.read``, not ``sys.stdin``: a thread blocked in the buffered reader
+    holds its lock, and the interpreter aborts at exit on it.)"""
+    while os.read(0, 4096):
+        pass
     os._exit(0)
 
 

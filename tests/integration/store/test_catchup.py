@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -131,3 +132,16 @@ async def test_the_worker_ends_when_the_service_is_gone(tmp_path: Path) -> None:
             if proc.returncode is None:
                 proc.kill()
             silent.close()
+
+
+def test_the_worker_knows_every_event_and_projection_the_service_has() -> None:
+    """A type the worker could not read (case.opened, once) would stop the catch-up;
+    a projection it lacked would store events without their rows."""
+    probe = ("{imports}; from cti.events import EVENT_TYPES; "
+             "from cti.records import _PROJECTIONS; "
+             "print(sorted(EVENT_TYPES)); print(sorted(c.__name__ for c in _PROJECTIONS))")
+    seen = [subprocess.run([sys.executable, "-c", probe.format(imports=imports)],
+                           capture_output=True, text=True, check=True, timeout=60).stdout
+            for imports in ("import cti.catchup", "import cti.app")]
+    assert seen[0] == seen[1]
+    assert "case.opened" in seen[0] and "campaign." in seen[0]
