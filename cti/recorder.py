@@ -190,13 +190,13 @@ class Recorder:
     async def _run(self) -> None:
         backoff = 0.1
         while True:
+            if self._worker_due():
+                await self._catch_up_in_worker()
+                continue
             from_memory = bool(self._pending) and (
                 self._reader is None or self._pending[0].seq <= self._reader.after)
             if from_memory:
                 batch = [self._pending[i] for i in range(min(BATCH, len(self._pending)))]
-            elif self._worker_due():
-                await self._catch_up_in_worker()
-                continue
             else:
                 batch = self._from_journal()
             if not batch:
@@ -217,36 +217,36 @@ class Recorder:
                                               backlog=self.pending))
             self.database_up = True
             backoff = 0.1
-            if from_memory:
-                for _ in batch:
-                    self._pending.popleft()
-            else:
+            if not from_memory:
                 self._reread = None
             self._stored_up_to(batch[-1].seq)
 
     def _stored_up_to(self, seq: int) -> None:
         self.stored_seq = max(self.stored_seq, seq)
+        pending = self._pending
+        while pending and pending[0].seq <= seq:
+            pending.popleft()
         self._progress.set()
         if self._journal is not None:
             self._journal.release(self.stored_seq)
 
     def _worker_due(self) -> bool:
-        """Whether the journal's backlog is for the worker: large, the database up (a
-        batch was stored since the last failure), the worker not failing."""
-        if self._worker is None or self._reader is None or self._journal is None \
-                or self._reread is not None or not self.database_up:
+        """Whether the backlog is for the worker: large, on disk from the first event
+        not stored, the database up (a batch was stored since the last failure), the
+        worker not failing."""
+        journal = self._journal
+        if self._worker is None or journal is None or self._reread is not None \
+                or not self.database_up or self.pending < self._worker.min_backlog:
             return False
-        end = self._reader_end if self._reader_end is not None else self._journal.on_disk_until
-        return end - self._reader.after >= self._worker.min_backlog and \
+        return journal.disk_from <= self.stored_seq + 1 <= journal.on_disk_until and \
             asyncio.get_running_loop().time() >= self._worker_off_until
 
     async def _catch_up_in_worker(self) -> None:
         assert self._worker is not None and self._journal is not None
-        assert self._reader is not None
-        after = self._reader.after
+        after = self.stored_seq
         args = [sys.executable, "-m", "cti.catchup", str(self._journal.directory), str(after)]
-        if self._reader_end is not None:
-            args.append(str(self._reader_end))
+        if self._reader is not None and self._reader_end is not None:
+            args.append(str(self._reader_end))  # past it, the events are in memory only
         log.info("storing the journal's backlog in a worker process", from_seq=after + 1,
                  backlog=self.pending)
         loop, before = asyncio.get_running_loop(), self.stored_seq
@@ -276,7 +276,8 @@ class Recorder:
             if proc.returncode is None:  # stopping: the worker goes too
                 proc.kill()
                 await proc.wait()
-        self._reader = self._journal.reader(self.stored_seq)  # on from there, here
+        if self._reader is not None:
+            self._reader = self._journal.reader(self.stored_seq)  # on from there, here
         if status == WORKER_UNREACHABLE:
             self.database_up = False  # the loop retries, and logs the outage once
         elif status != 0 or self.stored_seq == before:

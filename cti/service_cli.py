@@ -235,8 +235,12 @@ def format_status(status: dict[str, Any]) -> str:
     """The status JSON as tables people can read."""
     today = (status.get("centre") or {}).get("today") or {}
     level = today.get("service_level")
+    database = status["database"]
+    if backlog := status.get("pending_writes"):
+        worker = (status.get("catch_up_worker") or {}).get("running")
+        database += f" (backlog {backlog:,} events{', catch-up worker storing' if worker else ''})"
     lines = [
-        f"uptime {status['uptime_seconds']:.0f}s   database {status['database']}   "
+        f"uptime {status['uptime_seconds']:.0f}s   database {database}   "
         f"waiting {status['calls']['waiting']}   talking {status['calls']['talking']}"
         + (f"   today: answered {today['answered']}, abandoned {today['abandoned']}, "
            f"SL {'-' if level is None else f'{level:.0f}%'}" if today else ""),

@@ -30,6 +30,8 @@ def status(service: Service, router: Router, actions: Actions, now: float) -> di
         "pending_writes": (0 if recorder is None else recorder.pending)
         + (0 if service.journal is None else service.journal.backlog),
         "refused_writes": 0 if recorder is None else len(recorder.rejected),
+        "catch_up_worker": None if recorder is None else {
+            "running": recorder.worker_pid is not None, "stored": recorder.worker_stored},
         "journal": None if service.journal is None else {
             "bytes": service.journal.size, "max_bytes": service.journal.max_bytes,
             "full": service.journal.full},

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 import yaml
 from service_env import Env, call_events, make_config, start_sim, wait_for
 
@@ -142,13 +143,16 @@ class ServiceProcess:
         return await asyncio.wait_for(self.proc.wait(), 20)
 
 
-def _process_config(tmp_path: Path, sim_port: int, dsn: str) -> tuple[Path, int, int]:
+def _process_config(tmp_path: Path, sim_port: int, dsn: str,
+                    worker_backlog: int | None = None) -> tuple[Path, int, int]:
     agi_port, http_port = _free_port(), _free_port()
     config_dir = make_config(tmp_path / "config", sim_port, agi_port=agi_port,
                              http_port=http_port, queues={"general": {"wrapup": 1}})
     cti = yaml.safe_load((config_dir / "cti.yaml").read_text())
     cti["database"] = {"url": dsn}
     cti["log"]["level"] = "warning"
+    if worker_backlog is not None:
+        cti.setdefault("journal", {})["worker_backlog"] = worker_backlog
     (config_dir / "cti.yaml").write_text(yaml.safe_dump(cti))
     return config_dir, agi_port, http_port
 
@@ -343,17 +347,19 @@ async def test_callers_still_in_the_ivr_at_shutdown_go_to_the_fallback_context(
     assert call.channel.context == "cti-fallback"
 
 
+@pytest.mark.parametrize("worker_backlog", [0, 10], ids=["in-service", "worker"])
 async def test_sigkill_during_a_database_outage_loses_no_record(
-        pg_server: Any, dsn: str, tmp_path: Path) -> None:
+        pg_server: Any, dsn: str, tmp_path: Path, worker_backlog: int) -> None:
     """The database goes down, calls go on, the service is killed; with the database
-    back, the restarted service stores what its journal kept: every event once and
-    in order, every interaction, call record and agent state row, the waiting
-    callers restored."""
+    back, the restarted service stores what its journal kept (itself, or through the
+    catch-up worker): every event once and in order, every interaction, call record
+    and agent state row, the waiting callers restored."""
     async with asyncio.timeout(150):
         sim = await start_sim()
         for n in range(1001, 1006):
             sim.set_behaviour(f"PJSIP/{n}", Behaviour.answers(0.3))
-        config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
+        config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn,
+                                                          worker_backlog)
         sim.core.agi_override = ("127.0.0.1", agi_port)
         service = ServiceProcess(config_dir, http_port)
         store: Store | None = None
@@ -380,7 +386,9 @@ async def test_sigkill_during_a_database_outage_loses_no_record(
             finally:
                 await asyncio.to_thread(pg_server.start)
             await service.start()
-            after = (await service.status())["calls"]
+            restarted = await service.status()
+            assert (restarted["catch_up_worker"]["stored"] > 0) == bool(worker_backlog)
+            after = restarted["calls"]
             live = ("waiting", "ringing", "talking")  # routing resumes at once after restore
             assert sum(after[k] for k in live) == sum(before["calls"][k] for k in live) == 10
             for call in calls:

@@ -11,10 +11,12 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from cti import events as ev
 from cti.journal import Journal
 from cti.recorder import CatchUpWorker, Recorder
-from cti.store import Store
+from cti.store import EmbeddedPostgres, Store
 from cti.stream import EventStream
 
 
@@ -145,3 +147,38 @@ def test_the_worker_knows_every_event_and_projection_the_service_has() -> None:
             for imports in ("import cti.catchup", "import cti.app")]
     assert seen[0] == seen[1]
     assert "case.opened" in seen[0] and "campaign." in seen[0]
+
+
+@pytest.mark.parametrize("memory_limit", [300, 100_000], ids=["read-back", "in-memory"])
+async def test_an_outage_backlog_goes_to_the_worker_once_the_database_is_back(
+        pg_server: EmbeddedPostgres, dsn: str, tmp_path: Path, memory_limit: int) -> None:
+    """Whether the events waited in memory or were dropped from it to be read back
+    from the journal, the worker stores them (they are all on disk)."""
+    async with asyncio.timeout(60):
+        store = await Store.open(dsn, min_size=1, max_size=2)
+        journal = Journal(tmp_path, segment_bytes=64 << 10, interval=0.0005)
+        journal.open()
+        recorder = Recorder(store, journal=journal, max_backoff=0.2, memory_limit=memory_limit,
+                            worker=CatchUpWorker(dsn, min_backlog=1000))
+        journal.subscribe(recorder.accept)
+        await journal.start()
+        await recorder.start()
+        stream = EventStream("e1")
+        stream.subscribe(journal.append)
+        try:
+            await asyncio.to_thread(pg_server.stop)
+            try:
+                for _ in range(40):
+                    stream.publish([_opened(stream) for _ in range(100)])
+                    await asyncio.sleep(0.01)
+                assert not recorder.database_up and recorder.pending == 4000
+            finally:
+                await asyncio.to_thread(pg_server.start)
+            stream.publish([_opened(stream) for _ in range(100)])
+            assert await recorder.flush(40)
+            assert await _stored_seqs(store) == list(range(1, 4101))
+            assert recorder.worker_stored >= 3000
+        finally:
+            await recorder.stop()
+            await journal.stop()
+            await store.close()
