@@ -162,7 +162,8 @@ async def main(args: argparse.Namespace) -> None:
                 if time.monotonic() >= next_report:
                     st = await http_json(http, "GET", url + "/api/v1/status")
                     print(f"  t={time.monotonic() - started:4.0f}s placed {len(calls)} "
-                          f"calls {st['calls']} p99 {st['routing_latency_ms']['p99']} ms",
+                          f"calls {st['calls']} p99 {st['routing_latency_ms']['p99']} ms "
+                          f"backlog {st['pending_writes']} RSS {memory_kb(proc.pid) / 1024:.0f} MB",
                           flush=True)
                     next_report += 10
             print(f"traffic stopped after {len(calls)} calls; waiting for them to end",
