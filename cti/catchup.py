@@ -37,9 +37,13 @@ import cti.cases
 import cti.reports.alerts  # noqa: F401
 from cti.events import to_record
 from cti.journal import JournalReader, segments_on_disk
-from cti.recorder import BATCH, WORKER_DSN, WORKER_UNREACHABLE, store_batch
+from cti.recorder import WORKER_DSN, WORKER_UNREACHABLE, store_batch
 from cti.records import project
 from cti.store import Store, StoreUnavailable
+
+#: Events a transaction: four times the recorder's, as nobody waits on one of them
+#: here (store_bench: 27 % more events a second than batches of 500, 6 % less CPU).
+BATCH = 2_000
 
 
 async def catch_up(directory: Path, after: int, until: int | None, dsn: str) -> int:
