@@ -122,9 +122,28 @@ class _QuietPoolRefill(logging.Filter):
         return True
 
 
-_QUIET = _QuietPoolRefill()
+class _QuietOrphanedConnect(logging.Filter):
+    """A statement given up (an IVR lookup's timeout) while asyncpg was opening its
+    connection leaves asyncpg's own future to fail when PostgreSQL restarts, which
+    asyncio reports as "Future exception was never retrieved" with a traceback at
+    error level: a handful of them each time the database comes back. Nobody
+    waits for those connections; turn them into one-line debug records."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if (isinstance(error, ConnectionError) and "connection_lost" in str(error)
+                and record.getMessage().startswith("Future exception was never retrieved")):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            record.msg, record.args = "abandoned database connection attempt: %s", (error,)
+            record.exc_info, record.exc_text = None, None
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+_QUIET, _QUIET_ORPHANS = _QuietPoolRefill(), _QuietOrphanedConnect()
 
 
 def quiet_pool_refill_logs() -> None:
-    """Install the filter on asyncpg's pool logger (once; idempotent)."""
+    """Install the filters on asyncpg's pool logger and asyncio's (once; idempotent)."""
     logging.getLogger("asyncpg.pool").addFilter(_QUIET)
+    logging.getLogger("asyncio").addFilter(_QUIET_ORPHANS)

@@ -1,10 +1,13 @@
 """How asyncpg and socket errors become store errors (no database needed)."""
 
+import asyncio
+import logging
+
 import asyncpg
 import pytest
 
 from cti.errors import StoreError
-from cti.store.db import is_connection_error, translate_errors
+from cti.store.db import is_connection_error, quiet_pool_refill_logs, translate_errors
 from cti.store.errors import NoSuchInteraction, StoreRejected, StoreUnavailable
 
 WHERE = "cti@db:5432/cc"
@@ -60,3 +63,27 @@ def test_statement_errors_are_not_connection_errors() -> None:
     assert is_connection_error(OSError("reset"))
     assert not is_connection_error(asyncpg.InterfaceError("the server expects 2 arguments"))
     assert not is_connection_error(asyncpg.UniqueViolationError("duplicate key"))
+
+
+def test_an_abandoned_connection_attempt_is_a_debug_line_not_an_error(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Seen each time PostgreSQL came back during the outage bench: asyncio reporting
+    asyncpg's future of a connection attempt nobody waited for any more."""
+    quiet_pool_refill_logs()
+    loop = asyncio.new_event_loop()
+    try:
+        with caplog.at_level(logging.DEBUG, logger="asyncio"):
+            for error in (ConnectionError("unexpected connection_lost() call"),
+                          ValueError("a real bug")):
+                future = loop.create_future()
+                future.set_exception(error)
+                future.exception()  # retrieved here, reported below as asyncio would
+                loop.default_exception_handler({
+                    "message": "Future exception was never retrieved",
+                    "exception": error, "future": future})
+    finally:
+        loop.close()
+    (orphan, bug) = [r for r in caplog.records if r.name == "asyncio"]
+    assert orphan.levelname == "DEBUG" and orphan.exc_info is None
+    assert "abandoned database connection attempt" in orphan.getMessage()
+    assert bug.levelname == "ERROR" and bug.exc_info is not None
