@@ -11,7 +11,8 @@ when it works again (``Skips``), not a line per caller.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 import structlog
 
@@ -25,23 +26,30 @@ log = structlog.get_logger(__name__)
 
 
 class Skips:
-    """Says once that an IVR lookup is being skipped, and once that it works again
-    with how many callers went without it: an outage at 100 calls a second would
-    otherwise log 100 warnings a second."""
+    """Says that an IVR lookup is being skipped at most once every ``every`` seconds
+    (with how many callers went without it since the last line), and once that it
+    works again: an outage at 100 calls a second would otherwise log 100 warnings a
+    second, and a slow database one each time a lookup times out."""
 
-    def __init__(self, what: str, consequence: str) -> None:
-        self.what, self.consequence = what, consequence
-        self.count = 0
+    def __init__(self, what: str, consequence: str, *, every: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.what, self.consequence, self.every, self._clock = what, consequence, every, clock
+        self.count = 0  #: skipped since the last line
+        self._warned_at: float | None = None
+        self._down = False
 
     def skipped(self, error: str, **fields: object) -> None:
         self.count += 1
-        if self.count == 1:
-            log.warning(f"{self.what} skipped; {self.consequence}", error=error, **fields)
+        now = self._clock()
+        if self._warned_at is None or now - self._warned_at >= self.every:
+            log.warning(f"{self.what} skipped; {self.consequence}", error=error,
+                        skipped=self.count, **fields)
+            self._warned_at, self._down, self.count = now, True, 0
 
     def worked(self) -> None:
-        if self.count:
-            log.info(f"{self.what} works again", skipped=self.count)
-            self.count = 0
+        if self._down:
+            log.info(f"{self.what} works again", skipped_since_warning=self.count)
+            self._down, self.count = False, 0
 
 
 def customer_skips() -> Skips:
