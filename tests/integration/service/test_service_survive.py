@@ -99,12 +99,34 @@ def _free_port() -> int:
 class ServiceProcess:
     """``cti run`` in a child process, as a sysadmin would start it."""
 
-    def __init__(self, config_dir: Path, http_port: int) -> None:
-        self.config_dir, self.http_port = config_dir, http_port
+    def __init__(self, config_dir: Path, http_port: int, sim: Any = None) -> None:
+        self.config_dir, self.http_port, self.sim = config_dir, http_port, sim
         self.proc: asyncio.subprocess.Process | None = None
         self.url = f"http://127.0.0.1:{http_port}"
 
     async def start(self) -> None:
+        """Start and wait for the health check. A port picked free may be taken by
+        another test's server before the service binds it (tests run in parallel):
+        then the service says so in one line, and it is started again on new ports
+        (``sim`` given: its FastAGI target follows)."""
+        for attempt in range(3):
+            try:
+                return await self._start_once()
+            except AssertionError as exc:
+                if "address already in use" not in str(exc) or attempt == 2 or self.sim is None:
+                    raise
+                self._move_ports()
+
+    def _move_ports(self) -> None:
+        path = self.config_dir / "cti.yaml"
+        cti = yaml.safe_load(path.read_text())
+        cti["agi"]["port"], cti["http"]["port"] = _free_port(), _free_port()
+        path.write_text(yaml.safe_dump(cti))
+        self.sim.core.agi_override = ("127.0.0.1", cti["agi"]["port"])
+        self.http_port = cti["http"]["port"]
+        self.url = f"http://127.0.0.1:{self.http_port}"
+
+    async def _start_once(self) -> None:
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "cti.cli", "run", "--config", str(self.config_dir),
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
@@ -163,7 +185,7 @@ async def test_sighup_reloads_and_sigterm_drains_and_exits_cleanly(dsn: str,
         sim = await start_sim()
         config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
         sim.core.agi_override = ("127.0.0.1", agi_port)
-        service = ServiceProcess(config_dir, http_port)
+        service = ServiceProcess(config_dir, http_port, sim)
         try:
             await service.start()
             agents = yaml.safe_load((config_dir / "agents.yaml").read_text())
@@ -204,7 +226,7 @@ async def test_sigkill_with_30_waiting_and_10_talking_loses_nothing(
             sim.set_behaviour(f"PJSIP/{n}", Behaviour.answers(0.5))
         config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn)
         sim.core.agi_override = ("127.0.0.1", agi_port)
-        service = ServiceProcess(config_dir, http_port)
+        service = ServiceProcess(config_dir, http_port, sim)
         store = await Store.open(dsn)
         try:
             await service.start()
@@ -361,7 +383,7 @@ async def test_sigkill_during_a_database_outage_loses_no_record(
         config_dir, agi_port, http_port = _process_config(tmp_path, sim.ami_port, dsn,
                                                           worker_backlog)
         sim.core.agi_override = ("127.0.0.1", agi_port)
-        service = ServiceProcess(config_dir, http_port)
+        service = ServiceProcess(config_dir, http_port, sim)
         store: Store | None = None
         try:
             await service.start()
