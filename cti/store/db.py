@@ -114,11 +114,7 @@ class _QuietPoolRefill(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if (error is not None and is_connection_error(error)
                 and record.getMessage().startswith("Failed to restore the pool connection floor")):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            record.msg, record.args = "pool connection floor not restored yet: %s", (error,)
-            record.exc_info, record.exc_text = None, None
-            # the level was checked before the filter ran: check it again
-            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+            return _as_debug(record, "pool connection floor not restored yet: %s", error)
         return True
 
 
@@ -133,11 +129,17 @@ class _QuietOrphanedConnect(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if (isinstance(error, ConnectionError) and "connection_lost" in str(error)
                 and record.getMessage().startswith("Future exception was never retrieved")):
-            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
-            record.msg, record.args = "abandoned database connection attempt: %s", (error,)
-            record.exc_info, record.exc_text = None, None
-            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+            return _as_debug(record, "abandoned database connection attempt: %s", error)
         return True
+
+
+def _as_debug(record: logging.LogRecord, message: str, error: BaseException) -> bool:
+    """Make ``record`` a one-line debug record; whether it is still to be logged."""
+    record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+    record.msg, record.args = message, (error,)
+    record.exc_info, record.exc_text = None, None
+    # the level was checked before the filter ran: check it again
+    return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
 _QUIET, _QUIET_ORPHANS = _QuietPoolRefill(), _QuietOrphanedConnect()

@@ -4,11 +4,13 @@ exactly once and in order, whatever happens to the worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -43,14 +45,20 @@ async def _stored_seqs(store: Store) -> list[int]:
     return [r["seq"] for r in await store.pool.fetch("SELECT seq FROM events ORDER BY seq")]
 
 
-async def _recorder(store: Store, journal: Journal, dsn: str) -> Recorder:
+@contextlib.asynccontextmanager
+async def _recording(store: Store, journal: Journal, dsn: str) -> AsyncIterator[Recorder]:
+    """A recorder with a worker for backlogs of 500 events, catching up from the start."""
     recorder = Recorder(store, journal=journal, max_backoff=0.1,
                         worker=CatchUpWorker(dsn, min_backlog=500))
     journal.subscribe(recorder.accept)
     await journal.start()
     await recorder.start()
     recorder.catch_up()
-    return recorder
+    try:
+        yield recorder
+    finally:
+        await recorder.stop()
+        await journal.stop()
 
 
 async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_on(
@@ -59,8 +67,7 @@ async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_o
         stream = EventStream("e1")
         journal = await _journal(tmp_path, [_opened(stream) for _ in range(4000)])
         assert len(list(tmp_path.glob("*.jnl"))) > 3
-        recorder = await _recorder(store, journal, dsn)
-        try:
+        async with _recording(store, journal, dsn) as recorder:
             stream.subscribe(journal.append)
             for _ in range(30):  # calls go on during the catch-up
                 stream.publish([_opened(stream) for _ in range(10)])
@@ -70,9 +77,6 @@ async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_o
             assert recorder.stored_seq == 4300 and recorder.pending == 0
             assert recorder.worker_stored >= 3500  # the worker did the bulk of it
             assert len(list(tmp_path.glob("*.jnl"))) == 1  # stored segments released
-        finally:
-            await recorder.stop()
-            await journal.stop()
 
 
 async def test_an_event_refused_in_the_worker_is_set_aside_and_the_rest_stored(
@@ -84,15 +88,11 @@ async def test_an_event_refused_in_the_worker_is_set_aside_and_the_rest_stored(
                          score=5)  # its interaction does not exist
         events += [bad, *(_opened(stream) for _ in range(100))]
         journal = await _journal(tmp_path, events)
-        recorder = await _recorder(store, journal, dsn)
-        try:
+        async with _recording(store, journal, dsn) as recorder:
             assert await recorder.flush(40)
             assert [(e.seq, e.TYPE) for e in recorder.rejected] == [(bad.seq, bad.TYPE)]
             assert await _stored_seqs(store) == [e.seq for e in events if e is not bad]
             assert recorder.worker_stored > 0
-        finally:
-            await recorder.stop()
-            await journal.stop()
 
 
 async def test_a_worker_killed_midway_leaves_the_rest_to_the_service(
@@ -100,17 +100,13 @@ async def test_a_worker_killed_midway_leaves_the_rest_to_the_service(
     async with asyncio.timeout(90):
         stream = EventStream("e1")
         journal = await _journal(tmp_path, [_opened(stream) for _ in range(20_000)])
-        recorder = await _recorder(store, journal, dsn)
-        try:
+        async with _recording(store, journal, dsn) as recorder:
             while recorder.stored_seq == 0 or recorder.worker_pid is None:
                 await asyncio.sleep(0.005)
             os.kill(recorder.worker_pid, signal.SIGKILL)
             assert await recorder.flush(80)
             assert await _stored_seqs(store) == list(range(1, 20_001))
             assert 0 < recorder.worker_stored < 20_000
-        finally:
-            await recorder.stop()
-            await journal.stop()
 
 
 async def test_the_worker_ends_when_the_service_is_gone(tmp_path: Path) -> None:
