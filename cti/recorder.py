@@ -77,6 +77,9 @@ class Recorder:
                  journal: Journal | None = None, memory_limit: int = MEMORY_LIMIT,
                  projection: Callable[[DomainEvent], list[RowOp]] = project,
                  worker: CatchUpWorker | None = None) -> None:
+        if worker is not None and projection is not project:
+            raise ValueError("the catch-up worker stores with cti.records.project; "
+                             "give no worker with another projection")
         self._store = store
         self._worker = worker
         self._worker_off_until = 0.0
@@ -268,12 +271,7 @@ class Recorder:
         try:
             assert proc.stdout is not None
             async for line in proc.stdout:
-                kind, _, value = line.decode().strip().partition(" ")
-                if kind == "stored":
-                    self.worker_stored += max(0, int(value) - self.stored_seq)
-                    self._stored_up_to(int(value))
-                elif kind == "rejected":
-                    self.rejected.append(from_record(json.loads(value)))
+                self._worker_said(line.decode(errors="replace").strip())
             status = await proc.wait()
         finally:
             self.worker_pid = None
@@ -290,6 +288,18 @@ class Recorder:
             self._worker_off_until = loop.time() + WORKER_PAUSE
         else:
             log.info("the worker stored the journal's backlog", stored_seq=self.stored_seq)
+
+    def _worker_said(self, line: str) -> None:
+        kind, _, value = line.partition(" ")
+        try:
+            if kind == "stored":
+                self.worker_stored += max(0, int(value) - self.stored_seq)
+                self._stored_up_to(int(value))
+            elif kind == "rejected":
+                self.rejected.append(from_record(json.loads(value)))
+        except (ValueError, TypeError) as exc:  # never let a stray line stop the recorder
+            log.warning("the catch-up worker said something unexpected", line=line[:200],
+                        error=str(exc))
 
     @staticmethod
     def _note(note: OutageNote | None) -> None:
