@@ -35,7 +35,8 @@ class PaceReason(StrEnum):
     PROGRESSIVE = "progressive"
     #: lines ahead of free agents within the abandon target
     PREDICTIVE = "predictive"
-    #: predictive, but the budget cannot absorb any risk now: one line per free agent
+    #: predictive, but the budget cannot absorb any risk now: one line per free agent,
+    #: and the lines of negligible risk (CampaignSpec.negligible_risk)
     BUDGET_LOW = "budget-low"
 
 

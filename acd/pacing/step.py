@@ -27,7 +27,10 @@ The rules, in order (the first that applies decides):
    held to ``target_rate``) when that one has fewer abandons in hand.
 
    Never fewer than progressive would place: a line per uncovered free agent
-   risks nothing.
+   risks nothing. Nor fewer than the lines of negligible risk
+   (``CampaignSpec.negligible_risk``, 0.1 %): those need no budget, so a
+   young window with every agent free (a start of day) fills its floor at once
+   instead of one line per free agent.
 
 Every count is then capped by ``max_lines`` and ``max_lines_per_agent``.
 """
@@ -178,18 +181,23 @@ def decide(s: Situation) -> Step:
     elif spec.mode is PacingMode.PROGRESSIVE:
         reason, want = PaceReason.PROGRESSIVE, progressive
     else:
-        n, budget_stopped = 0, False
+        n, risked, budget_stopped = 0, 0, False
         rate = spec.pace_rate(risk.budget)
         while n < cap:
-            if risk.line_risk(n + 1) > rate:
+            line_risk = risk.line_risk(n + 1)
+            if line_risk <= spec.negligible_risk:
+                n += 1
+                continue
+            if line_risk > rate:
                 budget_stopped = rate < spec.max_line_risk
                 break
             if not risk.fits(n + 1):
                 budget_stopped = True
                 break
             n += 1
-        if budget_stopped and n <= progressive:
-            reason, want = PaceReason.BUDGET_LOW, progressive
+            risked += 1
+        if budget_stopped and (risked == 0 or n <= progressive):
+            reason, want = PaceReason.BUDGET_LOW, max(n, progressive)
         else:
             reason, want = PaceReason.PREDICTIVE, max(n, progressive)
     lines = min(want, cap)
