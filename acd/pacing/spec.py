@@ -111,8 +111,8 @@ class CampaignSpec:
         negligible_risk: a line whose own risk (its abandon chance if answered)
             is at most this needs no budget: it is placed even while the budget
             is low or the window too young to hold an abandon (a start of day with
-            every agent free), though never once the window is spent. Default
-            0.1 %: a thirtieth of the US limit.
+            every agent free), though never while the window's rate is at the
+            limit. Default 0.1 %: a thirtieth of the US limit.
         when_spent: ``stop`` or ``progressive`` once the window's rate reached
             the limit.
         blending: inbound-first thresholds, None when the agents take no inbound.

@@ -30,7 +30,8 @@ The rules, in order (the first that applies decides):
    risks nothing. Nor fewer than the lines of negligible risk
    (``CampaignSpec.negligible_risk``, 0.1 %): those need no budget, so a
    young window with every agent free (a start of day) fills its floor at once
-   instead of one line per free agent.
+   instead of one line per free agent. A window at the limit (too young to be
+   spent) takes none of those, only lines that risk nothing.
 
 Every count is then capped by ``max_lines`` and ``max_lines_per_agent``.
 """
@@ -183,9 +184,10 @@ def decide(s: Situation) -> Step:
     else:
         n, risked, budget_stopped = 0, 0, False
         rate = spec.pace_rate(risk.budget)
+        negligible = 0.0 if s.window.at_limit else spec.negligible_risk
         while n < cap:
             line_risk = risk.line_risk(n + 1)
-            if line_risk <= spec.negligible_risk:
+            if line_risk <= negligible:
                 n += 1
                 continue
             if line_risk > rate:

@@ -118,13 +118,19 @@ def test_a_young_window_with_a_large_free_floor_places_the_lines_of_negligible_r
     assert len(dials(p.tick(0.0))) == 40
 
 
-def test_lines_of_negligible_risk_never_go_out_once_the_window_is_spent():
+def test_lines_of_negligible_risk_never_go_out_while_the_window_is_at_the_limit():
     p, floor = pacer()
-    history(p, 97, 3)
+    history(p, 97, 3)                                        # spent: nothing at all
     floor.login(*(f"a{i}" for i in range(40)))
     out = p.tick(0.0)
     assert dials(out) == []
     assert explanation(out).reason is PaceReason.BUDGET_SPENT
+    p, floor = pacer(rules=uk_rules(0.05))
+    history(p, 3, 0, machines=5)                             # too young to be spent
+    floor.login(*(f"a{i}" for i in range(40)))
+    out = p.tick(0.0)
+    assert len(dials(out)) == 40                             # one per free agent only
+    assert explanation(out).reason is PaceReason.BUDGET_LOW
 
 
 def test_predictive_dials_ahead_of_free_agents_within_the_line_risk():
