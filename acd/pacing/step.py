@@ -83,12 +83,14 @@ class Step:
     """``allowed``: abandons the budget lets the calls in flight risk;
     ``expected``: abandons expected among them with the lines placed;
     ``added``: of those, the ones the lines placed add (before calibration);
-    ``next_risk``: abandon chance (if answered) of one line more than placed."""
+    ``next_risk``: abandon chance (if answered) of one line more than placed;
+    ``negligible``: the line risk placed without budget (0 at the limit)."""
 
     reason: PaceReason
     lines: int
     cap: int
     pace_rate: float
+    negligible: float
     allowed: float
     expected: float
     added: float
@@ -153,8 +155,13 @@ class _Risk:
             return None
         return (w.counted_abandoned + self.expected(n) + fp) / denominator
 
+    @property
+    def negligible(self) -> float:
+        """The line risk that needs no budget: none while the window is at the limit."""
+        return 0.0 if self.s.window.at_limit else self.s.spec.negligible_risk
+
     def step(self, reason: PaceReason, lines: int, cap: int) -> Step:
-        return Step(reason, lines, cap, self.s.spec.pace_rate(self.budget),
+        return Step(reason, lines, cap, self.s.spec.pace_rate(self.budget), self.negligible,
                     max(0.0, self.allowed(lines)), self.expected(lines),
                     max(0.0, self.raw(lines) - self.raw(0)), self.line_risk(lines + 1),
                     self.projected(lines))
@@ -184,7 +191,7 @@ def decide(s: Situation) -> Step:
     else:
         n, risked, budget_stopped = 0, 0, False
         rate = spec.pace_rate(risk.budget)
-        negligible = 0.0 if s.window.at_limit else spec.negligible_risk
+        negligible = risk.negligible
         while n < cap:
             line_risk = risk.line_risk(n + 1)
             if line_risk <= negligible:

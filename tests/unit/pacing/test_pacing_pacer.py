@@ -112,7 +112,8 @@ def test_a_young_window_with_a_large_free_floor_places_the_lines_of_negligible_r
     assert e.reason is PaceReason.BUDGET_LOW
     assert e.lines == len(dials(out)) > 40
     assert e.expected_abandons <= 0.001 * e.answer_rate * e.lines
-    assert e.next_line_risk > 0.001
+    assert e.next_line_risk > e.negligible_risk == 0.001
+    assert "(0.1% without budget)" in e.describe()
     p, floor = pacer(negligible_risk=0.0)
     floor.login(*(f"a{i}" for i in range(40)))
     assert len(dials(p.tick(0.0))) == 40
@@ -130,7 +131,9 @@ def test_lines_of_negligible_risk_never_go_out_while_the_window_is_at_the_limit(
     floor.login(*(f"a{i}" for i in range(40)))
     out = p.tick(0.0)
     assert len(dials(out)) == 40                             # one per free agent only
-    assert explanation(out).reason is PaceReason.BUDGET_LOW
+    e = explanation(out)
+    assert (e.reason, e.negligible_risk) == (PaceReason.BUDGET_LOW, 0.0)
+    assert "without budget" not in e.describe()
 
 
 def test_predictive_dials_ahead_of_free_agents_within_the_line_risk():
