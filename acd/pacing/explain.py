@@ -35,7 +35,8 @@ class PaceReason(StrEnum):
     PROGRESSIVE = "progressive"
     #: lines ahead of free agents within the abandon target
     PREDICTIVE = "predictive"
-    #: predictive, but the budget cannot absorb any risk now: one line per free agent
+    #: predictive, but the budget cannot absorb any risk now: one line per free agent,
+    #: and the lines of negligible risk (CampaignSpec.negligible_risk)
     BUDGET_LOW = "budget-low"
 
 
@@ -71,7 +72,9 @@ class Explanation:
     measured); ``next_line_risk`` the chance that one more
     line, if answered, would be abandoned (a line is placed only while this
     stays within ``pace_rate``, the line risk in force: ``line_risk`` once the
-    budget reaches the campaign's cushion, less below it, 0 at the reserve);
+    budget reaches the campaign's cushion, less below it, 0 at the reserve; or
+    within ``negligible_risk``, which needs no budget: 0 while the window is at
+    the limit);
     ``projected_rate`` the window's rate once every call in flight resolved.
     ``target_rate`` is the rate the smoothing window is held to.
     """
@@ -102,6 +105,7 @@ class Explanation:
     target_rate: float
     line_risk: float
     pace_rate: float
+    negligible_risk: float
     window_started_at: float
     window_live: float
     window_abandoned: float
@@ -140,7 +144,9 @@ class Explanation:
             f"budget left {self.budget_left:.1f}{recent}, expected abandons "
             f"{self.expected_abandons:.2f} of {self.allowed_abandons:.2f} allowed "
             f"(model x{self.calibration:.2f}), next line risk {self.next_line_risk:.1%} "
-            f"> {self.pace_rate:.1%} allowed",
+            f"> {self.pace_rate:.1%} allowed"
+            + (f" ({self.negligible_risk:.1%} without budget)"
+               if self.reason is PaceReason.BUDGET_LOW and self.negligible_risk else ""),
             f"projected {projected}",
         ]
         return "; ".join(parts)

@@ -75,8 +75,13 @@ class WindowCounts:
         stopping would keep it there for the whole window, while risk-free
         dialing (the pacer's budget-low) adds live calls and brings it down.
         """
-        return (self.counted_abandoned > 0 and self.budget_left <= 1e-12
-                and self.limit * self.counted_live >= 1.0)
+        return self.at_limit and self.limit * self.counted_live >= 1.0
+
+    @property
+    def at_limit(self) -> bool:
+        """At or over the limit with at least one abandon counted (spent, or too
+        young to be: then the pacer dials only what risks nothing at all)."""
+        return self.counted_abandoned > 0 and self.budget_left <= 1e-12
 
 
 class AbandonLedger:

@@ -352,7 +352,7 @@ class Pacer:
             answer_delay=self._answer_delay.mean, talk_time=self._talk.mean,
             wrap_time=wrap_mean, talk_samples=self._talk.samples, rules=spec.rules.name,
             limit=spec.rules.limit, target_rate=spec.target, line_risk=spec.max_line_risk,
-            pace_rate=step.pace_rate,
+            pace_rate=step.pace_rate, negligible_risk=step.negligible,
             window_started_at=window.started_at, window_live=window.counted_live,
             window_abandoned=window.counted_abandoned, window_rate=window.rate,
             budget_left=window.budget_left,

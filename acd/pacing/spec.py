@@ -99,7 +99,8 @@ class CampaignSpec:
         max_lines: most lines in flight at once (trunks), None = no cap.
         max_lines_per_agent: most lines in flight per logged-in agent.
         reserve: abandons the budget always keeps in hand: while the window
-            cannot absorb this many more, the pacer takes no predictive risk.
+            cannot absorb this many more, the pacer takes no predictive risk
+            beyond ``negligible_risk``.
         cushion: abandons of budget left from which the pacer aims at its full
             target; below, the target it aims at shrinks linearly to 0 at the
             reserve, so a young window (few live calls) earns headroom first.
@@ -107,6 +108,11 @@ class CampaignSpec:
             hour) held to ``target_rate``: its budget left limits the pacing
             like the legal one, so a long legal window (30 days) is not spent in
             bursts. It never stops the campaign. None: the legal window only.
+        negligible_risk: a line whose own risk (its abandon chance if answered)
+            is at most this needs no budget: it is placed even while the budget
+            is low or the window too young to hold an abandon (a start of day with
+            every agent free), though never while the window's rate is at the
+            limit. Default 0.1 %: a thirtieth of the US limit.
         when_spent: ``stop`` or ``progressive`` once the window's rate reached
             the limit.
         blending: inbound-first thresholds, None when the agents take no inbound.
@@ -126,6 +132,7 @@ class CampaignSpec:
     reserve: float = 1.0
     cushion: float = 5.0
     smoothing_window: float | None = 3600.0
+    negligible_risk: float = 0.001
     when_spent: WhenSpent = WhenSpent.STOP
     blending: Blending | None = None
     priors: Priors = field(default_factory=Priors)
@@ -160,6 +167,9 @@ class CampaignSpec:
         if self.no_answer_timeout <= 0 or self.pace_interval <= 0 or self.preview_time < 0:
             raise CampaignInvalid(f"campaign {name}: no_answer_timeout and pace_interval "
                                   "must be > 0 seconds, preview_time >= 0")
+        if not 0 <= self.negligible_risk < 1:
+            raise CampaignInvalid(f"campaign {name}: negligible_risk {self.negligible_risk} "
+                                  "must be a share between 0 and 1 (0.001 = 0.1 %; 0: none)")
         if self.max_lines is not None and self.max_lines < 0:
             raise CampaignInvalid(f"campaign {name}: max_lines {self.max_lines} must be >= 0")
         if self.max_lines_per_agent <= 0:

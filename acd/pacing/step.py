@@ -27,7 +27,11 @@ The rules, in order (the first that applies decides):
    held to ``target_rate``) when that one has fewer abandons in hand.
 
    Never fewer than progressive would place: a line per uncovered free agent
-   risks nothing.
+   risks nothing. Nor fewer than the lines of negligible risk
+   (``CampaignSpec.negligible_risk``, 0.1 %): those need no budget, so a
+   young window with every agent free (a start of day) fills its floor at once
+   instead of one line per free agent. A window at the limit (too young to be
+   spent) takes none of those, only lines that risk nothing.
 
 Every count is then capped by ``max_lines`` and ``max_lines_per_agent``.
 """
@@ -79,12 +83,14 @@ class Step:
     """``allowed``: abandons the budget lets the calls in flight risk;
     ``expected``: abandons expected among them with the lines placed;
     ``added``: of those, the ones the lines placed add (before calibration);
-    ``next_risk``: abandon chance (if answered) of one line more than placed."""
+    ``next_risk``: abandon chance (if answered) of one line more than placed;
+    ``negligible``: the line risk placed without budget (0 at the limit)."""
 
     reason: PaceReason
     lines: int
     cap: int
     pace_rate: float
+    negligible: float
     allowed: float
     expected: float
     added: float
@@ -149,8 +155,13 @@ class _Risk:
             return None
         return (w.counted_abandoned + self.expected(n) + fp) / denominator
 
+    @property
+    def negligible(self) -> float:
+        """The line risk that needs no budget: none while the window is at the limit."""
+        return 0.0 if self.s.window.at_limit else self.s.spec.negligible_risk
+
     def step(self, reason: PaceReason, lines: int, cap: int) -> Step:
-        return Step(reason, lines, cap, self.s.spec.pace_rate(self.budget),
+        return Step(reason, lines, cap, self.s.spec.pace_rate(self.budget), self.negligible,
                     max(0.0, self.allowed(lines)), self.expected(lines),
                     max(0.0, self.raw(lines) - self.raw(0)), self.line_risk(lines + 1),
                     self.projected(lines))
@@ -178,18 +189,24 @@ def decide(s: Situation) -> Step:
     elif spec.mode is PacingMode.PROGRESSIVE:
         reason, want = PaceReason.PROGRESSIVE, progressive
     else:
-        n, budget_stopped = 0, False
+        n, risked, budget_stopped = 0, 0, False
         rate = spec.pace_rate(risk.budget)
+        negligible = risk.negligible
         while n < cap:
-            if risk.line_risk(n + 1) > rate:
+            line_risk = risk.line_risk(n + 1)
+            if line_risk <= negligible:
+                n += 1
+                continue
+            if line_risk > rate:
                 budget_stopped = rate < spec.max_line_risk
                 break
             if not risk.fits(n + 1):
                 budget_stopped = True
                 break
             n += 1
-        if budget_stopped and n <= progressive:
-            reason, want = PaceReason.BUDGET_LOW, progressive
+            risked += 1
+        if budget_stopped and (risked == 0 or n <= progressive):
+            reason, want = PaceReason.BUDGET_LOW, max(n, progressive)
         else:
             reason, want = PaceReason.PREDICTIVE, max(n, progressive)
     lines = min(want, cap)

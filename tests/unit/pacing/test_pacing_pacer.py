@@ -89,7 +89,8 @@ def test_preview_shows_one_contact_to_each_free_agent_longest_idle_first():
 
 def test_a_young_window_only_dials_what_risks_nothing():
     """No live call counted yet: the budget cannot take an abandon, so predictive
-    places one line per free agent (budget-low) until it has earned headroom."""
+    places one line per free agent (budget-low) until it has earned headroom: on a
+    small floor a fifth line for four agents already risks more than 0.1 %."""
     p, floor = pacer()
     floor.login("a1", "a2", "a3", "a4")
     out = p.tick(0.0)
@@ -97,6 +98,42 @@ def test_a_young_window_only_dials_what_risks_nothing():
     e = explanation(out)
     assert e.reason is PaceReason.BUDGET_LOW
     assert (e.pace_rate, e.budget_left, e.allowed_abandons) == (0.0, 0.0, 0.0)
+    assert e.next_line_risk > 0.001
+
+
+def test_a_young_window_with_a_large_free_floor_places_the_lines_of_negligible_risk():
+    """A start of day: forty agents free, nothing counted yet. Lines whose abandon
+    chance is at most negligible_risk need no budget, so the floor fills at once
+    instead of one line per free agent; the next line would risk more."""
+    p, floor = pacer()
+    floor.login(*(f"a{i}" for i in range(40)))
+    out = p.tick(0.0)
+    e = explanation(out)
+    assert e.reason is PaceReason.BUDGET_LOW
+    assert e.lines == len(dials(out)) > 40
+    assert e.expected_abandons <= 0.001 * e.answer_rate * e.lines
+    assert e.next_line_risk > e.negligible_risk == 0.001
+    assert "(0.1% without budget)" in e.describe()
+    p, floor = pacer(negligible_risk=0.0)
+    floor.login(*(f"a{i}" for i in range(40)))
+    assert len(dials(p.tick(0.0))) == 40
+
+
+def test_lines_of_negligible_risk_never_go_out_while_the_window_is_at_the_limit():
+    p, floor = pacer()
+    history(p, 97, 3)                                        # spent: nothing at all
+    floor.login(*(f"a{i}" for i in range(40)))
+    out = p.tick(0.0)
+    assert dials(out) == []
+    assert explanation(out).reason is PaceReason.BUDGET_SPENT
+    p, floor = pacer(rules=uk_rules(0.05))
+    history(p, 3, 0, machines=5)                             # too young to be spent
+    floor.login(*(f"a{i}" for i in range(40)))
+    out = p.tick(0.0)
+    assert len(dials(out)) == 40                             # one per free agent only
+    e = explanation(out)
+    assert (e.reason, e.negligible_risk) == (PaceReason.BUDGET_LOW, 0.0)
+    assert "without budget" not in e.describe()
 
 
 def test_predictive_dials_ahead_of_free_agents_within_the_line_risk():
@@ -440,6 +477,7 @@ def test_events_that_do_not_fit_raise_and_change_nothing():
     ({"no_answer_timeout": 0}, "no_answer_timeout and pace_interval must be > 0"),
     ({"max_lines": -1}, "max_lines -1 must be >= 0"),
     ({"reserve": 6.0}, "needs 0 <= reserve \\(6.0\\) <= cushion \\(5.0\\)"),
+    ({"negligible_risk": 1.5}, "negligible_risk 1.5 must be a share between 0 and 1"),
     ({"smoothing_window": 0}, "smoothing_window 0 s must be > 0"),
     ({"blending": Blending(slow_after=40, stop_after=30)}, "blending needs 0 <= slow_after"),
     ({"rules": "US"}, "rules must be an AbandonRules"),
