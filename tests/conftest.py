@@ -22,6 +22,7 @@ it otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -192,10 +193,11 @@ async def _drop_database(pg_server: EmbeddedPostgres, name: str) -> None:
         await conn.close()
 
 
-@pytest.fixture
-async def dsn(pg_server: EmbeddedPostgres, pg_template: str) -> AsyncIterator[str]:
+@contextlib.asynccontextmanager
+async def _database(pg_server: EmbeddedPostgres, template: str) -> AsyncIterator[str]:
+    """A fresh database made from ``template``; its DSN, dropped afterwards."""
     async with asyncio.timeout(30):
-        name = await _create_database(pg_server, pg_template)
+        name = await _create_database(pg_server, template)
     try:
         yield pg_server.dsn_for(name)
     finally:
@@ -207,23 +209,18 @@ async def dsn(pg_server: EmbeddedPostgres, pg_template: str) -> AsyncIterator[st
             # the end of the session. A drop slowed by a loaded machine is no failure.
             warnings.warn(f"database {name} not dropped within 30 s; left to the session end",
                           stacklevel=1)
+
+
+@pytest.fixture
+async def dsn(pg_server: EmbeddedPostgres, pg_template: str) -> AsyncIterator[str]:
+    async with _database(pg_server, pg_template) as url:
+        yield url
 
 
 @pytest.fixture
 async def empty_dsn(pg_server: EmbeddedPostgres) -> AsyncIterator[str]:
-    async with asyncio.timeout(30):
-        name = await _create_database(pg_server, "template0")
-    try:
-        yield pg_server.dsn_for(name)
-    finally:
-        try:
-            async with asyncio.timeout(30):
-                await _drop_database(pg_server, name)
-        except TimeoutError:
-            # Clean-up only: the run's server, with every database left on it, goes at
-            # the end of the session. A drop slowed by a loaded machine is no failure.
-            warnings.warn(f"database {name} not dropped within 30 s; left to the session end",
-                          stacklevel=1)
+    async with _database(pg_server, "template0") as url:
+        yield url
 
 
 @pytest.fixture
