@@ -3,35 +3,12 @@ gets one line naming the file and the path."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from shipped_config import SHIPPED, edit, load_errors
 
 from cti.config import load_config
-from cti.errors import ConfigError
-
-SHIPPED = Path(__file__).resolve().parents[3] / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(SHIPPED, target)
-    return target
-
-
-def _edit(directory: Path, name: str, old: str, new: str) -> None:
-    path = directory / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _errors(directory: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(directory)
-    return info.value.errors
 
 
 def test_shipped_catalogue_units_and_dispositions_load() -> None:
@@ -94,15 +71,15 @@ BAD = [
                          BAD, ids=[f"{b[0]}-{i}" for i, b in enumerate(BAD)])
 def test_a_mistake_gets_one_line_naming_file_and_path(
         config_dir: Path, name: str, old: str, new: str, expected: str) -> None:
-    _edit(config_dir, name, old, new)
-    assert _errors(config_dir) == [expected]
+    edit(config_dir, name, old, new)
+    assert load_errors(config_dir) == [expected]
 
 
 def test_a_question_without_its_answer_is_named_with_the_allowed_fields(
         config_dir: Path) -> None:
-    _edit(config_dir, "catalogue.yaml", "              when are you open:\n                answer:",
+    edit(config_dir, "catalogue.yaml", "              when are you open:\n                answer:",
           "              when are you open:\n                anser:")
-    assert _errors(config_dir) == [
+    assert load_errors(config_dir) == [
         "catalogue.yaml: topics.general.reasons.information.sub_reasons.opening hours."
         "questions.when are you open.answer: required field is missing",
         "catalogue.yaml: topics.general.reasons.information.sub_reasons.opening hours."
@@ -122,6 +99,6 @@ def test_a_queue_waiting_for_a_disposition_needs_dispositions(config_dir: Path) 
       - {code: improper, name: Improper call}
 """, "    wrapup_requires_disposition: true\n")
     (config_dir / "queues.yaml").write_text(text)
-    assert _errors(config_dir) == [
+    assert load_errors(config_dir) == [
         "queues.yaml: queues[3].wrapup_requires_disposition: the queue has no dispositions "
         "to give; list them under dispositions (in the queue or at the top of the file)"]

@@ -2,38 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from shipped_config import SHIPPED, edit, load_errors
 
 from cti.cli import main
 from cti.config import load_config
-from cti.errors import ConfigError
-
-SHIPPED = Path(__file__).resolve().parents[3] / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(SHIPPED, target)
-    return target
-
-
-def _edit(directory: Path, name: str, old: str, new: str) -> None:
-    path = directory / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _errors(directory: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(directory)
-    return info.value.errors
 
 
 def test_shipped_config_loads_with_its_queues_agents_and_skills() -> None:
@@ -149,22 +126,22 @@ BAD_FILES = [
 def test_bad_file_gets_an_error_naming_file_field_and_what_is_allowed(
     config_dir: Path, name: str, old: str, new: str, expected: str
 ) -> None:
-    _edit(config_dir, name, old, new)
-    assert _errors(config_dir) == [expected]
+    edit(config_dir, name, old, new)
+    assert load_errors(config_dir) == [expected]
 
 
 def test_missing_file_says_where_to_get_one(config_dir: Path) -> None:
     (config_dir / "hours.yaml").unlink()
-    assert _errors(config_dir) == [
+    assert load_errors(config_dir) == [
         f"hours.yaml: file not found in {config_dir}/; `cti config init {config_dir}` writes "
         f"commented examples of every file (they are in {SHIPPED})"
     ]
 
 
 def test_every_problem_is_reported_at_once(config_dir: Path) -> None:
-    _edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")
-    _edit(config_dir, "agents.yaml", "bookings: 8", "bookings: 0")
-    assert len(_errors(config_dir)) == 2
+    edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")
+    edit(config_dir, "agents.yaml", "bookings: 8", "bookings: 0")
+    assert len(load_errors(config_dir)) == 2
 
 
 def test_secret_comes_from_the_environment_and_never_shows(
@@ -178,8 +155,8 @@ def test_secret_comes_from_the_environment_and_never_shows(
 
 
 def test_unset_environment_variable_is_named(config_dir: Path) -> None:
-    _edit(config_dir, "cti.yaml", "secret: ${CTI_AMI_SECRET}", "secret: ${CTI_TEST_UNSET_SECRET}")
-    assert _errors(config_dir) == [
+    edit(config_dir, "cti.yaml", "secret: ${CTI_AMI_SECRET}", "secret: ${CTI_TEST_UNSET_SECRET}")
+    assert load_errors(config_dir) == [
         "cti.yaml: environment variable CTI_TEST_UNSET_SECRET is not set "
         "(referenced as ${CTI_TEST_UNSET_SECRET})"
     ]
@@ -197,7 +174,7 @@ def test_addresses_and_database_can_come_from_the_environment(
 
 
 def test_database_dsn_shorthand_and_password_hidden(config_dir: Path) -> None:
-    _edit(
+    edit(
         config_dir, "cti.yaml",
         "database:\n  url: ${CTI_DATABASE_URL:-embedded}\n  data_dir: ../var/pgdata\n"
         "  min_connections: 1\n  max_connections: 10",
@@ -241,7 +218,7 @@ def test_config_check_prints_summary(capsys: pytest.CaptureFixture[str]) -> None
 def test_config_check_lists_errors_and_exits_non_zero(
     config_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")
+    edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")
     assert main(["config", "check", str(config_dir)]) == 2
     err = capsys.readouterr().err
     assert "queues.yaml: queues[2].wrapup: must be 0 or more" in err

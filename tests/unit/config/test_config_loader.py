@@ -3,43 +3,19 @@ still run when a field is wrong, errors in our words, pause reasons, the endpoin
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-import pytest
+from shipped_config import edit, load_errors
 
 from cti.config import AgentConfig, config_warnings, load_config
-from cti.errors import ConfigError
-
-SHIPPED = Path(__file__).resolve().parents[3] / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(SHIPPED, target)
-    return target
-
-
-def _edit(directory: Path, name: str, old: str, new: str) -> None:
-    path = directory / name
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def _errors(directory: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(directory)
-    return info.value.errors
 
 
 def test_a_key_given_twice_is_refused_with_both_lines(config_dir: Path) -> None:
     text = (config_dir / "queues.yaml").read_text()
     first = text.splitlines().index("    wrapup: 10") + 1
-    _edit(config_dir, "queues.yaml", "    wrapup: 10\n", "    wrapup: 10\n    wrapup: 600\n")
-    assert _errors(config_dir) == [
+    edit(config_dir, "queues.yaml", "    wrapup: 10\n", "    wrapup: 10\n    wrapup: 600\n")
+    assert load_errors(config_dir) == [
         f"queues.yaml: line {first + 1}, column 5: duplicate key 'wrapup' (first given on "
         f"line {first}); a key may appear once in a mapping: remove one of them"]
 
@@ -47,17 +23,17 @@ def test_a_key_given_twice_is_refused_with_both_lines(config_dir: Path) -> None:
 def test_a_top_level_key_given_twice_is_refused(config_dir: Path) -> None:
     path = config_dir / "hours.yaml"
     path.write_text(path.read_text() + "timezone: UTC\n")
-    (line,) = _errors(config_dir)
+    (line,) = load_errors(config_dir)
     assert line.startswith("hours.yaml: line ") and "duplicate key 'timezone'" in line
 
 
 def test_errors_are_in_our_words_not_pydantics(config_dir: Path) -> None:
-    _edit(config_dir, "queues.yaml", "ring_timeout: 15", "ring_timeout: soon")
-    _edit(config_dir, "cti.yaml", "max_mb: 1024", "max_mb: lots")
-    _edit(config_dir, "agents.yaml", "name: Lucia Fernandez", "name: 1001")
-    _edit(config_dir, "hours.yaml", "2026-12-25", "christmas")
-    _edit(config_dir, "queues.yaml", "{code: resolved,", "{code: Resolved OK,")
-    assert _errors(config_dir) == [
+    edit(config_dir, "queues.yaml", "ring_timeout: 15", "ring_timeout: soon")
+    edit(config_dir, "cti.yaml", "max_mb: 1024", "max_mb: lots")
+    edit(config_dir, "agents.yaml", "name: Lucia Fernandez", "name: 1001")
+    edit(config_dir, "hours.yaml", "2026-12-25", "christmas")
+    edit(config_dir, "queues.yaml", "{code: resolved,", "{code: Resolved OK,")
+    assert load_errors(config_dir) == [
         "cti.yaml: journal.max_mb: must be a whole number",
         "queues.yaml: queues[0].ring_timeout: must be a number",
         "queues.yaml: dispositions[0].code: must be a lower-case name: a letter or digit, "
@@ -69,11 +45,11 @@ def test_errors_are_in_our_words_not_pydantics(config_dir: Path) -> None:
 
 
 def test_checks_across_files_are_reported_with_a_wrong_field(config_dir: Path) -> None:
-    _edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")            # billing
-    _edit(config_dir, "queues.yaml", "target: general", "target: sales")    # changes
-    _edit(config_dir, "agents.yaml", "queues: [complaints, vip]", "queues: [complaints, vips]")
-    _edit(config_dir, "cti.yaml", "port: 5038", "port: 0")
-    assert _errors(config_dir) == [
+    edit(config_dir, "queues.yaml", "wrapup: 20", "wrapup: -5")            # billing
+    edit(config_dir, "queues.yaml", "target: general", "target: sales")    # changes
+    edit(config_dir, "agents.yaml", "queues: [complaints, vip]", "queues: [complaints, vips]")
+    edit(config_dir, "cti.yaml", "port: 5038", "port: 0")
+    assert load_errors(config_dir) == [
         "cti.yaml: ami[0].port: must be 1 or more",
         "queues.yaml: queues[2].wrapup: must be 0 or more",
         "queues.yaml: queues[1].on_max_wait.target: no queue named 'sales'; known: billing, "
@@ -84,15 +60,15 @@ def test_checks_across_files_are_reported_with_a_wrong_field(config_dir: Path) -
 
 
 def test_a_queue_with_a_bad_field_is_not_also_reported_missing(config_dir: Path) -> None:
-    _edit(config_dir, "queues.yaml", "strategy: fewest_calls", "strategy: fastest")  # general
-    (line,) = _errors(config_dir)  # changes overflows to general: still a known queue
+    edit(config_dir, "queues.yaml", "strategy: fewest_calls", "strategy: fastest")  # general
+    (line,) = load_errors(config_dir)  # changes overflows to general: still a known queue
     assert line.startswith("queues.yaml: queues[5].strategy: must be 'longest_idle'")
 
 
 def test_an_overflow_cycle_is_a_warning(config_dir: Path) -> None:
     assert config_warnings(load_config(config_dir)) == []
     # general overflows back to changes: changes -> general -> changes
-    _edit(config_dir, "queues.yaml", "    strategy: fewest_calls\n",
+    edit(config_dir, "queues.yaml", "    strategy: fewest_calls\n",
           "    strategy: fewest_calls\n    max_wait: 120\n"
           "    on_max_wait: {action: overflow, target: changes}\n")
     assert config_warnings(load_config(config_dir)) == [
@@ -123,16 +99,16 @@ def test_without_pause_reasons_any_word_is_a_reason(config_dir: Path) -> None:
 
 def test_the_login_state_is_configurable(config_dir: Path) -> None:
     assert load_config(config_dir).service.routing.login_state == "not_ready"
-    _edit(config_dir, "cti.yaml", "login_state: not_ready", "login_state: ready")
+    edit(config_dir, "cti.yaml", "login_state: not_ready", "login_state: ready")
     assert load_config(config_dir).service.routing.login_state == "ready"
-    _edit(config_dir, "cti.yaml", "login_state: ready", "login_state: available")
-    assert _errors(config_dir) == [
+    edit(config_dir, "cti.yaml", "login_state: ready", "login_state: available")
+    assert load_errors(config_dir) == [
         "cti.yaml: routing.login_state: must be 'not_ready' or 'ready'"]
 
 
 def test_a_missing_directory_is_one_line_with_the_way_out(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere"
-    assert _errors(missing) == [
+    assert load_errors(missing) == [
         f"{missing}: no such config directory; give --config DIR (or set CTI_CONFIG), or "
         f"create it with `cti config init {missing}`"]
 

@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 import ssl
 from pathlib import Path
 
 import pytest
+from shipped_config import SHIPPED, edit, load_errors
 
 from cti.config import load_config
-from cti.errors import ConfigError
 from cti.numbers import NumberRefused
-
-SHIPPED = Path(__file__).resolve().parents[3] / "config"
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(SHIPPED, target)
-    return target
-
-
-def _edit(directory: Path, old: str, new: str) -> None:
-    path = directory / "cti.yaml"
-    text = path.read_text()
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1))
-
-
-def _errors(directory: Path) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_config(directory)
-    return info.value.errors
 
 
 @pytest.mark.parametrize("placeholder", ["change-me", "cti-secret", "amp111", "Secret", ""])
 def test_a_placeholder_secret_is_refused_saying_how_to_set_a_real_one(
         config_dir: Path, monkeypatch: pytest.MonkeyPatch, placeholder: str) -> None:
     monkeypatch.setenv("CTI_AMI_SECRET", placeholder)
-    (error,) = _errors(config_dir)
+    (error,) = load_errors(config_dir)
     assert error.startswith("cti.yaml: ami[0].secret: a placeholder, not a secret")
     assert "export it as CTI_AMI_SECRET" in error
 
@@ -47,7 +24,7 @@ def test_a_placeholder_secret_is_refused_saying_how_to_set_a_real_one(
 def test_no_secret_in_the_environment_says_how_to_set_it(
         config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CTI_AMI_SECRET")
-    assert _errors(config_dir) == [
+    assert load_errors(config_dir) == [
         "cti.yaml: environment variable CTI_AMI_SECRET is not set (referenced as "
         "${CTI_AMI_SECRET}); export CTI_AMI_SECRET=<the secret of the cti account in "
         "manager.conf> before starting the service"]
@@ -68,7 +45,7 @@ def test_shipped_security_settings() -> None:
 def test_the_trunk_number_placeholder_is_not_an_environment_variable(
         config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NUMBER", "0900666")
-    _edit(config_dir, "  number_format: e164", "  number_format: international")
+    edit(config_dir, "cti.yaml", "  number_format: e164", "  number_format: international")
     trunk = load_config(config_dir).service.trunk_spec()
     assert trunk.dial == "PJSIP/${NUMBER}@trunk"
     assert trunk.dial_string(load_config(config_dir).service.numbers.policy().check(
@@ -90,18 +67,19 @@ def test_the_trunk_number_placeholder_is_not_an_environment_variable(
      "cti.yaml: agi.allow: 'pbx one' is not an address"),
 ])
 def test_security_settings_are_checked(config_dir: Path, old: str, new: str, error: str) -> None:
-    _edit(config_dir, old, new)
-    (line,) = _errors(config_dir)
+    edit(config_dir, "cti.yaml", old, new)
+    (line,) = load_errors(config_dir)
     assert line.startswith(error), line
 
 
 def test_yaml_integer_keys_of_ivr_numbers_are_read_as_text(config_dir: Path) -> None:
-    _edit(config_dir, '    "900": main', "    900: main")
+    edit(config_dir, "cti.yaml", '    "900": main', "    900: main")
     assert load_config(config_dir).service.ivr.numbers["900"] == "main"
 
 
 def test_fastagi_may_be_opened_to_listed_addresses_only(config_dir: Path) -> None:
-    _edit(config_dir, "  port: 4573", "  port: 4573\n  allow: [10.0.0.5, 10.1.0.0/16, pbx2]")
+    edit(config_dir, "cti.yaml", "  port: 4573",
+         "  port: 4573\n  allow: [10.0.0.5, 10.1.0.0/16, pbx2]")
     assert load_config(config_dir).service.agi_allowed_peers() == [
         "10.0.0.5", "10.1.0.0/16", "pbx2"]
 
@@ -110,7 +88,7 @@ def test_an_agent_endpoint_is_one_dial_destination(config_dir: Path) -> None:
     path = config_dir / "agents.yaml"
     path.write_text(path.read_text().replace("endpoint: PJSIP/1002",
                                              "endpoint: PJSIP/1002&PJSIP/0900", 1))
-    (line,) = _errors(config_dir)
+    (line,) = load_errors(config_dir)
     assert line == ("agents.yaml: agents[1].endpoint: must be one Dial destination like "
                     "PJSIP/1001: technology/resource, with no &, comma or space")
 
@@ -118,12 +96,12 @@ def test_an_agent_endpoint_is_one_dial_destination(config_dir: Path) -> None:
 def test_a_voicemail_exit_needs_a_mailbox(config_dir: Path) -> None:
     path = config_dir / "queues.yaml"
     path.write_text(path.read_text().replace("target: 8000@default", "target: \"8000@x&y\"", 1))
-    (line,) = _errors(config_dir)
+    (line,) = load_errors(config_dir)
     assert "target '8000@x&y' is not a mailbox like 8000@default" in line
 
 
 def test_ami_over_tls_verifies_the_certificate(config_dir: Path) -> None:
-    _edit(config_dir, "    port: 5038", "    port: 5039\n    tls: true")
+    edit(config_dir, "cti.yaml", "    port: 5038", "    port: 5039\n    tls: true")
     context = load_config(config_dir).service.ami[0].ssl_context()
     assert isinstance(context, ssl.SSLContext)
     assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
