@@ -212,7 +212,7 @@ class Recorder:
                 await self._wakeup.wait()
                 continue
             try:
-                await self._store_batch(batch)
+                self.rejected.extend(await store_batch(self._store, batch, self._project))
             except StoreUnavailable as exc:
                 self._note(self._outage.failed(asyncio.get_running_loop().time(),
                                                error=str(exc), backlog=self.pending))
@@ -293,8 +293,9 @@ class Recorder:
         kind, _, value = line.partition(" ")
         try:
             if kind == "stored":
-                self.worker_stored += max(0, int(value) - self.stored_seq)
-                self._stored_up_to(int(value))
+                seq = int(value)
+                self.worker_stored += max(0, seq - self.stored_seq)
+                self._stored_up_to(seq)
             elif kind == "rejected":
                 self.rejected.append(from_record(json.loads(value)))
         except (ValueError, TypeError) as exc:  # never let a stray line stop the recorder
@@ -322,9 +323,6 @@ class Recorder:
             self._reader, self._reader_end = None, None
         self._reread = batch or None
         return batch
-
-    async def _store_batch(self, batch: list[DomainEvent]) -> None:
-        self.rejected.extend(await store_batch(self._store, batch, self._project))
 
 
 async def store_batch(store: Store, batch: Sequence[DomainEvent],

@@ -77,14 +77,14 @@ async def find_customer(store: Store, *, phone: str | None = None, account: str 
                 found = matches[0] if matches else None
             else:
                 return None
-            if found is None:
-                skips.worked()
-                return None
-            open_cases = await store.cases.open_for_customer(found.id)
+            open_cases = [] if found is None else \
+                await store.cases.open_for_customer(found.id)
     except (TimeoutError, CtiError) as exc:
         skips.skipped(str(exc) or "timed out")
         return None
     skips.worked()
+    if found is None:
+        return None
     return Customer(id=str(found.id), name=found.name, tier=found.tier,
                     value=int(found.value or 0), open_cases=len(open_cases),
                     attributes=dict(found.attributes))
