@@ -164,6 +164,19 @@ class ServiceProcess:
         self.proc.send_signal(sig)
         return await asyncio.wait_for(self.proc.wait(), 20)
 
+    async def close(self) -> None:
+        """Kill it if it runs, and wait until its stderr closes: once every process
+        holding that pipe (a catch-up worker) is gone too. A process left to the
+        garbage collector closes its pipes on a loop already closed."""
+        if self.proc is None:
+            return
+        if self.proc.returncode is None:
+            self.proc.kill()
+        assert self.proc.stderr is not None
+        async with asyncio.timeout(20):
+            await self.proc.stderr.read()
+            await self.proc.wait()
+
 
 def _process_config(tmp_path: Path, sim_port: int, dsn: str,
                     worker_backlog: int | None = None) -> tuple[Path, int, int]:
@@ -207,8 +220,7 @@ async def test_sighup_reloads_and_sigterm_drains_and_exits_cleanly(dsn: str,
             await _until(talking, 10, "the service saw the answer")
             assert await service.kill(signal.SIGTERM) == 0
         finally:
-            if service.proc and service.proc.returncode is None:
-                service.proc.kill()
+            await service.close()
             await sim.stop()
         store = await Store.open(dsn)
         try:
@@ -285,8 +297,7 @@ async def test_sigkill_with_30_waiting_and_10_talking_loses_nothing(
             assert len(records) == 40 and {r.outcome for r in records} == {"answered"}
             assert await _entries(store) == []
         finally:
-            if service.proc and service.proc.returncode is None:
-                service.proc.kill()
+            await service.close()
             await store.close()
             await sim.stop()
 
@@ -444,8 +455,7 @@ async def test_sigkill_during_a_database_outage_loses_no_record(
             assert rows == len(changes)
             assert await _entries(store) == []
         finally:
-            if service.proc and service.proc.returncode is None:
-                service.proc.kill()
+            await service.close()
             if store is not None:
                 await store.close()
             await sim.stop()

@@ -41,6 +41,15 @@ async def _journal(directory: Path, events: list[ev.DomainEvent]) -> Journal:
     return journal
 
 
+def _pipes() -> int:
+    """Pipes this process holds open (a worker's stdin and stdout are two)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(FileNotFoundError):  # the listing's own, gone
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:")
+    return count
+
+
 async def _stored_seqs(store: Store) -> list[int]:
     return [r["seq"] for r in await store.pool.fetch("SELECT seq FROM events ORDER BY seq")]
 
@@ -67,6 +76,7 @@ async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_o
         stream = EventStream("e1")
         journal = await _journal(tmp_path, [_opened(stream) for _ in range(4000)])
         assert len(list(tmp_path.glob("*.jnl"))) > 3
+        pipes = _pipes()
         async with _recording(store, journal, dsn) as recorder:
             stream.subscribe(journal.append)
             for _ in range(30):  # calls go on during the catch-up
@@ -77,6 +87,7 @@ async def test_a_backlog_is_stored_by_the_worker_once_and_in_order_as_calls_go_o
             assert recorder.stored_seq == 4300 and recorder.pending == 0
             assert recorder.worker_stored >= 3500  # the worker did the bulk of it
             assert len(list(tmp_path.glob("*.jnl"))) == 1  # stored segments released
+        assert _pipes() == pipes  # the worker's pipes closed with it
 
 
 async def test_an_event_refused_in_the_worker_is_set_aside_and_the_rest_stored(
@@ -129,6 +140,8 @@ async def test_the_worker_ends_when_the_service_is_gone(tmp_path: Path) -> None:
         finally:
             if proc.returncode is None:
                 proc.kill()
+            async with asyncio.timeout(5):
+                await proc.communicate()  # its stdout closed now, not by the GC later
             silent.close()
 
 
